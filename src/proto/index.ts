@@ -1,0 +1,120 @@
+/**
+ * Loads our wire-compatible protos once and exposes, per gRPC method, the serializers that both
+ * runtimes use. `sim` pushes every message through exactly these functions, so a message that
+ * would not survive the wire does not survive the simulation either.
+ */
+import { fileURLToPath } from "node:url";
+import * as protoLoader from "@grpc/proto-loader";
+import type { MethodPath } from "../core/protocol.ts";
+
+export const PROTOS_DIR = fileURLToPath(new URL("../../protos/", import.meta.url));
+
+export const PROTO_FILES = [
+  "mlops/scheduler/scheduler.proto",
+  "mlops/agent/agent.proto",
+  "mlops/v2_dataplane/v2_dataplane.proto",
+];
+
+/** Decoded messages are plain objects with the proto's own field names, 64-bit integers as
+ * numbers, enums as their names, every field present with its default, and the name of the set
+ * member of each oneof. */
+export const PROTO_LOAD_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+  includeDirs: [PROTOS_DIR],
+};
+
+export const SERVICES = {
+  scheduler: "seldon.mlops.scheduler.Scheduler",
+  agent: "seldon.mlops.agent.AgentService",
+  inference: "inference.GRPCInferenceService",
+} as const;
+
+export type ServiceName = (typeof SERVICES)[keyof typeof SERVICES];
+
+let cached: protoLoader.PackageDefinition | undefined;
+
+export function packageDefinition(): protoLoader.PackageDefinition {
+  cached ??= protoLoader.loadSync(PROTO_FILES, PROTO_LOAD_OPTIONS);
+  return cached;
+}
+
+export type MethodDefinition = protoLoader.MethodDefinition<object, object>;
+
+/** The service definition, in the shape `grpc.Server#addService` accepts. */
+export function serviceDefinition(service: string): protoLoader.ServiceDefinition {
+  const def = packageDefinition()[service];
+  if (!def || !isServiceDefinition(def)) throw new Error(`unknown gRPC service ${service}`);
+  return def;
+}
+
+function isServiceDefinition(x: unknown): x is protoLoader.ServiceDefinition {
+  return typeof x === "object" && x !== null && !("format" in x) && Object.values(x).every((m) => typeof m === "object" && m !== null && "path" in m);
+}
+
+let byPath: Map<MethodPath, MethodDefinition> | undefined;
+
+export function method(path: MethodPath): MethodDefinition {
+  if (!byPath) {
+    byPath = new Map();
+    for (const service of Object.values(SERVICES)) {
+      for (const m of Object.values(serviceDefinition(service))) byPath.set(m.path, m as MethodDefinition);
+    }
+  }
+  const m = byPath.get(path);
+  if (!m) throw new Error(`unknown gRPC method ${path}`);
+  return m;
+}
+
+/** The service a method path belongs to: `/a.b.Svc/M` → `a.b.Svc`. */
+export function serviceOf(path: MethodPath): string {
+  return path.slice(1, path.lastIndexOf("/"));
+}
+
+const p = (service: string, name: string): MethodPath => `/${service}/${name}`;
+
+/** Method paths used by the components, spelled once. */
+export const M = {
+  scheduler: {
+    ServerNotify: p(SERVICES.scheduler, "ServerNotify"),
+    LoadModel: p(SERVICES.scheduler, "LoadModel"),
+    UnloadModel: p(SERVICES.scheduler, "UnloadModel"),
+    ServerStatus: p(SERVICES.scheduler, "ServerStatus"),
+    ModelStatus: p(SERVICES.scheduler, "ModelStatus"),
+    SchedulerStatus: p(SERVICES.scheduler, "SchedulerStatus"),
+    SubscribeServerStatus: p(SERVICES.scheduler, "SubscribeServerStatus"),
+    SubscribeModelStatus: p(SERVICES.scheduler, "SubscribeModelStatus"),
+    SubscribeControlPlane: p(SERVICES.scheduler, "SubscribeControlPlane"),
+  },
+  agent: {
+    AgentEvent: p(SERVICES.agent, "AgentEvent"),
+    Subscribe: p(SERVICES.agent, "Subscribe"),
+    ModelScalingTrigger: p(SERVICES.agent, "ModelScalingTrigger"),
+    AgentDrain: p(SERVICES.agent, "AgentDrain"),
+  },
+  inference: {
+    ServerLive: p(SERVICES.inference, "ServerLive"),
+    ServerReady: p(SERVICES.inference, "ServerReady"),
+    ModelReady: p(SERVICES.inference, "ModelReady"),
+    ServerMetadata: p(SERVICES.inference, "ServerMetadata"),
+    ModelMetadata: p(SERVICES.inference, "ModelMetadata"),
+    ModelInfer: p(SERVICES.inference, "ModelInfer"),
+    RepositoryIndex: p(SERVICES.inference, "RepositoryIndex"),
+    RepositoryModelLoad: p(SERVICES.inference, "RepositoryModelLoad"),
+    RepositoryModelUnload: p(SERVICES.inference, "RepositoryModelUnload"),
+  },
+} as const;
+
+/** Encode then decode, as a message crossing the wire would be. */
+export function roundTripRequest(path: MethodPath, message: unknown): unknown {
+  const m = method(path);
+  return m.requestDeserialize(m.requestSerialize(message as object));
+}
+
+export function roundTripResponse(path: MethodPath, message: unknown): unknown {
+  const m = method(path);
+  return m.responseDeserialize(m.responseSerialize(message as object));
+}
