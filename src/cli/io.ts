@@ -1,0 +1,11 @@
+/** What a CLI command may touch of the outside world; tests pass their own. */
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  readFile: (path: string) => string;
+  writeFile: (path: string, content: string) => void;
+  cwd: string;
+}
+
+/** A command takes its own arguments (after the subcommand name) and returns an exit code. */
+export type Command = (argv: string[], io: CliIO) => Promise<number>;

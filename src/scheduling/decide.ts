@@ -1,0 +1,389 @@
+/**
+ * One placement decision, as Seldon v2.9.0's `SimpleScheduler.scheduleToServer` makes it for
+ * one model, computed without touching any store: the caller applies the outcome.
+ */
+import { goStableSort } from "./gosort.ts";
+import {
+  assignmentCount,
+  currentServer,
+  hasLiveReplicas,
+  hasServer,
+  isLoadingOrLoadedOnServer,
+  latestVersion,
+} from "./model.ts";
+import type { CandidateReplica, CandidateServer } from "./plugins.ts";
+import { DEFAULT_CHAINS, type SchedulerChains } from "./registry.ts";
+import { alreadyLoadingOrLoaded, unloadingOrUnloaded } from "./states.ts";
+import type { ModelSnapshot, ModelVersionState, SchedulingSnapshot, ServerReplicaSnapshot, ServerSnapshot } from "./types.ts";
+
+export const NO_MATCHING_SERVERS = "Failed to schedule model as no matching servers are available";
+export const NOT_ENOUGH_REPLICAS = "Failed to schedule model as no matching server had enough suitable replicas";
+export const MIN_REPLICAS_WARNING =
+  "Failed to schedule model as no matching server had enough suitable replicas, managed to schedule with min replicas";
+
+/** The outcome of one plugin check. `reason` is Seldon's description text, pass or fail. */
+export interface FilterResult {
+  readonly name: string;
+  readonly pass: boolean;
+  readonly reason: string;
+}
+
+export interface ReplicaExplanation {
+  readonly idx: number;
+  /** All replica filters pass. Only meaningful when the server is accepted. */
+  readonly accepted: boolean;
+  readonly filters: readonly FilterResult[];
+}
+
+export interface ServerExplanation {
+  readonly name: string;
+  /** All server filters pass. */
+  readonly accepted: boolean;
+  readonly filters: readonly FilterResult[];
+  readonly replicas: readonly ReplicaExplanation[];
+}
+
+export interface Explanation {
+  /** Every server in snapshot order, every filter evaluated (even after one rejected). */
+  readonly servers: readonly ServerExplanation[];
+  /** Accepted servers after the server sorters, in the order Seldon tries them. */
+  readonly serverOrder: readonly string[];
+  /** For each accepted server: its suitable replica indexes after the replica sorters. */
+  readonly replicaOrder: Readonly<Record<string, readonly number[]>>;
+}
+
+/** The event `serverScaleUp` publishes (coordinator `ServerEventMsg` with `SERVER_SCALE_UP`). */
+export interface ServerScaleUpEvent {
+  readonly serverName: string;
+  readonly updateContext: "SERVER_SCALE_UP";
+}
+
+/** The store call `FailedScheduling(latest version, message, reset)`. */
+export interface FailedSchedulingCall<M extends string = string> {
+  readonly message: M;
+  /** Seldon's `reset` argument: when true the store clears the version's server. */
+  readonly clearServer: boolean;
+}
+
+/**
+ * Whether the second pass with `minReplicas` ran and how it went: it runs only when the
+ * pass with the desired replica count failed and `minReplicas > 0`.
+ */
+export type MinReplicasFallback = "notAttempted" | "succeeded" | "failed";
+
+interface DecisionCommon {
+  readonly model: string;
+  /** The version the decision is about (the latest). */
+  readonly version: number;
+  readonly desiredReplicas: number;
+  readonly minReplicas: number;
+  readonly explanation: Explanation;
+}
+
+/** The desired replica count fits on a server. */
+export interface ScheduledDecision extends DecisionCommon {
+  readonly outcome: "scheduled";
+  readonly scheduled: true;
+  readonly server: string;
+  /** Replica indexes handed to the store (`UpdateLoadedModels`), in that order. */
+  readonly replicaIdxs: readonly number[];
+  readonly minReplicasFallback: "notAttempted";
+  readonly serverScaleUpEvents: readonly [];
+  readonly error: null;
+  readonly warning: null;
+  readonly failedScheduling: null;
+}
+
+/** Only `minReplicas` (or more, up to the desired count) fit: placed, and a scale-up may be asked. */
+export interface ScheduledWithMinReplicasDecision extends DecisionCommon {
+  readonly outcome: "scheduledWithMinReplicas";
+  readonly scheduled: true;
+  readonly server: string;
+  readonly replicaIdxs: readonly number[];
+  readonly minReplicasFallback: "succeeded";
+  readonly serverScaleUpEvents: readonly ServerScaleUpEvent[];
+  readonly error: null;
+  /** The warning Seldon logs in this case. */
+  readonly warning: typeof MIN_REPLICAS_WARNING;
+  readonly failedScheduling: null;
+}
+
+/** No server passed the server filters. */
+export interface NoMatchingServersDecision extends DecisionCommon {
+  readonly outcome: "noMatchingServers";
+  readonly scheduled: false;
+  readonly server: null;
+  readonly replicaIdxs: readonly [];
+  readonly minReplicasFallback: "notAttempted";
+  readonly serverScaleUpEvents: readonly [];
+  readonly error: typeof NO_MATCHING_SERVERS;
+  readonly warning: null;
+  readonly failedScheduling: FailedSchedulingCall<typeof NO_MATCHING_SERVERS>;
+}
+
+/** Some servers passed, but none had enough suitable replicas (for the fallback either). */
+export interface NotEnoughReplicasDecision extends DecisionCommon {
+  readonly outcome: "notEnoughReplicas";
+  readonly scheduled: false;
+  readonly server: null;
+  readonly replicaIdxs: readonly [];
+  readonly minReplicasFallback: "notAttempted" | "failed";
+  readonly serverScaleUpEvents: readonly ServerScaleUpEvent[];
+  readonly error: typeof NOT_ENOUGH_REPLICAS;
+  readonly warning: null;
+  readonly failedScheduling: FailedSchedulingCall<typeof NOT_ENOUGH_REPLICAS>;
+}
+
+/**
+ * The model is being deleted: Seldon places nothing, returns no error, asks the store to
+ * unload every version that still has live replicas, then calls `UpdateLoadedModels` for the
+ * latest version with an empty replica list on `deletion.server`.
+ */
+export interface DeletedModelDecision extends DecisionCommon {
+  readonly outcome: "deleted";
+  readonly scheduled: false;
+  readonly server: null;
+  readonly replicaIdxs: readonly [];
+  readonly minReplicasFallback: "notAttempted";
+  readonly serverScaleUpEvents: readonly [];
+  readonly error: null;
+  readonly warning: null;
+  readonly failedScheduling: null;
+  readonly deletion: {
+    /** The latest version's server, or null when it has none (Seldon passes ""). */
+    readonly server: string | null;
+    /** Versions with live replicas, which `UnloadVersionModels` is called for, in order. */
+    readonly unloadVersions: readonly number[];
+  };
+}
+
+export type Decision =
+  | ScheduledDecision
+  | ScheduledWithMinReplicasDecision
+  | NoMatchingServersDecision
+  | NotEnoughReplicasDecision
+  | DeletedModelDecision;
+
+export type DecisionOutcome = Decision["outcome"];
+
+interface Placement {
+  readonly server: string;
+  readonly replicaIdxs: readonly number[];
+}
+
+interface Candidate {
+  readonly server: ServerSnapshot;
+  /** Suitable replicas after the replica sorters. */
+  readonly sortedReplicas: readonly ServerReplicaSnapshot[];
+}
+
+function explainServer(model: ModelSnapshot, server: ServerSnapshot, chains: SchedulerChains): ServerExplanation {
+  const filters = chains.serverFilters.map((f) => ({
+    name: f.name,
+    pass: f.filter(model, server),
+    reason: f.reason(model, server),
+  }));
+  const replicas = server.replicas.map((replica) => {
+    const rf = chains.replicaFilters.map((f) => ({
+      name: f.name,
+      pass: f.filter(model, replica),
+      reason: f.reason(model, replica),
+    }));
+    return { idx: replica.idx, accepted: rf.every((r) => r.pass), filters: rf };
+  });
+  return { name: server.name, accepted: filters.every((r) => r.pass), filters, replicas };
+}
+
+function sortServers(model: ModelSnapshot, servers: ServerSnapshot[], chains: SchedulerChains): void {
+  for (const sorter of chains.serverSorters) {
+    goStableSort(servers, (a, b) =>
+      sorter.isLess({ model, server: a } satisfies CandidateServer, { model, server: b } satisfies CandidateServer),
+    );
+  }
+}
+
+function sortReplicas(
+  model: ModelSnapshot,
+  server: ServerSnapshot,
+  replicas: ServerReplicaSnapshot[],
+  chains: SchedulerChains,
+): void {
+  for (const sorter of chains.replicaSorters) {
+    goStableSort(replicas, (a, b) =>
+      sorter.isLess(
+        { model, server, replica: a } satisfies CandidateReplica,
+        { model, server, replica: b } satisfies CandidateReplica,
+      ),
+    );
+  }
+}
+
+/**
+ * `findAndUpdateToServers`: the first candidate with at least `needed` suitable replicas gets
+ * the first `needed` of them, or, on the fallback pass (needed ≠ desired), as many as it has
+ * up to the desired count.
+ */
+function findPlacement(candidates: readonly Candidate[], desired: number, needed: number): Placement | null {
+  for (const c of candidates) {
+    const available = c.sortedReplicas.length;
+    if (available < needed) continue;
+    const take = needed === desired ? needed : Math.min(available, desired);
+    return { server: c.server.name, replicaIdxs: c.sortedReplicas.slice(0, take).map((r) => r.idx) };
+  }
+  return null;
+}
+
+/**
+ * Whether the store's `UpdateLoadedModels` would write `server` into a version that has none
+ * (it does so only when something changed or the version is in a state that needs an update).
+ * The scheduler holds a pointer to that same version, so this decides which server name the
+ * scale-up request that follows a successful fallback carries.
+ */
+function storeAssignsServer(version: ModelVersionState, desired: number, assigned: readonly number[]): boolean {
+  const chosen = new Set(assigned);
+  let replicaStateUpdated = false;
+  for (const idx of chosen) {
+    const state = version.replicaStates.get(idx);
+    if (state === undefined || !alreadyLoadingOrLoaded(state)) replicaStateUpdated = true;
+  }
+  for (const [idx, state] of version.replicaStates) {
+    if (!chosen.has(idx) && !unloadingOrUnloaded(state) && state !== "Draining") replicaStateUpdated = true;
+  }
+  const s = version.modelState;
+  return (
+    replicaStateUpdated ||
+    s === "ScheduleFailed" ||
+    s === "ModelProgressing" ||
+    (s === "ModelAvailable" && assignmentCount(version) < desired)
+  );
+}
+
+/** `serverScaleUp`: a request for the model's server, none when the model has no server. */
+function scaleUpEvents(serverName: string): readonly ServerScaleUpEvent[] {
+  return serverName === "" ? [] : [{ serverName, updateContext: "SERVER_SCALE_UP" }];
+}
+
+const EMPTY_EXPLANATION: Explanation = { servers: [], serverOrder: [], replicaOrder: {} };
+
+/**
+ * Decides where Seldon would place the model of `snapshot`, and explains why.
+ * Pure and deterministic: the initial orders are those of the snapshot lists (where Seldon
+ * iterates Go maps in random order).
+ */
+export function decide(snapshot: SchedulingSnapshot, chains: SchedulerChains = DEFAULT_CHAINS): Decision {
+  const model = snapshot.model;
+  const latest = latestVersion(model);
+  const desired = model.replicas;
+  const min = model.minReplicas;
+  const common = { model: model.name, version: latest.version, desiredReplicas: desired, minReplicas: min };
+
+  if (model.deleted) {
+    // Seldon does not look at servers for a deleted model.
+    return {
+      ...common,
+      explanation: EMPTY_EXPLANATION,
+      outcome: "deleted",
+      scheduled: false,
+      server: null,
+      replicaIdxs: [],
+      minReplicasFallback: "notAttempted",
+      serverScaleUpEvents: [],
+      error: null,
+      warning: null,
+      failedScheduling: null,
+      deletion: {
+        server: hasServer(model) ? currentServer(model) : null,
+        unloadVersions: model.existingState.versions.filter((v) => hasLiveReplicas(v)).map((v) => v.version),
+      },
+    };
+  }
+
+  const servers = snapshot.servers.map((s) => explainServer(model, s, chains));
+  const explained = new Map(snapshot.servers.map((s, i) => [s, servers[i]]));
+  const accepted = snapshot.servers.filter((s) => explained.get(s)?.accepted === true);
+  sortServers(model, accepted, chains);
+
+  const candidates: Candidate[] = accepted.map((server) => {
+    const expl = explained.get(server);
+    const suitable = server.replicas.filter((_, i) => expl?.replicas[i]?.accepted === true);
+    sortReplicas(model, server, suitable, chains);
+    return { server, sortedReplicas: suitable };
+  });
+
+  const explanation: Explanation = {
+    servers,
+    serverOrder: accepted.map((s) => s.name),
+    replicaOrder: Object.fromEntries(candidates.map((c) => [c.server.name, c.sortedReplicas.map((r) => r.idx)])),
+  };
+  const base = { ...common, explanation };
+
+  if (accepted.length === 0) {
+    return {
+      ...base,
+      outcome: "noMatchingServers",
+      scheduled: false,
+      server: null,
+      replicaIdxs: [],
+      minReplicasFallback: "notAttempted",
+      serverScaleUpEvents: [],
+      error: NO_MATCHING_SERVERS,
+      warning: null,
+      failedScheduling: { message: NO_MATCHING_SERVERS, clearServer: !hasLiveReplicas(latest) },
+    };
+  }
+
+  const placed = findPlacement(candidates, desired, desired);
+  if (placed !== null) {
+    return {
+      ...base,
+      outcome: "scheduled",
+      scheduled: true,
+      server: placed.server,
+      replicaIdxs: placed.replicaIdxs,
+      minReplicasFallback: "notAttempted",
+      serverScaleUpEvents: [],
+      error: null,
+      warning: null,
+      failedScheduling: null,
+    };
+  }
+
+  const fallback = min > 0 ? findPlacement(candidates, desired, min) : null;
+  if (fallback !== null) {
+    // The store may already have written the new server into the (shared) version object
+    // by the time the scale-up request reads it.
+    const server =
+      !hasServer(model) && storeAssignsServer(latest, desired, fallback.replicaIdxs)
+        ? fallback.server
+        : currentServer(model);
+    return {
+      ...base,
+      outcome: "scheduledWithMinReplicas",
+      scheduled: true,
+      server: fallback.server,
+      replicaIdxs: fallback.replicaIdxs,
+      minReplicasFallback: "succeeded",
+      serverScaleUpEvents: scaleUpEvents(server),
+      error: null,
+      warning: MIN_REPLICAS_WARNING,
+      failedScheduling: null,
+    };
+  }
+
+  return {
+    ...base,
+    outcome: "notEnoughReplicas",
+    scheduled: false,
+    server: null,
+    replicaIdxs: [],
+    minReplicasFallback: min > 0 ? "failed" : "notAttempted",
+    serverScaleUpEvents: scaleUpEvents(currentServer(model)),
+    error: NOT_ENOUGH_REPLICAS,
+    warning: null,
+    failedScheduling: {
+      message: NOT_ENOUGH_REPLICAS,
+      clearServer: !hasLiveReplicas(latest) && !isLoadingOrLoadedOnServer(latest),
+    },
+  };
+}
+

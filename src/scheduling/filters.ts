@@ -1,0 +1,121 @@
+/**
+ * Seldon v2.9.0's server and replica filters (`scheduler/pkg/scheduler/filters`), each with
+ * the description text Seldon logs for it, formatted as Go's fmt would.
+ */
+import { goBool, goInt, goStringSlice } from "./gofmt.ts";
+import { currentServer, hasServer, latestVersion, replicaStateOf } from "./model.ts";
+import type { ReplicaFilter, ServerFilter } from "./plugins.ts";
+import { alreadyLoadingOrLoaded } from "./states.ts";
+import type { ModelSnapshot, ServerReplicaSnapshot, ServerSnapshot } from "./types.ts";
+import { float64ToUint64, uint64ToFloat64 } from "./uint64.ts";
+
+/** Rejects servers with no connected replica. */
+export const serverReplicaFilter: ServerFilter = {
+  kind: "serverFilter",
+  name: "ServerReplicaFilter",
+  filter: (_model, server) => server.replicas.length > 0,
+  reason: (_model, server) =>
+    `${goInt(server.replicas.length)} server replicas (waiting for server replicas to connect)`,
+};
+
+/** A model that names a server goes only there; any other model goes only to shared servers. */
+export const sharingServerFilter: ServerFilter = {
+  kind: "serverFilter",
+  name: "SharingServerFilter",
+  filter: (model, server) =>
+    model.server === null ? server.shared : model.server === server.name,
+  reason: (model, server) =>
+    model.server !== null
+      ? `requested server ${model.server} == ${server.name}`
+      : `sharing ${goBool(server.shared)}`,
+};
+
+/** Rejects servers whose expected replica count is 0 (being deleted); -1 (unknown) passes. */
+export const deletedServerFilter: ServerFilter = {
+  kind: "serverFilter",
+  name: "DeletedServerFilter",
+  filter: (_model, server) => server.expectedReplicas !== 0,
+  reason: (_model, server) => `expected replicas ${goInt(server.expectedReplicas)} != 0`,
+};
+
+/**
+ * The capabilities Seldon checks requirements against: those of the "first" replica. Seldon
+ * takes whichever replica a Go map iteration yields first (random when there are several);
+ * we take the first replica in snapshot order.
+ */
+export function firstReplicaCapabilities(server: ServerSnapshot): readonly string[] {
+  return server.replicas[0]?.capabilities ?? [];
+}
+
+/** Every requirement, trimmed, must equal one of the (untrimmed) capabilities. */
+export const serverRequirementsFilter: ServerFilter = {
+  kind: "serverFilter",
+  name: "ServerRequirementsFilter",
+  filter: (model, server) => {
+    if (server.replicas.length === 0) return false;
+    const caps = firstReplicaCapabilities(server);
+    return model.requirements.every((req) => caps.includes(req.trim()));
+  },
+  reason: (model, server) =>
+    server.replicas.length === 0
+      ? `model requirements ${goStringSlice(model.requirements)}, server capabilities unknown`
+      : `model requirements ${goStringSlice(model.requirements)}, server capabilities ${goStringSlice(
+          firstReplicaCapabilities(server),
+        )}`,
+};
+
+/**
+ * Whether this replica already holds (or is loading) the model on the model's current
+ * server: state Loading, Loaded, Available or LoadedUnavailable (LoadRequested does not count).
+ */
+export function modelLoadedOnReplica(model: ModelSnapshot, replica: ServerReplicaSnapshot): boolean {
+  if (!hasServer(model)) return false;
+  return (
+    currentServer(model) === replica.serverName &&
+    alreadyLoadingOrLoaded(replicaStateOf(latestVersion(model), replica.idx))
+  );
+}
+
+/**
+ * Free memory as the filter sees it: available and reserved are each converted to float64,
+ * subtracted, clamped at 0, and converted back to uint64.
+ */
+export function filterFreeMemory(replica: ServerReplicaSnapshot): bigint {
+  const free = Math.max(
+    0,
+    uint64ToFloat64(replica.availableMemoryBytes) - uint64ToFloat64(replica.reservedMemoryBytes),
+  );
+  return float64ToUint64(free);
+}
+
+/** The model fits in the replica's free memory, or is already there on its current server. */
+export const availableMemoryReplicaFilter: ReplicaFilter = {
+  kind: "replicaFilter",
+  name: "AvailableMemoryReplicaFilter",
+  filter: (model, replica) =>
+    model.memoryBytes <= filterFreeMemory(replica) || modelLoadedOnReplica(model, replica),
+  // Seldon prints the raw available memory, not the free memory the check used.
+  reason: (model, replica) =>
+    `model memory ${goInt(model.memoryBytes)} replica memory ${goInt(replica.availableMemoryBytes)}`,
+};
+
+const ALIBI_EXPLAIN = "alibi-explain";
+
+/** Explainer models need a replica with the `alibi-explain` capability; other models pass. */
+export const explainerFilter: ReplicaFilter = {
+  kind: "replicaFilter",
+  name: "ExplainerFilter",
+  filter: (model, replica) => !model.explainer || replica.capabilities.includes(ALIBI_EXPLAIN),
+  // Seldon prints whether the explainer spec is ABSENT after "model is explainer".
+  reason: (model, replica) =>
+    `model is explainer ${goBool(!model.explainer)} replica capabilities ${goStringSlice(replica.capabilities)}`,
+};
+
+/** Rejects replicas being drained. */
+export const replicaDrainingFilter: ReplicaFilter = {
+  kind: "replicaFilter",
+  name: "ReplicaDrainingFilter",
+  filter: (_model, replica) => !replica.draining,
+  reason: (_model, replica) =>
+    `Replica server ${goInt(replica.idx)} is draining check ${goBool(replica.draining)}`,
+};
