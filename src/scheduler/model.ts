@@ -1,0 +1,158 @@
+/**
+ * The scheduler's records of models, versions, servers and server replicas. Plain data with the
+ * small queries Seldon's store answers about them; the operations that change them live in
+ * `store.ts`.
+ */
+import {
+  ALREADY_LOADING_OR_LOADED,
+  ASSIGNED,
+  CAN_RECEIVE_TRAFFIC,
+  INACTIVE,
+  LOADING_OR_LOADED,
+  type ModelStatus,
+  type ReplicaState,
+  type ReplicaStatus,
+} from "./states.ts";
+import type { PbModel } from "../proto/messages.ts";
+
+export class ModelVersion {
+  /** The server the version is placed on; "" when none. */
+  server = "";
+  readonly replicas = new Map<number, ReplicaStatus>();
+  status: ModelStatus = {
+    state: "ModelStateUnknown", reason: "", availableReplicas: 0, unavailableReplicas: 0, drainingReplicas: 0, at: 0,
+  };
+
+  constructor(
+    public defn: PbModel,
+    readonly version: number,
+  ) {}
+
+  get name(): string {
+    return this.defn.meta?.name ?? "";
+  }
+  get key(): string {
+    return `${this.name}:${this.version}`;
+  }
+  replicaState(idx: number): ReplicaState {
+    return this.replicas.get(idx)?.state ?? "ModelReplicaStateUnknown";
+  }
+  desiredReplicas(): number {
+    return this.defn.deploymentSpec?.replicas ?? 0;
+  }
+  minReplicas(): number {
+    return this.defn.deploymentSpec?.minReplicas ?? 0;
+  }
+  /** Memory per replica: the declared memory times the runtime's instance count. */
+  requiredMemory(): bigint {
+    const spec = this.defn.modelSpec;
+    const mem = BigInt(spec?.memoryBytes ?? 0);
+    const info = spec?.modelRuntimeInfo;
+    let multiplier = 1n;
+    if (info?.mlserver) multiplier = BigInt(info.mlserver.parallelWorkers ?? 0);
+    else if (info?.triton) multiplier = BigInt(info.triton.cpu?.[0]?.instanceCount ?? 0);
+    return (mem * multiplier) & 0xffff_ffff_ffff_ffffn;
+  }
+  requirements(): string[] {
+    return this.defn.modelSpec?.requirements ?? [];
+  }
+  /** `null` when the model does not name a server (any shared server will do). */
+  requestedServer(): string | null {
+    const spec = this.defn.modelSpec;
+    return spec && typeof spec.server === "string" ? spec.server : null;
+  }
+  isExplainer(): boolean {
+    return !!this.defn.modelSpec?.explainer;
+  }
+  replicasIn(states: ReadonlySet<ReplicaState>): number[] {
+    return [...this.replicas].filter(([, r]) => states.has(r.state)).map(([i]) => i);
+  }
+  replicasInState(state: ReplicaState): number[] {
+    return [...this.replicas].filter(([, r]) => r.state === state).map(([i]) => i);
+  }
+  hasLiveReplicas(): boolean {
+    return [...this.replicas.values()].some((r) => CAN_RECEIVE_TRAFFIC.has(r.state));
+  }
+  isLoadingOrLoadedOnServer(): boolean {
+    return [...this.replicas.values()].some((r) => ALREADY_LOADING_OR_LOADED.has(r.state));
+  }
+  isLoadingOrLoaded(server: string, idx: number): boolean {
+    return server === this.server && LOADING_OR_LOADED.has(this.replicaState(idx));
+  }
+  inactive(): boolean {
+    return [...this.replicas.values()].every((r) => INACTIVE.has(r.state));
+  }
+  /** Replicas envoy routes to; draining ones only when nothing else is left. */
+  assignment(): number[] {
+    const assigned = this.replicasIn(ASSIGNED);
+    if (assigned.length > 0) return assigned;
+    return this.replicasInState("Draining");
+  }
+}
+
+export class Model {
+  readonly versions: ModelVersion[] = [];
+  deleted = false;
+  constructor(readonly name: string) {}
+
+  latest(): ModelVersion | undefined {
+    return this.versions[this.versions.length - 1];
+  }
+  version(v: number): ModelVersion | undefined {
+    return this.versions.find((mv) => mv.version === v);
+  }
+  lastAvailable(): ModelVersion | undefined {
+    for (let i = this.versions.length - 1; i >= 0; i--) {
+      const mv = this.versions[i];
+      if (mv && mv.status.state === "ModelAvailable") return mv;
+    }
+    return undefined;
+  }
+  versionsBeforeLastAvailable(): ModelVersion[] {
+    const last = this.lastAvailable();
+    return last ? this.versions.slice(0, this.versions.indexOf(last)) : [];
+  }
+  canReceiveTraffic(): boolean {
+    return this.lastAvailable() !== undefined || (this.latest()?.hasLiveReplicas() ?? false);
+  }
+  inactive(): boolean {
+    return this.latest()?.inactive() ?? true;
+  }
+}
+
+export interface ServerReplica {
+  serverName: string;
+  idx: number;
+  inferenceSvc: string;
+  inferenceHttpPort: number;
+  inferenceGrpcPort: number;
+  capabilities: string[];
+  memory: bigint;
+  availableMemory: bigint;
+  reservedMemory: bigint;
+  overCommitPercentage: number;
+  /** `name:version` of versions loaded, and of versions loading. */
+  loaded: Set<string>;
+  loading: Set<string>;
+  draining: boolean;
+}
+
+export class Server {
+  readonly replicas = new Map<number, ServerReplica>();
+  /** -1 until the controller says how many replicas to expect; 0 when the server is being deleted. */
+  expectedReplicas = -1;
+  minReplicas = 0;
+  maxReplicas = 0;
+  kubernetesMeta: { namespace: string; generation: number } | null = null;
+  constructor(
+    readonly name: string,
+    public shared: boolean,
+  ) {}
+}
+
+export const versionKey = (name: string, version: number): string => `${name}:${version}`;
+
+export function parseVersionKey(key: string): { name: string; version: number } {
+  const i = key.lastIndexOf(":");
+  return { name: key.slice(0, i), version: Number(key.slice(i + 1)) };
+}

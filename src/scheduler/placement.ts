@@ -1,0 +1,92 @@
+/**
+ * The bridge between the scheduler's store and the pure placement decision in `src/scheduling`:
+ * a store view becomes a `SchedulingSnapshot` (the same shape `seldon-sim schedule` reads from a
+ * file), and the decision comes back with its explanation.
+ */
+import { decide, type Decision } from "../scheduling/decide.ts";
+import { DEFAULT_CHAINS, type SchedulerChains } from "../scheduling/registry.ts";
+import type { SchedulingSnapshot, ServerSnapshot, ModelVersionState } from "../scheduling/types.ts";
+import type { Model, ModelVersion } from "./model.ts";
+import type { MemoryStore } from "./store.ts";
+
+export type PlacementChains = SchedulerChains;
+
+export interface PlacementView {
+  decision: {
+    server: string | null;
+    replicaIdxs: number[];
+    error: string | null;
+    minReplicasFallback: boolean;
+    failedScheduling: { message: string; clearServer: boolean } | null;
+    serverScaleUpEvents: { serverName: string }[];
+    scaleUpSuppressed: boolean;
+  };
+  full: Decision;
+  snapshot: SchedulingSnapshot;
+}
+
+export function snapshotOf(store: MemoryStore, model: Model): SchedulingSnapshot {
+  const latest = model.latest()!;
+  const servers: ServerSnapshot[] = [...store.servers.values()].map((s) => ({
+    name: s.name,
+    shared: s.shared,
+    expectedReplicas: s.expectedReplicas,
+    replicas: [...s.replicas.values()].map((r) => ({
+      idx: r.idx,
+      serverName: r.serverName,
+      memoryBytes: r.memory,
+      availableMemoryBytes: r.availableMemory,
+      reservedMemoryBytes: r.reservedMemory,
+      capabilities: [...r.capabilities],
+      overCommitPercentage: r.overCommitPercentage,
+      draining: r.draining,
+      loadedModels: [...r.loaded],
+    })),
+  }));
+  const versions = model.versions.map(versionState) as [ModelVersionState, ...ModelVersionState[]];
+  return {
+    servers,
+    model: {
+      name: model.name,
+      requirements: [...latest.requirements()],
+      memoryBytes: latest.requiredMemory(),
+      replicas: latest.desiredReplicas(),
+      minReplicas: latest.minReplicas(),
+      maxReplicas: latest.defn.deploymentSpec?.maxReplicas ?? 0,
+      server: latest.requestedServer(),
+      explainer: latest.isExplainer(),
+      deleted: model.deleted,
+      existingState: { versions },
+    },
+  };
+}
+
+function versionState(mv: ModelVersion): ModelVersionState {
+  return {
+    version: mv.version,
+    scheduledServer: mv.server,
+    modelState: mv.status.state,
+    replicaStates: new Map([...mv.replicas].map(([i, r]) => [i, r.state])),
+  };
+}
+
+/** Decide where `model`'s latest version goes, from the store as it is now. */
+export function placeModel(store: MemoryStore, model: Model, chains: Partial<SchedulerChains> = {}): PlacementView {
+  const snapshot = snapshotOf(store, model);
+  const full = decide(snapshot, { ...DEFAULT_CHAINS, ...chains });
+  const hasServer = model.latest()!.server !== "";
+  const askedScaleUp = full.outcome === "notEnoughReplicas";
+  return {
+    full,
+    snapshot,
+    decision: {
+      server: full.scheduled ? full.server : null,
+      replicaIdxs: full.scheduled ? [...full.replicaIdxs] : [],
+      error: full.error,
+      minReplicasFallback: full.outcome === "scheduledWithMinReplicas",
+      failedScheduling: full.failedScheduling ? { ...full.failedScheduling } : null,
+      serverScaleUpEvents: full.serverScaleUpEvents.map((e) => ({ serverName: e.serverName })),
+      scaleUpSuppressed: askedScaleUp && full.serverScaleUpEvents.length === 0 && !hasServer,
+    },
+  };
+}
