@@ -1,0 +1,653 @@
+/**
+ * The Seldon Core v2.9.0 agent sidecar as a sans-IO component: what `cmd/agent/main.go` and
+ * `pkg/agent.Client` do, on the virtual clock.
+ *
+ * Start-up: wait for the inference server (ServerLive under exponential back-off, 15 min budget;
+ * giving up is fatal), unload whatever it already has, then subscribe to the scheduler and start
+ * the readiness ticker. Subscribed: every LOAD_MODEL / UNLOAD_MODEL on the stream runs as its own
+ * task (a goroutine in Go), serialised per model version by a lock; results go back as AgentEvent
+ * calls. A stream that ends is re-subscribed at once, then with back-off while Subscribe fails.
+ * A readiness re-check that fails (30 s budget) closes the scheduler connection; the agent then
+ * shuts down (exit 0) once its subscription loop notices.
+ *
+ * Log lines carry Seldon's texts, levels and logrus fields. Rclone, the model artifact download,
+ * the reverse proxies, metrics, the drainer and model-scaling triggers are not simulated: they are
+ * taken to be ready and to succeed.
+ */
+import type { Address, CallId, Component, Effect, GrpcStatus, Input, Listener, Millis } from "../core/protocol.ts";
+import { goRpcError, Status } from "../core/protocol.ts";
+import type { Rng } from "../core/rng.ts";
+import { M, serviceOf } from "../proto/index.ts";
+import { ExponentialBackOff, MaxCountBackOff, STOP } from "./backoff.ts";
+import { type AgentConfig, type ReplicaConfigMessage, replicaConfig } from "./config.ts";
+import * as C from "./constants.ts";
+import { type CallResult, Kernel, lock, rpc, sleep, type Task } from "./kernel.ts";
+import { AgentLifecycle, type AgentLifecycleEvent, type AgentLifecycleState } from "./lifecycle.ts";
+import type { ModelEvent, ModelEventMsg, ModelOperationMsg, ModelRuntimeInfoMsg } from "./messages.ts";
+import { OipClient } from "./oip.ts";
+import { LocalStateManager } from "./state-manager.ts";
+import { modifiedModelVersion, originalModelNameAndVersion, versionedModelName } from "./state.ts";
+
+export interface AgentDeps {
+  /** `host:port` of the scheduler's AgentService, as resolved by the caller. */
+  schedulerAddress: Address;
+  /** `host:port` of the inference server's OIP gRPC endpoint. */
+  inferenceAddress: Address;
+  rng: Rng;
+}
+
+/** One model version as the agent sees it. */
+export interface AgentModelView {
+  name: string;
+  version: number;
+  /** `<name>_<version>`, the name on the inference server. */
+  versionedName: string;
+  memoryBytes: number;
+  /** False once evicted (still registered, reported to the scheduler as loaded). */
+  onInferenceServer: boolean;
+}
+
+/** Fields of the client's logger (`Name: Client`), optionally with `func`. */
+const CLIENT = { Name: "Client" } as const;
+const fn = (func: string) => ({ ...CLIENT, func });
+
+/** Names of the in-process services the real agent starts after unloading existing models. */
+const SUB_SERVICES = [
+  "Reverse HTTP/REST Proxy",
+  "Reverse GRPC Proxy",
+  "AgentDebug GRPC service",
+  "Model Replica Scaling Trigger",
+  "Agent drainer service",
+];
+
+/**
+ * grpc-go fails a new stream at once when the channel cannot connect; these status details mean
+ * "never connected" (grpc-go and grpc-js spellings), as opposed to a stream that broke.
+ */
+const DIAL_FAILURE = /while dialing|name resolver error|produced zero addresses|last connection error|No connection established/i;
+
+interface SubscribeAttempt {
+  call: CallId;
+  open: boolean;
+  openTimer?: string;
+  scalingCall?: CallId;
+  /** Cancelled by our own Stop before it was known to be open: Subscribe() itself failed. */
+  cancelledBeforeOpen?: boolean;
+}
+
+export class Agent implements Component {
+  readonly role = "agent";
+  readonly name: string;
+  readonly listeners: Listener[] = [];
+
+  private readonly k: Kernel;
+  private readonly lifecycle = new AgentLifecycle();
+  private readonly oip: OipClient;
+  private readonly sm: LocalStateManager;
+  private readonly rc: ReplicaConfigMessage;
+  private readonly scheduler: Address;
+  private readonly rngStartup: Rng;
+  private readonly rngReadiness: Rng;
+  private readonly rngSubscribe: Rng;
+  private readonly rngOps: Rng;
+
+  private startTime: Millis = 0;
+  /** The scheduler connection was closed by Stop: every call on it fails with CANCELLED. */
+  private connClosed = false;
+  private stopRequested = false;
+  private subscription?: SubscribeAttempt;
+  private subscribeBackoff?: ExponentialBackOff;
+  private readyTicker?: string;
+  private checkRunning = false;
+  private tickPending = false;
+  /** Per versioned model: the agent-relative time of the last operation handled. */
+  private readonly timestamps = new Map<string, number>();
+  private readonly scalingModels = new Set<string>();
+
+  constructor(
+    readonly config: AgentConfig,
+    deps: AgentDeps,
+  ) {
+    this.name = config.podName !== "" ? config.podName : config.serverName;
+    this.k = new Kernel(config.logLevel);
+    this.scheduler = deps.schedulerAddress;
+    this.oip = new OipClient(this.k, deps.inferenceAddress);
+    this.rc = replicaConfig(config);
+    this.sm = new LocalStateManager(this.k, this.oip, this.rc.memoryBytes, this.rc.overCommitPercentage);
+    this.rngStartup = deps.rng.fork("agent-startup");
+    this.rngReadiness = deps.rng.fork("agent-readiness");
+    this.rngSubscribe = deps.rng.fork("agent-subscribe");
+    this.rngOps = deps.rng.fork("agent-operations");
+  }
+
+  // -- read-only views ---------------------------------------------------------------------------
+
+  get state(): AgentLifecycleState {
+    return this.lifecycle.state;
+  }
+
+  /** Free main memory on the inference server (never negative). */
+  get availableMemoryBytes(): number {
+    return this.sm.memory.availableMainMemoryBytes;
+  }
+
+  /** What the agent reports to the scheduler as `availableMemoryBytes`. */
+  get availableMemoryBytesWithOverCommit(): number {
+    return this.sm.availableMemoryBytesWithOverCommit;
+  }
+
+  get totalMemoryBytes(): number {
+    return this.sm.memory.totalMainMemoryBytes;
+  }
+
+  /** The replica config sent on Subscribe. */
+  get replicaConfig(): ReplicaConfigMessage {
+    return { ...this.rc, capabilities: [...this.rc.capabilities] };
+  }
+
+  /** Registered model versions, by versioned name. */
+  models(): AgentModelView[] {
+    return this.sm.models.ids().map((id) => {
+      const orig = originalModelNameAndVersion(id) ?? { name: id, version: 0 };
+      return {
+        name: orig.name,
+        version: orig.version,
+        versionedName: id,
+        memoryBytes: this.sm.models.memoryOf(id) ?? 0,
+        onInferenceServer: this.sm.cache.exists(id),
+      };
+    });
+  }
+
+  /** Versioned names on the inference server, least recently used first (next to be evicted). */
+  evictionOrder(): string[] {
+    return this.sm.cache.ids();
+  }
+
+  // -- Component ---------------------------------------------------------------------------------
+
+  handle(input: Input, now: Millis): Effect[] {
+    this.k.now = now;
+    if (this.lifecycle.state === "exited") return [];
+    switch (input.kind) {
+      case "start":
+        this.onStart();
+        break;
+      case "timer":
+        this.k.onTimer(input.timer);
+        break;
+      case "response":
+        this.k.onResponse(input.call, input.message);
+        break;
+      case "closed":
+        this.k.onClosed(input.call, input.status);
+        break;
+      case "incoming":
+        // The agent's own servers (proxies, drainer, debug) are not simulated.
+        this.k.emit({
+          kind: "finish",
+          call: input.call,
+          status: { code: Status.UNIMPLEMENTED, details: `unknown service ${serviceOf(input.method)}` },
+        });
+        break;
+      default:
+        break;
+    }
+    return this.k.flush();
+  }
+
+  // -- lifecycle ---------------------------------------------------------------------------------
+
+  private transition(event: AgentLifecycleEvent): void {
+    const from = this.lifecycle.send(event);
+    this.k.observe({ type: "agent.lifecycle", from, to: this.lifecycle.state, event: event.type });
+  }
+
+  private onStart(): void {
+    this.transition({ type: "START" });
+    this.startTime = this.k.now;
+    const cfg = this.config;
+    // cli.UpdateArgs logs through logrus's package-level logger, which stays at info.
+    for (const line of cfg.configLog) this.k.log(line.level, line.msg, line.fields, "info");
+    this.k.log("info", `Setting log level to ${cfg.logLevelName}`, undefined, "info");
+    this.k.log("info", `Model repository dir ${cfg.agentFolder}/models, Rclone repository dir ${cfg.agentFolder}/rclone `, undefined, "info");
+    if (cfg.serverType === "mlserver") this.k.log("info", "Creating MLServer repository handler");
+    else if (cfg.serverType === "triton") this.k.log("info", "Creating Triton repository handler");
+    else this.k.log("info", "Using default as no server type requested - creating MLServer repository handler");
+    this.k.log("info", `V2 (OIP) Inference Server ${cfg.inferenceHost}:${cfg.inferenceGrpcPort}`);
+    this.k.log(
+      "info",
+      cfg.replicaConfigOverride ? "Created replicaConfig from command line" : "Created replicaConfig from environment",
+      undefined,
+      "info",
+    );
+    this.k.spawn(this.startup());
+  }
+
+  private *startup(): Task<void> {
+    const err = yield* this.waitReadySubServices(true);
+    if (err !== undefined) {
+      this.fatal("Failed to wait for all agent dependent services to be ready", err);
+      return;
+    }
+    this.transition({ type: "EXISTING_MODELS_UNLOADED" });
+    this.startClient();
+  }
+
+  /** logrus Fatal: log, then the process exits with status 1. */
+  private fatal(msg: string, err: string): void {
+    this.k.log("fatal", msg, { error: err });
+    this.exit(1, msg);
+  }
+
+  private exit(code: number, reason: string): void {
+    this.k.emit({ kind: "exit", code, reason });
+    this.transition({ type: "EXIT" });
+    this.k.halt();
+  }
+
+  /**
+   * Readiness of what the agent depends on. Rclone is not simulated (always ready); the inference
+   * server must answer ServerLive within the budget. At start-up, existing models are then unloaded.
+   */
+  private *waitReadySubServices(isStartup: boolean): Task<string | undefined> {
+    const fields = fn("waitReady");
+    const t = this.config.timing;
+    const backoff = new ExponentialBackOff(isStartup ? this.rngStartup : this.rngReadiness, this.k.now, {
+      maxElapsedMs: isStartup ? t.maxElapsedReadyBeforeStartMs : t.maxElapsedReadyAfterStartMs,
+    });
+    for (;;) {
+      const err = yield* this.oip.live();
+      if (err === undefined) break;
+      const wait = backoff.next(this.k.now);
+      if (wait === STOP) {
+        this.k.log("error", "Failed to wait for inference server to be ready", { ...fields, error: err });
+        return err;
+      }
+      this.k.log("error", "Inference server not ready", { ...fields, error: err });
+      yield* sleep(wait, isStartup ? "wait-inference-server" : "recheck-inference-server");
+    }
+    if (isStartup) {
+      this.transition({ type: "INFERENCE_SERVER_LIVE" });
+      this.k.log("info", "Unloading any existing models", fields);
+      const err = yield* this.unloadAllModels();
+      if (err !== undefined) return err;
+      for (const service of SUB_SERVICES) this.k.log("info", `Starting and waiting for ${service}`, fields);
+    }
+    return undefined;
+  }
+
+  private *unloadAllModels(): Task<string | undefined> {
+    const index = yield* this.oip.getModels();
+    if ("error" in index) return goRpcError(index.error);
+    for (const m of index.models) {
+      if (m.state === "READY" || m.state === "LOADING") {
+        // Go prints the ServerModelInfo struct with %s: {name STATE}.
+        const shown = `{${m.name} ${m.state}}`;
+        this.k.log("info", `Unloading existing model ${shown}`, fn("UnloadAllModels"));
+        const status = yield* this.oip.unloadModel(m.name);
+        if (status !== undefined) {
+          if (status.code !== Status.NOT_FOUND) return goRpcError(status);
+          this.k.log("warning", `Model ${shown} not found on server`, CLIENT);
+        }
+      }
+    }
+    return undefined;
+  }
+
+  // -- scheduler connection ----------------------------------------------------------------------
+
+  private startClient(): void {
+    const f = fn("getConnection");
+    this.k.log("info", "Starting plaintxt client to agent server", f);
+    this.k.log("info", `Connecting (non-blocking) to scheduler at ${this.config.schedulerHost}:${this.config.schedulerPort}`, f);
+    this.startReadyTicker();
+    this.beginSubscribing();
+  }
+
+  /** A fresh back-off (never gives up) and an immediate Subscribe, as each turn of Start's loop. */
+  private beginSubscribing(): void {
+    this.subscribeBackoff = new ExponentialBackOff(this.rngSubscribe, this.k.now, {
+      initialIntervalMs: C.CLIENT_BACKOFF_INITIAL_INTERVAL_MS,
+      maxIntervalMs: C.CLIENT_BACKOFF_MAX_INTERVAL_MS,
+      maxElapsedMs: C.CLIENT_BACKOFF_MAX_ELAPSED_MS,
+    });
+    this.attemptSubscribe();
+  }
+
+  private attemptSubscribe(): void {
+    this.k.log("info", "Call subscribe to scheduler", fn("StartService"));
+    if (this.connClosed) {
+      this.subscribeFailed(goRpcError(C.GRPC_CLIENT_CONN_CLOSING));
+      return;
+    }
+    const request = {
+      serverName: this.config.serverName,
+      shared: true,
+      replicaIdx: this.config.replicaIdx,
+      replicaConfig: this.replicaConfig,
+      loadedModels: this.sm.models.versionsForAllModels(),
+      availableMemoryBytes: this.sm.availableMemoryBytesWithOverCommit,
+    };
+    const attempt: SubscribeAttempt = { call: "", open: false };
+    attempt.call = this.k.openStream(this.scheduler, M.agent.Subscribe, request, {
+      onMessage: (m) => this.onSubscribeMessage(attempt, m),
+      onClose: (s) => this.onSubscribeClosed(attempt, s),
+    });
+    attempt.openTimer = this.k.setTimer("subscribe-open", C.SUBSCRIBE_OPEN_AFTER_MS, () => {
+      attempt.openTimer = undefined;
+      this.onSubscribeOpen(attempt);
+    });
+    this.subscription = attempt;
+  }
+
+  private onSubscribeOpen(attempt: SubscribeAttempt): void {
+    if (attempt.open) return;
+    attempt.open = true;
+    if (attempt.openTimer !== undefined) {
+      this.k.clearTimer(attempt.openTimer);
+      attempt.openTimer = undefined;
+    }
+    this.k.log("info", "Subscribed to scheduler", fn("StartService"));
+    this.transition({ type: "STREAM_OPENED" });
+    // The model-scaling trigger stream is opened (and later closed) as the real agent does; no
+    // triggers are ever sent on it.
+    attempt.scalingCall = this.k.openStream(this.scheduler, M.agent.ModelScalingTrigger, undefined, {
+      onMessage: () => {},
+      onClose: () => {
+        attempt.scalingCall = undefined;
+      },
+    });
+  }
+
+  private onSubscribeMessage(attempt: SubscribeAttempt, message: unknown): void {
+    if (!attempt.open) this.onSubscribeOpen(attempt);
+    this.k.log("info", "Received operation", CLIENT);
+    const sinceStart = this.k.now - this.startTime;
+    const op = message as ModelOperationMsg;
+    if (op.operation === "LOAD_MODEL") {
+      this.k.log("info", "calling load model", CLIENT);
+      this.k.spawn(this.handleLoad(op, sinceStart));
+    } else if (op.operation === "UNLOAD_MODEL") {
+      this.k.log("info", "calling unload model", CLIENT);
+      this.k.spawn(this.handleUnload(op, sinceStart));
+    }
+  }
+
+  private onSubscribeClosed(attempt: SubscribeAttempt, status: GrpcStatus): void {
+    if (attempt.openTimer !== undefined) {
+      this.k.clearTimer(attempt.openTimer);
+      attempt.openTimer = undefined;
+    }
+    if (this.subscription === attempt) this.subscription = undefined;
+    if (!attempt.open && (attempt.cancelledBeforeOpen || (status.code === Status.UNAVAILABLE && DIAL_FAILURE.test(status.details)))) {
+      // Subscribe() itself returned the error.
+      this.subscribeFailed(goRpcError(status));
+      return;
+    }
+    if (!attempt.open) this.onSubscribeOpen(attempt);
+    const f = fn("StartService");
+    this.k.log("error", "event recv failed", { ...f, error: status.code === Status.OK ? "EOF" : goRpcError(status) });
+    this.k.log("info", "Exiting", f);
+    if (attempt.scalingCall !== undefined) {
+      this.k.emit({ kind: "halfClose", call: attempt.scalingCall });
+      this.k.forget(attempt.scalingCall);
+      attempt.scalingCall = undefined;
+    }
+    this.k.log("info", "Subscribe ended", fn("Start"));
+    if (this.stopRequested) {
+      this.k.log("info", "Stopping", fn("Start"));
+      this.shutdown();
+      return;
+    }
+    this.transition({ type: "STREAM_ENDED" });
+    this.beginSubscribing();
+  }
+
+  private subscribeFailed(err: string): void {
+    const wait = this.subscribeBackoff!.next(this.k.now);
+    if (wait === STOP) {
+      // Unreachable with the client back-off (it never gives up); kept for the real semantics.
+      this.k.log("fatal", "Failed to start client", { ...CLIENT, error: err });
+      this.exit(1, "Failed to start client");
+      return;
+    }
+    this.k.log("error", "Scheduler not ready", { ...CLIENT, error: err });
+    this.k.setTimer("subscribe-retry", wait, () => this.attemptSubscribe());
+  }
+
+  /** Client.Stop after a failed readiness re-check: the scheduler connection is closed. */
+  private stopClient(): void {
+    if (this.stopRequested) return;
+    this.stopRequested = true;
+    this.transition({ type: "STOP" });
+    if (this.readyTicker !== undefined) {
+      this.k.clearTimer(this.readyTicker);
+      this.readyTicker = undefined;
+    }
+    this.k.log("info", "Shutting down stream to scheduler", fn("StopSchedulerStream"));
+    this.connClosed = true;
+    const sub = this.subscription;
+    if (sub !== undefined && !sub.open) sub.cancelledBeforeOpen = true;
+    const calls = this.k.openCallsTo(this.scheduler);
+    // Everything else first; the subscription's end is what lets the process finish.
+    const ordered = [...calls.filter((c) => c !== sub?.call), ...calls.filter((c) => c === sub?.call)];
+    for (const id of ordered) this.k.cancel(id, C.GRPC_CLIENT_CONN_CLOSING);
+  }
+
+  /** main() after Start returns: the warning, the deferred Client.Stop, and a normal exit. */
+  private shutdown(): void {
+    this.k.log("warning", "Agent shutting down");
+    this.k.log("info", "Shutting down stream to scheduler", fn("StopSchedulerStream"));
+    this.k.log("warning", "Cannot close stream connection to scheduler", { ...CLIENT, error: goRpcError(C.GRPC_CLIENT_CONN_CLOSING) });
+    this.exit(0, "Agent shutting down");
+  }
+
+  // -- readiness re-check ------------------------------------------------------------------------
+
+  private startReadyTicker(): void {
+    const period = this.config.timing.readyCheckPeriodMs;
+    if (period <= 0) {
+      // time.NewTicker panics on a non-positive period; the goroutine's panic kills the process.
+      this.k.emit({ kind: "exit", code: 2, reason: "panic: non-positive interval for NewTicker" });
+      this.transition({ type: "EXIT" });
+      this.k.halt();
+      return;
+    }
+    const tick = () => {
+      this.readyTicker = this.k.setTimer("readiness-tick", period, tick);
+      if (this.stopRequested) return;
+      if (this.checkRunning) this.tickPending = true; // a Go ticker buffers one tick
+      else this.runReadyCheck();
+    };
+    this.readyTicker = this.k.setTimer("readiness-tick", period, tick);
+  }
+
+  private runReadyCheck(): void {
+    this.checkRunning = true;
+    this.k.spawn(this.waitReadySubServices(false), (err) => {
+      this.checkRunning = false;
+      if (err !== undefined) {
+        this.stopClient();
+        return;
+      }
+      if (this.tickPending && !this.stopRequested) {
+        this.tickPending = false;
+        this.runReadyCheck();
+      }
+    });
+  }
+
+  // -- model operations --------------------------------------------------------------------------
+
+  private runtimeInfo(): ModelRuntimeInfoMsg {
+    if (this.config.repositoryHandler === "triton") return { triton: { cpu: [{ instanceCount: 1 }] } };
+    return { mlserver: { parallelWorkers: this.config.mlserverParallelWorkers } };
+  }
+
+  /** True when an operation older than the last one handled for this version arrives. */
+  private isOutOfOrder(id: string, sinceStart: number): boolean {
+    const last = this.timestamps.get(id);
+    if (last === undefined) {
+      this.timestamps.set(id, sinceStart);
+      return false;
+    }
+    return sinceStart < last;
+  }
+
+  private *handleLoad(op: ModelOperationMsg, sinceStart: number): Task<void> {
+    const err = yield* this.loadModel(op, sinceStart);
+    if (err !== undefined) {
+      const mv = op.modelVersion;
+      this.k.log("error", `Failed to handle load model ${mv?.model?.meta?.name ?? ""}:${mv?.version ?? 0}`, { ...CLIENT, error: err });
+    }
+  }
+
+  private *handleUnload(op: ModelOperationMsg, sinceStart: number): Task<void> {
+    const err = yield* this.unloadModel(op, sinceStart);
+    if (err !== undefined) {
+      const mv = op.modelVersion;
+      this.k.log("error", `Failed to handle unload model ${mv?.model?.meta?.name ?? ""}:${mv?.version ?? 0}`, { ...CLIENT, error: err });
+    }
+  }
+
+  private *loadModel(op: ModelOperationMsg, sinceStart: number): Task<string | undefined> {
+    const mv = op.modelVersion;
+    if (!mv) return "empty request received for load model";
+    const f = fn("LoadModel");
+    const name = mv.model?.meta?.name ?? "";
+    const version = mv.version ?? 0;
+    const id = versionedModelName(name, version);
+
+    yield* lock(id);
+    try {
+      this.k.log("info", `Load model ${name}:${version}`, f);
+      if (this.isOutOfOrder(id, sinceStart)) {
+        this.k.log("warning", `Ignoring out of order message for model ${name}:${version}`, f);
+        return undefined;
+      }
+      try {
+        // The artifact download (rclone) is not simulated and always succeeds.
+        const runtimeInfo = this.runtimeInfo();
+        const request = modifiedModelVersion(id, C.PINNED_MODEL_VERSION, mv, runtimeInfo);
+        const t = this.config.timing;
+        const err = yield* this.retryWithMaxCount(() => this.sm.loadModelVersion(request), t.maxLoadRetryCount, t.maxLoadElapsedMs, f);
+        if (err !== undefined) {
+          yield* this.sendModelEventError(name, version, "LOAD_FAILED", err);
+          this.k.log("info", `removed model ${id}`, fn("cleanup"));
+          return err;
+        }
+        if (op.autoscalingEnabled) {
+          this.k.log("debug", `Enabling autoscaling checks for model ${id}`, f);
+          this.scalingModels.add(id);
+        }
+        this.k.log("info", `Load model ${name}:${version} success`, f);
+        return yield* this.sendAgentEvent(name, version, runtimeInfo, "LOADED");
+      } finally {
+        this.timestamps.set(id, sinceStart);
+      }
+    } finally {
+      this.k.unlock(id);
+    }
+  }
+
+  private *unloadModel(op: ModelOperationMsg, sinceStart: number): Task<string | undefined> {
+    const mv = op.modelVersion;
+    if (!mv) return "Empty request received for unload model";
+    const f = fn("UnloadModel");
+    // Grace period for envoy to drop its routes, before taking the lock.
+    yield* sleep(this.config.timing.unloadGraceMs, "unload-grace");
+    const name = mv.model?.meta?.name ?? "";
+    const version = mv.version ?? 0;
+    const id = versionedModelName(name, version);
+
+    yield* lock(id);
+    try {
+      this.k.log("info", `Unload model ${name}:${version}`, f);
+      if (this.isOutOfOrder(id, sinceStart)) {
+        this.k.log("warning", `Ignoring out of order message for model ${name}:${version}`, f);
+        return undefined;
+      }
+      try {
+        const request = modifiedModelVersion(id, C.PINNED_MODEL_VERSION, mv, undefined);
+        const t = this.config.timing;
+        const err = yield* this.retryWithMaxCount(() => this.sm.unloadModelVersion(request), t.maxUnloadRetryCount, t.maxUnloadElapsedMs, f);
+        if (err !== undefined) {
+          yield* this.sendModelEventError(name, version, "UNLOAD_FAILED", err);
+          return err;
+        }
+        if (!this.scalingModels.delete(id)) {
+          this.k.log("warning", `Cannot delete model ${id} from scaling service, likely that it was not enabled in the first place`, {
+            ...f,
+            error: `could not find item ${id}`,
+          });
+        }
+        this.k.log("info", `Unload model ${name}:${version} success`, f);
+        return yield* this.sendAgentEvent(name, version, undefined, "UNLOADED");
+      } finally {
+        this.timestamps.set(id, sinceStart);
+      }
+    } finally {
+      this.k.unlock(id);
+    }
+  }
+
+  /** backoffWithMaxNumRetry: at most `maxCount` attempts under an exponential back-off. */
+  private *retryWithMaxCount(
+    attempt: () => Task<string | undefined>,
+    maxCount: number,
+    maxElapsedMs: number,
+    fields: Record<string, string>,
+  ): Task<string | undefined> {
+    const policy = new MaxCountBackOff(maxCount, new ExponentialBackOff(this.rngOps, this.k.now, { maxElapsedMs }));
+    for (let i = 0; ; i++) {
+      const err = yield* attempt();
+      if (err === undefined) return undefined;
+      const wait = policy.next(this.k.now);
+      if (wait === STOP) return err;
+      this.k.log("error", `Retry op #${i}`, { ...fields, error: err });
+      yield* sleep(wait, "operation-retry");
+    }
+  }
+
+  private *schedulerUnary(method: string, request: unknown): Task<CallResult> {
+    if (this.connClosed) return { ok: false, status: { ...C.GRPC_CLIENT_CONN_CLOSING } };
+    return yield* rpc(this.scheduler, method, request);
+  }
+
+  private eventMessage(name: string, version: number, event: ModelEvent): ModelEventMsg {
+    return {
+      serverName: this.config.serverName,
+      replicaIdx: this.config.replicaIdx,
+      modelName: name,
+      modelVersion: version,
+      event,
+      availableMemoryBytes: this.sm.availableMemoryBytesWithOverCommit,
+    };
+  }
+
+  private *sendAgentEvent(
+    name: string,
+    version: number,
+    runtimeInfo: ModelRuntimeInfoMsg | undefined,
+    event: ModelEvent,
+  ): Task<string | undefined> {
+    const msg = this.eventMessage(name, version, event);
+    if (runtimeInfo) msg.runtimeInfo = runtimeInfo;
+    this.k.observe({ type: "agent.modelEvent", ...msg });
+    const r = yield* this.schedulerUnary(M.agent.AgentEvent, msg);
+    return r.ok ? undefined : goRpcError(r.status);
+  }
+
+  private *sendModelEventError(name: string, version: number, event: ModelEvent, err: string): Task<void> {
+    this.k.log("error", "Failed to load model, sending error to scheduler", { ...CLIENT, error: err });
+    const msg = { ...this.eventMessage(name, version, event), message: err };
+    this.k.observe({ type: "agent.modelEvent", ...msg });
+    const r = yield* this.schedulerUnary(M.agent.AgentEvent, msg);
+    if (!r.ok) {
+      this.k.log("error", "Failed to send error back to scheduler on load model", { ...CLIENT, error: goRpcError(r.status) });
+      return;
+    }
+    this.k.log("info", "Sent agent model event to scheduler", { ...CLIENT, modelEventResponse: "" });
+  }
+}

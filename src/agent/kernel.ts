@@ -1,0 +1,262 @@
+/**
+ * A tiny cooperative runner that lets the agent's concurrent activities (the Go goroutines of the
+ * real agent: start-up, one per model operation, the readiness ticker) be written as sequential
+ * generator functions, while staying sans-IO.
+ *
+ * A task yields what it waits for — a gRPC call, a sleep, a per-key lock — and the runner turns
+ * that into effects (`call`, `setTimer`) and resumes the task when the matching input arrives.
+ * Everything happens synchronously inside `Agent.handle`, in a fixed order (FIFO run queue, FIFO
+ * lock hand-over), so the same inputs always produce the same effects.
+ */
+import type { Address, CallId, Effect, Fields, GrpcStatus, LogLevel, MethodPath, Millis, Observation } from "../core/protocol.ts";
+import { Status } from "../core/protocol.ts";
+
+export type CallResult = { ok: true; message: unknown } | { ok: false; status: GrpcStatus };
+
+export type Op =
+  | { op: "call"; target: Address; method: MethodPath; request: unknown; deadlineMs?: Millis }
+  | { op: "sleep"; ms: Millis; label: string }
+  | { op: "lock"; key: string };
+
+export type Task<T> = Generator<Op, T, unknown>;
+
+/** Unary call; resolves when the call closes. */
+export function* rpc(target: Address, method: MethodPath, request: unknown, deadlineMs?: Millis): Task<CallResult> {
+  return (yield { op: "call", target, method, request, deadlineMs }) as CallResult;
+}
+
+export function* sleep(ms: Millis, label: string): Task<void> {
+  yield { op: "sleep", ms, label };
+}
+
+/** Exclusive per-key lock, handed over in request order. Release with `Kernel.unlock`. */
+export function* lock(key: string): Task<void> {
+  yield { op: "lock", key };
+}
+
+interface Running {
+  gen: Task<unknown>;
+  onDone?: (value: unknown) => void;
+}
+
+interface PendingCall {
+  kind: "unary";
+  target: Address;
+  task: Running;
+  message?: unknown;
+}
+
+export interface StreamHandlers {
+  onMessage(message: unknown): void;
+  onClose(status: GrpcStatus): void;
+}
+
+interface PendingStream {
+  kind: "stream";
+  target: Address;
+  handlers: StreamHandlers;
+}
+
+const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3, fatal: 4 };
+
+export class Kernel {
+  now: Millis = 0;
+  private out: Effect[] = [];
+  private seq = 0;
+  private readonly calls = new Map<CallId, PendingCall | PendingStream>();
+  private readonly timers = new Map<string, () => void>();
+  private readonly locks = new Map<string, Running[]>();
+  private readonly runQueue: Array<{ task: Running; value: unknown }> = [];
+  private draining = false;
+  private halted = false;
+
+  constructor(private readonly logThreshold: LogLevel) {}
+
+  get isHalted(): boolean {
+    return this.halted;
+  }
+
+  flush(): Effect[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  emit(effect: Effect): void {
+    if (!this.halted) this.out.push(effect);
+  }
+
+  /**
+   * A log line, if the logger's level lets it through. `threshold` defaults to the level the agent's
+   * logger was set to; lines of Go's package-level logger (never re-levelled) pass "info".
+   */
+  log(level: LogLevel, msg: string, fields?: Fields, threshold: LogLevel = this.logThreshold): void {
+    if (LEVEL_RANK[level] < LEVEL_RANK[threshold]) return;
+    this.emit(fields && Object.keys(fields).length > 0 ? { kind: "log", level, msg, fields } : { kind: "log", level, msg });
+  }
+
+  observe(event: Observation): void {
+    this.emit({ kind: "observe", event });
+  }
+
+  /** Stop everything: no more effects, no more resumptions. */
+  halt(): void {
+    this.halted = true;
+    this.runQueue.length = 0;
+    this.calls.clear();
+    this.timers.clear();
+    this.locks.clear();
+  }
+
+  // -- tasks ------------------------------------------------------------------------------------
+
+  spawn<T>(gen: Task<T>, onDone?: (value: T) => void): void {
+    if (this.halted) return;
+    this.runQueue.push({ task: { gen, onDone: onDone as ((v: unknown) => void) | undefined }, value: undefined });
+    this.drain();
+  }
+
+  private resume(task: Running, value: unknown): void {
+    this.runQueue.push({ task, value });
+    this.drain();
+  }
+
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (!this.halted) {
+        const next = this.runQueue.shift();
+        if (!next) break;
+        const r = next.task.gen.next(next.value);
+        if (r.done) next.task.onDone?.(r.value);
+        else this.dispatch(next.task, r.value);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private dispatch(task: Running, op: Op): void {
+    if (this.halted) return;
+    switch (op.op) {
+      case "call": {
+        const id = this.nextCallId(op.method);
+        this.calls.set(id, { kind: "unary", target: op.target, task });
+        this.emit(
+          op.deadlineMs === undefined
+            ? { kind: "call", call: id, target: op.target, method: op.method, request: op.request }
+            : { kind: "call", call: id, target: op.target, method: op.method, request: op.request, deadlineMs: op.deadlineMs },
+        );
+        return;
+      }
+      case "sleep": {
+        this.setTimer(op.label, op.ms, () => this.resume(task, undefined));
+        return;
+      }
+      case "lock": {
+        const queue = this.locks.get(op.key);
+        if (queue === undefined) {
+          this.locks.set(op.key, []);
+          this.runQueue.push({ task, value: undefined });
+        } else {
+          queue.push(task);
+        }
+        return;
+      }
+    }
+  }
+
+  unlock(key: string): void {
+    const queue = this.locks.get(key);
+    if (queue === undefined) throw new Error(`agent kernel: unlock of ${key}, which is not locked`);
+    const next = queue.shift();
+    if (next === undefined) this.locks.delete(key);
+    else this.resume(next, undefined);
+  }
+
+  isLocked(key: string): boolean {
+    return this.locks.has(key);
+  }
+
+  // -- timers -----------------------------------------------------------------------------------
+
+  setTimer(label: string, ms: Millis, fire: () => void): string {
+    const id = `agent:${++this.seq}:${label}`;
+    this.timers.set(id, fire);
+    this.emit({ kind: "setTimer", timer: id, afterMs: Math.max(0, ms) });
+    return id;
+  }
+
+  clearTimer(id: string): void {
+    if (this.timers.delete(id)) this.emit({ kind: "clearTimer", timer: id });
+  }
+
+  onTimer(id: string): boolean {
+    const fire = this.timers.get(id);
+    if (!fire) return false;
+    this.timers.delete(id);
+    fire();
+    this.drain();
+    return true;
+  }
+
+  // -- calls ------------------------------------------------------------------------------------
+
+  private nextCallId(method: MethodPath): CallId {
+    return `agent:${++this.seq}:${method.slice(method.lastIndexOf("/") + 1)}`;
+  }
+
+  /** A streaming call (server or client streaming) whose messages go to callbacks. */
+  openStream(target: Address, method: MethodPath, request: unknown, handlers: StreamHandlers): CallId {
+    const id = this.nextCallId(method);
+    this.calls.set(id, { kind: "stream", target, handlers });
+    this.emit(
+      request === undefined
+        ? { kind: "call", call: id, target, method }
+        : { kind: "call", call: id, target, method, request },
+    );
+    return id;
+  }
+
+  /** Cancel a call we started; its owner is told with `status` as if it had closed so. */
+  cancel(id: CallId, status: GrpcStatus): void {
+    if (!this.calls.has(id)) return;
+    this.emit({ kind: "cancel", call: id });
+    this.onClosed(id, status);
+  }
+
+  /** Forget a call without telling its owner (after `halfClose`, for example). */
+  forget(id: CallId): void {
+    this.calls.delete(id);
+  }
+
+  /** Calls still open to `target`, oldest first. */
+  openCallsTo(target: Address): CallId[] {
+    return [...this.calls.entries()].filter(([, c]) => c.target === target).map(([id]) => id);
+  }
+
+  onResponse(id: CallId, message: unknown): boolean {
+    const c = this.calls.get(id);
+    if (!c) return false;
+    if (c.kind === "unary") c.message = message;
+    else c.handlers.onMessage(message);
+    this.drain();
+    return true;
+  }
+
+  onClosed(id: CallId, status: GrpcStatus): boolean {
+    const c = this.calls.get(id);
+    if (!c) return false;
+    this.calls.delete(id);
+    if (c.kind === "unary") {
+      const result: CallResult =
+        status.code === Status.OK ? { ok: true, message: c.message ?? {} } : { ok: false, status };
+      this.resume(c.task, result);
+    } else {
+      c.handlers.onClose(status);
+      this.drain();
+    }
+    return true;
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The agent's bookkeeping, synchronous and free of I/O:
+ * - `ModelState`: the model versions assigned to this replica (including those evicted from the
+ *   inference server) and the sum of their memory;
+ * - `LruCache`: the versions actually loaded on the inference server, oldest use first;
+ * - `MemoryLedger`: free main memory and what the agent reports to the scheduler, with Go's
+ *   uint64/int64 integers and float32 over-commit arithmetic.
+ * Error texts are the ones the real agent's errors carry, since they end up in `message` fields.
+ */
+import { VERSIONED_MODEL_SEPARATOR } from "./constants.ts";
+import { atoi, f32, toUint32 } from "./goparse.ts";
+import { cloneMessage, type ModelRuntimeInfoMsg, type ModelVersionMsg } from "./messages.ts";
+
+export function versionedModelName(model: string, version: number): string {
+  return `${model}${VERSIONED_MODEL_SEPARATOR}${version}`;
+}
+
+/** Splits `<model>_<version>` at the last separator; undefined when the suffix is not a number. */
+export function originalModelNameAndVersion(versioned: string): { name: string; version: number } | undefined {
+  const i = versioned.lastIndexOf(VERSIONED_MODEL_SEPARATOR);
+  const v = atoi(versioned.slice(i + 1));
+  if (v === undefined) return undefined;
+  return { name: i === -1 ? "" : versioned.slice(0, i), version: toUint32(v) };
+}
+
+/** How many copies of the model the server runs: MLServer parallel workers, Triton CPU instances. */
+export function instanceCount(info: ModelRuntimeInfoMsg | null | undefined): number {
+  if (info?.mlserver) return info.mlserver.parallelWorkers ?? 0;
+  if (info?.triton) return info.triton.cpu?.[0]?.instanceCount ?? 1;
+  return 1;
+}
+
+/**
+ * A copy of `mv` renamed to `id` with `version`, carrying `runtimeInfo` when given (the request
+ * the agent's state manager works with, and the form loaded models are reported in).
+ */
+export function modifiedModelVersion(
+  id: string,
+  version: number,
+  mv: ModelVersionMsg,
+  runtimeInfo: ModelRuntimeInfoMsg | undefined,
+): ModelVersionMsg {
+  const copy = cloneMessage(mv);
+  const model = (copy.model ??= {});
+  model.meta = { ...(model.meta ?? {}), name: id };
+  if (runtimeInfo) {
+    model.modelSpec ??= {};
+    model.modelSpec.modelRuntimeInfo = cloneMessage(runtimeInfo);
+  }
+  copy.version = version;
+  return copy;
+}
+
+interface Registered {
+  versionInfo: ModelVersionMsg;
+  memoryBytes: number;
+}
+
+export class ModelState {
+  private readonly models = new Map<string, Registered>();
+  private total = 0;
+
+  private static key(mv: ModelVersionMsg): { id: string; version: number } {
+    return { id: mv.model?.meta?.name ?? "", version: mv.version ?? 0 };
+  }
+
+  /** True when newly added; an error text when another version of the same id is registered. */
+  add(mv: ModelVersionMsg): boolean | string {
+    const { id, version } = ModelState.key(mv);
+    const existing = this.models.get(id);
+    if (existing === undefined) {
+      const spec = mv.model?.modelSpec;
+      const memoryBytes = (spec?.memoryBytes ?? 0) * instanceCount(spec?.modelRuntimeInfo);
+      this.models.set(id, { versionInfo: mv, memoryBytes });
+      this.total += memoryBytes;
+      return true;
+    }
+    if ((existing.versionInfo.version ?? 0) === version) return false;
+    return `Version number mismatch for model ${id} (${version} vs ${existing.versionInfo.version ?? 0})`;
+  }
+
+  /** Removes the version; an error text when a different version is registered under the id. */
+  remove(mv: ModelVersionMsg): string | undefined {
+    const { id, version } = ModelState.key(mv);
+    const existing = this.models.get(id);
+    if (existing === undefined) return undefined;
+    if ((existing.versionInfo.version ?? 0) !== version) {
+      return `Version number mismatch for model ${id} (${version} vs ${existing.versionInfo.version ?? 0})`;
+    }
+    this.total -= existing.memoryBytes;
+    this.models.delete(id);
+    return undefined;
+  }
+
+  memoryOf(id: string): number | undefined {
+    return this.models.get(id)?.memoryBytes;
+  }
+
+  versionExists(id: string, version: number): boolean {
+    const e = this.models.get(id);
+    return e !== undefined && (e.versionInfo.version ?? 0) === version;
+  }
+
+  /** Includes evicted versions, as the real agent does. */
+  get totalMemoryBytes(): number {
+    return this.total;
+  }
+
+  ids(): string[] {
+    return [...this.models.keys()].sort();
+  }
+
+  /**
+   * What the agent reports as `loadedModels`: each version under its original name and version,
+   * with its runtime info. Sorted by versioned name (Go iterates a map here, in random order).
+   */
+  versionsForAllModels(): ModelVersionMsg[] {
+    return this.ids().map((id) => {
+      const mv = this.models.get(id)!.versionInfo;
+      const orig = originalModelNameAndVersion(id) ?? { name: "", version: 0 };
+      return modifiedModelVersion(orig.name, orig.version, mv, mv.model?.modelSpec?.modelRuntimeInfo ?? undefined);
+    });
+  }
+}
+
+/** Priority of a cache entry: when it was last used, ties broken by order of use. */
+export interface LruPriority {
+  at: number;
+  seq: number;
+}
+
+export class LruCache {
+  private readonly items = new Map<string, LruPriority>();
+  private seq = 0;
+
+  addDefault(id: string, now: number): string | undefined {
+    return this.add(id, { at: now, seq: ++this.seq });
+  }
+
+  add(id: string, priority: LruPriority): string | undefined {
+    if (id === "") return "cannot use empty string";
+    if (this.items.has(id)) return `item already exists in cache ${id}`;
+    this.items.set(id, priority);
+    return undefined;
+  }
+
+  updateDefault(id: string, now: number): string | undefined {
+    if (!this.items.has(id)) return `could not find item ${id}`;
+    this.items.set(id, { at: now, seq: ++this.seq });
+    return undefined;
+  }
+
+  delete(id: string): string | undefined {
+    if (!this.items.delete(id)) return `could not find item ${id}`;
+    return undefined;
+  }
+
+  exists(id: string): boolean {
+    return this.items.has(id);
+  }
+
+  /** The least recently used entry, or the Go error text when the cache is empty. */
+  peek(): { id: string; priority: LruPriority } | string {
+    let best: { id: string; priority: LruPriority } | undefined;
+    for (const [id, p] of this.items) {
+      if (best === undefined || p.at < best.priority.at || (p.at === best.priority.at && p.seq < best.priority.seq)) {
+        best = { id, priority: p };
+      }
+    }
+    return best ?? "empty cache, cannot evict";
+  }
+
+  /** Oldest first. */
+  ids(): string[] {
+    return [...this.items.entries()]
+      .sort(([, a], [, b]) => a.at - b.at || a.seq - b.seq)
+      .map(([id]) => id);
+  }
+}
+
+export class MemoryLedger {
+  /** Signed, like the real agent's int64 (its comment allows for races taking it below zero). */
+  private availableMain: number;
+
+  constructor(
+    readonly totalMainMemoryBytes: number,
+    readonly overCommitPercentage: number,
+  ) {
+    this.availableMain = totalMainMemoryBytes;
+  }
+
+  /** Free main memory, clamped at 0. */
+  get availableMainMemoryBytes(): number {
+    return this.availableMain < 0 ? 0 : this.availableMain;
+  }
+
+  /** float32(overCommit%)/100 × float32(total), in float32 as Go computes it. */
+  get overCommitMemoryBytes(): number {
+    return f32(f32(f32(this.overCommitPercentage) / 100) * f32(this.totalMainMemoryBytes));
+  }
+
+  /**
+   * What goes into `availableMemoryBytes`: while the registered models fit in main memory, the free
+   * main memory plus the over-commit allowance; beyond that, whatever is left of the allowance.
+   */
+  availableWithOverCommit(registeredBytes: number): number {
+    const overCommitMax = Math.trunc(this.overCommitMemoryBytes);
+    if (registeredBytes > this.totalMainMemoryBytes) {
+      const used = registeredBytes - this.totalMainMemoryBytes;
+      return used > overCommitMax ? 0 : overCommitMax - used;
+    }
+    return this.availableMain + overCommitMax;
+  }
+
+  /** Take memory for a model about to be loaded; the Go error text if it would go below zero. */
+  reserve(bytes: number): string | undefined {
+    if (this.availableMain - bytes < 0) return `Memory will go below zero ${this.availableMain}`;
+    this.availableMain -= bytes;
+    return undefined;
+  }
+
+  release(bytes: number): void {
+    this.availableMain += bytes;
+  }
+}
