@@ -1,0 +1,537 @@
+/**
+ * The engine both runtimes share: pods and their processes, address resolution as a pod sees it,
+ * network rules, the call table, timers on the run clock, restarts, logs and the trace.
+ *
+ * Only the carrying of call traffic differs between runtimes and sits behind `Transport`: the
+ * `sim` transport encodes each message, waits a virtual latency and decodes it; the `wire`
+ * transport sends it over real gRPC. The clock is virtual in both: it advances to the next timer
+ * only when no message is in flight, so the same scenario unfolds the same way.
+ */
+import type { CallId, Component, Effect, Fields, GrpcStatus, Input, LogLevel, MethodPath, Observation } from "../core/protocol.ts";
+import { Status } from "../core/protocol.ts";
+import { method as methodDef, serviceOf } from "../proto/index.ts";
+import { goDialErrors, policyFor, type EndpointFacts, type LinkPolicy, type NetworkRule } from "../network/rules.ts";
+import { EventQueue, type Timed } from "./queue.ts";
+
+export interface ProcessSpec {
+  /** Container name inside the pod, e.g. `agent`, `mlserver`, `scheduler`. */
+  container: string;
+  role: string;
+  /** Builds a fresh process (used again on every restart). */
+  spawn: () => Component;
+  /** Restart when the process exits (Kubernetes' `restartPolicy: Always`). */
+  restart?: boolean;
+}
+
+export interface PodSpec {
+  name: string;
+  namespace: string;
+  ip: string;
+  /** Service names (without namespace) that resolve to this pod, e.g. `seldon-scheduler`. */
+  services?: string[];
+  /** For server pods: the server name and replica index. */
+  server?: string;
+  replica?: number;
+  processes: ProcessSpec[];
+}
+
+export class Pod {
+  readonly processes = new Map<string, Proc>();
+  constructor(readonly spec: PodSpec) {}
+  get name(): string { return this.spec.name; }
+  get namespace(): string { return this.spec.namespace; }
+}
+
+export class Proc {
+  component: Component | null = null;
+  restarts = 0;
+  /** Incremented on every (re)start: timers and calls of an older incarnation are ignored. */
+  incarnation = 0;
+  readonly timers = new Map<string, Timed>();
+  /** What the process listened on when last up, so a refused dial can still name who was meant. */
+  knownPorts = new Set<number>();
+  constructor(readonly pod: Pod, readonly spec: ProcessSpec) {}
+  get id(): string { return `${this.pod.namespace}/${this.pod.name}/${this.spec.container}`; }
+  get role(): string { return this.spec.role; }
+  get up(): boolean { return this.component !== null; }
+  facts(port?: number): EndpointFacts {
+    return {
+      role: this.role, namespace: this.pod.namespace, pod: this.pod.name,
+      ...(this.pod.spec.server !== undefined ? { server: this.pod.spec.server } : {}),
+      ...(this.pod.spec.replica !== undefined ? { replica: this.pod.spec.replica } : {}),
+      ...(port !== undefined ? { port } : {}),
+    };
+  }
+}
+
+/** One gRPC call between two processes (or with an outside peer in `wire`). */
+export class Call {
+  server: Proc | null = null;
+  serverCallId: CallId = "";
+  closed = false;
+  deadline: Timed | null = null;
+  /** Extra one-way latency from `delay` rules. */
+  extraDelayMs = 0;
+  constructor(
+    readonly id: number,
+    readonly client: Proc | null,
+    readonly clientCallId: CallId,
+    readonly clientIncarnation: number,
+    readonly target: string,
+    readonly method: MethodPath,
+  ) {}
+}
+
+export interface LogRecord {
+  t: number;
+  namespace: string;
+  pod: string;
+  container: string;
+  role: string;
+  level: LogLevel;
+  msg: string;
+  fields?: Fields;
+}
+
+export type TraceEvent =
+  | { t: number; type: "message"; method: MethodPath; from: string; to: string; dir: "request" | "response"; message: unknown }
+  | { t: number; type: "callOpen"; method: MethodPath; from: string; to: string; target: string }
+  | { t: number; type: "callClose"; method: MethodPath; from: string; to: string; code: number; details: string }
+  | { t: number; type: "log"; proc: string; level: LogLevel; msg: string; fields?: Fields }
+  | { t: number; type: "observe"; proc: string; event: Observation }
+  | { t: number; type: "lifecycle"; proc: string; what: "start" | "exit" | "crash" | "restart"; reason?: string };
+
+/** How call traffic is carried. */
+export interface Transport {
+  /** The call was admitted by the network: carry its opening (and request) to the server. */
+  open(call: Call, request: unknown, to: Proc): void;
+  toServer(call: Call, ev: { kind: "message"; message: unknown } | { kind: "halfClose" } | { kind: "cancel" }): void;
+  toClient(call: Call, ev: { kind: "message"; message: unknown } | { kind: "finish"; status: GrpcStatus }): void;
+  /** The connection under the call is gone; nothing more is carried. */
+  drop(call: Call): void;
+  /**
+   * The call cannot reach a server: `how` says why, `status` is what the Go client of a real pod
+   * reports. The wire transport makes the failure happen for real (it dials a closed port, or a
+   * peer that resets) before reporting it.
+   */
+  fail(call: Call, status: GrpcStatus, how: "refused" | "reset" | "unresolved" | "unimplemented"): void;
+  /** The network swallows the call; only its deadline (if any) ends it. */
+  blackhole(call: Call): void;
+  /** Count of deliveries in flight; the clock may advance only at zero. */
+  readonly inFlight: number;
+  /** Wait for the next delivery (wire); sim never has anything to wait for. */
+  waitForDelivery(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  /** One-way latency of every message, in ms. */
+  latencyMs?: number;
+  /** Wall-clock time of t=0, for log timestamps. */
+  epochMs?: number;
+  /** Record every message in the trace (off for large benchmarks). */
+  traceMessages?: boolean;
+}
+
+export class Engine {
+  now = 0;
+  readonly queue = new EventQueue();
+  readonly pods = new Map<string, Pod>();
+  readonly logs: LogRecord[] = [];
+  readonly trace: TraceEvent[] = [];
+  rules: NetworkRule[] = [];
+  transport!: Transport;
+  readonly latencyMs: number;
+  readonly epochMs: number;
+  readonly traceMessages: boolean;
+  private readonly hosts = new Map<string, Pod>();
+  private readonly clientCalls = new Map<string, Call>();
+  private readonly serverCalls = new Map<string, Call>();
+  private nextCall = 1;
+  private nextServerCall = 1;
+  /** Listeners for logs, e.g. the CLI printing as the run goes. */
+  readonly onLog: ((r: LogRecord) => void)[] = [];
+
+  constructor(options: EngineOptions = {}) {
+    this.latencyMs = options.latencyMs ?? 1;
+    this.epochMs = options.epochMs ?? Date.UTC(2025, 0, 1);
+    this.traceMessages = options.traceMessages ?? true;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Topology
+
+  addPod(spec: PodSpec): Pod {
+    const key = `${spec.namespace}/${spec.name}`;
+    if (this.pods.has(key)) throw new Error(`pod ${key} already exists`);
+    const pod = new Pod(spec);
+    for (const p of spec.processes) pod.processes.set(p.container, new Proc(pod, p));
+    this.pods.set(key, pod);
+    this.hosts.set(spec.ip, pod);
+    this.hosts.set(`${spec.name}.${spec.namespace}`, pod);
+    for (const s of spec.services ?? []) this.hosts.set(`${s}.${spec.namespace}`, pod);
+    return pod;
+  }
+
+  removePod(namespace: string, name: string): void {
+    const pod = this.pods.get(`${namespace}/${name}`);
+    if (!pod) return;
+    for (const proc of pod.processes.values()) this.stop(proc, "crash", "pod deleted", false);
+    this.pods.delete(`${namespace}/${name}`);
+    for (const [h, p] of this.hosts) if (p === pod) this.hosts.delete(h);
+  }
+
+  proc(namespace: string, pod: string, container: string): Proc {
+    const p = this.pods.get(`${namespace}/${pod}`)?.processes.get(container);
+    if (!p) throw new Error(`no process ${namespace}/${pod}/${container}`);
+    return p;
+  }
+
+  processes(): Proc[] {
+    return [...this.pods.values()].flatMap((p) => [...p.processes.values()]);
+  }
+
+  startAll(): void {
+    for (const proc of this.processes()) if (!proc.up) this.start(proc);
+  }
+
+  start(proc: Proc): void {
+    proc.incarnation++;
+    proc.component = proc.spec.spawn();
+    proc.knownPorts = new Set(proc.component.listeners.map((l) => l.port));
+    this.record({ t: this.now, type: "lifecycle", proc: proc.id, what: proc.restarts > 0 ? "restart" : "start" });
+    this.deliver(proc, { kind: "start" });
+  }
+
+  /** Kill a process: its calls break, its timers vanish; optionally restart it as Kubernetes would. */
+  stop(proc: Proc, what: "exit" | "crash", reason: string, restart = proc.spec.restart ?? true): void {
+    if (!proc.up) return;
+    proc.component = null;
+    for (const t of proc.timers.values()) t.cancelled = true;
+    proc.timers.clear();
+    this.record({ t: this.now, type: "lifecycle", proc: proc.id, what, reason });
+    for (const call of [...this.clientCalls.values()]) {
+      if (call.client === proc) this.breakCall(call, null, "client");
+    }
+    for (const call of [...this.serverCalls.values()]) {
+      if (call.server === proc) this.breakCall(call, { code: Status.UNAVAILABLE, details: goDialErrors.eof() }, "server");
+    }
+    if (restart) {
+      proc.restarts++;
+      const backoff = Math.min(10_000 * 2 ** (proc.restarts - 1), 300_000);
+      this.queue.push(this.now + backoff, () => {
+        if (!proc.up && this.pods.get(`${proc.pod.namespace}/${proc.pod.name}`) === proc.pod) this.start(proc);
+      });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Running
+
+  /** Run until virtual time `until` (inclusive of events at `until`), with nothing in flight. */
+  async runUntil(until: number): Promise<void> {
+    for (;;) {
+      if (this.transport.inFlight > 0) {
+        await this.transport.waitForDelivery();
+        continue;
+      }
+      const next = this.queue.peek();
+      if (!next || next.at > until) break;
+      this.queue.pop();
+      if (next.cancelled) continue;
+      if (next.at > this.now) this.now = next.at;
+      next.run();
+    }
+    if (until > this.now && Number.isFinite(until)) this.now = until;
+  }
+
+  /** Run until `predicate` holds (checked after every event) or `until` passes. */
+  async runUntilCondition(predicate: () => boolean, until: number): Promise<boolean> {
+    if (predicate()) return true;
+    for (;;) {
+      if (this.transport.inFlight > 0) {
+        await this.transport.waitForDelivery();
+        if (predicate()) return true;
+        continue;
+      }
+      const next = this.queue.peek();
+      if (!next || next.at > until) break;
+      this.queue.pop();
+      if (next.cancelled) continue;
+      if (next.at > this.now) this.now = next.at;
+      next.run();
+      if (predicate()) return true;
+    }
+    if (until > this.now && Number.isFinite(until)) this.now = until;
+    return predicate();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Inputs and effects
+
+  /** Feed one input to a process and carry out what it asks. */
+  deliver(proc: Proc, input: Input): void {
+    const c = proc.component;
+    if (!c) return;
+    let effects: Effect[];
+    try {
+      effects = c.handle(input, this.now);
+    } catch (e) {
+      // A bug or an illegal transition inside a component: the process dies as a Go panic would.
+      const reason = e instanceof Error ? e.message : String(e);
+      this.log(proc, "fatal", `panic: ${reason}`);
+      this.stop(proc, "crash", reason);
+      return;
+    }
+    this.apply(proc, effects);
+  }
+
+  /** Carry out effects a process produced outside `handle` (e.g. the controller's apply). */
+  apply(proc: Proc, effects: Effect[]): void {
+    for (const e of effects) {
+      if (!proc.up) return;
+      switch (e.kind) {
+        case "call": this.openCall(proc, e); break;
+        case "send": case "halfClose": case "cancel": {
+          const call = this.clientCalls.get(`${proc.id}#${e.call}`);
+          if (!call || call.closed) break;
+          if (e.kind === "cancel") {
+            this.breakCall(call, null, "client");
+          } else {
+            if (e.kind === "send") this.traceMessage(call, "request", e.message);
+            this.transport.toServer(call, e.kind === "send" ? { kind: "message", message: e.message } : { kind: "halfClose" });
+          }
+          break;
+        }
+        case "reply": case "finish": {
+          const call = this.serverCalls.get(`${proc.id}#${e.call}`);
+          if (!call || call.closed) break;
+          if (e.kind === "reply") {
+            this.traceMessage(call, "response", e.message);
+            this.transport.toClient(call, { kind: "message", message: e.message });
+          } else {
+            this.serverCalls.delete(`${proc.id}#${call.serverCallId}`);
+            this.transport.toClient(call, { kind: "finish", status: e.status });
+          }
+          break;
+        }
+        case "setTimer": {
+          const old = proc.timers.get(e.timer);
+          if (old) old.cancelled = true;
+          const inc = proc.incarnation;
+          const t = this.queue.push(this.now + e.afterMs, () => {
+            if (proc.incarnation !== inc || proc.timers.get(e.timer) !== t) return;
+            proc.timers.delete(e.timer);
+            this.deliver(proc, { kind: "timer", timer: e.timer });
+          });
+          proc.timers.set(e.timer, t);
+          break;
+        }
+        case "clearTimer": {
+          const t = proc.timers.get(e.timer);
+          if (t) t.cancelled = true;
+          proc.timers.delete(e.timer);
+          break;
+        }
+        case "log": this.log(proc, e.level, e.msg, e.fields); break;
+        case "observe": this.record({ t: this.now, type: "observe", proc: proc.id, event: e.event }); break;
+        case "exit":
+          this.stop(proc, "exit", e.reason);
+          return;
+      }
+    }
+  }
+
+  log(proc: Proc, level: LogLevel, msg: string, fields?: Fields): void {
+    const r: LogRecord = {
+      t: this.now, namespace: proc.pod.namespace, pod: proc.pod.name, container: proc.spec.container, role: proc.role,
+      level, msg, ...(fields ? { fields } : {}),
+    };
+    this.logs.push(r);
+    this.record({ t: this.now, type: "log", proc: proc.id, level, msg, ...(fields ? { fields } : {}) });
+    for (const l of this.onLog) l(r);
+  }
+
+  record(ev: TraceEvent): void {
+    this.trace.push(ev);
+  }
+
+  private traceMessage(call: Call, dir: "request" | "response", message: unknown): void {
+    if (!this.traceMessages) return;
+    this.record({
+      t: this.now, type: "message", method: call.method, dir, message,
+      from: dir === "request" ? (call.client?.id ?? "outside") : (call.server?.id ?? call.target),
+      to: dir === "request" ? (call.server?.id ?? call.target) : (call.client?.id ?? "outside"),
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Calls
+
+  /** Which pod `host` names, as seen from inside `from`'s pod. */
+  resolveHost(from: Pod | null, host: string): Pod | undefined {
+    if (from && (host === "localhost" || host === "127.0.0.1" || host === "0.0.0.0" || host === "::1" || host === "")) return from;
+    const bare = host.replace(/\.svc(\.cluster\.local)?$/, "");
+    const direct = this.hosts.get(bare);
+    if (direct) return direct;
+    if (from && !bare.includes(".")) return this.hosts.get(`${bare}.${from.namespace}`);
+    // `<pod>.<service>.<namespace>`: the headless-service form
+    const parts = bare.split(".");
+    if (parts.length === 3) return this.hosts.get(`${parts[0]}.${parts[2]}`);
+    return undefined;
+  }
+
+  /** The process in `pod` serving `method` on `port`, or why not. */
+  listenerFor(pod: Pod, port: number, method: MethodPath): { proc: Proc } | { refused: true } | { unimplemented: string } {
+    for (const proc of pod.processes.values()) {
+      if (!proc.up) continue;
+      for (const l of proc.component!.listeners) {
+        if (l.port !== port) continue;
+        const service = serviceOf(method);
+        if (!l.services.includes(service)) return { unimplemented: `unknown service ${service}` };
+        return { proc };
+      }
+    }
+    return { refused: true };
+  }
+
+  private openCall(proc: Proc, e: Extract<Effect, { kind: "call" }>): void {
+    const call = new Call(this.nextCall++, proc, e.call, proc.incarnation, e.target, e.method);
+    this.clientCalls.set(`${proc.id}#${e.call}`, call);
+    if (e.deadlineMs !== undefined) {
+      call.deadline = this.queue.push(this.now + e.deadlineMs, () => {
+        if (call.closed) return;
+        this.breakCall(call, { code: Status.DEADLINE_EXCEEDED, details: goDialErrors.deadline() }, "both");
+      });
+    }
+    const { host, port } = splitTarget(e.target);
+    const pod = this.resolveHost(proc.pod, host);
+    if (!pod) return this.transport.fail(call, { code: Status.UNAVAILABLE, details: goDialErrors.noSuchHost(host) }, "unresolved");
+    const listener = this.listenerFor(pod, port, e.method);
+    const targetFacts: EndpointFacts = listenerFacts(pod, port, listener);
+    const policy: LinkPolicy = policyFor(this.rules, proc.facts(), targetFacts, this.now);
+    this.record({ t: this.now, type: "callOpen", method: e.method, from: proc.id, to: `${pod.namespace}/${pod.name}:${port}`, target: e.target });
+    switch (policy.kind) {
+      case "refuse":
+        return this.transport.fail(call, { code: Status.UNAVAILABLE, details: goDialErrors.refused(dialAddress(pod, host, port)) }, "refused");
+      case "reset":
+        return this.transport.fail(call, { code: Status.UNAVAILABLE, details: goDialErrors.reset(dialAddress(pod, host, port)) }, "reset");
+      case "blackhole":
+        return this.transport.blackhole(call);
+      case "open":
+        break;
+    }
+    if ("refused" in listener) {
+      return this.transport.fail(call, { code: Status.UNAVAILABLE, details: goDialErrors.refused(dialAddress(pod, host, port)) }, "refused");
+    }
+    if ("unimplemented" in listener) {
+      return this.transport.fail(call, { code: Status.UNIMPLEMENTED, details: listener.unimplemented }, "unimplemented");
+    }
+    call.extraDelayMs = policy.extraDelayMs;
+    call.server = listener.proc;
+    call.serverCallId = `s${this.nextServerCall++}`;
+    this.serverCalls.set(`${listener.proc.id}#${call.serverCallId}`, call);
+    const def = methodDef(e.method);
+    if (!def.requestStream) this.traceMessage(call, "request", e.request ?? {});
+    this.transport.open(call, def.requestStream ? undefined : (e.request ?? {}), listener.proc);
+  }
+
+  /** Register a call that arrived from outside the engine (wire, serve mode). */
+  acceptOutsideCall(server: Proc, method: MethodPath, peer: string): Call {
+    const call = new Call(this.nextCall++, null, "", 0, peer, method);
+    call.server = server;
+    call.serverCallId = `s${this.nextServerCall++}`;
+    this.serverCalls.set(`${server.id}#${call.serverCallId}`, call);
+    return call;
+  }
+
+  // Called by transports when something arrives.
+
+  arrivedAtServer(call: Call, input: Input): void {
+    if (call.closed || !call.server) return;
+    this.deliver(call.server, input);
+  }
+
+  arrivedAtClient(call: Call, ev: { kind: "message"; message: unknown } | { kind: "finish"; status: GrpcStatus }): void {
+    if (call.closed) return;
+    if (ev.kind === "finish") return this.closeClient(call, ev.status);
+    if (!call.client || call.client.incarnation !== call.clientIncarnation) return;
+    this.deliver(call.client, { kind: "response", call: call.clientCallId, message: ev.message });
+  }
+
+  /** The client side of a call learns it is over. */
+  closeClient(call: Call, status: GrpcStatus): void {
+    if (call.closed) return;
+    call.closed = true;
+    if (call.deadline) call.deadline.cancelled = true;
+    this.clientCalls.delete(`${call.client?.id}#${call.clientCallId}`);
+    if (call.server) this.serverCalls.delete(`${call.server.id}#${call.serverCallId}`);
+    this.record({ t: this.now, type: "callClose", method: call.method, from: call.client?.id ?? "outside", to: call.server?.id ?? call.target, code: status.code, details: status.details });
+    if (call.client && call.client.incarnation === call.clientIncarnation) {
+      this.deliver(call.client, { kind: "closed", call: call.clientCallId, status });
+    }
+  }
+
+  /**
+   * A call ends abnormally: the client (if `status` is given and it is still there) gets the
+   * status, the server (if still there) learns the client went away.
+   */
+  breakCall(call: Call, status: GrpcStatus | null, side: "client" | "server" | "both"): void {
+    if (call.closed) return;
+    this.transport.drop(call);
+    const server = call.server;
+    const serverCallId = call.serverCallId;
+    if (status && side !== "client") {
+      this.closeClient(call, status);
+    } else {
+      call.closed = true;
+      if (call.deadline) call.deadline.cancelled = true;
+      this.clientCalls.delete(`${call.client?.id}#${call.clientCallId}`);
+      if (server) this.serverCalls.delete(`${server.id}#${serverCallId}`);
+      this.record({ t: this.now, type: "callClose", method: call.method, from: call.client?.id ?? "outside", to: server?.id ?? call.target, code: Status.CANCELLED, details: "context canceled" });
+    }
+    if (server && side !== "server" && server.up) this.deliver(server, { kind: "incomingCancelled", call: serverCallId });
+  }
+
+  /** Break every open call between processes matched by a newly applied blocking rule. */
+  breakCallsMatching(rule: NetworkRule): void {
+    if (rule.mode === "delay") return;
+    for (const call of [...this.clientCalls.values()]) {
+      if (!call.client || !call.server) continue;
+      const port = splitTarget(call.target).port;
+      const p = policyFor([rule], call.client.facts(), call.server.facts(port), this.now);
+      if (p.kind === "open") continue;
+      this.breakCall(call, { code: Status.UNAVAILABLE, details: goDialErrors.eof() }, "both");
+    }
+  }
+
+  /** Open client calls, for inspection (e.g. properties checking nothing leaks). */
+  openCalls(): Call[] {
+    return [...this.clientCalls.values()];
+  }
+}
+
+export function splitTarget(target: string): { host: string; port: number } {
+  const i = target.lastIndexOf(":");
+  if (i < 0) return { host: target, port: 0 };
+  return { host: target.slice(0, i), port: Number(target.slice(i + 1)) };
+}
+
+/** Go dials the resolved IP, so its errors name the pod IP, not the host name. */
+function dialAddress(pod: Pod, host: string, port: number): string {
+  if (host === "localhost" || host === "127.0.0.1" || host === "::1") return `127.0.0.1:${port}`;
+  if (host === "0.0.0.0" || host === "") return `0.0.0.0:${port}`;
+  return `${pod.spec.ip}:${port}`;
+}
+
+function listenerFacts(pod: Pod, port: number, l: { proc: Proc } | { refused: true } | { unimplemented: string }): EndpointFacts {
+  if ("proc" in l) return l.proc.facts(port);
+  // Nothing listens there now: match the rule against whoever listened there before.
+  const owner = [...pod.processes.values()].find((p) => p.knownPorts.has(port));
+  return {
+    role: owner?.role ?? "",
+    namespace: pod.namespace, pod: pod.name, port,
+    ...(pod.spec.server !== undefined ? { server: pod.spec.server } : {}),
+    ...(pod.spec.replica !== undefined ? { replica: pod.spec.replica } : {}),
+  };
+}

@@ -1,0 +1,365 @@
+/**
+ * Real gRPC on loopback. Every listener of every process is a grpc-js server on 127.0.0.1; every
+ * call between processes is a grpc-js client call to it. Faults happen for real: a refused link
+ * dials a port nobody listens on, a reset link dials a peer that drops the connection, a
+ * black-holed link dials a peer that accepts and never answers. The engine's clock stays virtual:
+ * it advances only when nothing is in flight, so timers fire in the same order as in `sim`.
+ */
+import * as grpc from "@grpc/grpc-js";
+import * as net from "node:net";
+import { Status, type GrpcStatus, type MethodPath } from "../../core/protocol.ts";
+import { method as methodDef, serviceDefinition, type MethodDefinition } from "../../proto/index.ts";
+import type { Call, Engine, Proc, Transport } from "../engine.ts";
+
+const CALL_HEADER = "x-seldon-sim-call";
+
+type AnyServerCall =
+  | grpc.ServerUnaryCall<object, object>
+  | grpc.ServerReadableStream<object, object>
+  | grpc.ServerWritableStream<object, object>
+  | grpc.ServerDuplexStream<object, object>;
+
+interface ServerSide {
+  def: MethodDefinition;
+  unaryCallback?: grpc.sendUnaryData<object>;
+  stream?: grpc.ServerWritableStream<object, object> | grpc.ServerDuplexStream<object, object>;
+  pendingResponse?: object;
+}
+
+export interface WireOptions {
+  /** Bind address; 127.0.0.1 unless told otherwise. */
+  host?: string;
+  /** Fixed ports per `namespace/pod:port`; others get ephemeral ports. */
+  fixedPorts?: Map<string, number>;
+  /** Real milliseconds to wait for a delivery before giving up on it (a lost message). */
+  deliveryTimeoutMs?: number;
+}
+
+export class WireTransport implements Transport {
+  inFlight = 0;
+  private readonly servers: grpc.Server[] = [];
+  /** `namespace/pod:port` → real port. */
+  readonly realPorts = new Map<string, number>();
+  private readonly clients = new Map<number, grpc.Client>();
+  private readonly clientCalls = new Map<number, grpc.ClientUnaryCall | grpc.ClientReadableStream<object> | grpc.ClientWritableStream<object> | grpc.ClientDuplexStream<object, object>>();
+  private readonly serverSides = new Map<number, ServerSide>();
+  private readonly byCallId = new Map<number, Call>();
+  private waiters: (() => void)[] = [];
+  private closedPort = 0;
+  private resetPort = 0;
+  private blackholePort = 0;
+  private readonly sockets: net.Server[] = [];
+  private readonly host: string;
+  /** Once closing, nothing more is carried and nothing that arrives is delivered. */
+  private closing = false;
+  private readonly deliveryTimeoutMs: number;
+
+  constructor(private readonly engine: Engine, private readonly options: WireOptions = {}) {
+    this.host = options.host ?? "127.0.0.1";
+    this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 10_000;
+  }
+
+  /** Bind a grpc-js server for every listener of every process, and the fault peers. */
+  async bind(): Promise<void> {
+    for (const proc of this.engine.processes()) {
+      for (const l of proc.spec.spawn().listeners) {
+        const key = `${proc.pod.namespace}/${proc.pod.name}:${l.port}`;
+        const server = new grpc.Server();
+        for (const service of l.services) server.addService(serviceDefinition(service), this.handlers(proc, service));
+        const wanted = this.options.fixedPorts?.get(key) ?? 0;
+        const port = await new Promise<number>((resolve, reject) =>
+          server.bindAsync(`${this.host}:${wanted}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+        );
+        this.servers.push(server);
+        this.realPorts.set(key, port);
+      }
+    }
+    this.closedPort = await freePort();
+    this.resetPort = await this.listen((s) => s.destroy());
+    this.blackholePort = await this.listen(() => {});
+  }
+
+  private async listen(onConnection: (s: net.Socket) => void): Promise<number> {
+    const srv = net.createServer(onConnection);
+    await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+    this.sockets.push(srv);
+    return (srv.address() as net.AddressInfo).port;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Server side
+
+  private handlers(proc: Proc, service: string): grpc.UntypedServiceImplementation {
+    const impl: grpc.UntypedServiceImplementation = {};
+    for (const [name, def] of Object.entries(serviceDefinition(service))) {
+      const path = (def as MethodDefinition).path as MethodPath;
+      const d = def as MethodDefinition;
+      const arrive = (grpcCall: AnyServerCall, side: ServerSide, request: unknown): Call | null => {
+        const header = grpcCall.metadata.get(CALL_HEADER)[0];
+        let call: Call | undefined;
+        if (header !== undefined) {
+          call = this.byCallId.get(Number(header));
+          this.arrived();
+        } else if (proc.up) {
+          call = this.engine.acceptOutsideCall(proc, path, grpcCall.getPeer());
+          this.byCallId.set(call.id, call);
+        }
+        if (!call || call.closed || !proc.up) return null;
+        this.serverSides.set(call.id, side);
+        const c = call;
+        // grpc-js also says "cancelled" after a normal finish; only a call whose server side has
+        // not finished was really cancelled by its client.
+        (grpcCall as grpc.ServerWritableStream<object, object>).on("cancelled", () => {
+          if (!c.closed && this.serverSides.has(c.id)) this.engine.breakCall(c, null, "client");
+        });
+        this.deliverServer(call, {
+          kind: "incoming", call: call.serverCallId, method: path, peer: grpcCall.getPeer(),
+          ...(d.requestStream ? {} : { request }),
+        });
+        return call;
+      };
+      const unavailable = { code: Status.UNAVAILABLE, details: `${proc.id} is not running` };
+      if (!d.requestStream && !d.responseStream) {
+        impl[name] = (call: grpc.ServerUnaryCall<object, object>, callback: grpc.sendUnaryData<object>) => {
+          if (!arrive(call, { def: d, unaryCallback: callback }, call.request)) callback(unavailable);
+        };
+      } else if (!d.requestStream && d.responseStream) {
+        impl[name] = (call: grpc.ServerWritableStream<object, object>) => {
+          if (!arrive(call, { def: d, stream: call }, call.request)) call.emit("error", unavailable);
+        };
+      } else {
+        impl[name] = (call: grpc.ServerReadableStream<object, object> | grpc.ServerDuplexStream<object, object>, callback?: grpc.sendUnaryData<object>) => {
+          const side: ServerSide = { def: d, ...(callback ? { unaryCallback: callback } : { stream: call as grpc.ServerDuplexStream<object, object> }) };
+          const c = arrive(call, side, undefined);
+          if (!c) {
+            if (callback) callback(unavailable);
+            else call.emit("error", unavailable);
+            return;
+          }
+          const fromEngine = c.client !== null;
+          call.on("data", (m: object) => {
+            if (fromEngine) this.arrived();
+            this.deliverServer(c, { kind: "incomingMessage", call: c.serverCallId, message: m });
+          });
+          call.on("end", () => {
+            if (fromEngine) this.arrived();
+            this.deliverServer(c, { kind: "incomingHalfClose", call: c.serverCallId });
+          });
+        };
+      }
+    }
+    return impl;
+  }
+
+  toClient(call: Call, ev: { kind: "message"; message: unknown } | { kind: "finish"; status: GrpcStatus }): void {
+    const side = this.serverSides.get(call.id);
+    if (!side) return;
+    const counted = call.client !== null;
+    if (ev.kind === "message") {
+      if (side.unaryCallback) {
+        side.pendingResponse = ev.message as object;
+      } else if (side.stream) {
+        if (counted) this.inFlight++;
+        side.stream.write(ev.message as object);
+      }
+      return;
+    }
+    this.serverSides.delete(call.id);
+    if (counted) this.inFlight++;
+    if (side.unaryCallback) {
+      if (ev.status.code === Status.OK) side.unaryCallback(null, side.pendingResponse ?? {});
+      else side.unaryCallback({ code: ev.status.code, details: ev.status.details });
+    } else if (side.stream) {
+      if (ev.status.code === Status.OK) side.stream.end();
+      else side.stream.emit("error", { code: ev.status.code, details: ev.status.details });
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Client side
+
+  private client(port: number): grpc.Client {
+    let c = this.clients.get(port);
+    if (!c) {
+      c = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+        "grpc.initial_reconnect_backoff_ms": 50,
+        "grpc.max_reconnect_backoff_ms": 200,
+      });
+      this.clients.set(port, c);
+    }
+    return c;
+  }
+
+  open(call: Call, request: unknown, to: Proc): void {
+    const port = this.realPorts.get(`${to.pod.namespace}/${to.pod.name}:${portOf(call.target)}`);
+    if (port === undefined) {
+      this.engine.queue.push(this.engine.now, () => this.engine.closeClient(call, { code: Status.UNAVAILABLE, details: "no such listener" }));
+      return;
+    }
+    this.byCallId.set(call.id, call);
+    this.dial(call, port, request, false);
+  }
+
+  private dial(call: Call, port: number, request: unknown, swallowed: boolean): void {
+    if (this.closing) return;
+    const def = methodDef(call.method);
+    const md = new grpc.Metadata();
+    md.set(CALL_HEADER, String(call.id));
+    const client = this.client(port);
+    const path = call.method;
+    const ser = def.requestSerialize as (v: object) => Buffer;
+    const des = def.responseDeserialize as (b: Buffer) => object;
+    if (!swallowed) this.inFlight++;
+    // waitForReady=false: a refused connection fails the call at once, as Go's default dial does
+    const opts: grpc.CallOptions = {};
+    let settled = false;
+    const onStatus = (status: grpc.StatusObject): void => {
+      if (settled) return;
+      settled = true;
+      this.clientCalls.delete(call.id);
+      this.arrived();
+      this.deliverClient(call, { kind: "finish", status: { code: status.code as GrpcStatus["code"], details: status.details } });
+    };
+    if (!def.requestStream && !def.responseStream) {
+      const c = client.makeUnaryRequest(path, ser, des, (request ?? {}) as object, md, opts, (err, resp) => {
+        if (settled) return;
+        if (err) return onStatus({ code: err.code, details: err.details, metadata: new grpc.Metadata() });
+        settled = true;
+        this.clientCalls.delete(call.id);
+        this.arrived();
+        this.deliverClient(call, { kind: "message", message: resp });
+        this.deliverClient(call, { kind: "finish", status: { code: Status.OK, details: "" } });
+      });
+      this.clientCalls.set(call.id, c);
+    } else if (!def.requestStream) {
+      const c = client.makeServerStreamRequest(path, ser, des, (request ?? {}) as object, md, opts);
+      c.on("data", (m: object) => {
+        this.arrived();
+        this.deliverClient(call, { kind: "message", message: m });
+      });
+      c.on("status", onStatus);
+      c.on("error", () => {}); // the status event carries it
+      this.clientCalls.set(call.id, c);
+    } else if (!def.responseStream) {
+      const c = client.makeClientStreamRequest(path, ser, des, md, opts, (err, resp) => {
+        if (settled) return;
+        if (err) return onStatus({ code: err.code, details: err.details, metadata: new grpc.Metadata() });
+        settled = true;
+        this.clientCalls.delete(call.id);
+        this.arrived();
+        this.deliverClient(call, { kind: "message", message: resp });
+        this.deliverClient(call, { kind: "finish", status: { code: Status.OK, details: "" } });
+      });
+      this.clientCalls.set(call.id, c);
+    } else {
+      const c = client.makeBidiStreamRequest(path, ser, des, md, opts);
+      c.on("data", (m: object) => {
+        this.arrived();
+        this.deliverClient(call, { kind: "message", message: m });
+      });
+      c.on("status", onStatus);
+      c.on("error", () => {});
+      this.clientCalls.set(call.id, c);
+    }
+  }
+
+  toServer(call: Call, ev: { kind: "message"; message: unknown } | { kind: "halfClose" } | { kind: "cancel" }): void {
+    const c = this.clientCalls.get(call.id) as grpc.ClientWritableStream<object> | undefined;
+    if (!c) return;
+    if (ev.kind === "message") {
+      this.inFlight++;
+      c.write(ev.message as object);
+    } else if (ev.kind === "halfClose") {
+      this.inFlight++;
+      c.end();
+    }
+  }
+
+  drop(call: Call): void {
+    const c = this.clientCalls.get(call.id);
+    this.clientCalls.delete(call.id);
+    this.serverSides.delete(call.id);
+    if (c) c.cancel();
+  }
+
+  fail(call: Call, status: GrpcStatus, how: "refused" | "reset" | "unresolved" | "unimplemented"): void {
+    if (this.closing) return;
+    if (how === "refused" || how === "reset") {
+      // Make the failure real, then report it in the words of the pod's Go client.
+      this.inFlight++;
+      const port = how === "refused" ? this.closedPort : this.resetPort;
+      const client = this.client(port);
+      const def = methodDef("/inference.GRPCInferenceService/ServerLive");
+      client.makeUnaryRequest(def.path, def.requestSerialize as (v: object) => Buffer, def.responseDeserialize as (b: Buffer) => object, {}, (err) => {
+        this.arrived();
+        if (this.closing) return;
+        if (!err || err.code !== Status.UNAVAILABLE) {
+          this.engine.log(call.client!, "error", `seldon-sim: expected UNAVAILABLE from a ${how} link, got ${err ? err.code : "OK"}`);
+        }
+        this.engine.closeClient(call, status);
+      });
+      return;
+    }
+    this.engine.queue.push(this.engine.now, () => this.engine.closeClient(call, status));
+  }
+
+  blackhole(call: Call): void {
+    // Dial a peer that never answers; the engine's deadline (virtual) ends the call.
+    this.byCallId.set(call.id, call);
+    this.dial(call, this.blackholePort, {}, true);
+    // This dial is not counted: nothing will ever arrive. Its failure must not be reported
+    // before the deadline either, so detach it.
+    const c = this.clientCalls.get(call.id);
+    if (c) c.removeAllListeners("status");
+  }
+
+  private deliverServer(...args: Parameters<Engine["arrivedAtServer"]>): void {
+    if (!this.closing) this.engine.arrivedAtServer(...args);
+  }
+
+  private deliverClient(...args: Parameters<Engine["arrivedAtClient"]>): void {
+    if (!this.closing) this.engine.arrivedAtClient(...args);
+  }
+
+  private arrived(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  waitForDelivery(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        // A delivery that never came (a bug, or a peer that vanished): stop waiting for it.
+        this.inFlight = Math.max(0, this.inFlight - 1);
+        resolve();
+      }, this.deliveryTimeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const c of this.clientCalls.values()) c.cancel();
+    for (const c of this.clients.values()) c.close();
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.tryShutdown(() => r()))));
+    for (const s of this.servers) s.forceShutdown();
+    await Promise.all(this.sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+}
+
+function portOf(target: string): number {
+  return Number(target.slice(target.lastIndexOf(":") + 1));
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
