@@ -10,6 +10,9 @@ import * as net from "node:net";
 import { Status, type GrpcStatus, type MethodPath } from "../../core/protocol.ts";
 import { method as methodDef, serviceDefinition, type MethodDefinition } from "../../proto/index.ts";
 import type { Call, Engine, Proc, Transport } from "../engine.ts";
+import { createRestApp, type DispatchResult } from "../../mlserver/rest.ts";
+import type { FastifyInstance } from "fastify";
+import { UserError } from "../../core/errors.ts";
 
 const CALL_HEADER = "x-seldon-sim-call";
 
@@ -49,6 +52,7 @@ export class WireTransport implements Transport {
   private resetPort = 0;
   private blackholePort = 0;
   private readonly sockets: net.Server[] = [];
+  private readonly restApps: FastifyInstance[] = [];
   private readonly host: string;
   /** Once closing, nothing more is carried and nothing that arrives is delivered. */
   private closing = false;
@@ -68,11 +72,29 @@ export class WireTransport implements Transport {
         for (const service of l.services) server.addService(serviceDefinition(service), this.handlers(proc, service));
         const wanted = this.options.fixedPorts?.get(key) ?? 0;
         const port = await new Promise<number>((resolve, reject) =>
-          server.bindAsync(`${this.host}:${wanted}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+          server.bindAsync(`${this.host}:${wanted}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+            err ? reject(new UserError(`cannot listen on ${this.host}:${wanted} for ${key}: ${err.message}`)) : resolve(p),
+          ),
         );
         this.servers.push(server);
         this.realPorts.set(key, port);
       }
+    }
+    for (const proc of this.engine.processes()) {
+      const probe = proc.spec.spawn() as { httpPort?: unknown };
+      if (proc.role !== "mlserver" || typeof probe.httpPort !== "number") continue;
+      // MLServer's REST v2 front: each request becomes a call into the same component.
+      const app = createRestApp((method, request) => this.injectUnary(proc, method, request));
+      const key = `${proc.pod.namespace}/${proc.pod.name}:${probe.httpPort}`;
+      const wanted = this.options.fixedPorts?.get(key) ?? 0;
+      try {
+        await app.listen({ host: this.host, port: wanted });
+      } catch (e) {
+        throw new UserError(`cannot listen on ${this.host}:${wanted} for ${key}: ${(e as Error).message}`);
+      }
+      const addr = app.server.address() as net.AddressInfo;
+      this.realPorts.set(key, addr.port);
+      this.restApps.push(app);
     }
     this.closedPort = await freePort();
     this.resetPort = await this.listen((s) => s.destroy());
@@ -149,6 +171,26 @@ export class WireTransport implements Transport {
       }
     }
     return impl;
+  }
+
+  /** A unary call from outside the cluster (e.g. a REST request) into a process. */
+  injectUnary(proc: Proc, method: MethodPath, request: unknown): Promise<DispatchResult> {
+    return new Promise((resolve) => {
+      if (!proc.up || this.closing) {
+        resolve({ ok: false, code: Status.UNAVAILABLE, details: `${proc.id} is not running` });
+        return;
+      }
+      const call = this.engine.acceptOutsideCall(proc, method, "rest");
+      this.byCallId.set(call.id, call);
+      this.serverSides.set(call.id, {
+        def: methodDef(method),
+        unaryCallback: (err, value) => {
+          if (err) resolve({ ok: false, code: (err as grpc.ServiceError).code ?? Status.UNKNOWN, details: (err as grpc.ServiceError).details ?? String(err) });
+          else resolve({ ok: true, message: value });
+        },
+      });
+      this.deliverServer(call, { kind: "incoming", call: call.serverCallId, method, request, peer: "rest" });
+    });
   }
 
   toClient(call: Call, ev: { kind: "message"; message: unknown } | { kind: "finish"; status: GrpcStatus }): void {
@@ -348,6 +390,7 @@ export class WireTransport implements Transport {
     for (const c of this.clients.values()) c.close();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.tryShutdown(() => r()))));
     for (const s of this.servers) s.forceShutdown();
+    await Promise.all(this.restApps.map((a) => a.close()));
     await Promise.all(this.sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
   }
 }

@@ -1,0 +1,23 @@
+/** Flag parsing for the commands: node's parseArgs, with mistakes turned into UserErrors. */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { UserError } from "../core/errors.ts";
+
+export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
+  command: string,
+  argv: string[],
+  options: T,
+  allowPositionals = false,
+) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (e) {
+    throw new UserError(`${command}: ${(e as Error).message.replace(/\. To specify a positional.*$/s, "")}`);
+  }
+}
+
+export function intFlag(command: string, name: string, value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`${command}: --${name} expects a whole number >= ${min}, got "${value}"`);
+  return n;
+}

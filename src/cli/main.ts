@@ -1,0 +1,56 @@
+/** `seldon-sim <command> [...]`: dispatch to a command, turn user errors into one clean line. */
+import * as fs from "node:fs";
+import { UserError } from "../core/errors.ts";
+import type { CliIO, Command } from "./io.ts";
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  run: { summary: "run scenario files or folders (default: the bundled scenarios)", load: async () => (await import("./commands/run.ts")).runCommand },
+  demo: { summary: "one model loaded end to end on a 2-replica mlserver", load: async () => (await import("./commands/demo.ts")).demoCommand },
+  serve: { summary: "run the wire runtime as a standalone process on real ports", load: async () => (await import("./commands/serve.ts")).serveCommand },
+  schedule: { summary: "explain one scheduling decision from a snapshot file", load: async () => (await import("./commands/schedule.ts")).scheduleCommand },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: seldon-sim <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'seldon-sim <command> --help' for a command's options.\n`;
+}
+
+export function nodeIO(): CliIO {
+  return {
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void process.stderr.write(t),
+    readFile: (p) => {
+      try {
+        return fs.readFileSync(p, "utf8");
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new UserError(code === "ENOENT" ? "no such file" : `cannot read: ${(e as Error).message}`, { file: p });
+      }
+    },
+    writeFile: (p, c) => fs.writeFileSync(p, c),
+    cwd: process.cwd(),
+  };
+}
+
+export async function main(argv: string[], io: CliIO = nodeIO()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.stdout(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`error: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await command.load())(rest, io);
+  } catch (e) {
+    if (e instanceof UserError) {
+      io.stderr(`error: ${e.describe()}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Turns a cluster description into pods on an engine, the way Seldon deploys them: a
+ * `seldon-scheduler-0` pod per namespace with a runtime, a pod per server replica holding the
+ * agent beside its inference server, and the cluster-wide controller.
+ */
+import { Agent } from "../agent/agent.ts";
+import { agentConfigFromEnv } from "../agent/config.ts";
+import { Controller } from "../controller/controller.ts";
+import { Rng } from "../core/rng.ts";
+import { MlServer } from "../mlserver/server.ts";
+import type { Engine, Pod } from "../runtime/engine.ts";
+import { Scheduler, AGENT_PORT, SCHEDULER_PORT } from "../scheduler/scheduler.ts";
+import type { ClusterSpec, InferenceBehaviour, ServerTopology } from "../scenario/types.ts";
+import type { PlacementChains } from "../scheduler/placement.ts";
+import { agentEnv } from "./serverconfig.ts";
+
+export const SCHEDULER_POD = "seldon-scheduler-0";
+export const SCHEDULER_SERVICE = "seldon-scheduler";
+export const CONTROLLER_POD = "seldon-v2-controller-manager-0";
+
+export interface ClusterHandles {
+  schedulers: Map<string, () => Scheduler | null>;
+  controller: (() => Controller | null) | null;
+  servers: ServerTopology[];
+  /** The inference behaviour per `namespace/pod`, read by the MLServer on every (re)start. */
+  inference: Map<string, InferenceBehaviour>;
+}
+
+export interface BuildOptions {
+  seed: number;
+  chains?: Partial<PlacementChains>;
+}
+
+/** Pod IPs as K3s' flannel hands them out: 10.42.0.x, in the order pods are created. */
+class IpAllocator {
+  private next = 10;
+  take(): string {
+    return `10.42.0.${this.next++}`;
+  }
+}
+
+export function buildCluster(engine: Engine, cluster: ClusterSpec, options: BuildOptions): ClusterHandles {
+  const rng = new Rng(options.seed);
+  const ips = new IpAllocator();
+  const schedulers = new Map<string, () => Scheduler | null>();
+  for (const ns of cluster.namespaces) {
+    if (!ns.runtime) continue;
+    const pod = engine.addPod({
+      name: SCHEDULER_POD,
+      namespace: ns.name,
+      ip: ips.take(),
+      services: [SCHEDULER_SERVICE],
+      processes: [
+        {
+          container: "scheduler",
+          role: "scheduler",
+          spawn: () => new Scheduler({ namespace: ns.name, ...(options.chains ? { chains: options.chains } : {}) }),
+        },
+      ],
+    });
+    schedulers.set(ns.name, () => componentOf<Scheduler>(pod, "scheduler"));
+  }
+
+  const inference = new Map<string, InferenceBehaviour>();
+  for (const server of cluster.servers) addServerPods(engine, server, 0, server.replicas, ips, rng, inference);
+
+  let controller: (() => Controller | null) | null = null;
+  if (cluster.controllerNamespace !== null) {
+    const targets = cluster.namespaces
+      .filter((n) => n.runtime)
+      .map((n) => ({ namespace: n.name, address: `${SCHEDULER_SERVICE}.${n.name}:${SCHEDULER_PORT}` }));
+    const crng = rng.fork("controller");
+    const pod = engine.addPod({
+      name: CONTROLLER_POD,
+      namespace: cluster.controllerNamespace,
+      ip: ips.take(),
+      processes: [{ container: "controller", role: "controller", spawn: () => new Controller({ schedulers: targets, rng: crng.fork("incarnation") }) }],
+    });
+    controller = () => componentOf<Controller>(pod, "controller");
+  }
+  return { schedulers, controller, servers: cluster.servers, inference };
+}
+
+/** Pods `from`..`to-1` of a server (used again when a server scales up). */
+export function addServerPods(
+  engine: Engine,
+  server: ServerTopology,
+  from: number,
+  to: number,
+  ips: { take(): string },
+  rng: Rng,
+  inference: Map<string, InferenceBehaviour>,
+): void {
+  for (let i = from; i < to; i++) {
+    const podName = `${server.name}-${i}`;
+    const ip = i === 0 && server.podIp ? server.podIp : ips.take();
+    const env = agentEnv(server.type, server.env, podName, server.namespace);
+    const flags = { ...server.agentFlags };
+    const key = `${server.namespace}/${podName}`;
+    inference.set(key, { ...server.inference });
+    const agentRng = rng.fork(`agent:${key}`);
+    engine.addPod({
+      name: podName,
+      namespace: server.namespace,
+      ip,
+      services: [server.name],
+      server: server.name,
+      replica: i,
+      processes: [
+        {
+          container: "agent",
+          role: "agent",
+          spawn: () => {
+            const config = agentConfigFromEnv(env, podName, flags);
+            return new Agent(config, {
+              schedulerAddress: `${env.SELDON_SCHEDULER_HOST ?? SCHEDULER_SERVICE}:${env.SELDON_SCHEDULER_PORT ?? AGENT_PORT}`,
+              inferenceAddress: `${config.inferenceHost}:${config.inferenceGrpcPort}`,
+              rng: agentRng.fork("incarnation"),
+            });
+          },
+        },
+        {
+          container: "mlserver",
+          role: "mlserver",
+          spawn: () => {
+            const m = new MlServer({ name: podName, grpcPort: Number(env.SELDON_SERVER_GRPC_PORT ?? 9500), httpPort: Number(env.SELDON_SERVER_HTTP_PORT ?? 9000) });
+            const b = inference.get(key);
+            if (b) m.setLoadBehaviour({ delayMs: b.loadDelayMs, ...(b.loadFailure ? { fail: b.loadFailure } : {}), outOfMemory: b.outOfMemory });
+            return m;
+          },
+        },
+      ],
+    });
+  }
+}
+
+function componentOf<T>(pod: Pod, container: string): T | null {
+  return (pod.processes.get(container)?.component as T | undefined) ?? null;
+}

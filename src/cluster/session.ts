@@ -1,0 +1,181 @@
+/**
+ * A running cluster: the engine, its pods, and the operations a user (or a scenario, or a
+ * property test) performs on it — apply a resource, crash a container, block a link — each
+ * turned into inputs for the components, so every run stays a function of its inputs and seed.
+ */
+import type { Engine, Proc } from "../runtime/engine.ts";
+import { createEngine, prepare, type RuntimeKind } from "../runtime/index.ts";
+import type { WireOptions } from "../runtime/wire/transport.ts";
+import type { NetworkRule } from "../network/rules.ts";
+import type { ClusterSpec, InferenceBehaviour, K8sResource } from "../scenario/types.ts";
+import { CONTROLLER_POD, SCHEDULER_POD, addServerPods, buildCluster, type ClusterHandles } from "./build.ts";
+import { Rng } from "../core/rng.ts";
+import type { Scheduler } from "../scheduler/scheduler.ts";
+import type { Controller } from "../controller/controller.ts";
+import type { MlServer } from "../mlserver/server.ts";
+import type { Agent } from "../agent/agent.ts";
+import type { PlacementChains } from "../scheduler/placement.ts";
+import { agentEnv } from "./serverconfig.ts";
+import { M } from "../proto/index.ts";
+
+export interface SessionOptions {
+  runtime: RuntimeKind;
+  seed: number;
+  epochMs?: number;
+  chains?: Partial<PlacementChains>;
+  wire?: WireOptions;
+  traceMessages?: boolean;
+}
+
+export class Session {
+  readonly handles: ClusterHandles;
+  private readonly rng: Rng;
+  private ipCounter = 200;
+  private drains = 0;
+
+  private constructor(readonly engine: Engine, readonly cluster: ClusterSpec, readonly options: SessionOptions) {
+    this.rng = new Rng(options.seed);
+    this.handles = buildCluster(engine, cluster, { seed: options.seed, ...(options.chains ? { chains: options.chains } : {}) });
+  }
+
+  /** Build the pods and start every process (binding real ports first in `wire`). */
+  static async start(cluster: ClusterSpec, options: SessionOptions): Promise<Session> {
+    const engine = createEngine(options.runtime, {
+      ...(options.epochMs !== undefined ? { epochMs: options.epochMs } : {}),
+      ...(options.traceMessages !== undefined ? { traceMessages: options.traceMessages } : {}),
+    });
+    const session = new Session(engine, cluster, options);
+    await prepare(engine, options.wire);
+    engine.startAll();
+    return session;
+  }
+
+  async close(): Promise<void> {
+    await this.engine.transport.close();
+  }
+
+  get now(): number {
+    return this.engine.now;
+  }
+
+  async advance(ms: number): Promise<void> {
+    await this.engine.runUntil(this.engine.now + ms);
+  }
+
+  async waitFor(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
+    return this.engine.runUntilCondition(predicate, this.engine.now + timeoutMs);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Components
+
+  scheduler(namespace: string): Scheduler | null {
+    return this.handles.schedulers.get(namespace)?.() ?? null;
+  }
+
+  controller(): Controller | null {
+    return this.handles.controller?.() ?? null;
+  }
+
+  controllerProc(): Proc | null {
+    const ns = this.cluster.controllerNamespace;
+    return ns === null ? null : this.engine.proc(ns, CONTROLLER_POD, "controller");
+  }
+
+  agent(namespace: string, pod: string): Agent | null {
+    return (this.engine.proc(namespace, pod, "agent").component as Agent | null) ?? null;
+  }
+
+  mlserver(namespace: string, pod: string): MlServer | null {
+    return (this.engine.proc(namespace, pod, "mlserver").component as MlServer | null) ?? null;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Operations
+
+  apply(resource: K8sResource): void {
+    const proc = this.controllerProc();
+    const c = this.controller();
+    if (!proc || !c) throw new Error("no controller is running to apply resources");
+    this.engine.apply(proc, c.apply(resource, this.engine.now));
+  }
+
+  delete(kind: K8sResource["kind"], namespace: string, name: string): void {
+    const proc = this.controllerProc();
+    const c = this.controller();
+    if (!proc || !c) throw new Error("no controller is running to delete resources");
+    this.engine.apply(proc, c.delete(kind, namespace, name, this.engine.now));
+  }
+
+  crash(namespace: string, pod: string, container: string): void {
+    this.engine.stop(this.engine.proc(namespace, pod, container), "crash", "killed by the scenario");
+  }
+
+  restart(namespace: string, pod: string, container: string): void {
+    const proc = this.engine.proc(namespace, pod, container);
+    if (proc.up) this.engine.stop(proc, "crash", "restarted by the scenario", false);
+    this.engine.start(proc);
+  }
+
+  block(rule: NetworkRule): void {
+    this.engine.rules = [...this.engine.rules.filter((r) => r.id !== rule.id), rule];
+    this.engine.breakCallsMatching(rule);
+  }
+
+  heal(ruleId: string): void {
+    this.engine.rules = this.engine.rules.filter((r) => r.id !== ruleId);
+  }
+
+  /** Scale a server's pods (the controller's ServerNotify is sent by applying the Server resource). */
+  scalePods(namespace: string, server: string, replicas: number): void {
+    const topo = this.cluster.servers.find((s) => s.namespace === namespace && s.name === server);
+    if (!topo) throw new Error(`no server ${namespace}/${server}`);
+    const current = topo.replicas;
+    if (replicas > current) {
+      addServerPods(this.engine, topo, current, replicas, { take: () => `10.42.1.${this.ipCounter++}` }, this.rng, this.handles.inference);
+      for (let i = current; i < replicas; i++) {
+        for (const c of ["mlserver", "agent"]) this.engine.start(this.engine.proc(namespace, `${server}-${i}`, c));
+      }
+    } else {
+      for (let i = replicas; i < current; i++) this.engine.removePod(namespace, `${server}-${i}`);
+    }
+    topo.replicas = replicas;
+  }
+
+  /**
+   * Kubernetes' preStop hook asks the agent's drainer to drain; the agent then calls AgentDrain
+   * on its scheduler. We make that call on the agent's behalf.
+   */
+  drain(namespace: string, server: string, replica: number): void {
+    const proc = this.engine.proc(namespace, `${server}-${replica}`, "agent");
+    if (!proc.up) throw new Error(`agent ${namespace}/${server}-${replica} is not running`);
+    const topo = this.cluster.servers.find((s) => s.namespace === namespace && s.name === server);
+    const env = topo ? agentEnv(topo.type, topo.env, proc.pod.name, namespace) : {};
+    this.engine.apply(proc, [{
+      kind: "call",
+      call: `drain-${this.drains++}`,
+      target: `${env.SELDON_SCHEDULER_HOST ?? "seldon-scheduler"}:${env.SELDON_SCHEDULER_PORT ?? "9005"}`,
+      method: M.agent.AgentDrain,
+      request: { serverName: server, replicaIdx: replica },
+    }]);
+  }
+
+  setInference(namespace: string, server: string, replica: number | null, b: Partial<InferenceBehaviour>): void {
+    for (const [key, current] of this.handles.inference) {
+      const [ns, pod] = key.split("/") as [string, string];
+      if (ns !== namespace || !pod.startsWith(`${server}-`)) continue;
+      if (replica !== null && pod !== `${server}-${replica}`) continue;
+      const next = { ...current, ...b };
+      this.handles.inference.set(key, next);
+      this.mlserver(ns, pod)?.setLoadBehaviour({
+        delayMs: next.loadDelayMs,
+        ...(next.loadFailure ? { fail: next.loadFailure } : {}),
+        outOfMemory: next.outOfMemory,
+      });
+    }
+  }
+
+  schedulerPod(namespace: string): Proc {
+    return this.engine.proc(namespace, SCHEDULER_POD, "scheduler");
+  }
+}
