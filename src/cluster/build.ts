@@ -5,7 +5,7 @@
  */
 import { Agent } from "../agent/agent.ts";
 import { agentConfigFromEnv } from "../agent/config.ts";
-import { Controller } from "../controller/controller.ts";
+import { Controller, KubeStore } from "../controller/controller.ts";
 import { Rng } from "../core/rng.ts";
 import { MlServer } from "../mlserver/server.ts";
 import type { Engine, Pod } from "../runtime/engine.ts";
@@ -70,11 +70,14 @@ export function buildCluster(engine: Engine, cluster: ClusterSpec, options: Buil
       .filter((n) => n.runtime)
       .map((n) => ({ namespace: n.name, address: `${SCHEDULER_SERVICE}.${n.name}:${SCHEDULER_PORT}` }));
     const crng = rng.fork("controller");
+    // The API server's objects outlive a controller restart.
+    const store = new KubeStore();
+    const controllerNamespace = cluster.controllerNamespace;
     const pod = engine.addPod({
       name: CONTROLLER_POD,
       namespace: cluster.controllerNamespace,
       ip: ips.take(),
-      processes: [{ container: "controller", role: "controller", spawn: () => new Controller({ schedulers: targets, rng: crng.fork("incarnation") }) }],
+      processes: [{ container: "controller", role: "controller", spawn: () => new Controller({ schedulers: targets, rng: crng.fork("incarnation"), store, namespace: controllerNamespace }) }],
     });
     controller = () => componentOf<Controller>(pod, "controller");
   }
