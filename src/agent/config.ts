@@ -566,3 +566,37 @@ export function serverConfigAgentEnv(kind: RepositoryHandler): Record<string, st
     [ENV.serverType]: "triton",
   };
 }
+
+/** Flag names as the agent's command line spells them (`--inference-host`) → our field names. */
+function camel(flag: string): string {
+  return flag.replace(/^--?/, "").replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** Which flags take numbers: the ones whose default is a number. */
+const NUMERIC_FLAGS = new Set<string>([
+  "serverIdx", "schedulerPort", "schedulerTlsPort", "inferenceHttpPort", "inferenceGrpcPort",
+  "reverseProxyHttpPort", "reverseProxyGrpcPort", "debugGrpcPort", "metricsPort", "memoryBytes",
+  "overCommitPercentage", "envoyPort", "drainerPort", "modelInferenceLagThreshold",
+  "modelInactiveSecondsThreshold", "scalingStatsPeriodSeconds", "maxElapsedTimeReadySubServiceAfterStartSeconds",
+  "maxElapsedTimeReadySubServiceBeforeStartMinutes", "periodReadySubServiceSeconds", "maxLoadElapsedTimeMinutes",
+  "maxUnloadElapsedTimeMinutes", "maxLoadRetryCount", "maxUnloadRetryCount", "unloadGracePeriodSeconds",
+]);
+
+/**
+ * Agent flags as written on a command line (`{"inference-host": "10.42.0.70"}`) → `AgentFlags`.
+ * An unknown flag or a non-numeric value for a numeric flag is the agent's start-up failure.
+ */
+export function agentFlagsFromCommandLine(flags: Record<string, string>): Partial<AgentFlags> {
+  const out: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(flags)) {
+    const key = camel(name);
+    if (NUMERIC_FLAGS.has(key)) {
+      const n = Number(value);
+      if (value.trim() === "" || !Number.isInteger(n)) throw new UserError(`flag --${name.replace(/^--?/, "")}: expected an integer, got "${value}"`);
+      out[key] = n;
+    } else {
+      out[key] = value;
+    }
+  }
+  return out as Partial<AgentFlags>;
+}

@@ -4,7 +4,7 @@
  * agent beside its inference server, and the cluster-wide controller.
  */
 import { Agent } from "../agent/agent.ts";
-import { agentConfigFromEnv } from "../agent/config.ts";
+import { agentConfigFromEnv, agentFlagsFromCommandLine } from "../agent/config.ts";
 import { Controller, KubeStore } from "../controller/controller.ts";
 import { Rng } from "../core/rng.ts";
 import { MlServer } from "../mlserver/server.ts";
@@ -98,7 +98,7 @@ export function addServerPods(
     const podName = `${server.name}-${i}`;
     const ip = i === 0 && server.podIp ? server.podIp : ips.take();
     const env = agentEnv(server.type, server.env, podName, server.namespace);
-    const flags = { ...server.agentFlags };
+    const flags = agentFlagsFromCommandLine(server.agentFlags);
     const key = `${server.namespace}/${podName}`;
     inference.set(key, { ...server.inference });
     const agentRng = rng.fork(`agent:${key}`);
@@ -116,7 +116,7 @@ export function addServerPods(
           spawn: () => {
             const config = agentConfigFromEnv(env, podName, flags);
             return new Agent(config, {
-              schedulerAddress: `${env.SELDON_SCHEDULER_HOST ?? SCHEDULER_SERVICE}:${env.SELDON_SCHEDULER_PORT ?? AGENT_PORT}`,
+              schedulerAddress: `${config.schedulerHost}:${config.schedulerPort}`,
               inferenceAddress: `${config.inferenceHost}:${config.inferenceGrpcPort}`,
               rng: agentRng.fork("incarnation"),
             });

@@ -1,0 +1,345 @@
+/**
+ * Runs a scenario on a session: build the cluster, apply the resources, play the timeline, let
+ * it settle, then check every expectation and collect what a user needs to see why: model and
+ * server tables, the placement explanation of every model that is not available, and the logs.
+ */
+import { Session } from "../cluster/session.ts";
+import type { RuntimeKind } from "../runtime/index.ts";
+import type { LogRecord } from "../runtime/engine.ts";
+import type { Scheduler } from "../scheduler/scheduler.ts";
+import type { PlacementView } from "../scheduler/placement.ts";
+import { DEFAULT_CHAINS } from "../scheduling/registry.ts";
+import { renderDecisionText } from "../scheduling/render.ts";
+import { formatLogrus } from "../runtime/logfmt.ts";
+import type {
+  Condition,
+  K8sResource,
+  LogExpectation,
+  ModelExpectation,
+  Origin,
+  RejectionExpectation,
+  Scenario,
+  ServerExpectation,
+  TimelineStep,
+} from "./types.ts";
+
+export interface ExpectationResult {
+  description: string;
+  passed: boolean;
+  /** What was found instead, when it failed. */
+  actual?: string;
+  origin: Origin;
+}
+
+export interface ModelRow {
+  namespace: string;
+  name: string;
+  ready: boolean;
+  desiredReplicas: number;
+  availableReplicas: number;
+  state: string;
+  reason: string;
+  server: string;
+  version: number;
+  replicaStates: Record<string, string>;
+}
+
+export interface ServerRow {
+  namespace: string;
+  name: string;
+  connectedReplicas: number;
+  loadedModels: number;
+  replicas: { idx: number; totalMemoryBytes: bigint; availableMemoryBytes: bigint; reservedMemoryBytes: bigint; loadedModels: number }[];
+}
+
+export interface ScenarioResult {
+  name: string;
+  description: string;
+  file: string;
+  runtime: RuntimeKind;
+  seed: number;
+  passed: boolean;
+  expectations: ExpectationResult[];
+  models: ModelRow[];
+  servers: ServerRow[];
+  /** `namespace/model` → the last placement explanation, for models that are not available. */
+  explanations: Map<string, string>;
+  kubectlModels: string;
+  kubectlServers: string;
+  logs: LogRecord[];
+  epochMs: number;
+  endMs: number;
+  /** A problem that stopped the run (not an expectation failure). */
+  error: string | null;
+}
+
+export interface RunOptions {
+  runtime: RuntimeKind;
+  seed?: number;
+}
+
+export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
+  const seed = options.seed ?? scenario.seed;
+  const session = await Session.start(scenario.cluster, { runtime: options.runtime, seed, epochMs: scenario.epochMs });
+  let error: string | null = null;
+  try {
+    session.engine.rules = [...scenario.network];
+    for (const r of scenario.resources) applyResource(session, r);
+    for (const step of scenario.timeline) {
+      if (step.at !== null && step.at > session.now) await session.advance(step.at - session.now);
+      await perform(session, step);
+    }
+    await session.advance(scenario.settleMs);
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e);
+  }
+  try {
+    return collect(scenario, session, options.runtime, seed, error);
+  } finally {
+    await session.close();
+  }
+}
+
+function applyResource(session: Session, r: K8sResource): void {
+  // Without a controller nothing reads the resources (the pods still come from the topology).
+  if (!session.controller()) return;
+  session.apply(r);
+}
+
+async function perform(session: Session, step: TimelineStep): Promise<void> {
+  switch (step.kind) {
+    case "apply": return applyResource(session, step.resource);
+    case "delete": return session.delete(step.resource.kind, step.resource.namespace, step.resource.name);
+    case "scale": {
+      session.scalePods(step.server.namespace, step.server.name, step.replicas);
+      const controller = session.controller();
+      const server = controller?.serverResource(step.server.namespace, step.server.name);
+      if (server) session.apply({ ...server, spec: { ...server.spec, replicas: step.replicas } });
+      return;
+    }
+    case "crash": return session.crash(step.target.namespace, step.target.pod, step.target.container);
+    case "restart": return session.restart(step.target.namespace, step.target.pod, step.target.container);
+    case "drain": return session.drain(step.server.namespace, step.server.name, step.replica);
+    case "block": return session.block(step.rule);
+    case "heal": return session.heal(step.ruleId);
+    case "inference": return session.setInference(step.server.namespace, step.server.name, step.replica, step.behaviour);
+    case "advance": return session.advance(step.ms);
+    case "wait": {
+      const ok = await session.waitFor(() => holds(session, step.condition), step.timeoutMs);
+      if (!ok) throw new Error(`${step.origin.file}: ${step.origin.path}: condition ${describeCondition(step.condition)} did not hold within ${step.timeoutMs} ms`);
+      return;
+    }
+  }
+}
+
+function holds(session: Session, c: Condition): boolean {
+  switch (c.kind) {
+    case "modelReady": return modelRow(session, c.namespace, c.name)?.ready ?? false;
+    case "modelState": return modelRow(session, c.namespace, c.name)?.state === c.state;
+    case "log": return session.engine.logs.some((l) => l.role === c.component && (c.namespace === null || l.namespace === c.namespace) && logMatches(l, c.contains));
+  }
+}
+
+function describeCondition(c: Condition): string {
+  switch (c.kind) {
+    case "modelReady": return `modelReady ${c.namespace}/${c.name}`;
+    case "modelState": return `modelState ${c.namespace}/${c.name} = ${c.state}`;
+    case "log": return `log of ${c.component} contains "${c.contains}"`;
+  }
+}
+
+/** What `kubectl get model` and the scheduler say about one model. */
+export function modelRow(session: Session, namespace: string, name: string): ModelRow | null {
+  const status = session.controller()?.modelStatus(namespace, name) ?? null;
+  const mv = session.scheduler(namespace)?.store.models.get(name)?.latest();
+  if (!status && !mv) return null;
+  return {
+    namespace,
+    name,
+    ready: status?.ready ?? false,
+    desiredReplicas: status?.replicas ?? mv?.desiredReplicas() ?? 0,
+    availableReplicas: status?.availableReplicas ?? 0,
+    state: mv?.status.state ?? "(unknown to any scheduler)",
+    reason: mv?.status.reason ?? "",
+    server: mv?.server ?? "",
+    version: mv?.version ?? 0,
+    replicaStates: mv ? Object.fromEntries([...mv.replicas].map(([i, r]) => [String(i), r.state])) : {},
+  };
+}
+
+function serverRow(session: Session, namespace: string, name: string): ServerRow | null {
+  const server = session.scheduler(namespace)?.store.servers.get(name);
+  if (!server) return null;
+  const replicas = [...server.replicas.values()].sort((a, b) => a.idx - b.idx).map((r) => ({
+    idx: r.idx,
+    totalMemoryBytes: r.memory,
+    availableMemoryBytes: r.availableMemory,
+    reservedMemoryBytes: r.reservedMemory,
+    loadedModels: new Set([...r.loaded].map((k) => k.slice(0, k.lastIndexOf(":")))).size,
+  }));
+  return { namespace, name, connectedReplicas: replicas.length, loadedModels: replicas.reduce((a, r) => a + r.loadedModels, 0), replicas };
+}
+
+function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, seed: number, error: string | null): ScenarioResult {
+  const models = allModels(scenario, session);
+  const servers = allServers(scenario, session);
+  const results: ExpectationResult[] = [
+    ...scenario.expect.models.map((e) => checkModel(session, e)),
+    ...scenario.expect.servers.map((e) => checkServer(session, e)),
+    ...scenario.expect.logs.map((e) => checkLog(session.engine.logs, e)),
+    ...scenario.expect.rejections.map((e) => checkRejection(session, e)),
+  ];
+  if (scenario.expect.tenantIsolation) results.push(checkTenantIsolation(scenario, session));
+  const explanations = new Map<string, string>();
+  for (const m of models) {
+    if (m.state === "ModelAvailable") continue;
+    const d = lastDecision(session.scheduler(m.namespace), m.name);
+    if (d) explanations.set(`${m.namespace}/${m.name}`, renderDecisionText(d.full, DEFAULT_CHAINS));
+  }
+  const controller = session.controller();
+  return {
+    name: scenario.name,
+    description: scenario.description,
+    file: scenario.file,
+    runtime,
+    seed,
+    passed: error === null && results.every((r) => r.passed),
+    expectations: results,
+    models,
+    servers,
+    explanations,
+    kubectlModels: controller?.kubectlGetModels(undefined, session.now) ?? "",
+    kubectlServers: controller?.kubectlGetServers(undefined, session.now) ?? "",
+    logs: session.engine.logs,
+    epochMs: session.engine.epochMs,
+    endMs: session.now,
+    error,
+  };
+}
+
+function allModels(scenario: Scenario, session: Session): ModelRow[] {
+  const seen = new Set<string>();
+  const keys: [string, string][] = [];
+  const add = (ns: string, name: string) => {
+    const k = `${ns}/${name}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      keys.push([ns, name]);
+    }
+  };
+  for (const r of [...scenario.resources, ...scenario.timeline.flatMap((s) => (s.kind === "apply" ? [s.resource] : []))]) {
+    if (r.kind === "Model") add(r.metadata.namespace, r.metadata.name);
+  }
+  for (const ns of scenario.cluster.namespaces) for (const name of session.scheduler(ns.name)?.store.models.keys() ?? []) add(ns.name, name);
+  return keys.map(([ns, name]) => modelRow(session, ns, name)).filter((r): r is ModelRow => r !== null);
+}
+
+function allServers(scenario: Scenario, session: Session): ServerRow[] {
+  const rows: ServerRow[] = [];
+  for (const ns of scenario.cluster.namespaces) {
+    for (const name of session.scheduler(ns.name)?.store.servers.keys() ?? []) {
+      const row = serverRow(session, ns.name, name);
+      if (row) rows.push(row);
+    }
+  }
+  return rows;
+}
+
+function lastDecision(s: Scheduler | null, model: string): PlacementView | undefined {
+  if (!s) return undefined;
+  for (let i = s.decisions.length - 1; i >= 0; i--) if (s.decisions[i]!.full.model === model) return s.decisions[i];
+  return undefined;
+}
+
+function check(description: string, failures: string[], origin: Origin): ExpectationResult {
+  return failures.length === 0 ? { description, passed: true, origin } : { description, passed: false, actual: failures.join("; "), origin };
+}
+
+function checkModel(session: Session, e: ModelExpectation): ExpectationResult {
+  const row = modelRow(session, e.namespace, e.name);
+  const wanted: string[] = [];
+  const failures: string[] = [];
+  const cmp = (label: string, want: unknown, got: unknown) => {
+    wanted.push(`${label} ${String(want)}`);
+    if (want !== got) failures.push(`${label} is ${String(got)}`);
+  };
+  if (!row) return { description: `model ${e.namespace}/${e.name}`, passed: false, actual: "no such model on the controller or any scheduler", origin: e.origin };
+  if (e.ready !== undefined) cmp("ready", e.ready, row.ready);
+  if (e.desiredReplicas !== undefined) cmp("desired replicas", e.desiredReplicas, row.desiredReplicas);
+  if (e.availableReplicas !== undefined) cmp("available replicas", e.availableReplicas, row.availableReplicas);
+  if (e.state !== undefined) cmp("state", e.state, row.state);
+  if (e.reason !== undefined) cmp("reason", e.reason, row.reason);
+  if (e.server !== undefined) cmp("server", e.server, row.server);
+  if (e.replicaStates) {
+    for (const [idx, st] of Object.entries(e.replicaStates)) cmp(`replica ${idx}`, st, row.replicaStates[idx] ?? "ModelReplicaStateUnknown");
+  }
+  return check(`model ${e.namespace}/${e.name}: ${wanted.join(", ")}`, failures, e.origin);
+}
+
+function checkServer(session: Session, e: ServerExpectation): ExpectationResult {
+  const row = serverRow(session, e.namespace, e.name);
+  const wanted: string[] = [];
+  const failures: string[] = [];
+  const connected = row?.connectedReplicas ?? 0;
+  if (e.connectedReplicas !== undefined) {
+    wanted.push(`connected replicas ${e.connectedReplicas}`);
+    if (connected !== e.connectedReplicas) failures.push(`connected replicas is ${connected}`);
+  }
+  if (e.loadedModels !== undefined) {
+    wanted.push(`loaded models ${e.loadedModels}`);
+    if ((row?.loadedModels ?? 0) !== e.loadedModels) failures.push(`loaded models is ${row?.loadedModels ?? 0}`);
+  }
+  for (const r of e.replicas ?? []) {
+    const got = row?.replicas.find((x) => x.idx === r.idx);
+    wanted.push(`replica ${r.idx}`);
+    if (!got) {
+      failures.push(`replica ${r.idx} is not connected`);
+      continue;
+    }
+    if (r.availableMemoryBytes !== undefined && got.availableMemoryBytes !== r.availableMemoryBytes) failures.push(`replica ${r.idx} available memory is ${got.availableMemoryBytes}`);
+    if (r.totalMemoryBytes !== undefined && got.totalMemoryBytes !== r.totalMemoryBytes) failures.push(`replica ${r.idx} total memory is ${got.totalMemoryBytes}`);
+    if (r.loadedModels !== undefined && got.loadedModels !== r.loadedModels) failures.push(`replica ${r.idx} loaded models is ${got.loadedModels}`);
+  }
+  return check(`server ${e.namespace}/${e.name}: ${wanted.join(", ")}`, failures, e.origin);
+}
+
+/** As `kubectl logs | grep` sees it: the message or anywhere in the printed line (fields too). */
+export function logMatches(l: LogRecord, text: string): boolean {
+  return l.msg.includes(text) || formatLogrus(l, 0).includes(text) || Object.values(l.fields ?? {}).some((v) => String(v).includes(text));
+}
+
+function checkLog(logs: LogRecord[], e: LogExpectation): ExpectationResult {
+  const hits = logs.filter(
+    (l) => l.role === e.component && (e.namespace === null || l.namespace === e.namespace) && (e.pod === null || l.pod === e.pod) &&
+      (e.level === undefined || l.level === e.level) && logMatches(l, e.contains),
+  );
+  const where = `${e.component}${e.namespace ? ` in ${e.namespace}` : ""}${e.pod ? ` (${e.pod})` : ""}`;
+  const description = e.present ? `log of ${where} contains "${e.contains}"` : `log of ${where} never contains "${e.contains}"`;
+  if (e.present === hits.length > 0) return { description, passed: true, origin: e.origin };
+  return { description, passed: false, actual: e.present ? "no such line" : `${hits.length} such line(s), first at t=${hits[0]!.t}ms`, origin: e.origin };
+}
+
+function checkRejection(session: Session, e: RejectionExpectation): ExpectationResult {
+  const description = `${e.filter} rejects ${e.server}${e.replica !== undefined ? ` replica ${e.replica}` : ""} for ${e.namespace}/${e.model}`;
+  const d = lastDecision(session.scheduler(e.namespace), e.model);
+  if (!d) return { description, passed: false, actual: "the model was never scheduled in that namespace", origin: e.origin };
+  const server = d.full.explanation.servers.find((s) => s.name === e.server);
+  if (!server) return { description, passed: false, actual: `server ${e.server} was not among the candidates (${d.full.explanation.servers.map((s) => s.name).join(", ") || "none"})`, origin: e.origin };
+  const filters = e.replica === undefined ? server.filters : server.replicas.find((r) => r.idx === e.replica)?.filters ?? [];
+  const f = filters.find((x) => x.name === e.filter);
+  if (f && !f.pass) return { description, passed: true, origin: e.origin };
+  return { description, passed: false, actual: f ? `it passed (${f.reason})` : `no such filter result`, origin: e.origin };
+}
+
+function checkTenantIsolation(scenario: Scenario, session: Session): ExpectationResult {
+  const failures: string[] = [];
+  for (const ns of scenario.cluster.namespaces) {
+    const s = session.scheduler(ns.name);
+    if (!s) continue;
+    for (const server of s.store.servers.values()) {
+      const own = scenario.cluster.servers.some((t) => t.namespace === ns.name && t.name === server.name);
+      if (!own && server.replicas.size > 0) failures.push(`scheduler in ${ns.name} has replicas of server ${server.name}, which is not a server of ${ns.name}`);
+    }
+  }
+  return check("tenant isolation: every scheduler sees only its own namespace's servers", failures, { file: scenario.file, path: "expect.tenantIsolation" });
+}

@@ -1,0 +1,161 @@
+/**
+ * A scenario, once parsed and validated: a cluster, the resources applied to it, the network as
+ * the platform shapes it, a timeline of what happens, and what must be true at the end.
+ * Durations are milliseconds of run time; memory is bytes.
+ */
+import type { NetworkRule } from "../network/rules.ts";
+
+/** Where something came from in the scenario file(s), for error messages and reports. */
+export interface Origin {
+  file: string;
+  /** YAML path inside the file, e.g. `timeline[2].crash`. */
+  path: string;
+  line?: number;
+  column?: number;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  file: string;
+  /** Seed for every random choice of the run; the CLI's `--seed` overrides it. */
+  seed: number;
+  /** Wall-clock time of t=0, for log timestamps. */
+  epochMs: number;
+  cluster: ClusterSpec;
+  /** Kubernetes resources present from the start (applied at t=0, in order). */
+  resources: K8sResource[];
+  network: NetworkRule[];
+  timeline: TimelineStep[];
+  expect: Expectations;
+  /** How long the run goes on after the last timeline step before expectations are checked. */
+  settleMs: number;
+}
+
+export interface ClusterSpec {
+  /** Namespace of the cluster-wide controller, or null for none. */
+  controllerNamespace: string | null;
+  namespaces: NamespaceSpec[];
+  servers: ServerTopology[];
+}
+
+export interface NamespaceSpec {
+  name: string;
+  /** A `SeldonRuntime` in this namespace: its own scheduler. */
+  runtime: boolean;
+}
+
+export type ServerType = "mlserver" | "triton";
+
+/** The pods of one server: per replica an agent beside its inference server. */
+export interface ServerTopology {
+  name: string;
+  namespace: string;
+  replicas: number;
+  type: ServerType;
+  /** Agent environment, by Seldon's variable names (`MEMORY_REQUEST`, `SELDON_SERVER_CAPABILITIES`, ...). */
+  env: Record<string, string>;
+  /** Agent flags that Seldon v2.9.0 takes only as flags (e.g. `inference-host`). */
+  agentFlags: Record<string, string>;
+  /** First pod IP; replica i gets the i-th following address. Assigned when not given. */
+  podIp?: string;
+  /** Behaviour of the inference server. */
+  inference: InferenceBehaviour;
+  origin: Origin;
+}
+
+export interface InferenceBehaviour {
+  loadDelayMs: number;
+  /** Every load fails with this message. */
+  loadFailure: string | null;
+  /** Loads fail as out of memory. */
+  outOfMemory: boolean;
+}
+
+/** A Seldon resource as the user wrote it (`apiVersion: mlops.seldon.io/v1alpha1`). */
+export interface K8sResource {
+  apiVersion: string;
+  kind: "Model" | "Server" | "SeldonRuntime" | "ServerConfig";
+  metadata: { name: string; namespace: string; generation?: number; [k: string]: unknown };
+  spec: Record<string, unknown>;
+  origin: Origin;
+}
+
+export type ContainerRef = {
+  namespace: string;
+  pod: string;
+  container: "agent" | "mlserver" | "scheduler" | "controller";
+};
+
+export type TimelineStep = { at: number | null; origin: Origin } & (
+  | { kind: "apply"; resource: K8sResource }
+  | { kind: "delete"; resource: { kind: K8sResource["kind"]; namespace: string; name: string } }
+  | { kind: "scale"; server: { namespace: string; name: string }; replicas: number }
+  | { kind: "crash"; target: ContainerRef }
+  | { kind: "restart"; target: ContainerRef }
+  | { kind: "drain"; server: { namespace: string; name: string }; replica: number }
+  | { kind: "block"; rule: NetworkRule }
+  | { kind: "heal"; ruleId: string }
+  | { kind: "inference"; server: { namespace: string; name: string }; replica: number | null; behaviour: Partial<InferenceBehaviour> }
+  | { kind: "advance"; ms: number }
+  | { kind: "wait"; condition: Condition; timeoutMs: number }
+);
+
+export type Condition =
+  | { kind: "modelReady"; namespace: string; name: string }
+  | { kind: "modelState"; namespace: string; name: string; state: string }
+  | { kind: "log"; component: string; namespace: string | null; contains: string };
+
+export interface Expectations {
+  models: ModelExpectation[];
+  servers: ServerExpectation[];
+  logs: LogExpectation[];
+  rejections: RejectionExpectation[];
+  /** No model may ever be placed on a server of another namespace. */
+  tenantIsolation: boolean;
+}
+
+export interface ModelExpectation {
+  namespace: string;
+  name: string;
+  ready?: boolean;
+  desiredReplicas?: number;
+  availableReplicas?: number;
+  state?: string;
+  reason?: string;
+  /** Replica index → replica state. */
+  replicaStates?: Record<string, string>;
+  server?: string;
+  origin: Origin;
+}
+
+export interface ServerExpectation {
+  namespace: string;
+  name: string;
+  /** Replicas the scheduler knows (connected agents). */
+  connectedReplicas?: number;
+  loadedModels?: number;
+  replicas?: { idx: number; availableMemoryBytes?: bigint; totalMemoryBytes?: bigint; loadedModels?: number }[];
+  origin: Origin;
+}
+
+export interface LogExpectation {
+  /** `scheduler`, `agent`, `mlserver`, `controller`. */
+  component: string;
+  namespace: string | null;
+  pod: string | null;
+  contains: string;
+  present: boolean;
+  level?: string;
+  origin: Origin;
+}
+
+export interface RejectionExpectation {
+  namespace: string;
+  model: string;
+  server: string;
+  /** Replica index when the expectation is about a replica filter. */
+  replica?: number;
+  filter: string;
+  origin: Origin;
+}

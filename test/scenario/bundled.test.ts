@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import * as path from "node:path";
+import { BUNDLED_SCENARIOS, findScenarioFiles } from "../../src/cli/commands/run.ts";
+import { loadScenarioFile } from "../../src/scenario/parse.ts";
+import { runScenario } from "../../src/scenario/runner.ts";
+
+const files = findScenarioFiles([BUNDLED_SCENARIOS], process.cwd());
+
+describe("bundled scenarios", () => {
+  it("are found, and manifests folders are not taken for scenarios", () => {
+    expect(files.length).toBeGreaterThanOrEqual(12);
+    expect(files.some((f) => f.includes(`${path.sep}manifests${path.sep}`))).toBe(false);
+  });
+
+  for (const file of files) {
+    const rel = path.relative(BUNDLED_SCENARIOS, file);
+    it(`${rel} passes in sim and in wire, with the same model outcome`, async () => {
+      const scenario = loadScenarioFile(file);
+      const sim = await runScenario(scenario, { runtime: "sim" });
+      const failed = (r: typeof sim) => r.expectations.filter((e) => !e.passed).map((e) => `${e.description}: ${e.actual}`);
+      expect(sim.error).toBeNull();
+      expect(failed(sim)).toEqual([]);
+      const wire = await runScenario(scenario, { runtime: "wire" });
+      expect(wire.error).toBeNull();
+      expect(failed(wire)).toEqual([]);
+      const outcome = (r: typeof sim) => r.models.map((m) => `${m.namespace}/${m.name}:${m.version} ${m.state} ${m.ready} ${m.availableReplicas} ${JSON.stringify(m.replicaStates)}`);
+      expect(outcome(wire)).toEqual(outcome(sim));
+    });
+  }
+});
