@@ -17,6 +17,9 @@ import { agentEnv } from "./serverconfig.ts";
 export const SCHEDULER_POD = "seldon-scheduler-0";
 export const SCHEDULER_SERVICE = "seldon-scheduler";
 export const CONTROLLER_POD = "seldon-v2-controller-manager-0";
+/** MLServer (Python) takes a moment to listen after its container starts; the agent, started
+ * beside it, sees its first ServerLive calls refused, as on a real pod. */
+export const MLSERVER_BOOT_MS = 4_000;
 
 export interface ClusterHandles {
   schedulers: Map<string, () => Scheduler | null>;
@@ -125,6 +128,7 @@ export function addServerPods(
         {
           container: "mlserver",
           role: "mlserver",
+          bootMs: MLSERVER_BOOT_MS,
           spawn: () => {
             const m = new MlServer({ name: podName, grpcPort: Number(env.SELDON_SERVER_GRPC_PORT ?? 9500), httpPort: Number(env.SELDON_SERVER_HTTP_PORT ?? 9000) });
             const b = inference.get(key);

@@ -21,6 +21,8 @@ export interface ProcessSpec {
   spawn: () => Component;
   /** Restart when the process exits (Kubernetes' `restartPolicy: Always`). */
   restart?: boolean;
+  /** Time from the container's start to the process serving (e.g. a Python server booting). */
+  bootMs?: number;
 }
 
 export interface PodSpec {
@@ -191,8 +193,14 @@ export class Engine {
     return [...this.pods.values()].flatMap((p) => [...p.processes.values()]);
   }
 
+  /** Start every process of every pod; a process with a boot time starts serving that much later. */
   startAll(): void {
-    for (const proc of this.processes()) if (!proc.up) this.start(proc);
+    for (const proc of this.processes()) {
+      if (proc.up) continue;
+      const boot = proc.spec.bootMs ?? 0;
+      if (boot === 0) this.start(proc);
+      else this.queue.push(this.now + boot, () => { if (!proc.up) this.start(proc); });
+    }
   }
 
   start(proc: Proc): void {
