@@ -11,17 +11,19 @@ export interface RealtimeDriver {
 export function driveRealtime(engine: Engine, tickMs = 10): RealtimeDriver {
   const start = performance.now() - engine.now;
   let stopped = false;
-  let running: Promise<void> = Promise.resolve();
+  let current: Promise<void> | null = null;
+  // One catch-up at a time: a tick that finds the previous one still running is skipped.
   const timer = setInterval(() => {
-    running = running.then(async () => {
-      if (!stopped) await engine.runUntil(performance.now() - start);
+    if (stopped || current) return;
+    current = engine.runUntil(performance.now() - start).finally(() => {
+      current = null;
     });
   }, tickMs);
   return {
     async stop() {
       stopped = true;
       clearInterval(timer);
-      await running;
+      await current;
     },
   };
 }

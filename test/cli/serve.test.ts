@@ -73,10 +73,19 @@ describe("seldon-sim serve", () => {
     // the bundled server's MLServer over gRPC and REST
     const grpcPort = running.ports.get(`${ns}/mlserver-0:9500`)!;
     const inference = new Inference(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure()) as any;
-    expect((await unary(inference, "ServerLive", {})).live).toBe(true);
+    // MLServer takes a few seconds to boot after its container starts; until then: UNAVAILABLE
+    let live: any = null;
+    for (let i = 0; i < 100 && live === null; i++) {
+      live = await unary(inference, "ServerLive", {}).catch((e) => {
+        expect(e.code).toBe(14);
+        return null;
+      });
+      if (live === null) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(live.live).toBe(true);
     const httpPort = running.ports.get(`${ns}/mlserver-0:9000`)!;
-    const live = await fetch(`http://127.0.0.1:${httpPort}/v2/health/live`);
-    expect(live.status).toBe(200);
+    const rest = await fetch(`http://127.0.0.1:${httpPort}/v2/health/live`);
+    expect(rest.status).toBe(200);
     const missing = await fetch(`http://127.0.0.1:${httpPort}/v2/models/nope/infer`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ inputs: [] }) });
     expect(missing.status).toBe(404);
 

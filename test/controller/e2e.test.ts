@@ -42,9 +42,10 @@ describe("controller in a simulated cluster", () => {
       storageUri: "s3://mlflow-artifacts/28/models/m-d6d788df1b5849b3a3df1d04434c17b9/artifacts/",
       requirements: ["mlflow", "torch", "numpy", "scikit-learn"], secretName: "ml-platform", server: "mlserver",
     }));
+    const appliedAt = s.now;
     const c = s.controller()!;
     expect(await s.waitFor(() => c.modelStatus("financial-ml", "iris")?.ready === true, 60_000)).toBe(true);
-    await s.advance(5 * 60_000);
+    await s.advance(appliedAt + 5 * 60_000 - s.now);
     expect(c.modelStatus("financial-ml", "test-model-simple")).toMatchObject({
       ready: false, state: "ScheduleFailed", reason: "Failed to schedule model as no matching servers are available",
     });

@@ -39,7 +39,8 @@ export interface WireOptions {
 }
 
 export class WireTransport implements Transport {
-  inFlight = 0;
+  /** Deliveries sent and not yet arrived. */
+  private pending = 0;
   private readonly servers: grpc.Server[] = [];
   /** `namespace/pod:port` → real port. */
   readonly realPorts = new Map<string, number>();
@@ -201,13 +202,13 @@ export class WireTransport implements Transport {
       if (side.unaryCallback) {
         side.pendingResponse = ev.message as object;
       } else if (side.stream) {
-        if (counted) this.inFlight++;
+        if (counted) this.pending++;
         side.stream.write(ev.message as object);
       }
       return;
     }
     this.serverSides.delete(call.id);
-    if (counted) this.inFlight++;
+    if (counted) this.pending++;
     if (side.unaryCallback) {
       if (ev.status.code === Status.OK) side.unaryCallback(null, side.pendingResponse ?? {});
       else side.unaryCallback({ code: ev.status.code, details: ev.status.details });
@@ -251,7 +252,7 @@ export class WireTransport implements Transport {
     const path = call.method;
     const ser = def.requestSerialize as (v: object) => Buffer;
     const des = def.responseDeserialize as (b: Buffer) => object;
-    if (!swallowed) this.inFlight++;
+    if (!swallowed) this.pending++;
     // waitForReady=false: a refused connection fails the call at once, as Go's default dial does
     const opts: grpc.CallOptions = {};
     let settled = false;
@@ -309,10 +310,10 @@ export class WireTransport implements Transport {
     const c = this.clientCalls.get(call.id) as grpc.ClientWritableStream<object> | undefined;
     if (!c) return;
     if (ev.kind === "message") {
-      this.inFlight++;
+      this.pending++;
       c.write(ev.message as object);
     } else if (ev.kind === "halfClose") {
-      this.inFlight++;
+      this.pending++;
       c.end();
     }
   }
@@ -328,7 +329,7 @@ export class WireTransport implements Transport {
     if (this.closing) return;
     if (how === "refused" || how === "reset") {
       // Make the failure real, then report it in the words of the pod's Go client.
-      this.inFlight++;
+      this.pending++;
       const port = how === "refused" ? this.closedPort : this.resetPort;
       const client = this.client(port);
       const def = methodDef("/inference.GRPCInferenceService/ServerLive");
@@ -355,6 +356,11 @@ export class WireTransport implements Transport {
     if (c) c.removeAllListeners("status");
   }
 
+  /** Once closing, nothing is in flight any more: whoever waits for a delivery stops waiting. */
+  get inFlight(): number {
+    return this.closing ? 0 : this.pending;
+  }
+
   private deliverServer(...args: Parameters<Engine["arrivedAtServer"]>): void {
     if (!this.closing) this.engine.arrivedAtServer(...args);
   }
@@ -364,7 +370,7 @@ export class WireTransport implements Transport {
   }
 
   private arrived(): void {
-    this.inFlight = Math.max(0, this.inFlight - 1);
+    this.pending = Math.max(0, this.pending - 1);
     const w = this.waiters;
     this.waiters = [];
     for (const f of w) f();
@@ -374,7 +380,7 @@ export class WireTransport implements Transport {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         // A delivery that never came (a bug, or a peer that vanished): stop waiting for it.
-        this.inFlight = Math.max(0, this.inFlight - 1);
+        this.pending = Math.max(0, this.pending - 1);
         resolve();
       }, this.deliveryTimeoutMs);
       this.waiters.push(() => {
@@ -386,6 +392,9 @@ export class WireTransport implements Transport {
 
   async close(): Promise<void> {
     this.closing = true;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
     for (const c of this.clientCalls.values()) c.cancel();
     for (const c of this.clients.values()) c.close();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.tryShutdown(() => r()))));
