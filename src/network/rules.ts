@@ -86,8 +86,9 @@ export function policyFor(rules: readonly NetworkRule[], from: EndpointFacts, to
 export const goDialErrors = {
   refused: (target: string): string =>
     `connection error: desc = "transport: Error while dialing: dial tcp ${target}: connect: connection refused"`,
-  noSuchHost: (host: string): string =>
-    `connection error: desc = "transport: Error while dialing: dial tcp: lookup ${host}: no such host"`,
+  /** grpc-go's DNS resolver (clients made with grpc.NewClient, as v2.9.0's are) turns an
+   * unknown name into an empty address list, not a dial error. */
+  noSuchHost: (_host: string): string => "name resolver error: produced zero addresses",
   reset: (target: string): string =>
     `connection error: desc = "transport: Error while dialing: read tcp ${target}: read: connection reset by peer"`,
   deadline: (): string => "context deadline exceeded",

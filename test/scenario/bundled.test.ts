@@ -7,8 +7,11 @@ import { runScenario } from "../../src/scenario/runner.ts";
 const files = findScenarioFiles([BUNDLED_SCENARIOS], process.cwd());
 
 describe("bundled scenarios", () => {
-  it("are found, and manifests folders are not taken for scenarios", () => {
-    expect(files.length).toBeGreaterThanOrEqual(12);
+  it("are found in scenarios/ and its subfolders, and manifests folders are not taken for scenarios", () => {
+    expect(files.length).toBeGreaterThanOrEqual(17);
+    const folders = new Set(files.map((f) => path.relative(BUNDLED_SCENARIOS, path.dirname(f))));
+    expect(folders).toContain("consultation");
+    expect(folders).toContain("multi-namespace");
     expect(files.some((f) => f.includes(`${path.sep}manifests${path.sep}`))).toBe(false);
   });
 
