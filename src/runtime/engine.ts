@@ -119,6 +119,8 @@ export interface Transport {
   fail(call: Call, status: GrpcStatus, how: "refused" | "reset" | "unresolved" | "unimplemented"): void;
   /** The network swallows the call; only its deadline (if any) ends it. */
   blackhole(call: Call): void;
+  /** Make a pod added after start reachable (wire binds its listeners); sim has nothing to do. */
+  bindPod?(pod: Pod): Promise<void>;
   /** Count of deliveries in flight; the clock may advance only at zero. */
   readonly inFlight: number;
   /** Wait for the next delivery (wire); sim never has anything to wait for. */
@@ -153,6 +155,11 @@ export class Engine {
   private nextServerCall = 1;
   /** Listeners for logs, e.g. the CLI printing as the run goes. */
   readonly onLog: ((r: LogRecord) => void)[] = [];
+  /** Listeners called after a process handled an input and its effects were carried out
+   * (property checks watch the cluster here). */
+  readonly onStep: ((proc: Proc) => void)[] = [];
+  /** Replaces a component as it is spawned: how a test plants a changed component. */
+  wrap: ((component: Component, proc: Proc) => Component) | null = null;
 
   constructor(options: EngineOptions = {}) {
     this.latencyMs = options.latencyMs ?? 1;
@@ -195,17 +202,21 @@ export class Engine {
 
   /** Start every process of every pod; a process with a boot time starts serving that much later. */
   startAll(): void {
-    for (const proc of this.processes()) {
-      if (proc.up) continue;
-      const boot = proc.spec.bootMs ?? 0;
-      if (boot === 0) this.start(proc);
-      else this.queue.push(this.now + boot, () => { if (!proc.up) this.start(proc); });
-    }
+    for (const proc of this.processes()) this.boot(proc);
+  }
+
+  /** Start a container as its pod comes up: serving at once, or after its boot time. */
+  boot(proc: Proc): void {
+    if (proc.up) return;
+    const boot = proc.spec.bootMs ?? 0;
+    if (boot === 0) this.start(proc);
+    else this.queue.push(this.now + boot, () => { if (!proc.up && this.pods.get(`${proc.pod.namespace}/${proc.pod.name}`) === proc.pod) this.start(proc); });
   }
 
   start(proc: Proc): void {
     proc.incarnation++;
-    proc.component = proc.spec.spawn();
+    const spawned = proc.spec.spawn();
+    proc.component = this.wrap ? this.wrap(spawned, proc) : spawned;
     proc.knownPorts = new Set(proc.component.listeners.map((l) => l.port));
     this.record({ t: this.now, type: "lifecycle", proc: proc.id, what: proc.restarts > 0 ? "restart" : "start" });
     this.deliver(proc, { kind: "start" });
@@ -292,6 +303,7 @@ export class Engine {
       return;
     }
     this.apply(proc, effects);
+    for (const f of this.onStep) f(proc);
   }
 
   /** Carry out effects a process produced outside `handle` (e.g. the controller's apply). */

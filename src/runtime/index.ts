@@ -8,8 +8,9 @@ export type RuntimeKind = "sim" | "wire";
 export const RUNTIME_KINDS: readonly RuntimeKind[] = ["sim", "wire"];
 
 export function createEngine(kind: RuntimeKind, options: EngineOptions = {}): Engine {
-  // Messages on real sockets take the time they take; the virtual latency applies to sim only.
-  const engine = new Engine(kind === "wire" ? { ...options, latencyMs: 0 } : options);
+  // Both runtimes give every message the same virtual latency: the wire transport holds what
+  // arrives on its sockets until then, so the two handle messages at the same times, in the same order.
+  const engine = new Engine(options);
   engine.transport = kind === "sim" ? new SimTransport(engine) : new WireTransport(engine);
   return engine;
 }

@@ -7,9 +7,9 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import * as net from "node:net";
-import { Status, type GrpcStatus, type MethodPath } from "../../core/protocol.ts";
+import { Status, type GrpcStatus, type Input, type MethodPath } from "../../core/protocol.ts";
 import { method as methodDef, serviceDefinition, type MethodDefinition } from "../../proto/index.ts";
-import type { Call, Engine, Proc, Transport } from "../engine.ts";
+import type { Call, Engine, Pod, Proc, Transport } from "../engine.ts";
 import { createRestApp, type DispatchResult } from "../../mlserver/rest.ts";
 import type { FastifyInstance } from "fastify";
 import { UserError } from "../../core/errors.ts";
@@ -38,9 +38,18 @@ export interface WireOptions {
   deliveryTimeoutMs?: number;
 }
 
+/** A reserved place in the engine's queue for one delivery; `run` is set once it has arrived. */
+interface Slot {
+  run: (() => void) | null;
+  due: boolean;
+}
+
 export class WireTransport implements Transport {
   /** Deliveries sent and not yet arrived. */
   private pending = 0;
+  /** Per call, the queue places of its deliveries still on their way, in order. A call we drop
+   * takes them with it, and whatever grpc-js still reports for it is not an arrival. */
+  private readonly slots = new Map<number, Slot[]>();
   private readonly servers: grpc.Server[] = [];
   /** `namespace/pod:port` → real port. */
   readonly realPorts = new Map<string, number>();
@@ -53,6 +62,9 @@ export class WireTransport implements Transport {
   private resetPort = 0;
   private blackholePort = 0;
   private readonly sockets: net.Server[] = [];
+  /** Connections accepted by the refusing and black-holing listeners: a black-holed one stays
+   * open until we end it, and a listener only finishes closing once its connections are gone. */
+  private readonly peers = new Set<net.Socket>();
   private readonly restApps: FastifyInstance[] = [];
   private readonly host: string;
   /** Once closing, nothing more is carried and nothing that arrives is delivered. */
@@ -66,7 +78,15 @@ export class WireTransport implements Transport {
 
   /** Bind a grpc-js server for every listener of every process, and the fault peers. */
   async bind(): Promise<void> {
-    for (const proc of this.engine.processes()) {
+    for (const pod of this.engine.pods.values()) await this.bindPod(pod);
+    this.closedPort = await freePort();
+    this.resetPort = await this.listen((s) => s.destroy());
+    this.blackholePort = await this.listen(() => {});
+  }
+
+  /** Bind the listeners of one pod's processes (at start, and for pods added by a scale-up). */
+  async bindPod(pod: Pod): Promise<void> {
+    for (const proc of pod.processes.values()) {
       for (const l of proc.spec.spawn().listeners) {
         const key = `${proc.pod.namespace}/${proc.pod.name}:${l.port}`;
         const server = new grpc.Server();
@@ -80,8 +100,6 @@ export class WireTransport implements Transport {
         this.servers.push(server);
         this.realPorts.set(key, port);
       }
-    }
-    for (const proc of this.engine.processes()) {
       const probe = proc.spec.spawn() as { httpPort?: unknown };
       if (proc.role !== "mlserver" || typeof probe.httpPort !== "number") continue;
       // MLServer's REST v2 front: each request becomes a call into the same component.
@@ -97,13 +115,14 @@ export class WireTransport implements Transport {
       this.realPorts.set(key, addr.port);
       this.restApps.push(app);
     }
-    this.closedPort = await freePort();
-    this.resetPort = await this.listen((s) => s.destroy());
-    this.blackholePort = await this.listen(() => {});
   }
 
   private async listen(onConnection: (s: net.Socket) => void): Promise<number> {
-    const srv = net.createServer(onConnection);
+    const srv = net.createServer((s) => {
+      this.peers.add(s);
+      s.on("close", () => this.peers.delete(s));
+      onConnection(s);
+    });
     await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
     this.sockets.push(srv);
     return (srv.address() as net.AddressInfo).port;
@@ -120,13 +139,15 @@ export class WireTransport implements Transport {
       const arrive = (grpcCall: AnyServerCall, side: ServerSide, request: unknown): Call | null => {
         const header = grpcCall.metadata.get(CALL_HEADER)[0];
         let call: Call | undefined;
+        let fromEngine = false;
         if (header !== undefined) {
           call = this.byCallId.get(Number(header));
-          this.arrived();
+          fromEngine = call !== undefined;
         } else if (proc.up) {
           call = this.engine.acceptOutsideCall(proc, path, grpcCall.getPeer());
           this.byCallId.set(call.id, call);
         }
+        // Refused here: the client's error status takes the request's delivery slot.
         if (!call || call.closed || !proc.up) return null;
         this.serverSides.set(call.id, side);
         const c = call;
@@ -135,10 +156,12 @@ export class WireTransport implements Transport {
         (grpcCall as grpc.ServerWritableStream<object, object>).on("cancelled", () => {
           if (!c.closed && this.serverSides.has(c.id)) this.engine.breakCall(c, null, "client");
         });
-        this.deliverServer(call, {
+        const incoming: Input = {
           kind: "incoming", call: call.serverCallId, method: path, peer: grpcCall.getPeer(),
           ...(d.requestStream ? {} : { request }),
-        });
+        };
+        if (fromEngine) this.arrived(c.id, () => this.deliverServer(c, incoming));
+        else this.deliverServer(c, incoming);
         return call;
       };
       const unavailable = { code: Status.UNAVAILABLE, details: `${proc.id} is not running` };
@@ -161,12 +184,14 @@ export class WireTransport implements Transport {
           }
           const fromEngine = c.client !== null;
           call.on("data", (m: object) => {
-            if (fromEngine) this.arrived();
-            this.deliverServer(c, { kind: "incomingMessage", call: c.serverCallId, message: m });
+            const deliver = () => this.deliverServer(c, { kind: "incomingMessage", call: c.serverCallId, message: m });
+            if (fromEngine) this.arrived(c.id, deliver);
+            else deliver();
           });
           call.on("end", () => {
-            if (fromEngine) this.arrived();
-            this.deliverServer(c, { kind: "incomingHalfClose", call: c.serverCallId });
+            const deliver = () => this.deliverServer(c, { kind: "incomingHalfClose", call: c.serverCallId });
+            if (fromEngine) this.arrived(c.id, deliver);
+            else deliver();
           });
         };
       }
@@ -202,13 +227,13 @@ export class WireTransport implements Transport {
       if (side.unaryCallback) {
         side.pendingResponse = ev.message as object;
       } else if (side.stream) {
-        if (counted) this.pending++;
+        if (counted) this.expect(call);
         side.stream.write(ev.message as object);
       }
       return;
     }
     this.serverSides.delete(call.id);
-    if (counted) this.pending++;
+    if (counted) this.expect(call);
     if (side.unaryCallback) {
       if (ev.status.code === Status.OK) side.unaryCallback(null, side.pendingResponse ?? {});
       else side.unaryCallback({ code: ev.status.code, details: ev.status.details });
@@ -252,7 +277,7 @@ export class WireTransport implements Transport {
     const path = call.method;
     const ser = def.requestSerialize as (v: object) => Buffer;
     const des = def.responseDeserialize as (b: Buffer) => object;
-    if (!swallowed) this.pending++;
+    if (!swallowed) this.expect(call);
     // waitForReady=false: a refused connection fails the call at once, as Go's default dial does
     const opts: grpc.CallOptions = {};
     let settled = false;
@@ -260,8 +285,7 @@ export class WireTransport implements Transport {
       if (settled) return;
       settled = true;
       this.clientCalls.delete(call.id);
-      this.arrived();
-      this.deliverClient(call, { kind: "finish", status: { code: status.code as GrpcStatus["code"], details: status.details } });
+      this.arrived(call.id, () => this.deliverClient(call, { kind: "finish", status: { code: status.code as GrpcStatus["code"], details: status.details } }));
     };
     if (!def.requestStream && !def.responseStream) {
       const c = client.makeUnaryRequest(path, ser, des, (request ?? {}) as object, md, opts, (err, resp) => {
@@ -269,16 +293,16 @@ export class WireTransport implements Transport {
         if (err) return onStatus({ code: err.code, details: err.details, metadata: new grpc.Metadata() });
         settled = true;
         this.clientCalls.delete(call.id);
-        this.arrived();
-        this.deliverClient(call, { kind: "message", message: resp });
-        this.deliverClient(call, { kind: "finish", status: { code: Status.OK, details: "" } });
+        this.arrived(call.id, () => {
+          this.deliverClient(call, { kind: "message", message: resp });
+          this.deliverClient(call, { kind: "finish", status: { code: Status.OK, details: "" } });
+        });
       });
       this.clientCalls.set(call.id, c);
     } else if (!def.requestStream) {
       const c = client.makeServerStreamRequest(path, ser, des, (request ?? {}) as object, md, opts);
       c.on("data", (m: object) => {
-        this.arrived();
-        this.deliverClient(call, { kind: "message", message: m });
+        this.arrived(call.id, () => this.deliverClient(call, { kind: "message", message: m }));
       });
       c.on("status", onStatus);
       c.on("error", () => {}); // the status event carries it
@@ -289,16 +313,16 @@ export class WireTransport implements Transport {
         if (err) return onStatus({ code: err.code, details: err.details, metadata: new grpc.Metadata() });
         settled = true;
         this.clientCalls.delete(call.id);
-        this.arrived();
-        this.deliverClient(call, { kind: "message", message: resp });
-        this.deliverClient(call, { kind: "finish", status: { code: Status.OK, details: "" } });
+        this.arrived(call.id, () => {
+          this.deliverClient(call, { kind: "message", message: resp });
+          this.deliverClient(call, { kind: "finish", status: { code: Status.OK, details: "" } });
+        });
       });
       this.clientCalls.set(call.id, c);
     } else {
       const c = client.makeBidiStreamRequest(path, ser, des, md, opts);
       c.on("data", (m: object) => {
-        this.arrived();
-        this.deliverClient(call, { kind: "message", message: m });
+        this.arrived(call.id, () => this.deliverClient(call, { kind: "message", message: m }));
       });
       c.on("status", onStatus);
       c.on("error", () => {});
@@ -310,10 +334,10 @@ export class WireTransport implements Transport {
     const c = this.clientCalls.get(call.id) as grpc.ClientWritableStream<object> | undefined;
     if (!c) return;
     if (ev.kind === "message") {
-      this.pending++;
+      this.expect(call);
       c.write(ev.message as object);
     } else if (ev.kind === "halfClose") {
-      this.pending++;
+      this.expect(call);
       c.end();
     }
   }
@@ -322,6 +346,12 @@ export class WireTransport implements Transport {
     const c = this.clientCalls.get(call.id);
     this.clientCalls.delete(call.id);
     this.serverSides.delete(call.id);
+    const owed = this.slots.get(call.id)?.length ?? 0;
+    this.slots.delete(call.id);
+    if (owed > 0) {
+      this.pending = Math.max(0, this.pending - owed);
+      this.wake();
+    }
     if (c) c.cancel();
   }
 
@@ -329,17 +359,18 @@ export class WireTransport implements Transport {
     if (this.closing) return;
     if (how === "refused" || how === "reset") {
       // Make the failure real, then report it in the words of the pod's Go client.
-      this.pending++;
+      this.expect(call, 0);
       const port = how === "refused" ? this.closedPort : this.resetPort;
       const client = this.client(port);
       const def = methodDef("/inference.GRPCInferenceService/ServerLive");
       client.makeUnaryRequest(def.path, def.requestSerialize as (v: object) => Buffer, def.responseDeserialize as (b: Buffer) => object, {}, (err) => {
-        this.arrived();
-        if (this.closing) return;
-        if (!err || err.code !== Status.UNAVAILABLE) {
-          this.engine.log(call.client!, "error", `seldon-sim: expected UNAVAILABLE from a ${how} link, got ${err ? err.code : "OK"}`);
-        }
-        this.engine.closeClient(call, status);
+        this.arrived(call.id, () => {
+          if (this.closing) return;
+          if (!err || err.code !== Status.UNAVAILABLE) {
+            this.engine.log(call.client!, "error", `seldon-sim: expected UNAVAILABLE from a ${how} link, got ${err ? err.code : "OK"}`);
+          }
+          this.engine.closeClient(call, status);
+        });
       });
       return;
     }
@@ -369,8 +400,38 @@ export class WireTransport implements Transport {
     if (!this.closing) this.engine.arrivedAtClient(...args);
   }
 
-  private arrived(): void {
+  /**
+   * A delivery is on its way: count it, and reserve its place in the engine's queue now, at the
+   * time and in the order the sim transport would deliver it. It is carried out when that place
+   * comes up — by then it has arrived, since the clock only moves with nothing in flight — so
+   * concurrent messages are handled in the same order in both runtimes, whatever order the
+   * sockets delivered them in.
+   */
+  private expect(call: Call, extraDelayMs = call.extraDelayMs): void {
+    this.pending++;
+    const slot: Slot = { run: null, due: false };
+    const queue = this.slots.get(call.id) ?? [];
+    queue.push(slot);
+    this.slots.set(call.id, queue);
+    this.engine.queue.push(this.engine.now + this.engine.latencyMs + extraDelayMs, () => {
+      slot.due = true;
+      slot.run?.();
+    });
+  }
+
+  /** Something expected for `callId` arrived; `deliver` hands it to the engine in its slot. */
+  private arrived(callId: number, deliver: () => void = () => {}): void {
+    const queue = this.slots.get(callId);
+    const slot = queue?.shift();
+    if (!slot) return; // not something we were waiting for (e.g. a status after our own cancel)
+    if (queue!.length === 0) this.slots.delete(callId);
     this.pending = Math.max(0, this.pending - 1);
+    if (slot.due) deliver(); // came after we stopped waiting for it: as soon as possible
+    else slot.run = deliver;
+    this.wake();
+  }
+
+  private wake(): void {
     const w = this.waiters;
     this.waiters = [];
     for (const f of w) f();
@@ -392,14 +453,13 @@ export class WireTransport implements Transport {
 
   async close(): Promise<void> {
     this.closing = true;
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
+    this.wake();
     for (const c of this.clientCalls.values()) c.cancel();
     for (const c of this.clients.values()) c.close();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.tryShutdown(() => r()))));
     for (const s of this.servers) s.forceShutdown();
     await Promise.all(this.restApps.map((a) => a.close()));
+    for (const p of this.peers) p.destroy();
     await Promise.all(this.sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
   }
 }
