@@ -21,3 +21,14 @@ export function intFlag(command: string, name: string, value: string | undefined
   if (!Number.isInteger(n) || n < min) throw new UserError(`${command}: --${name} expects a whole number >= ${min}, got "${value}"`);
   return n;
 }
+
+/** Import a user's module (properties registering themselves, an `arbitrary`), relative to `cwd`. */
+export async function loadPlugin(command: string, cwd: string, file: string): Promise<Record<string, unknown>> {
+  const { pathToFileURL } = await import("node:url");
+  const { resolve } = await import("node:path");
+  try {
+    return (await import(pathToFileURL(resolve(cwd, file)).href)) as Record<string, unknown>;
+  } catch (e) {
+    throw new UserError(`${command}: cannot load plugin: ${(e as Error).message}`, { file });
+  }
+}

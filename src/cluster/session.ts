@@ -25,6 +25,8 @@ export interface SessionOptions {
   chains?: Partial<PlacementChains>;
   wire?: WireOptions;
   traceMessages?: boolean;
+  /** Replaces components as they spawn (see `Engine.wrap`): planted bugs, instrumentation. */
+  wrap?: Engine["wrap"];
 }
 
 export class Session {
@@ -44,7 +46,9 @@ export class Session {
       ...(options.epochMs !== undefined ? { epochMs: options.epochMs } : {}),
       ...(options.traceMessages !== undefined ? { traceMessages: options.traceMessages } : {}),
     });
-    const session = new Session(engine, cluster, options);
+    if (options.wrap) engine.wrap = options.wrap;
+    // The session changes its copy (scaling); the caller's description stays as written.
+    const session = new Session(engine, structuredClone(cluster), options);
     await prepare(engine, options.wire);
     engine.startAll();
     return session;
@@ -82,12 +86,13 @@ export class Session {
     return ns === null ? null : this.engine.proc(ns, CONTROLLER_POD, "controller");
   }
 
+  /** The running agent of a pod; null when the pod does not exist or the agent is down. */
   agent(namespace: string, pod: string): Agent | null {
-    return (this.engine.proc(namespace, pod, "agent").component as Agent | null) ?? null;
+    return (this.engine.pods.get(`${namespace}/${pod}`)?.processes.get("agent")?.component as Agent | null | undefined) ?? null;
   }
 
   mlserver(namespace: string, pod: string): MlServer | null {
-    return (this.engine.proc(namespace, pod, "mlserver").component as MlServer | null) ?? null;
+    return (this.engine.pods.get(`${namespace}/${pod}`)?.processes.get("mlserver")?.component as MlServer | null | undefined) ?? null;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -127,14 +132,16 @@ export class Session {
   }
 
   /** Scale a server's pods (the controller's ServerNotify is sent by applying the Server resource). */
-  scalePods(namespace: string, server: string, replicas: number): void {
+  async scalePods(namespace: string, server: string, replicas: number): Promise<void> {
     const topo = this.cluster.servers.find((s) => s.namespace === namespace && s.name === server);
     if (!topo) throw new Error(`no server ${namespace}/${server}`);
     const current = topo.replicas;
     if (replicas > current) {
       addServerPods(this.engine, topo, current, replicas, { take: () => `10.42.1.${this.ipCounter++}` }, this.rng, this.handles.inference);
       for (let i = current; i < replicas; i++) {
-        for (const c of ["mlserver", "agent"]) this.engine.start(this.engine.proc(namespace, `${server}-${i}`, c));
+        const pod = this.engine.pods.get(`${namespace}/${server}-${i}`)!;
+        await this.engine.transport.bindPod?.(pod);
+        for (const c of ["mlserver", "agent"]) this.engine.boot(this.engine.proc(namespace, `${server}-${i}`, c));
       }
     } else {
       for (let i = replicas; i < current; i++) this.engine.removePod(namespace, `${server}-${i}`);

@@ -26,6 +26,8 @@ import {
   sharingServerFilter,
 } from "../scheduling/filters.ts";
 import { API_VERSION, checkShape, OBJECT_META_SHAPES, SPEC_SHAPES, SUPPORTED_KINDS, UNSUPPORTED_SELDON_KINDS, type SupportedKind } from "./parse-crd.ts";
+import { PLUGIN_REGISTRY, type ChainNames } from "../scheduling/registry.ts";
+import { propertyNames } from "../properties/catalog.ts";
 import { documents, Issues, parseYaml, type Obj, type Source, Val } from "./parse-reader.ts";
 import { checkNamespaceName, checkObjectName, didYouMean, formatDuration, hint, isIPv4, parseBytes, parseEpoch } from "./parse-values.ts";
 import type {
@@ -65,7 +67,8 @@ export const DEFAULTS = {
   flapPeriodMs: 10_000,
 } as const;
 
-export const TOP_FIELDS = ["name", "description", "seed", "epoch", "cluster", "resources", "network", "timeline", "settle", "expect"];
+export const TOP_FIELDS = ["name", "description", "seed", "epoch", "scheduler", "cluster", "resources", "network", "timeline", "settle", "expect"];
+export const CHAIN_FIELDS = ["serverFilters", "replicaFilters", "serverSorters", "replicaSorters"] as const;
 const CLUSTER_FIELDS = ["controller", "namespaces", "servers"];
 const NAMESPACE_FIELDS = ["name", "runtime"];
 const SERVER_FIELDS = [
@@ -80,7 +83,7 @@ const RULE_FIELDS = ["id", "from", "to", "samePod", "mode", "delay", "period", "
 const ENDPOINT_FIELDS = ["role", "namespace", "pod", "server", "replica", "port"];
 export const ACTIONS = ["apply", "delete", "scale", "crash", "restart", "drain", "block", "heal", "inference", "advance", "wait"] as const;
 type Action = (typeof ACTIONS)[number];
-const EXPECT_FIELDS = ["tenantIsolation", "models", "servers", "logs", "rejections"];
+const EXPECT_FIELDS = ["tenantIsolation", "models", "servers", "logs", "rejections", "properties"];
 const MODEL_EXPECT_FIELDS = ["model", "ready", "desiredReplicas", "availableReplicas", "state", "reason", "server", "replicaStates"];
 const SERVER_EXPECT_FIELDS = ["server", "connectedReplicas", "loadedModels", "replicas"];
 const REPLICA_EXPECT_FIELDS = ["idx", "availableMemory", "totalMemory", "loadedModels"];
@@ -243,6 +246,7 @@ class Loader {
       return p.ok ? p.value : undefined;
     }, DEFAULTS.epochMs);
     const settleMs = top.opt("settle", (v) => v.duration(), DEFAULTS.settleMs);
+    const schedulerChains = this.readChains(top.get("scheduler"));
 
     // Phase 1: the parts that need no context.
     const clusterObj = top.get("cluster")?.obj(CLUSTER_FIELDS, "cluster");
@@ -269,7 +273,7 @@ class Loader {
 
     issues.throwIfAny();
     const cluster: ClusterSpec = { controllerNamespace: this.controllerNamespace, namespaces: this.namespaces, servers: this.servers };
-    return { name, description, file: this.file, seed, epochMs, cluster, resources: initial, network, timeline, expect, settleMs };
+    return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, timeline, expect, settleMs };
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -536,7 +540,11 @@ class Loader {
     for (const [key, cr] of serverCRs) {
       if (seen.has(key)) continue;
       const t = this.serverFromResource(cr);
-      if (t) topologies.push(t);
+      if (!t) continue;
+      // The operator tells the namespace's scheduler first (ServerNotify) and only then builds the
+      // StatefulSet; without a SeldonRuntime that call fails, so the server never gets pods.
+      if (!this.namespaces.find((n) => n.name === t.namespace)?.runtime) t.replicas = 0;
+      topologies.push(t);
     }
     this.servers = topologies;
   }
@@ -1081,10 +1089,27 @@ class Loader {
   }
 
   // ----------------------------------------------------------------------------------------------
+  // Scheduler plugin chains
+
+  private readChains(v: Val | undefined): ChainNames | null {
+    if (!v || v.kind === "null") return null;
+    const o = v.obj(CHAIN_FIELDS, "scheduler");
+    if (!o) return null;
+    const chains: { -readonly [K in keyof ChainNames]: string[] } = {};
+    for (const kind of CHAIN_FIELDS) {
+      const list = o.get(kind);
+      if (!list) continue;
+      const valid = [...PLUGIN_REGISTRY[kind].keys()];
+      chains[kind] = list.optList(`a list of plugin names (${valid.join(", ")})`).map((x) => x.oneOf(valid, "plugin")).filter(defined);
+    }
+    return chains;
+  }
+
+  // ----------------------------------------------------------------------------------------------
   // Expectations
 
   private readExpectations(v: Val | undefined): Expectations {
-    const e: Expectations = { models: [], servers: [], logs: [], rejections: [], tenantIsolation: false };
+    const e: Expectations = { models: [], servers: [], logs: [], rejections: [], tenantIsolation: false, properties: [] };
     if (!v || v.kind === "null") return e;
     const o = v.obj(EXPECT_FIELDS, "expect");
     if (!o) return e;
@@ -1093,6 +1118,7 @@ class Loader {
     e.servers = (o.get("servers")?.optList() ?? []).map((x) => this.readServerExpectation(x)).filter(defined);
     e.logs = (o.get("logs")?.optList() ?? []).map((x) => this.readLogExpectation(x)).filter(defined);
     e.rejections = (o.get("rejections")?.optList() ?? []).map((x) => this.readRejection(x)).filter(defined);
+    e.properties = (o.get("properties")?.optList("a list of property names") ?? []).map((x) => x.oneOf(propertyNames(), "property")).filter(defined);
     return e;
   }
 

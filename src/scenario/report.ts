@@ -13,7 +13,7 @@ export function renderText(r: ScenarioResult, o: TextOptions): string {
   if (r.description) out.push(`  ${r.description}`);
   if (r.error) out.push(`  error: ${r.error}`);
   for (const e of r.expectations) {
-    out.push(`  ${e.passed ? "✓" : "✗"} ${e.description}${e.passed ? "" : `\n      but ${e.actual} (${e.origin.file}:${e.origin.line ?? "?"}: ${e.origin.path})`}`);
+    out.push(`  ${e.passed ? "✓" : "✗"} ${e.description}${e.passed ? "" : `\n      but ${e.actual} (${e.origin.file}:${e.origin.line !== undefined ? `${e.origin.line}:` : ""} ${e.origin.path})`}`);
   }
   if (r.kubectlModels) out.push("", "$ kubectl get models -A", indent(r.kubectlModels));
   if (r.kubectlServers) out.push("", "$ kubectl get servers -A", indent(r.kubectlServers));

@@ -3,12 +3,16 @@
  * it settle, then check every expectation and collect what a user needs to see why: model and
  * server tables, the placement explanation of every model that is not available, and the logs.
  */
-import { Session } from "../cluster/session.ts";
+import { createHash } from "node:crypto";
+import { Session, type SessionOptions } from "../cluster/session.ts";
+import { canonicalJson } from "../core/canonical.ts";
+import { propertyByName } from "../properties/catalog.ts";
+import type { Property, RunProperty, Violation } from "../properties/property.ts";
 import type { RuntimeKind } from "../runtime/index.ts";
 import type { LogRecord } from "../runtime/engine.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
-import type { PlacementView } from "../scheduler/placement.ts";
-import { DEFAULT_CHAINS } from "../scheduling/registry.ts";
+import type { PlacementChains, PlacementView } from "../scheduler/placement.ts";
+import { DEFAULT_CHAINS, resolveChains } from "../scheduling/registry.ts";
 import { renderDecisionText } from "../scheduling/render.ts";
 import { formatLogrus } from "../runtime/logfmt.ts";
 import type {
@@ -71,16 +75,81 @@ export interface ScenarioResult {
   endMs: number;
   /** A problem that stopped the run (not an expectation failure). */
   error: string | null;
+  /** Properties that failed. */
+  violations: Violation[];
+  /** The whole trace, one canonical JSON line per event, and its SHA-256. */
+  traceText: string;
+  fingerprint: string;
 }
 
 export interface RunOptions {
   runtime: RuntimeKind;
   seed?: number;
+  /** Scheduler plugins (objects, so a test can plant its own); wins over the scenario's `scheduler`. */
+  chains?: Partial<PlacementChains>;
+  /** Replaces components as they spawn (planted bugs, instrumentation). */
+  wrap?: SessionOptions["wrap"];
+  /** Properties checked besides those the scenario names in `expect.properties`. */
+  properties?: readonly Property[];
 }
 
+/**
+ * Runs a scenario and checks its expectations and properties. A comparison property (e.g. the
+ * same seed gives the same trace) runs the scenario a second time and compares.
+ */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
+  const properties = propertiesOf(scenario, options);
+  const first = await runOnce(scenario, options, properties.filter((p): p is RunProperty => p.kind === "run"));
+  for (const p of properties) {
+    if (p.kind !== "comparison") continue;
+    const second = await runOnce(scenario, p.other(options), []);
+    const message = p.compare(first, second);
+    first.expectations.push(propertyResult(scenario, p, message === null ? null : { property: p.name, t: first.endMs, message }));
+    if (message !== null) {
+      first.violations.push({ property: p.name, t: first.endMs, message });
+      first.passed = false;
+    }
+  }
+  return first;
+}
+
+function propertiesOf(scenario: Scenario, options: RunOptions): Property[] {
+  const out = new Map<string, Property>();
+  for (const name of scenario.expect.properties) {
+    const p = propertyByName(name);
+    if (!p) throw new Error(`${scenario.file}: expect.properties: unknown property \`${name}\``);
+    out.set(name, p);
+  }
+  for (const p of options.properties ?? []) out.set(p.name, p);
+  return [...out.values()];
+}
+
+function propertyResult(scenario: Scenario, p: Property, v: Violation | null): ExpectationResult {
+  const origin = { file: scenario.file, path: "expect.properties" };
+  const description = `property ${p.name}: ${p.description}`;
+  return v === null ? { description, passed: true, origin } : { description, passed: false, actual: `at t=${v.t}ms: ${v.message}`, origin };
+}
+
+async function runOnce(scenario: Scenario, options: RunOptions, properties: RunProperty[]): Promise<ScenarioResult> {
   const seed = options.seed ?? scenario.seed;
-  const session = await Session.start(scenario.cluster, { runtime: options.runtime, seed, epochMs: scenario.epochMs });
+  const chains = options.chains ?? (scenario.schedulerChains ? resolveChains(scenario.schedulerChains) : undefined);
+  const session = await Session.start(scenario.cluster, {
+    runtime: options.runtime, seed, epochMs: scenario.epochMs,
+    ...(chains ? { chains } : {}),
+    ...(options.wrap ? { wrap: options.wrap } : {}),
+  });
+  const violations = new Map<string, Violation>();
+  const watches = properties.map((p) => ({ p, w: p.watch({ session, scenario }) }));
+  const stepWatches = watches.filter((x) => x.w.step);
+  if (stepWatches.length > 0) {
+    session.engine.onStep.push((proc) => {
+      for (const { p, w } of stepWatches) {
+        if (violations.has(p.name)) continue;
+        const message = w.step!(proc);
+        if (message !== null) violations.set(p.name, { property: p.name, t: session.now, message });
+      }
+    });
+  }
   let error: string | null = null;
   try {
     session.engine.rules = [...scenario.network];
@@ -93,8 +162,17 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   }
+  for (const { p, w } of watches) {
+    if (violations.has(p.name) || !w.end) continue;
+    const message = w.end();
+    if (message !== null) violations.set(p.name, { property: p.name, t: session.now, message });
+  }
   try {
-    return collect(scenario, session, options.runtime, seed, error);
+    const result = collect(scenario, session, options.runtime, seed, error);
+    for (const { p } of watches) result.expectations.push(propertyResult(scenario, p, violations.get(p.name) ?? null));
+    result.violations = [...violations.values()];
+    result.passed &&= result.violations.length === 0;
+    return result;
   } finally {
     await session.close();
   }
@@ -111,7 +189,7 @@ async function perform(session: Session, step: TimelineStep): Promise<void> {
     case "apply": return applyResource(session, step.resource);
     case "delete": return session.delete(step.resource.kind, step.resource.namespace, step.resource.name);
     case "scale": {
-      session.scalePods(step.server.namespace, step.server.name, step.replicas);
+      await session.scalePods(step.server.namespace, step.server.name, step.replicas);
       const controller = session.controller();
       const server = controller?.serverResource(step.server.namespace, step.server.name);
       if (server) session.apply({ ...server, spec: { ...server.spec, replicas: step.replicas } });
@@ -197,6 +275,7 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
     if (d) explanations.set(`${m.namespace}/${m.name}`, renderDecisionText(d.full, DEFAULT_CHAINS));
   }
   const controller = session.controller();
+  const traceText = session.engine.trace.map((ev) => canonicalJson(ev)).join("\n");
   return {
     name: scenario.name,
     description: scenario.description,
@@ -214,6 +293,9 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
     epochMs: session.engine.epochMs,
     endMs: session.now,
     error,
+    violations: [],
+    traceText,
+    fingerprint: createHash("sha256").update(traceText).digest("hex"),
   };
 }
 

@@ -13,6 +13,7 @@ import { API_VERSION, OBJECT_META_SHAPES, SPEC_SHAPES, SUPPORTED_KINDS, type Sha
 import {
   ACTIONS,
   AGENT_ENV_NAMES,
+  CHAIN_FIELDS,
   AGENT_FLAGS,
   CONTAINERS,
   DEFAULTS,
@@ -23,6 +24,8 @@ import {
   SERVER_FILTERS,
   SERVER_TYPES,
 } from "./parse.ts";
+import { PLUGIN_REGISTRY } from "../scheduling/registry.ts";
+import { propertyNames } from "../properties/catalog.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -342,6 +345,13 @@ export function scenarioJsonSchema(): Schema {
         description: "Wall time of t=0 for log timestamps: RFC 3339 with a zone, or Unix milliseconds. Default 2025-01-01T00:00:00Z.",
         anyOf: [{ type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})$" }, { type: "integer" }],
       },
+      scheduler: object(
+        Object.fromEntries(
+          CHAIN_FIELDS.map((kind) => [kind, list({ type: "string", enum: [...PLUGIN_REGISTRY[kind].keys()] }, `The ${kind} in order (an empty list runs none). Default: Seldon's.`)]),
+        ),
+        [],
+        "Scheduler plugin chains by name, to try a changed placement policy. Default: Seldon v2.9.0's.",
+      ),
       cluster: object(
         {
           controller: {
@@ -366,6 +376,10 @@ export function scenarioJsonSchema(): Schema {
             servers: list(ref("serverExpectation"), "Server status at the end (as the scheduler sees it)."),
             logs: list(ref("logExpectation"), "Log lines that must (or must not) appear."),
             rejections: list(ref("rejection"), "Scheduler filters that must have rejected a server (or replica) for a model."),
+            properties: list(
+              { type: "string", enum: propertyNames() },
+              "Properties watched during the run (see docs/properties.md); a violation fails the scenario.",
+            ),
           },
           [],
           "What must be true at the end.",

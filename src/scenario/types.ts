@@ -4,6 +4,7 @@
  * Durations are milliseconds of run time; memory is bytes.
  */
 import type { NetworkRule } from "../network/rules.ts";
+import type { ChainNames } from "../scheduling/registry.ts";
 
 /** Where something came from in the scenario file(s), for error messages and reports. */
 export interface Origin {
@@ -22,6 +23,8 @@ export interface Scenario {
   seed: number;
   /** Wall-clock time of t=0, for log timestamps. */
   epochMs: number;
+  /** Scheduler plugin chains by name (a changed policy); null keeps Seldon's. */
+  schedulerChains: ChainNames | null;
   cluster: ClusterSpec;
   /** Kubernetes resources present from the start (applied at t=0, in order). */
   resources: K8sResource[];
@@ -113,6 +116,8 @@ export interface Expectations {
   rejections: RejectionExpectation[];
   /** No model may ever be placed on a server of another namespace. */
   tenantIsolation: boolean;
+  /** Properties (see `src/properties`) watched during the run; a violation fails the scenario. */
+  properties: string[];
 }
 
 export interface ModelExpectation {

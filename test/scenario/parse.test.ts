@@ -29,6 +29,7 @@ describe("a complete scenario", () => {
       file: F,
       seed: 7,
       epochMs: Date.UTC(2025, 6, 6, 14, 0, 0),
+      schedulerChains: null,
       settleMs: 45_000,
       cluster: {
         controllerNamespace: "seldon-system",
@@ -140,6 +141,7 @@ describe("a complete scenario", () => {
         },
       ],
       expect: {
+        properties: [],
         tenantIsolation: true,
         models: [
           {
@@ -203,12 +205,13 @@ describe("defaults", () => {
       file: "dir/s.yaml",
       seed: 1,
       epochMs: Date.UTC(2025, 0, 1),
+      schedulerChains: null,
       settleMs: 30_000,
       cluster: { controllerNamespace: "seldon-system", namespaces: [{ name: "seldon-mesh", runtime: true }], servers: [] },
       resources: [],
       network: [],
       timeline: [],
-      expect: { models: [], servers: [], logs: [], rejections: [], tenantIsolation: false },
+      expect: { models: [], servers: [], logs: [], rejections: [], tenantIsolation: false, properties: [] },
     } satisfies Scenario);
   });
 

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CliIO, Command } from "../io.ts";
-import { intFlag, parseFlags } from "../args.ts";
+import { intFlag, loadPlugin, parseFlags } from "../args.ts";
 import { UserError } from "../../core/errors.ts";
 import { isManifestText, loadScenarioFile } from "../../scenario/parse.ts";
 import { runScenario, type ScenarioResult } from "../../scenario/runner.ts";
@@ -25,6 +25,7 @@ options:
   --junit FILE         also write a JUnit XML report to FILE
   --logs all|warnings|none   component logs to print (default: warnings)
   --quiet              print one line per scenario
+  --plugin FILE        load a module that registers properties first (repeatable; see docs/properties.md)
 `;
 
 export function findScenarioFiles(paths: string[], cwd: string): string[] {
@@ -61,6 +62,7 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
     junit: { type: "string" },
     logs: { type: "string" },
     quiet: { type: "boolean" },
+    plugin: { type: "string", multiple: true },
     help: { type: "boolean" },
   }, true);
   if (values.help) {
@@ -74,6 +76,8 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
   const seed = values.seed === undefined ? undefined : intFlag("run", "seed", values.seed, 0);
   const files = findScenarioFiles(positionals.length > 0 ? positionals : [BUNDLED_SCENARIOS], io.cwd);
   if (files.length === 0) throw new UserError("run: no scenario files found");
+  // Plugins register properties a scenario may name in expect.properties; load them first.
+  for (const file of values.plugin ?? []) await loadPlugin("run", io.cwd, file);
   const scenarios = files.map((f) => loadScenarioFile(f));
   const results: ScenarioResult[] = [];
   for (const s of scenarios) {

@@ -1,0 +1,167 @@
+/**
+ * `seldon-sim check`: property-based testing of the control plane at any scale. Generated
+ * clusters, models and fault timelines run in `sim`; every property watches every run; a failure
+ * is shrunk and written as a scenario file that `seldon-sim run` replays.
+ */
+import { resolve } from "node:path";
+import type fc from "fast-check";
+import { UserError } from "../../core/errors.ts";
+import { caseArb, DEFAULT_LIMITS, type CaseLimits } from "../../properties/arbitraries.ts";
+import type { PropertyCase } from "../../properties/case.ts";
+import { propertyByName, propertyNames, registeredProperties } from "../../properties/catalog.ts";
+import { checkProperties, replayHint, type CheckReport } from "../../properties/check.ts";
+import type { Property } from "../../properties/property.ts";
+import { didYouMean } from "../../scheduling/suggest.ts";
+import { resolveChains, type ChainNames } from "../../scheduling/registry.ts";
+import { intFlag, loadPlugin, parseFlags } from "../args.ts";
+import type { CliIO, Command } from "../io.ts";
+
+const USAGE = `usage: seldon-sim check [--runs N] [--seed S] [--property NAME]... [--path P]
+                       [--models N] [--steps N] [--replicas N] [--no-faults]
+                       [--server-filters a,b] [--replica-filters a,b]
+                       [--server-sorters a,b] [--replica-sorters a,b]
+                       [--out DIR] [--plugin FILE]... [--list] [--json]
+
+Generates clusters, models and fault timelines, runs each in sim and checks the properties
+(all but sim-wire-agree by default). On a failure the case is shrunk and written to DIR
+(default counterexamples/) as a scenario file: replay it with 'seldon-sim run <file>'.
+--plugin loads a module that registers properties (registerProperty) and may export an
+'arbitrary' of cases. See docs/properties.md.
+`;
+
+/** Comparison with the wire runtime is slow: asked for by name only. */
+const OPT_IN = new Set(["sim-wire-agree"]);
+
+export const checkCommand: Command = async (argv, io) => {
+  const { values } = parseFlags("check", argv, {
+    runs: { type: "string" },
+    seed: { type: "string" },
+    property: { type: "string", multiple: true },
+    path: { type: "string" },
+    models: { type: "string" },
+    steps: { type: "string" },
+    replicas: { type: "string" },
+    "no-faults": { type: "boolean" },
+    out: { type: "string" },
+    "server-filters": { type: "string" },
+    "replica-filters": { type: "string" },
+    "server-sorters": { type: "string" },
+    "replica-sorters": { type: "string" },
+    plugin: { type: "string", multiple: true },
+    list: { type: "boolean" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  let arbitrary: fc.Arbitrary<PropertyCase> | undefined;
+  for (const file of values.plugin ?? []) {
+    const mod = (await loadPlugin("check", io.cwd, file)) as { arbitrary?: fc.Arbitrary<PropertyCase> };
+    if (mod.arbitrary) arbitrary = mod.arbitrary;
+  }
+  if (values.list) {
+    for (const p of registeredProperties()) io.stdout(`${p.name.padEnd(30)} ${p.category.padEnd(12)} ${p.description}\n`);
+    return 0;
+  }
+  const properties: Property[] = values.property
+    ? values.property.map((name) => {
+        const p = propertyByName(name);
+        if (!p) throw new UserError(`check: unknown property "${name}"${didYouMean(name, propertyNames())}; 'seldon-sim check --list' shows them`);
+        return p;
+      })
+    : registeredProperties().filter((p) => !OPT_IN.has(p.name));
+  const limits: CaseLimits = {
+    ...DEFAULT_LIMITS,
+    models: intFlag("check", "models", values.models, DEFAULT_LIMITS.models),
+    steps: intFlag("check", "steps", values.steps, DEFAULT_LIMITS.steps),
+    replicas: intFlag("check", "replicas", values.replicas, DEFAULT_LIMITS.replicas),
+    faults: !values["no-faults"],
+  };
+  const chains = chainNames(values);
+  const runs = intFlag("check", "runs", values.runs, 100, 1);
+  const seed = intFlag("check", "seed", values.seed, Date.now() % 2 ** 31);
+  const progress = progressBar(io, runs);
+  io.stderr(`checking ${properties.length} properties over ${runs} generated cases (seed ${seed})\n`);
+  const report = await checkProperties({
+    properties,
+    runs,
+    seed,
+    // Chains travel inside each case, so counterexample files carry the policy that failed.
+    arbitrary: (arbitrary ?? caseArb(limits)).map((c) => (chains ? { ...c, chains } : c)),
+    counterexampleDir: resolve(io.cwd, values.out ?? "counterexamples"),
+    onRun: progress.update,
+    ...(values.path !== undefined ? { path: values.path } : {}),
+  });
+  progress.done();
+  const chainFlags = Object.entries(CHAIN_FLAGS).flatMap(([flag]) => {
+    const v = values[flag as keyof typeof CHAIN_FLAGS];
+    return v === undefined ? [] : [` --${flag} "${v}"`];
+  }).join("");
+  const plugins = (values.plugin ?? []).map((f) => ` --plugin ${f}`).join("");
+  io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report, seed, chainFlags + plugins, plugins));
+  return report.failed ? 1 : 0;
+};
+
+const CHAIN_FLAGS = {
+  "server-filters": "serverFilters",
+  "replica-filters": "replicaFilters",
+  "server-sorters": "serverSorters",
+  "replica-sorters": "replicaSorters",
+} as const;
+
+/** Plugin chains from the flags (comma-separated names, "" for none), checked against the registry. */
+function chainNames(values: Partial<Record<keyof typeof CHAIN_FLAGS, string | undefined>>): ChainNames | null {
+  const out: { -readonly [K in keyof ChainNames]: string[] } = {};
+  for (const [flag, kind] of Object.entries(CHAIN_FLAGS) as [keyof typeof CHAIN_FLAGS, keyof ChainNames][]) {
+    const v = values[flag];
+    if (v === undefined) continue;
+    out[kind] = v.split(",").map((x) => x.trim()).filter((x) => x !== "");
+  }
+  if (Object.keys(out).length === 0) return null;
+  resolveChains(out); // a UserError naming the valid plugins on a typo
+  return out;
+}
+
+function progressBar(io: CliIO, total: number): { update: (p: { runs: number; shrinking: boolean }) => void; done: () => void } {
+  const tty = process.stderr.isTTY === true;
+  let shrinks = 0;
+  let lastLine = 0;
+  return {
+    update({ runs, shrinking }) {
+      if (shrinking) shrinks++;
+      const width = 30;
+      const filled = Math.round((Math.min(runs, total) / total) * width);
+      const line = `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${runs}/${total}${shrinking ? ` shrinking (${shrinks})` : ""}`;
+      if (tty) io.stderr(`\r${line}`);
+      else if (runs % Math.max(1, Math.floor(total / 10)) === 0 && runs !== lastLine) {
+        lastLine = runs;
+        io.stderr(`${line}\n`);
+      }
+    },
+    done() {
+      if (tty) io.stderr("\n");
+    },
+  };
+}
+
+function summary(r: CheckReport, seed: number, extraFlags: string, plugins: string): string {
+  const lines: string[] = [];
+  lines.push(`properties: ${r.properties.join(", ")}`);
+  lines.push(`${r.failed ? "FAILED" : "passed"}: ${r.runs} runs, ${r.shrinks} shrinks, ${(r.timeMs / 1000).toFixed(1)}s (seed ${seed})`);
+  lines.push("generated sizes (value: cases):");
+  for (const [measure, dist] of Object.entries(r.sizes)) {
+    const cells = Object.entries(dist).sort((a, b) => Number(a[0]) - Number(b[0])).map(([v, n]) => `${v}:${n}`);
+    lines.push(`  ${measure.padEnd(10)} ${cells.join("  ")}`);
+  }
+  const cx = r.counterexample;
+  if (cx) {
+    lines.push("counterexample:");
+    for (const v of cx.violations) lines.push(`  ${v.property} at t=${v.t}ms: ${v.message}`);
+    if (cx.file) lines.push(`  written to ${cx.file}`, `  replay: seldon-sim run${plugins} ${cx.file}`);
+    lines.push(`  repeat: seldon-sim check --seed ${cx.seed} --path "${cx.path}"${r.properties.map((p) => ` --property ${p}`).join("")}${extraFlags}`);
+    lines.push(`  fast-check: ${replayHint(r)}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
