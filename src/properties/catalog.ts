@@ -145,39 +145,38 @@ export const memoryWithinCapacity = invariant(
   },
 );
 
-export const requirementsSatisfied = invariant(
-  "requirements-satisfied",
-  "safety",
-  "A model version is only placed on server replicas whose capabilities include every one of its requirements.",
-  (view, proc) => {
+/**
+ * A safety rule about every replica a scheduler has a version loading or loaded on: `objection`
+ * says what is wrong with that replica for that version, or null.
+ */
+function placementRule(name: string, description: string, objection: (mv: ModelVersion, replica: ServerReplica) => string | null): RunProperty {
+  return invariant(name, "safety", description, (view, proc) => {
     const s = schedulerOf(view, proc);
     if (!s) return null;
     for (const p of placements(s.scheduler)) {
       if (!LOADING_OR_LOADED.has(p.state)) continue;
       const r = replicaOf(s.scheduler, p.mv.server, p.idx);
-      if (!r) continue;
-      const caps = new Set(trim(r.capabilities));
-      const missing = trim(p.mv.requirements()).filter((q) => !caps.has(q));
-      if (missing.length > 0) return `${s.namespace}/${p.mv.key} is ${p.state} on ${p.mv.server} replica ${p.idx}, which lacks ${missing.join(", ")}`;
+      const why = r ? objection(p.mv, r) : null;
+      if (why) return `${s.namespace}/${p.mv.key} is ${p.state} on ${p.mv.server} replica ${p.idx}, which ${why}`;
     }
     return null;
+  });
+}
+
+export const requirementsSatisfied = placementRule(
+  "requirements-satisfied",
+  "A model version is only placed on server replicas whose capabilities include every one of its requirements.",
+  (mv, r) => {
+    const caps = new Set(trim(r.capabilities));
+    const missing = trim(mv.requirements()).filter((q) => !caps.has(q));
+    return missing.length > 0 ? `lacks ${missing.join(", ")}` : null;
   },
 );
 
-export const explainerNeedsAlibiExplain = invariant(
+export const explainerNeedsAlibiExplain = placementRule(
   "explainer-needs-alibi-explain",
-  "safety",
   "A model with an explainer is only placed on server replicas that offer `alibi-explain`.",
-  (view, proc) => {
-    const s = schedulerOf(view, proc);
-    if (!s) return null;
-    for (const p of placements(s.scheduler)) {
-      if (!LOADING_OR_LOADED.has(p.state) || !p.mv.isExplainer()) continue;
-      const r = replicaOf(s.scheduler, p.mv.server, p.idx);
-      if (r && !trim(r.capabilities).includes("alibi-explain")) return `explainer ${s.namespace}/${p.mv.key} is ${p.state} on ${p.mv.server} replica ${p.idx}, which does not offer alibi-explain`;
-    }
-    return null;
-  },
+  (mv, r) => (mv.isExplainer() && !trim(r.capabilities).includes("alibi-explain") ? "does not offer alibi-explain (the model is an explainer)" : null),
 );
 
 export const replicasNotExceeded: RunProperty = {
