@@ -41,6 +41,11 @@ const CAPABILITY_POOL = [...MLSERVER_CAPABILITIES, "torch", "numpy", "scikit-lea
 const REQUIREMENT_NAMES = ["sklearn", "mlflow", "xgboost", "python", "alibi-explain"] as const;
 const MISTYPED_REQUIREMENTS = ["torch", "numpy", "scikit-learn"] as const;
 
+/** Empty now and then; fast-check's size bias would otherwise make it empty far too often. */
+function mostlyNonEmpty<T>(nonEmpty: fc.Arbitrary<T[]>): fc.Arbitrary<T[]> {
+  return fc.oneof({ weight: 1, arbitrary: fc.constant<T[]>([]) }, { weight: 6, arbitrary: nonEmpty });
+}
+
 function uint64Arb(hugeMemory: boolean): fc.Arbitrary<bigint> {
   const small = [
     { weight: 4, arbitrary: fc.constantFrom(0n, 100n, 1000n) },
@@ -90,7 +95,7 @@ function serverArb(maxReplicas: number, hugeMemory: boolean): fc.Arbitrary<Serve
       name: fc.constantFrom(...SNAPSHOT_SERVER_NAMES),
       shared: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
       expectedReplicas: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.constantFrom(-1, 0) }),
-      replicas: fc.uniqueArray(replicaArb(hugeMemory), { selector: (r) => r.idx, maxLength: maxReplicas }),
+      replicas: mostlyNonEmpty(fc.uniqueArray(replicaArb(hugeMemory), { selector: (r) => r.idx, minLength: 1, maxLength: maxReplicas })),
     })
     .map((s) => ({ ...s, replicas: s.replicas.map((r) => ({ ...r, serverName: s.name })) }));
 }
@@ -152,7 +157,9 @@ export function schedulingSnapshotArb(options: SnapshotArbOptions = {}): fc.Arbi
   const maxReplicas = options.maxReplicas ?? 4;
   const hugeMemory = options.hugeMemory ?? true;
   return fc.record({
-    servers: fc.uniqueArray(serverArb(maxReplicas, hugeMemory), { selector: (s) => s.name, maxLength: maxServers }),
+    servers: mostlyNonEmpty(
+      fc.uniqueArray(serverArb(maxReplicas, hugeMemory), { selector: (s) => s.name, minLength: 1, maxLength: maxServers }),
+    ),
     model: modelArb(hugeMemory),
   });
 }
