@@ -52,7 +52,7 @@ function schedulers(view: RunView): NamespacedScheduler[] {
 }
 
 /** The scheduler running in `proc`'s namespace, if `proc` is a scheduler. */
-function schedulerOf(view: RunView, proc: Proc): NamespacedScheduler | null {
+function schedulerOf(proc: Proc): NamespacedScheduler | null {
   if (proc.role !== "scheduler" || !proc.component) return null;
   return { namespace: proc.pod.namespace, scheduler: proc.component as Scheduler };
 }
@@ -87,6 +87,14 @@ function invariant(
   return { kind: "run", name, category, description, watch: (view) => ({ step: (proc) => on(view, proc) }) };
 }
 
+/** A safety rule checked on a scheduler's store after every input that scheduler handled. */
+function schedulerInvariant(name: string, description: string, check: (view: RunView, s: NamespacedScheduler, proc: Proc) => string | null): RunProperty {
+  return invariant(name, "safety", description, (view, proc) => {
+    const s = schedulerOf(proc);
+    return s ? check(view, s, proc) : null;
+  });
+}
+
 /** A run property checked once the run has settled. */
 function atEnd(name: string, category: "liveness" | "consistency", description: string, check: (view: RunView) => string | null): RunProperty {
   return { kind: "run", name, category, description, watch: (view) => ({ end: () => check(view) }) };
@@ -112,7 +120,7 @@ export const memoryWithinCapacity = invariant(
   "No replica ever holds more model memory than Seldon's accounting allows: memory × (100 + over-commit) / 100, " +
     "counted on the scheduler (versions loading, loaded or not yet unloaded there) and on the agent (registered models).",
   (view, proc) => {
-    const s = schedulerOf(view, proc);
+    const s = schedulerOf(proc);
     if (s) {
       const committed = new Map<string, bigint>();
       for (const p of placements(s.scheduler)) {
@@ -150,9 +158,7 @@ export const memoryWithinCapacity = invariant(
  * says what is wrong with that replica for that version, or null.
  */
 function placementRule(name: string, description: string, objection: (mv: ModelVersion, replica: ServerReplica) => string | null): RunProperty {
-  return invariant(name, "safety", description, (view, proc) => {
-    const s = schedulerOf(view, proc);
-    if (!s) return null;
+  return schedulerInvariant(name, description, (_view, s) => {
     for (const p of placements(s.scheduler)) {
       if (!LOADING_OR_LOADED.has(p.state)) continue;
       const r = replicaOf(s.scheduler, p.mv.server, p.idx);
@@ -196,7 +202,7 @@ export const replicasNotExceeded: RunProperty = {
           const key = `${ev.to.split("/")[0]}/${msg.model?.meta?.name ?? ""}`;
           asked.set(key, Math.max(asked.get(key) ?? 0, msg.model?.deploymentSpec?.replicas ?? 0));
         }
-        const s = schedulerOf(view, proc);
+        const s = schedulerOf(proc);
         if (!s) return null;
         for (const model of s.scheduler.store.models.values()) {
           const limit = asked.get(`${s.namespace}/${model.name}`) ?? 0;
@@ -211,13 +217,10 @@ export const replicasNotExceeded: RunProperty = {
   },
 };
 
-export const requestedServerOnly = invariant(
+export const requestedServerOnly = schedulerInvariant(
   "requested-server-only",
-  "safety",
   "A model that names a server (`spec.server`) is only placed on that server.",
-  (view, proc) => {
-    const s = schedulerOf(view, proc);
-    if (!s) return null;
+  (_view, s) => {
     for (const p of placements(s.scheduler)) {
       const wanted = p.mv.requestedServer();
       if (wanted === null || !LOADING_OR_LOADED.has(p.state) || p.mv.server === wanted) continue;
@@ -227,13 +230,10 @@ export const requestedServerOnly = invariant(
   },
 );
 
-export const tenantIsolation = invariant(
+export const tenantIsolation = schedulerInvariant(
   "tenant-isolation",
-  "safety",
   "A namespace's scheduler only ever knows its own namespace's servers and agents, so no model lands on another namespace's server.",
-  (view, proc) => {
-    const s = schedulerOf(view, proc);
-    if (!s) return null;
+  (view, s, proc) => {
     for (const call of view.session.engine.openCalls()) {
       if (call.method !== M.agent.Subscribe || call.server !== proc || !call.client) continue;
       if (call.client.pod.namespace !== s.namespace) return `scheduler in ${s.namespace} has a subscribed agent from ${call.client.pod.namespace}/${call.client.pod.name}`;
@@ -246,13 +246,10 @@ export const tenantIsolation = invariant(
   },
 );
 
-export const noAvailableOnDeadAgent = invariant(
+export const noAvailableOnDeadAgent = schedulerInvariant(
   "no-available-on-dead-agent",
-  "safety",
   "A model replica is only Available on a replica whose agent is running and connected to the scheduler.",
-  (view, proc) => {
-    const s = schedulerOf(view, proc);
-    if (!s) return null;
+  (view, s) => {
     for (const p of placements(s.scheduler)) {
       if (p.state !== "Available") continue;
       const where = `${s.namespace}/${p.mv.key} is Available on ${p.mv.server} replica ${p.idx}`;
@@ -518,11 +515,11 @@ export const matchesReference: RunProperty = {
   name: "matches-reference",
   category: "differential",
   description: "Every placement the scheduler decides equals the decision of the simple reference model of Seldon's placement rules, on the same store snapshot.",
-  watch(view) {
+  watch(_view) {
     const seen = new Map<Scheduler, number>();
     return {
       step(proc) {
-        const s = schedulerOf(view, proc);
+        const s = schedulerOf(proc);
         if (!s) return null;
         const decisions = s.scheduler.decisions;
         for (let i = seen.get(s.scheduler) ?? 0; i < decisions.length; i++) {

@@ -43,7 +43,7 @@ const MISTYPED_REQUIREMENTS = ["torch", "numpy", "scikit-learn"] as const;
 
 /** Empty now and then; fast-check's size bias would otherwise make it empty far too often. */
 function mostlyNonEmpty<T>(nonEmpty: fc.Arbitrary<T[]>): fc.Arbitrary<T[]> {
-  return fc.oneof({ weight: 1, arbitrary: fc.constant<T[]>([]) }, { weight: 6, arbitrary: nonEmpty });
+  return fc.oneof({ withCrossShrink: true }, { weight: 1, arbitrary: fc.constant<T[]>([]) }, { weight: 6, arbitrary: nonEmpty });
 }
 
 function uint64Arb(hugeMemory: boolean): fc.Arbitrary<bigint> {
@@ -51,8 +51,10 @@ function uint64Arb(hugeMemory: boolean): fc.Arbitrary<bigint> {
     { weight: 4, arbitrary: fc.constantFrom(0n, 100n, 1000n) },
     { weight: 4, arbitrary: fc.bigInt({ min: 0n, max: 2000n }) },
   ];
-  if (!hugeMemory) return fc.oneof(...small);
+  // Cross-shrinking lets a huge amount in a counterexample shrink to a small one when that suffices.
+  if (!hugeMemory) return fc.oneof({ withCrossShrink: true }, ...small);
   return fc.oneof(
+    { withCrossShrink: true },
     ...small,
     { weight: 1, arbitrary: fc.bigInt({ min: UINT64_MAX - 4096n, max: UINT64_MAX }) },
     { weight: 1, arbitrary: fc.constantFrom(1n << 63n, (1n << 63n) - 1n, (1n << 53n) + 1n, UINT64_MAX) },
@@ -72,7 +74,7 @@ const requirementsArb: fc.Arbitrary<string[]> = fc.array(
       fc.constantFrom("", "", "", " ", "\t"),
     )
     .map(([name, pad]) => pad + name + pad),
-  { maxLength: 3 },
+  { maxLength: 2 },
 );
 
 function replicaArb(hugeMemory: boolean): fc.Arbitrary<Omit<ServerReplicaSnapshot, "serverName">> {
@@ -131,7 +133,7 @@ const modelArb = (hugeMemory: boolean): fc.Arbitrary<ModelSnapshot> =>
         { weight: 2, arbitrary: fc.constantFrom(...SNAPSHOT_SERVER_NAMES) },
         { weight: 1, arbitrary: fc.constant(MISSING_SERVER) },
       ),
-      explainer: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+      explainer: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
       deleted: fc.oneof({ weight: 19, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
       versions: fc.array(versionArb, { minLength: 1, maxLength: 3 }),
     })

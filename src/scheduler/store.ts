@@ -4,6 +4,7 @@
  * scheduler component in order, which keeps the cascade of handlers deterministic (Seldon runs
  * them on goroutines; the order we pick is one of the orders Seldon can produce).
  */
+import { goTrimSpace } from "../scheduling/gostrings.ts";
 import { Model, ModelVersion, Server, type ServerReplica, versionKey } from "./model.ts";
 import {
   ALREADY_LOADING_OR_LOADED,
@@ -127,7 +128,7 @@ export class MemoryStore {
       inferenceSvc: cfg?.inferenceSvc ?? "",
       inferenceHttpPort: cfg?.inferenceHttpPort ?? 0,
       inferenceGrpcPort: cfg?.inferenceGrpcPort ?? 0,
-      capabilities: (cfg?.capabilities ?? []).map((c) => c.trim()),
+      capabilities: (cfg?.capabilities ?? []).map((c) => goTrimSpace(c)),
       memory: BigInt(cfg?.memoryBytes ?? 0),
       availableMemory: BigInt(req.availableMemoryBytes),
       reservedMemory: 0n,

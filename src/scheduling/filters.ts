@@ -3,6 +3,7 @@
  * the description text Seldon logs for it, formatted as Go's fmt would.
  */
 import { goBool, goInt, goStringSlice } from "./gofmt.ts";
+import { goTrimSpace } from "./gostrings.ts";
 import { currentServer, hasServer, latestVersion, replicaStateOf } from "./model.ts";
 import type { ReplicaFilter, ServerFilter } from "./plugins.ts";
 import { alreadyLoadingOrLoaded } from "./states.ts";
@@ -54,7 +55,7 @@ export const serverRequirementsFilter: ServerFilter = {
   filter: (model, server) => {
     if (server.replicas.length === 0) return false;
     const caps = firstReplicaCapabilities(server);
-    return model.requirements.every((req) => caps.includes(req.trim()));
+    return model.requirements.every((req) => caps.includes(goTrimSpace(req)));
   },
   reason: (model, server) =>
     server.replicas.length === 0
