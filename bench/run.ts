@@ -35,7 +35,7 @@ interface Result { seconds: number; available: number; events: number }
 
 async function bringUp(runtime: RuntimeKind, servers: number, replicas: number, models: number): Promise<Result> {
   const started = performance.now();
-  const s = await Session.start(cluster(servers, replicas), { runtime, seed: 1, traceMessages: false });
+  const s = await Session.start(cluster(servers, replicas), { runtime, seed: 1, traceMessages: false, recordDecisions: false });
   try {
     for (let i = 0; i < servers; i++) s.apply(resource("Server", `mlserver-${i}`, { serverConfig: "mlserver", replicas }));
     await s.advance(10_000); // agents connect

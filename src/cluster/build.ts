@@ -32,6 +32,8 @@ export interface ClusterHandles {
 export interface BuildOptions {
   seed: number;
   chains?: Partial<PlacementChains>;
+  /** See `SchedulerOptions.recordDecisions`. */
+  recordDecisions?: boolean;
 }
 
 /** Pod IPs as K3s' flannel hands them out: 10.42.0.x, in the order pods are created. */
@@ -57,7 +59,11 @@ export function buildCluster(engine: Engine, cluster: ClusterSpec, options: Buil
         {
           container: "scheduler",
           role: "scheduler",
-          spawn: () => new Scheduler({ namespace: ns.name, ...(options.chains ? { chains: options.chains } : {}) }),
+          spawn: () => new Scheduler({
+            namespace: ns.name,
+            ...(options.chains ? { chains: options.chains } : {}),
+            ...(options.recordDecisions !== undefined ? { recordDecisions: options.recordDecisions } : {}),
+          }),
         },
       ],
     });

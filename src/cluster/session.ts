@@ -27,6 +27,8 @@ export interface SessionOptions {
   traceMessages?: boolean;
   /** Replaces components as they spawn (see `Engine.wrap`): planted bugs, instrumentation. */
   wrap?: Engine["wrap"];
+  /** Keep every placement decision with its snapshot (default true; off for large benchmarks). */
+  recordDecisions?: boolean;
 }
 
 export class Session {
@@ -37,7 +39,11 @@ export class Session {
 
   private constructor(readonly engine: Engine, readonly cluster: ClusterSpec, readonly options: SessionOptions) {
     this.rng = new Rng(options.seed);
-    this.handles = buildCluster(engine, cluster, { seed: options.seed, ...(options.chains ? { chains: options.chains } : {}) });
+    this.handles = buildCluster(engine, cluster, {
+      seed: options.seed,
+      ...(options.chains ? { chains: options.chains } : {}),
+      ...(options.recordDecisions !== undefined ? { recordDecisions: options.recordDecisions } : {}),
+    });
   }
 
   /** Build the pods and start every process (binding real ports first in `wire`). */

@@ -57,6 +57,11 @@ export interface SchedulerOptions {
   chains?: Partial<PlacementChains>;
   /** Seldon's `--enable-model-autoscaling`: honour agents' ModelScalingTrigger. */
   modelAutoscaling?: boolean;
+  /**
+   * Keep every placement with its store snapshot and explanation (`decisions`, and in the
+   * trace). Default true; large benchmarks turn it off, since each one is as big as the store.
+   */
+  recordDecisions?: boolean;
 }
 
 type AgentKey = string; // "server:idx"
@@ -79,6 +84,7 @@ export class Scheduler implements Component {
   private now: Millis = 0;
   private out: Effect[] = [];
   private readonly chains: Partial<PlacementChains>;
+  private readonly recordDecisions: boolean;
   private readonly autoscaling: boolean;
   private readonly agents = new Map<AgentKey, AgentStream>();
   private readonly agentCalls = new Map<CallId, AgentStream>();
@@ -100,6 +106,7 @@ export class Scheduler implements Component {
       { port: options.agentPort ?? AGENT_PORT, services: [SERVICES.agent] },
     ];
     this.chains = options.chains ?? {};
+    this.recordDecisions = options.recordDecisions ?? true;
     this.autoscaling = options.modelAutoscaling ?? false;
     this.store = new MemoryStore(() => this.now);
   }
@@ -431,9 +438,13 @@ export class Scheduler implements Component {
       return null;
     }
     const placement = placeModel(this.store, model, this.chains);
-    this.decisions.push(placement);
-    this.out.push({ kind: "observe", event: { type: "scheduler.decision", model: name, version: latest.version, placement } });
     const d = placement.decision;
+    if (this.recordDecisions) {
+      this.decisions.push(placement);
+      this.out.push({ kind: "observe", event: { type: "scheduler.decision", model: name, version: latest.version, placement } });
+    } else {
+      this.out.push({ kind: "observe", event: { type: "scheduler.decision", model: name, version: latest.version, server: d.server, replicaIdxs: d.replicaIdxs, error: d.error } });
+    }
     if (d.server !== null) {
       try {
         this.store.updateLoadedModels(name, latest.version, d.server, d.replicaIdxs);
