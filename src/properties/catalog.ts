@@ -565,16 +565,25 @@ export const sameSeedSameTrace: ComparisonProperty = {
   },
 };
 
+/** The trace without peer addresses, which are real ephemeral ports in `wire`. */
+const portable = (trace: string): string => trace.replace(/"peer":"[^"]*",?/g, "");
+
 export const simWireAgree: ComparisonProperty = {
   kind: "comparison",
   name: "sim-wire-agree",
   category: "determinism",
-  description: "The scenario ends with the same model and server status in `sim` and in `wire` (real gRPC on loopback).",
+  description: "The scenario runs the same in `sim` and in `wire` (real gRPC on loopback): the same model and server status at the end, and the same trace — every message, log line and state change at the same virtual time, in the same order (peer addresses aside).",
   other: (o) => ({ ...o, runtime: o.runtime === "sim" ? "wire" : "sim" }),
   compare(a, b) {
     const x = outcomeOf(a);
     const y = outcomeOf(b);
-    return x === y ? null : `${a.runtime} and ${b.runtime} ended differently; ${firstDifference(x, y)}`;
+    if (x !== y) return `${a.runtime} and ${b.runtime} ended differently; ${firstDifference(x, y)}`;
+    const ta = portable(a.traceText).split("\n");
+    const tb = portable(b.traceText).split("\n");
+    const i = ta.findIndex((line, k) => line !== tb[k]);
+    if (i < 0 && ta.length === tb.length) return null;
+    const at = i < 0 ? ta.length : i;
+    return `${a.runtime} and ${b.runtime} ended alike but their traces part at event ${at}: ${ta[at]?.slice(0, 200) ?? "(end)"} vs ${tb[at]?.slice(0, 200) ?? "(end)"}`;
   },
 };
 

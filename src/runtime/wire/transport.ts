@@ -374,7 +374,8 @@ export class WireTransport implements Transport {
       });
       return;
     }
-    this.engine.queue.push(this.engine.now, () => this.engine.closeClient(call, status));
+    // As the sim transport reports it: one latency later.
+    this.engine.queue.push(this.engine.now + this.engine.latencyMs, () => this.engine.closeClient(call, status));
   }
 
   blackhole(call: Call): void {
