@@ -7,44 +7,25 @@
  * a silent drift.
  */
 
-export const REPLICA_STATES = [
-  "ModelReplicaStateUnknown",
-  "LoadRequested",
-  "Loading",
-  "Loaded",
-  "LoadFailed",
-  "UnloadEnvoyRequested",
-  "UnloadRequested",
-  "Unloading",
-  "Unloaded",
-  "UnloadFailed",
-  "Available",
-  "LoadedUnavailable",
-  "Draining",
-] as const;
-export type ReplicaState = (typeof REPLICA_STATES)[number];
+// The names and Seldon's predicates over them are the placement layer's; the store adds its own sets.
+import {
+  ALREADY_LOADING_OR_LOADED,
+  CAN_RECEIVE_TRAFFIC,
+  LOADING_OR_LOADED,
+  MODEL_REPLICA_STATES,
+  MODEL_STATES,
+  UNLOADING_OR_UNLOADED,
+  type ModelReplicaState,
+  type ModelState,
+} from "../scheduling/states.ts";
 
-export const MODEL_STATES = [
-  "ModelStateUnknown",
-  "ModelProgressing",
-  "ModelAvailable",
-  "ModelFailed",
-  "ModelTerminating",
-  "ModelTerminated",
-  "ModelTerminateFailed",
-  "ScheduleFailed",
-] as const;
-export type ModelState = (typeof MODEL_STATES)[number];
+export { ALREADY_LOADING_OR_LOADED, CAN_RECEIVE_TRAFFIC, LOADING_OR_LOADED, MODEL_STATES, UNLOADING_OR_UNLOADED, type ModelState };
+export const REPLICA_STATES = MODEL_REPLICA_STATES;
+export type ReplicaState = ModelReplicaState;
 
 const set = (...s: ReplicaState[]): ReadonlySet<ReplicaState> => new Set(s);
 
-/** The replica can serve (or is about to): counted as a live replica. */
-export const CAN_RECEIVE_TRAFFIC = set("Loaded", "Available", "LoadedUnavailable", "Draining");
-/** The scheduler must not ask for the load again. */
-export const ALREADY_LOADING_OR_LOADED = set("Loading", "Loaded", "Available", "LoadedUnavailable");
-/** Includes `LoadRequested`: used by the sorters and the memory filter. */
-export const LOADING_OR_LOADED = set("LoadRequested", "Loading", "Loaded", "Available", "LoadedUnavailable");
-export const UNLOADING_OR_UNLOADED = set("UnloadEnvoyRequested", "UnloadRequested", "Unloading", "Unloaded", "ModelReplicaStateUnknown");
+/** Nothing of the version is (or is about to be) on the replica. */
 export const INACTIVE = set("Unloaded", "UnloadFailed", "ModelReplicaStateUnknown", "LoadFailed");
 /** States that count as an assignment (replicas envoy routes to). */
 export const ASSIGNED = set("Loaded", "Available", "LoadedUnavailable");

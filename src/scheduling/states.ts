@@ -42,30 +42,18 @@ export function isModelState(s: string): s is ModelState {
   return (MODEL_STATES as readonly string[]).includes(s);
 }
 
+const states = (...s: ModelReplicaState[]): ReadonlySet<ModelReplicaState> => new Set(s);
+
 /** `CanReceiveTraffic`: the replica serves (or may soon serve, via an envoy update) requests. */
-export function canReceiveTraffic(s: ModelReplicaState): boolean {
-  return s === "Loaded" || s === "Available" || s === "LoadedUnavailable" || s === "Draining";
-}
-
+export const CAN_RECEIVE_TRAFFIC = states("Loaded", "Available", "LoadedUnavailable", "Draining");
 /** `AlreadyLoadingOrLoaded`: note that LoadRequested is NOT part of this set. */
-export function alreadyLoadingOrLoaded(s: ModelReplicaState): boolean {
-  return s === "Loading" || s === "Loaded" || s === "Available" || s === "LoadedUnavailable";
-}
-
-/** `IsLoadingOrLoaded`: like `alreadyLoadingOrLoaded` but LoadRequested counts too. */
-export function isLoadingOrLoadedState(s: ModelReplicaState): boolean {
-  return (
-    s === "Loaded" || s === "LoadRequested" || s === "Loading" || s === "Available" || s === "LoadedUnavailable"
-  );
-}
-
+export const ALREADY_LOADING_OR_LOADED = states("Loading", "Loaded", "Available", "LoadedUnavailable");
+/** `IsLoadingOrLoaded`: like `ALREADY_LOADING_OR_LOADED` but LoadRequested counts too. */
+export const LOADING_OR_LOADED = states("LoadRequested", "Loading", "Loaded", "Available", "LoadedUnavailable");
 /** `UnloadingOrUnloaded` (the unknown state counts as unloaded). */
-export function unloadingOrUnloaded(s: ModelReplicaState): boolean {
-  return (
-    s === "UnloadEnvoyRequested" ||
-    s === "UnloadRequested" ||
-    s === "Unloading" ||
-    s === "Unloaded" ||
-    s === "ModelReplicaStateUnknown"
-  );
-}
+export const UNLOADING_OR_UNLOADED = states("UnloadEnvoyRequested", "UnloadRequested", "Unloading", "Unloaded", "ModelReplicaStateUnknown");
+
+export const canReceiveTraffic = (s: ModelReplicaState): boolean => CAN_RECEIVE_TRAFFIC.has(s);
+export const alreadyLoadingOrLoaded = (s: ModelReplicaState): boolean => ALREADY_LOADING_OR_LOADED.has(s);
+export const isLoadingOrLoadedState = (s: ModelReplicaState): boolean => LOADING_OR_LOADED.has(s);
+export const unloadingOrUnloaded = (s: ModelReplicaState): boolean => UNLOADING_OR_UNLOADED.has(s);
