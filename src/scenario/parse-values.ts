@@ -4,6 +4,8 @@
  * Each parser returns a value or a sentence saying what was expected, never throws.
  */
 
+import { editDistance, nearest } from "../core/suggest.ts";
+
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
@@ -12,37 +14,13 @@ const bad = <T>(error: string): Parsed<T> => ({ ok: false, error });
 // ------------------------------------------------------------------------------------------------
 // Suggestions
 
-/** Levenshtein edit distance (insertions, deletions, substitutions), case-insensitive. */
-export function editDistance(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  let prev = Array.from({ length: y.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= x.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= y.length; j++) {
-      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
-      cur.push(Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
-    }
-    prev = cur;
-  }
-  return prev[y.length] ?? 0;
-}
-
 /**
  * The candidate the user most likely meant: the nearest within edit distance 2, else one that
  * the word is a prefix of (or that is a prefix of the word), else undefined.
  */
 export function suggest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDist = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word, c);
-    if (d < bestDist) {
-      best = c;
-      bestDist = d;
-    }
-  }
-  if (best !== undefined && bestDist <= 2 && bestDist < Math.max(word.length, best.length)) return best;
+  const n = nearest(word, candidates);
+  if (n !== undefined && n.distance <= 2 && n.distance < Math.max(word.length, n.best.length)) return n.best;
   const w = word.toLowerCase();
   const byDistance = (list: string[]) => [...list].sort((a, b) => editDistance(word, a) - editDistance(word, b))[0];
   if (w.length >= 2) {

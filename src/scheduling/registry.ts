@@ -16,7 +16,7 @@ import {
   modelAlreadyLoadedSorter,
   replicaIndexSorter,
 } from "./sorters.ts";
-import { didYouMean } from "./suggest.ts";
+import { didYouMean } from "../core/suggest.ts";
 
 /** The plugins a scheduler runs, in order. */
 export interface SchedulerChains {

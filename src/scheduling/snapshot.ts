@@ -5,7 +5,7 @@
  */
 import { UserError } from "../core/errors.ts";
 import { MODEL_REPLICA_STATES, MODEL_STATES, isModelReplicaState, isModelState, type ModelReplicaState } from "./states.ts";
-import { didYouMean } from "./suggest.ts";
+import { didYouMean } from "../core/suggest.ts";
 import type {
   ModelSnapshot,
   ModelVersionState,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { editDistance, formatDuration, parseBytes, parseDuration, parseEpoch, parseQuantity, suggest } from "../../src/scenario/parse-values.ts";
+import { editDistance } from "../../src/core/suggest.ts";
+import { formatDuration, parseBytes, parseDuration, parseEpoch, parseQuantity, suggest } from "../../src/scenario/parse-values.ts";
 
 const ok = <T>(value: T) => ({ ok: true, value });
 

@@ -11,7 +11,7 @@ import type { PropertyCase } from "../../properties/case.ts";
 import { propertyByName, propertyNames, registeredProperties } from "../../properties/catalog.ts";
 import { checkProperties, replayHint, type CheckReport } from "../../properties/check.ts";
 import type { Property } from "../../properties/property.ts";
-import { didYouMean } from "../../scheduling/suggest.ts";
+import { didYouMean } from "../../core/suggest.ts";
 import { resolveChains, type ChainNames } from "../../scheduling/registry.ts";
 import { intFlag, loadPlugin, parseFlags } from "../args.ts";
 import type { CliIO, Command } from "../io.ts";

@@ -12,7 +12,7 @@ import {
   resolveChains,
   type ChainNames,
 } from "../../scheduling/index.ts";
-import { didYouMean } from "../../scheduling/suggest.ts";
+import { didYouMean } from "../../core/suggest.ts";
 import type { CliIO, Command } from "../io.ts";
 
 const USAGE = `usage: seldon-sim schedule --input <snapshot.json | -> [--json]

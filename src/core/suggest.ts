@@ -16,20 +16,26 @@ export function editDistance(a: string, b: string): number {
   return prev[y.length] ?? 0;
 }
 
-/** The closest candidate when it is close enough to be a plausible typo, else undefined. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
+/** The candidate at the least edit distance from `word` (the first of equals), and that distance. */
+export function nearest(word: string, candidates: readonly string[]): { best: string; distance: number } | undefined {
   let best: string | undefined;
-  let bestDist = Infinity;
+  let distance = Infinity;
   for (const c of candidates) {
     const d = editDistance(word, c);
-    if (d < bestDist) {
+    if (d < distance) {
       best = c;
-      bestDist = d;
+      distance = d;
     }
   }
-  if (best === undefined) return undefined;
-  const limit = Math.max(2, Math.floor(best.length / 3));
-  return bestDist <= limit ? best : undefined;
+  return best === undefined ? undefined : { best, distance };
+}
+
+/** The closest candidate when it is close enough to be a plausible typo, else undefined. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const n = nearest(word, candidates);
+  if (n === undefined) return undefined;
+  const limit = Math.max(2, Math.floor(n.best.length / 3));
+  return n.distance <= limit ? n.best : undefined;
 }
 
 /** ` (did you mean "x"?)` or "". */
