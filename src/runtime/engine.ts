@@ -249,19 +249,7 @@ export class Engine {
 
   /** Run until virtual time `until` (inclusive of events at `until`), with nothing in flight. */
   async runUntil(until: number): Promise<void> {
-    for (;;) {
-      if (this.transport.inFlight > 0) {
-        await this.transport.waitForDelivery();
-        continue;
-      }
-      const next = this.queue.peek();
-      if (!next || next.at > until) break;
-      this.queue.pop();
-      if (next.cancelled) continue;
-      if (next.at > this.now) this.now = next.at;
-      next.run();
-    }
-    if (until > this.now && Number.isFinite(until)) this.now = until;
+    await this.runUntilCondition(() => false, until);
   }
 
   /** Run until `predicate` holds (checked after every event) or `until` passes. */

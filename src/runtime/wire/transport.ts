@@ -287,17 +287,19 @@ export class WireTransport implements Transport {
       this.clientCalls.delete(call.id);
       this.arrived(call.id, () => this.deliverClient(call, { kind: "finish", status: { code: status.code as GrpcStatus["code"], details: status.details } }));
     };
-    if (!def.requestStream && !def.responseStream) {
-      const c = client.makeUnaryRequest(path, ser, des, (request ?? {}) as object, md, opts, (err, resp) => {
-        if (settled) return;
-        if (err) return onStatus({ code: err.code, details: err.details, metadata: new grpc.Metadata() });
-        settled = true;
-        this.clientCalls.delete(call.id);
-        this.arrived(call.id, () => {
-          this.deliverClient(call, { kind: "message", message: resp });
-          this.deliverClient(call, { kind: "finish", status: { code: Status.OK, details: "" } });
-        });
+    /** The one response of a unary or client-streaming call, or its error. */
+    const onResult: grpc.requestCallback<object> = (err, resp) => {
+      if (settled) return;
+      if (err) return onStatus({ code: err.code, details: err.details, metadata: new grpc.Metadata() });
+      settled = true;
+      this.clientCalls.delete(call.id);
+      this.arrived(call.id, () => {
+        this.deliverClient(call, { kind: "message", message: resp });
+        this.deliverClient(call, { kind: "finish", status: { code: Status.OK, details: "" } });
       });
+    };
+    if (!def.requestStream && !def.responseStream) {
+      const c = client.makeUnaryRequest(path, ser, des, (request ?? {}) as object, md, opts, onResult);
       this.clientCalls.set(call.id, c);
     } else if (!def.requestStream) {
       const c = client.makeServerStreamRequest(path, ser, des, (request ?? {}) as object, md, opts);
@@ -308,16 +310,7 @@ export class WireTransport implements Transport {
       c.on("error", () => {}); // the status event carries it
       this.clientCalls.set(call.id, c);
     } else if (!def.responseStream) {
-      const c = client.makeClientStreamRequest(path, ser, des, md, opts, (err, resp) => {
-        if (settled) return;
-        if (err) return onStatus({ code: err.code, details: err.details, metadata: new grpc.Metadata() });
-        settled = true;
-        this.clientCalls.delete(call.id);
-        this.arrived(call.id, () => {
-          this.deliverClient(call, { kind: "message", message: resp });
-          this.deliverClient(call, { kind: "finish", status: { code: Status.OK, details: "" } });
-        });
-      });
+      const c = client.makeClientStreamRequest(path, ser, des, md, opts, onResult);
       this.clientCalls.set(call.id, c);
     } else {
       const c = client.makeBidiStreamRequest(path, ser, des, md, opts);
