@@ -4,10 +4,12 @@
  * the flag default; a value that does not parse stops the real agent with `log.Fatalf`, which
  * here is a `UserError` naming the variable and what was expected.
  */
+import type { PbReplicaConfig } from "../proto/messages.ts";
 import { UserError } from "../core/errors.ts";
 import type { Fields, LogLevel } from "../core/protocol.ts";
 import * as C from "./constants.ts";
-import { atoi, goStringSlice, goTrimSpace, parseInt64, parseUint64, toUint32, toUint64, toUint8 } from "./goparse.ts";
+import { goStringSlice } from "../core/gofmt.ts";
+import { atoi, goTrimSpace, parseInt64, parseUint64, toUint32, toUint64, toUint8 } from "../core/goparse.ts";
 
 // Environment variable names (scheduler/cmd/agent/cli/cli.go), spelled once.
 export const ENV = {
@@ -87,14 +89,7 @@ export interface AgentFlags {
 }
 
 /** The `ReplicaConfig` message (agent.proto). */
-export interface ReplicaConfigMessage {
-  inferenceSvc: string;
-  inferenceHttpPort: number;
-  inferenceGrpcPort: number;
-  memoryBytes: number;
-  capabilities: string[];
-  overCommitPercentage: number;
-}
+export type ReplicaConfigMessage = PbReplicaConfig;
 
 export interface ConfigLogLine {
   level: LogLevel;

@@ -8,7 +8,7 @@
  * Error texts are the ones the real agent's errors carry, since they end up in `message` fields.
  */
 import { VERSIONED_MODEL_SEPARATOR } from "./constants.ts";
-import { atoi, f32, toUint32 } from "./goparse.ts";
+import { atoi, f32, toUint32 } from "../core/goparse.ts";
 import { cloneMessage, type ModelRuntimeInfoMsg, type ModelVersionMsg } from "./messages.ts";
 
 export function versionedModelName(model: string, version: number): string {

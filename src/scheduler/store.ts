@@ -4,7 +4,7 @@
  * scheduler component in order, which keeps the cascade of handlers deterministic (Seldon runs
  * them on goroutines; the order we pick is one of the orders Seldon can produce).
  */
-import { goTrimSpace } from "../scheduling/gostrings.ts";
+import { goTrimSpace } from "../core/goparse.ts";
 import { Model, ModelVersion, Server, type ServerReplica, versionKey } from "./model.ts";
 import {
   ALREADY_LOADING_OR_LOADED,

@@ -2,8 +2,8 @@
  * Seldon v2.9.0's server and replica filters (`scheduler/pkg/scheduler/filters`), each with
  * the description text Seldon logs for it, formatted as Go's fmt would.
  */
-import { goBool, goInt, goStringSlice } from "./gofmt.ts";
-import { goTrimSpace } from "./gostrings.ts";
+import { goBool, goInt, goStringSlice } from "../core/gofmt.ts";
+import { goTrimSpace } from "../core/goparse.ts";
 import { currentServer, hasServer, latestVersion, replicaStateOf } from "./model.ts";
 import type { ReplicaFilter, ServerFilter } from "./plugins.ts";
 import { alreadyLoadingOrLoaded } from "./states.ts";

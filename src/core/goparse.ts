@@ -1,7 +1,7 @@
 /**
- * Parsing and formatting helpers that behave like the Go standard library functions the real
- * agent relies on (`strconv.ParseUint`, `strconv.ParseInt`, `strconv.Atoi`, `strings.TrimSpace`,
- * float32 arithmetic). Each returns `undefined` where Go would return an error.
+ * Helpers that behave like the Go standard library functions Seldon's agent and scheduler rely
+ * on (`strconv.ParseUint`, `strconv.ParseInt`, `strconv.Atoi`, `strings.TrimSpace`, float32
+ * arithmetic). Each returns `undefined` where Go would return an error.
  */
 
 const UINT64_MAX = (1n << 64n) - 1n;
@@ -49,11 +49,6 @@ const TRAILING = new RegExp(`${GO_SPACE}+$`, "u");
 /** `strings.TrimSpace`. Unlike `String.prototype.trim` it keeps U+FEFF and removes U+0085. */
 export function goTrimSpace(s: string): string {
   return s.replace(LEADING, "").replace(TRAILING, "");
-}
-
-/** Go prints a `[]string` with `%v` as `[a b c]`. */
-export function goStringSlice(xs: readonly string[]): string {
-  return `[${xs.join(" ")}]`;
 }
 
 /** `float32(x)`. */

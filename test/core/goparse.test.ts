@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { goTrimSpace } from "../../src/scheduling/gostrings.ts";
+import { goTrimSpace } from "../../src/core/goparse.ts";
 
 describe("goTrimSpace, as Go's strings.TrimSpace", () => {
   it.each([
