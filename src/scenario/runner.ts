@@ -77,9 +77,9 @@ export interface ScenarioResult {
   error: string | null;
   /** Properties that failed. */
   violations: Violation[];
-  /** The whole trace, one canonical JSON line per event, and its SHA-256. */
-  traceText: string;
-  fingerprint: string;
+  /** The whole trace, one canonical JSON line per event, and its SHA-256 (rendered when asked for). */
+  readonly traceText: string;
+  readonly fingerprint: string;
 }
 
 export interface RunOptions {
@@ -275,7 +275,11 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
     if (d) explanations.set(`${m.namespace}/${m.name}`, renderDecisionText(d.full, DEFAULT_CHAINS));
   }
   const controller = session.controller();
-  const traceText = session.engine.trace.map((ev) => canonicalJson(ev)).join("\n");
+  // Rendering the whole trace costs as much as a small run: only comparisons ask for it. The
+  // trace is taken as it stands now; closing the session appends events that are not the run's.
+  const trace = session.engine.trace;
+  const length = trace.length;
+  let traceText: string | undefined;
   return {
     name: scenario.name,
     description: scenario.description,
@@ -294,8 +298,12 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
     endMs: session.now,
     error,
     violations: [],
-    traceText,
-    fingerprint: createHash("sha256").update(traceText).digest("hex"),
+    get traceText() {
+      return (traceText ??= trace.slice(0, length).map((ev) => canonicalJson(ev)).join("\n"));
+    },
+    get fingerprint() {
+      return createHash("sha256").update(this.traceText).digest("hex");
+    },
   };
 }
 
