@@ -14,6 +14,7 @@ import type { Property } from "../../properties/property.ts";
 import { didYouMean } from "../../core/suggest.ts";
 import { resolveChains, type ChainNames } from "../../scheduling/registry.ts";
 import { intFlag, loadPlugin, parseFlags } from "../args.ts";
+import { CHAIN_OPTIONS, pluginList, type ChainOption } from "../chains.ts";
 import type { CliIO, Command } from "../io.ts";
 
 const USAGE = `usage: seldon-sim check [--runs N] [--seed S] [--property NAME]... [--path P]
@@ -43,10 +44,7 @@ export const checkCommand: Command = async (argv, io) => {
     replicas: { type: "string" },
     "no-faults": { type: "boolean" },
     out: { type: "string" },
-    "server-filters": { type: "string" },
-    "replica-filters": { type: "string" },
-    "server-sorters": { type: "string" },
-    "replica-sorters": { type: "string" },
+    ...(Object.fromEntries(Object.keys(CHAIN_OPTIONS).map((o) => [o, { type: "string" }])) as Record<ChainOption, { type: "string" }>),
     plugin: { type: "string", multiple: true },
     list: { type: "boolean" },
     json: { type: "boolean" },
@@ -95,29 +93,18 @@ export const checkCommand: Command = async (argv, io) => {
     ...(values.path !== undefined ? { path: values.path } : {}),
   });
   progress.done();
-  const chainFlags = Object.entries(CHAIN_FLAGS).flatMap(([flag]) => {
-    const v = values[flag as keyof typeof CHAIN_FLAGS];
-    return v === undefined ? [] : [` --${flag} "${v}"`];
-  }).join("");
+  const chainFlags = (Object.keys(CHAIN_OPTIONS) as ChainOption[]).flatMap((o) => (values[o] === undefined ? [] : [` --${o} "${values[o]}"`])).join("");
   const plugins = (values.plugin ?? []).map((f) => ` --plugin ${f}`).join("");
   io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report, seed, chainFlags + plugins, plugins));
   return report.failed ? 1 : 0;
 };
 
-const CHAIN_FLAGS = {
-  "server-filters": "serverFilters",
-  "replica-filters": "replicaFilters",
-  "server-sorters": "serverSorters",
-  "replica-sorters": "replicaSorters",
-} as const;
-
-/** Plugin chains from the flags (comma-separated names, "" for none), checked against the registry. */
-function chainNames(values: Partial<Record<keyof typeof CHAIN_FLAGS, string | undefined>>): ChainNames | null {
+/** Plugin chains from the options, checked against the registry. */
+function chainNames(values: Partial<Record<ChainOption, string | undefined>>): ChainNames | null {
   const out: { -readonly [K in keyof ChainNames]: string[] } = {};
-  for (const [flag, kind] of Object.entries(CHAIN_FLAGS) as [keyof typeof CHAIN_FLAGS, keyof ChainNames][]) {
-    const v = values[flag];
-    if (v === undefined) continue;
-    out[kind] = v.split(",").map((x) => x.trim()).filter((x) => x !== "");
+  for (const o of Object.keys(CHAIN_OPTIONS) as ChainOption[]) {
+    const v = values[o];
+    if (v !== undefined) out[CHAIN_OPTIONS[o]] = pluginList(v);
   }
   if (Object.keys(out).length === 0) return null;
   resolveChains(out); // a UserError naming the valid plugins on a typo

@@ -13,6 +13,7 @@ import {
   type ChainNames,
 } from "../../scheduling/index.ts";
 import { didYouMean } from "../../core/suggest.ts";
+import { CHAIN_OPTIONS, pluginList, type ChainOption } from "../chains.ts";
 import type { CliIO, Command } from "../io.ts";
 
 const USAGE = `usage: seldon-sim schedule --input <snapshot.json | -> [--json]
@@ -24,15 +25,7 @@ Each chain option takes a comma-separated list of plugin names ("" = no plugins)
 without it the chain is Seldon's default. See docs/schedule.md.
 `;
 
-const CHAIN_FLAGS = {
-  "--server-filters": "serverFilters",
-  "--replica-filters": "replicaFilters",
-  "--server-sorters": "serverSorters",
-  "--replica-sorters": "replicaSorters",
-} as const satisfies Record<string, keyof ChainNames>;
-type ChainFlag = keyof typeof CHAIN_FLAGS;
-
-const FLAGS = ["--input", "--json", "--help", ...Object.keys(CHAIN_FLAGS)];
+const FLAGS = ["--input", "--json", "--help", ...Object.keys(CHAIN_OPTIONS).map((o) => `--${o}`)];
 
 interface Options {
   input: string | undefined;
@@ -41,15 +34,10 @@ interface Options {
   chains: { -readonly [K in keyof ChainNames]: string[] };
 }
 
-function isChainFlag(flag: string): flag is ChainFlag {
-  return Object.hasOwn(CHAIN_FLAGS, flag);
-}
-
-function splitList(value: string): string[] {
-  return value
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
+/** The chain option a `--flag` names, if it names one. */
+function chainOption(flag: string): ChainOption | undefined {
+  const name = flag.slice(2);
+  return flag.startsWith("--") && Object.hasOwn(CHAIN_OPTIONS, name) ? (name as ChainOption) : undefined;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -65,12 +53,13 @@ function parseArgs(argv: readonly string[]): Options {
       i++;
       return next;
     };
+    const chain = chainOption(flag);
     if (flag === "--help" || flag === "-h") opts.help = true;
     else if (flag === "--json") {
       if (eq >= 0) throw new UserError("--json takes no value");
       opts.json = true;
     } else if (flag === "--input") opts.input = takeValue();
-    else if (isChainFlag(flag)) opts.chains[CHAIN_FLAGS[flag]] = splitList(takeValue());
+    else if (chain) opts.chains[CHAIN_OPTIONS[chain]] = pluginList(takeValue());
     else if (flag.startsWith("-")) throw new UserError(`unknown option ${flag}${didYouMean(flag, FLAGS)}`);
     else throw new UserError(`unexpected argument "${arg}" (the snapshot goes after --input)`);
   }
