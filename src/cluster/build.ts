@@ -34,6 +34,8 @@ export interface BuildOptions {
   chains?: Partial<PlacementChains>;
   /** See `SchedulerOptions.recordDecisions`. */
   recordDecisions?: boolean;
+  /** See `SchedulerOptions.retainDecisions`. */
+  retainDecisions?: number;
 }
 
 /** Pod IPs as K3s' flannel hands them out: 10.42.0.x, in the order pods are created. */
@@ -63,6 +65,7 @@ export function buildCluster(engine: Engine, cluster: ClusterSpec, options: Buil
             namespace: ns.name,
             ...(options.chains ? { chains: options.chains } : {}),
             ...(options.recordDecisions !== undefined ? { recordDecisions: options.recordDecisions } : {}),
+            ...(options.retainDecisions !== undefined ? { retainDecisions: options.retainDecisions } : {}),
           }),
         },
       ],

@@ -17,6 +17,7 @@ import type { Agent } from "../agent/agent.ts";
 import type { PlacementChains } from "../scheduler/placement.ts";
 import { agentEnv } from "./serverconfig.ts";
 import { M } from "../proto/index.ts";
+import type { Retention } from "../core/retention.ts";
 
 export interface SessionOptions {
   runtime: RuntimeKind;
@@ -29,6 +30,8 @@ export interface SessionOptions {
   wrap?: Engine["wrap"];
   /** Keep every placement decision with its snapshot (default true; off for large benchmarks). */
   recordDecisions?: boolean;
+  /** Bounds on what the run keeps (logs, trace, decisions); everything unless told. */
+  retain?: Retention;
 }
 
 export class Session {
@@ -43,6 +46,7 @@ export class Session {
       seed: options.seed,
       ...(options.chains ? { chains: options.chains } : {}),
       ...(options.recordDecisions !== undefined ? { recordDecisions: options.recordDecisions } : {}),
+      ...(options.retain ? { retainDecisions: options.retain.decisions } : {}),
     });
   }
 
@@ -51,6 +55,7 @@ export class Session {
     const engine = createEngine(options.runtime, {
       ...(options.epochMs !== undefined ? { epochMs: options.epochMs } : {}),
       ...(options.traceMessages !== undefined ? { traceMessages: options.traceMessages } : {}),
+      ...(options.retain ? { retain: options.retain } : {}),
     });
     if (options.wrap) engine.wrap = options.wrap;
     // The session changes its copy (scaling); the caller's description stays as written.

@@ -12,6 +12,7 @@ import { Status } from "../core/protocol.ts";
 import { method as methodDef, serviceOf } from "../proto/index.ts";
 import { goDialErrors, policyFor, type EndpointFacts, type LinkPolicy, type NetworkRule } from "../network/rules.ts";
 import { EventQueue, type Timed } from "./queue.ts";
+import { KEEP_EVERYTHING, trimOldest, type Retention } from "../core/retention.ts";
 
 export interface ProcessSpec {
   /** Container name inside the pod, e.g. `agent`, `mlserver`, `scheduler`. */
@@ -135,6 +136,8 @@ export interface EngineOptions {
   epochMs?: number;
   /** Record every message in the trace (off for large benchmarks). */
   traceMessages?: boolean;
+  /** How many log records and trace events to keep (a long-running `serve` bounds them). */
+  retain?: Pick<Retention, "logs" | "trace">;
 }
 
 export class Engine {
@@ -148,6 +151,9 @@ export class Engine {
   readonly latencyMs: number;
   readonly epochMs: number;
   readonly traceMessages: boolean;
+  readonly retain: Pick<Retention, "logs" | "trace">;
+  /** Log records and trace events dropped by retention, oldest first. */
+  readonly dropped = { logs: 0, trace: 0 };
   private readonly hosts = new Map<string, Pod>();
   private readonly clientCalls = new Map<string, Call>();
   private readonly serverCalls = new Map<string, Call>();
@@ -165,6 +171,7 @@ export class Engine {
     this.latencyMs = options.latencyMs ?? 1;
     this.epochMs = options.epochMs ?? Date.UTC(2025, 0, 1);
     this.traceMessages = options.traceMessages ?? true;
+    this.retain = options.retain ?? KEEP_EVERYTHING;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -356,12 +363,14 @@ export class Engine {
       level, msg, ...(fields ? { fields } : {}),
     };
     this.logs.push(r);
+    this.dropped.logs += trimOldest(this.logs, this.retain.logs);
     this.record({ t: this.now, type: "log", proc: proc.id, level, msg, ...(fields ? { fields } : {}) });
     for (const l of this.onLog) l(r);
   }
 
   record(ev: TraceEvent): void {
     this.trace.push(ev);
+    this.dropped.trace += trimOldest(this.trace, this.retain.trace);
   }
 
   private traceMessage(call: Call, dir: "request" | "response", message: unknown): void {

@@ -6,6 +6,7 @@
  * input: an operation changes the store, the store queues events, and `drain()` hands each event
  * to the handlers Seldon registers for it (agent sync, status streams, routing).
  */
+import { trimOldest } from "../core/retention.ts";
 import {
   OK_STATUS,
   Status,
@@ -62,6 +63,8 @@ export interface SchedulerOptions {
    * trace). Default true; large benchmarks turn it off, since each one is as big as the store.
    */
   recordDecisions?: boolean;
+  /** How many recorded decisions to keep, newest (a long-running `serve` bounds them). */
+  retainDecisions?: number;
 }
 
 type AgentKey = string; // "server:idx"
@@ -85,6 +88,7 @@ export class Scheduler implements Component {
   private out: Effect[] = [];
   private readonly chains: Partial<PlacementChains>;
   private readonly recordDecisions: boolean;
+  private readonly retainDecisions: number;
   private readonly autoscaling: boolean;
   private readonly agents = new Map<AgentKey, AgentStream>();
   private readonly agentCalls = new Map<CallId, AgentStream>();
@@ -107,6 +111,7 @@ export class Scheduler implements Component {
     ];
     this.chains = options.chains ?? {};
     this.recordDecisions = options.recordDecisions ?? true;
+    this.retainDecisions = options.retainDecisions ?? Infinity;
     this.autoscaling = options.modelAutoscaling ?? false;
     this.store = new MemoryStore(() => this.now);
   }
@@ -441,6 +446,7 @@ export class Scheduler implements Component {
     const d = placement.decision;
     if (this.recordDecisions) {
       this.decisions.push(placement);
+      trimOldest(this.decisions, this.retainDecisions);
       this.out.push({ kind: "observe", event: { type: "scheduler.decision", model: name, version: latest.version, placement } });
     } else {
       this.out.push({ kind: "observe", event: { type: "scheduler.decision", model: name, version: latest.version, server: d.server, replicaIdxs: d.replicaIdxs, error: d.error } });

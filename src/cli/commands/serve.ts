@@ -12,22 +12,39 @@ import { SCHEDULER_POD } from "../../cluster/build.ts";
 import { driveRealtime } from "../../runtime/realtime.ts";
 import { WireTransport } from "../../runtime/wire/transport.ts";
 import { formatWithSource } from "../../runtime/logfmt.ts";
+import { hostPort, type TlsFiles } from "../../runtime/wire/listeners.ts";
+import type { ListenerInfo } from "../../runtime/wire/transport.ts";
+import type { Retention } from "../../core/retention.ts";
+import * as dns from "node:dns/promises";
+import * as net from "node:net";
+import * as tls from "node:tls";
+
+/** What a long-running serve keeps by default: enough to look back, bounded whatever the load. */
+export const DEFAULT_RETAIN = 10_000;
 
 export const SERVE_HELP = `usage: seldon-sim serve [options]
 
 Runs a scheduler (and optionally servers, each replica an agent beside a fake MLServer) over
-real gRPC, until interrupted (SIGINT/SIGTERM).
+real gRPC, until interrupted (SIGINT/SIGTERM: every open call ends with UNAVAILABLE and the
+process exits 0 within a few seconds). See docs/security.md before exposing it beyond loopback.
 
 options:
-  --host ADDR             address to bind (default 127.0.0.1)
-  --namespace NS          namespace of the scheduler and servers (default seldon-mesh)
-  --scheduler-port N      Scheduler service port (default 9004; 0 = any free port)
-  --agent-port N          AgentService port (default 9005; 0 = any free port)
-  --server SPEC           a server to run, NAME[:REPLICAS[:TYPE]] (TYPE mlserver|triton); repeatable
-  --memory BYTES          MEMORY_REQUEST for every server replica (default 1000000000)
-  --inference-grpc-port N gRPC port of the first fake MLServer (default 9500; others get free ports)
-  --inference-http-port N REST port of the first fake MLServer (default 9000; others get free ports)
-  --quiet                 do not print component logs
+  --host ADDR               address of the public listeners: IPv4, IPv6 or a name (default 127.0.0.1)
+  --namespace NS            namespace of the scheduler and servers (default seldon-mesh)
+  --scheduler-port N        Scheduler service port (default 9004; 0 = any free port)
+  --agent-port N            AgentService port (default 9005; 0 = any free port)
+  --server SPEC             a server to run, NAME[:REPLICAS[:TYPE]] (TYPE mlserver|triton); repeatable
+  --memory BYTES            MEMORY_REQUEST for every server replica (default 1000000000)
+  --inference-grpc-port N   gRPC port of the first fake MLServer (default 9500; others get free ports)
+  --inference-http-port N   REST port of the first fake MLServer (default 9000; others get free ports)
+  --retain N                log records, trace events and placement decisions kept, newest first
+                            (default ${DEFAULT_RETAIN}; 0 keeps none)
+  --connection-timeout S    seconds a new connection has to send the HTTP/2 preface before it is
+                            closed (default 120, as grpc-go's server; 0 = never)
+  --tls-cert FILE           PEM certificate for the scheduler's ports (9004, 9005); needs --tls-key
+  --tls-key FILE            PEM private key for --tls-cert
+  --tls-ca FILE             PEM CA bundle: clients must present a certificate it signed (mTLS)
+  --quiet                   do not print component logs
 `;
 
 export interface ServeOptions {
@@ -38,6 +55,10 @@ export interface ServeOptions {
   servers: ServerTopology[];
   inferenceGrpcPort: number;
   inferenceHttpPort: number;
+  /** Bounds on logs, trace and decisions (default: DEFAULT_RETAIN each). */
+  retain?: Retention;
+  connectionTimeoutMs?: number;
+  tls?: TlsFiles;
   onLog?: (line: string) => void;
 }
 
@@ -45,6 +66,8 @@ export interface RunningServe {
   session: Session;
   /** `namespace/pod:port` (as the pod would listen) → the real port on the host. */
   ports: Map<string, number>;
+  /** Every public listener, as the banner lists them. */
+  listeners: ListenerInfo[];
   stop(): Promise<void>;
 }
 
@@ -73,7 +96,15 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     fixedPorts.set(`${o.namespace}/${first.name}-0:9500`, o.inferenceGrpcPort);
     fixedPorts.set(`${o.namespace}/${first.name}-0:9000`, o.inferenceHttpPort);
   }
-  const session = await Session.start(cluster, { runtime: "wire", seed: 1, epochMs: Date.now(), wire: { host: o.host, fixedPorts } });
+  const retain = o.retain ?? { logs: DEFAULT_RETAIN, trace: DEFAULT_RETAIN, decisions: DEFAULT_RETAIN };
+  const session = await Session.start(cluster, {
+    runtime: "wire", seed: 1, epochMs: Date.now(), retain,
+    wire: {
+      host: o.host, fixedPorts,
+      ...(o.connectionTimeoutMs !== undefined ? { connectionTimeoutMs: o.connectionTimeoutMs } : {}),
+      ...(o.tls ? { tls: o.tls } : {}),
+    },
+  });
   if (o.onLog) {
     const log = o.onLog;
     for (const r of session.engine.logs) log(formatWithSource(r, session.engine.epochMs));
@@ -81,15 +112,23 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
   }
   const driver = driveRealtime(session.engine);
   const transport = session.engine.transport as WireTransport;
+  let stopping: Promise<void> | null = null;
   return {
     session,
     ports: transport.realPorts,
-    async stop() {
-      await driver.stop();
-      await session.close();
+    listeners: transport.listeners,
+    stop() {
+      stopping ??= (async () => {
+        await driver.stop();
+        await session.close();
+      })();
+      return stopping;
     },
   };
 }
+
+/** A serve that has not stopped by then after a signal exits anyway. */
+const STOP_DEADLINE_MS = 4_000;
 
 export const serveCommand: Command = async (argv: string[], io: CliIO) => {
   const { values } = parseFlags("serve", argv, {
@@ -101,6 +140,11 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     memory: { type: "string" },
     "inference-grpc-port": { type: "string" },
     "inference-http-port": { type: "string" },
+    retain: { type: "string" },
+    "connection-timeout": { type: "string" },
+    "tls-cert": { type: "string" },
+    "tls-key": { type: "string" },
+    "tls-ca": { type: "string" },
     quiet: { type: "boolean" },
     help: { type: "boolean" },
   });
@@ -108,27 +152,115 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     io.stdout(SERVE_HELP);
     return 0;
   }
+  // Every flag is checked before anything is bound: a bad one exits 2 with nothing left running.
   const namespace = values.namespace ?? "seldon-mesh";
-  const memory = String(intFlag("serve", "memory", values.memory, 1_000_000_000));
-  const running = await startServe({
-    host: values.host ?? "127.0.0.1",
+  if (!DNS_LABEL.test(namespace)) throw new UserError(`serve: --namespace expects a DNS-1123 label (lower case letters, digits, '-'), got "${namespace}"`);
+  const memory = uint64Flag("serve", "memory", values.memory, "1000000000");
+  const host = await hostFlag(values.host ?? "127.0.0.1");
+  const retainN = intFlag("serve", "retain", values.retain, DEFAULT_RETAIN);
+  const timeoutS = intFlag("serve", "connection-timeout", values["connection-timeout"], 120);
+  const options: ServeOptions = {
+    host,
     namespace,
-    schedulerPort: intFlag("serve", "scheduler-port", values["scheduler-port"], 9004),
-    agentPort: intFlag("serve", "agent-port", values["agent-port"], 9005),
+    schedulerPort: portFlag("scheduler-port", values["scheduler-port"], 9004),
+    agentPort: portFlag("agent-port", values["agent-port"], 9005),
     servers: (values.server ?? []).map((s) => parseServerSpec(s, namespace, memory)),
-    inferenceGrpcPort: intFlag("serve", "inference-grpc-port", values["inference-grpc-port"], 9500),
-    inferenceHttpPort: intFlag("serve", "inference-http-port", values["inference-http-port"], 9000),
+    inferenceGrpcPort: portFlag("inference-grpc-port", values["inference-grpc-port"], 9500),
+    inferenceHttpPort: portFlag("inference-http-port", values["inference-http-port"], 9000),
+    retain: { logs: retainN, trace: retainN, decisions: retainN },
+    connectionTimeoutMs: timeoutS === 0 ? Infinity : timeoutS * 1000,
+    ...tlsFlags(io, values["tls-cert"], values["tls-key"], values["tls-ca"]),
     ...(values.quiet ? {} : { onLog: (l: string) => io.stderr(`${l}\n`) }),
-  });
-  io.stdout(`seldon-sim serve: listening on ${values.host ?? "127.0.0.1"}\n`);
-  for (const [key, port] of running.ports) io.stdout(`  ${key.padEnd(48)} -> ${port}\n`);
-  io.stdout("Ctrl-C to stop.\n");
+  };
+  const names = new Set<string>();
+  for (const s of options.servers) {
+    if (names.has(s.name)) throw new UserError(`serve: --server ${s.name} is given twice`);
+    names.add(s.name);
+  }
+  const running = await startServe(options);
+  io.stdout(banner(running, options));
   await new Promise<void>((resolve) => {
-    const done = () => resolve();
-    process.once("SIGINT", done);
-    process.once("SIGTERM", done);
+    const onSignal = (signal: NodeJS.Signals) => {
+      io.stdout(`seldon-sim serve: ${signal}, stopping\n`);
+      resolve();
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
   });
+  // A second signal, or a stop that hangs, ends the process at once: shutdown never waits on peers.
+  const force = () => process.exit(0);
+  process.once("SIGINT", force);
+  process.once("SIGTERM", force);
+  const deadline = setTimeout(force, STOP_DEADLINE_MS);
+  deadline.unref();
   await running.stop();
+  clearTimeout(deadline);
   io.stdout("seldon-sim serve: stopped\n");
   return 0;
 };
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function banner(running: RunningServe, o: ServeOptions): string {
+  const lines = [`seldon-sim serve: namespace ${o.namespace}, public listeners on ${o.host}`];
+  const width = Math.max(...running.listeners.map((l) => l.key.length));
+  for (const l of running.listeners) lines.push(`  ${l.key.padEnd(width)}  ${l.protocol.padEnd(8)} ${hostPort(l.host, l.port)}`);
+  const r = o.retain!;
+  lines.push(
+    `  keeping the newest ${r.logs} log records, trace events and decisions; idle connections closed after ${Number.isFinite(o.connectionTimeoutMs!) ? `${o.connectionTimeoutMs! / 1000} s without a handshake` : "never"}`,
+    "  calls between the simulated pods use private Unix sockets; nothing else listens",
+    "Ctrl-C to stop.",
+  );
+  return lines.join("\n") + "\n";
+}
+
+function portFlag(name: string, value: string | undefined, fallback: number): number {
+  const n = intFlag("serve", name, value, fallback);
+  if (n > 65535) throw new UserError(`serve: --${name} expects a port from 0 to 65535, got "${value}"`);
+  return n;
+}
+
+/** A whole number of bytes as Go's uint64 holds it, kept as written (no float rounding). */
+function uint64Flag(command: string, name: string, value: string | undefined, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (!/^[0-9]+$/.test(value) || BigInt(value) > 2n ** 64n - 1n || BigInt(value) === 0n) {
+    throw new UserError(`${command}: --${name} expects a whole number of bytes from 1 to 18446744073709551615, got "${value}"`);
+  }
+  return BigInt(value).toString();
+}
+
+/** The bind address: an IP literal as given, or a name that resolves here (e.g. localhost). */
+async function hostFlag(host: string): Promise<string> {
+  const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  if (net.isIP(bare)) return bare;
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(bare)) throw new UserError(`serve: --host expects an IP address or a host name, got "${host}"`);
+  try {
+    return (await dns.lookup(bare)).address;
+  } catch {
+    throw new UserError(`serve: --host "${host}" does not resolve to an address of this machine`);
+  }
+}
+
+function tlsFlags(io: CliIO, cert: string | undefined, key: string | undefined, ca: string | undefined): { tls?: TlsFiles } {
+  if (cert === undefined && key === undefined) {
+    if (ca !== undefined) throw new UserError("serve: --tls-ca needs --tls-cert and --tls-key");
+    return {};
+  }
+  if (cert === undefined || key === undefined) throw new UserError("serve: --tls-cert and --tls-key go together");
+  const read = (flag: string, file: string, marker: RegExp, what: string): Buffer => {
+    const text = io.readFile(file);
+    if (!marker.test(text)) throw new UserError(`serve: --${flag}: expected a PEM ${what}`, { file });
+    return Buffer.from(text);
+  };
+  const files: TlsFiles = {
+    cert: read("tls-cert", cert, /-----BEGIN CERTIFICATE-----/, "certificate"),
+    key: read("tls-key", key, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, "private key"),
+    ...(ca !== undefined ? { ca: read("tls-ca", ca, /-----BEGIN CERTIFICATE-----/, "CA certificate bundle") } : {}),
+  };
+  try {
+    tls.createSecureContext({ cert: files.cert, key: files.key, ...(files.ca ? { ca: files.ca } : {}) });
+  } catch (e) {
+    throw new UserError(`serve: --tls-cert/--tls-key do not make a usable pair: ${(e as Error).message}`);
+  }
+  return { tls: files };
+}

@@ -7,6 +7,11 @@ import { method as methodDef } from "../../proto/index.ts";
 import type { GrpcStatus } from "../../core/protocol.ts";
 import type { Call, Engine, Proc, Transport } from "../engine.ts";
 
+/** The address a server sees an internal call come from: its client pod's IP and a port of its own. */
+export function simPeer(call: Call): string {
+  return call.client ? `${call.client.pod.spec.ip}:${40000 + (call.id % 20000)}` : "outside";
+}
+
 export class SimTransport implements Transport {
   readonly inFlight = 0;
   private readonly dropped = new Set<number>();
@@ -22,7 +27,7 @@ export class SimTransport implements Transport {
   open(call: Call, request: unknown, to: Proc): void {
     const def = methodDef(call.method);
     const decoded = def.requestStream ? undefined : def.requestDeserialize(def.requestSerialize(request as object));
-    const peer = call.client ? `${call.client.pod.spec.ip}:${40000 + (call.id % 20000)}` : "outside";
+    const peer = simPeer(call);
     this.later(call, () => {
       if (to.up) {
         this.engine.arrivedAtServer(call, { kind: "incoming", call: call.serverCallId, method: call.method, request: decoded, peer });

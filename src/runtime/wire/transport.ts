@@ -1,9 +1,11 @@
 /**
- * Real gRPC on loopback. Every listener of every process is a grpc-js server on 127.0.0.1; every
- * call between processes is a grpc-js client call to it. Faults happen for real: a refused link
- * dials a port nobody listens on, a reset link dials a peer that drops the connection, a
- * black-holed link dials a peer that accepts and never answers. The engine's clock stays virtual:
- * it advances only when nothing is in flight, so timers fire in the same order as in `sim`.
+ * Real gRPC. Every listener of every process is served twice by grpc-js: on a public TCP port
+ * (the configured host) for outside peers, and on a private Unix socket for the calls between our
+ * own processes, which carry the call id that pairs the two sides of a call. Faults happen for
+ * real: a refused link dials a socket nobody listens on, a reset link dials a peer that drops the
+ * connection, a black-holed link dials a peer that accepts and never answers. The engine's clock
+ * stays virtual: it advances only when nothing is in flight, so timers fire in the same order as
+ * in `sim`.
  */
 import * as grpc from "@grpc/grpc-js";
 import * as net from "node:net";
@@ -13,8 +15,16 @@ import type { Call, Engine, Pod, Proc, Transport } from "../engine.ts";
 import { createRestApp, type DispatchResult } from "../../mlserver/rest.ts";
 import type { FastifyInstance } from "fastify";
 import { UserError } from "../../core/errors.ts";
+import { simPeer } from "../sim/transport.ts";
+import {
+  GRPC_GO_CONNECTION_TIMEOUT_MS, PrivateSockets, PublicListener, hostPort, listenPrivate, serverCredentials, type TlsFiles,
+} from "./listeners.ts";
 
+/** Pairs an internal call's two sides; sent only on private sockets, never read on public ones. */
 const CALL_HEADER = "x-seldon-sim-call";
+
+/** How long shutdown lets open calls finish before it ends their connections. */
+const SHUTDOWN_GRACE_MS = 1_000;
 
 type AnyServerCall =
   | grpc.ServerUnaryCall<object, object>
@@ -30,12 +40,24 @@ interface ServerSide {
 }
 
 export interface WireOptions {
-  /** Bind address; 127.0.0.1 unless told otherwise. */
+  /** Address of the public listeners; 127.0.0.1 unless told otherwise (IPv4, IPv6 or a name). */
   host?: string;
-  /** Fixed ports per `namespace/pod:port`; others get ephemeral ports. */
+  /** Fixed public ports per `namespace/pod:port`; others get ephemeral ports. */
   fixedPorts?: Map<string, number>;
   /** Real milliseconds to wait for a delivery before giving up on it (a lost message). */
   deliveryTimeoutMs?: number;
+  /** A public connection that has not sent the HTTP/2 preface by then is closed (grpc-go: 120 s). */
+  connectionTimeoutMs?: number;
+  /** TLS (and mTLS with a CA) on the scheduler's public listeners. */
+  tls?: TlsFiles;
+}
+
+/** One public listener, as `serve` prints it. */
+export interface ListenerInfo {
+  key: string;
+  host: string;
+  port: number;
+  protocol: "grpc" | "grpc+tls" | "http";
 }
 
 /** A reserved place in the engine's queue for one delivery; `run` is set once it has arrived. */
@@ -53,52 +75,83 @@ export class WireTransport implements Transport {
   private readonly servers: grpc.Server[] = [];
   /** `namespace/pod:port` → real port. */
   readonly realPorts = new Map<string, number>();
-  private readonly clients = new Map<number, grpc.Client>();
+  /** `namespace/pod:port` → the private socket our own processes dial. */
+  private readonly privatePaths = new Map<string, string>();
+  /** Public listeners, in the order they were bound. */
+  readonly listeners: ListenerInfo[] = [];
+  private readonly publicListeners: PublicListener[] = [];
+  private sockets: PrivateSockets | null = null;
+  private readonly clients = new Map<string, grpc.Client>();
   private readonly clientCalls = new Map<number, grpc.ClientUnaryCall | grpc.ClientReadableStream<object> | grpc.ClientWritableStream<object> | grpc.ClientDuplexStream<object, object>>();
   private readonly serverSides = new Map<number, ServerSide>();
   private readonly byCallId = new Map<number, Call>();
   private waiters: (() => void)[] = [];
-  private closedPort = 0;
-  private resetPort = 0;
-  private blackholePort = 0;
-  private readonly sockets: net.Server[] = [];
-  /** Connections accepted by the refusing and black-holing listeners: a black-holed one stays
+  /** The fault peers' private sockets: nobody listens on the first. */
+  private closedPath = "";
+  private resetPath = "";
+  private blackholePath = "";
+  private readonly faultServers: net.Server[] = [];
+  /** Connections accepted by the resetting and black-holing peers: a black-holed one stays
    * open until we end it, and a listener only finishes closing once its connections are gone. */
   private readonly peers = new Set<net.Socket>();
   private readonly restApps: FastifyInstance[] = [];
-  private readonly host: string;
   /** Once closing, nothing more is carried and nothing that arrives is delivered. */
   private closing = false;
-  private readonly deliveryTimeoutMs: number;
 
-  constructor(private readonly engine: Engine, private readonly options: WireOptions = {}) {
-    this.host = options.host ?? "127.0.0.1";
-    this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 10_000;
+  constructor(private readonly engine: Engine, private readonly options: WireOptions = {}) {}
+
+  private get host(): string {
+    return this.options.host ?? "127.0.0.1";
+  }
+
+  private get deliveryTimeoutMs(): number {
+    return this.options.deliveryTimeoutMs ?? 10_000;
   }
 
   /** Bind a grpc-js server for every listener of every process, and the fault peers. */
   async bind(): Promise<void> {
-    for (const pod of this.engine.pods.values()) await this.bindPod(pod);
-    this.closedPort = await freePort();
-    this.resetPort = await this.listen((s) => s.destroy());
-    this.blackholePort = await this.listen(() => {});
+    this.sockets = PrivateSockets.create();
+    try {
+      for (const pod of this.engine.pods.values()) await this.bindPod(pod);
+      this.closedPath = this.sockets.path();
+      this.resetPath = await this.listenFault((s) => s.destroy());
+      this.blackholePath = await this.listenFault(() => {});
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
   }
 
   /** Bind the listeners of one pod's processes (at start, and for pods added by a scale-up). */
   async bindPod(pod: Pod): Promise<void> {
+    const sockets = this.sockets;
+    if (!sockets) throw new Error("bindPod before bind");
     for (const proc of pod.processes.values()) {
       for (const l of proc.spec.spawn().listeners) {
         const key = `${proc.pod.namespace}/${proc.pod.name}:${l.port}`;
-        const server = new grpc.Server();
-        for (const service of l.services) server.addService(serviceDefinition(service), this.handlers(proc, service));
-        const wanted = this.options.fixedPorts?.get(key) ?? 0;
-        const port = await new Promise<number>((resolve, reject) =>
-          server.bindAsync(`${this.host}:${wanted}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
-            err ? reject(new UserError(`cannot listen on ${this.host}:${wanted} for ${key}: ${err.message}`)) : resolve(p),
+        // Private: our own processes' calls, paired by their call id.
+        const internal = new grpc.Server();
+        for (const service of l.services) internal.addService(serviceDefinition(service), this.handlers(proc, service, true));
+        const socketPath = sockets.path();
+        await new Promise<void>((resolve, reject) =>
+          internal.bindAsync(`unix:${socketPath}`, grpc.ServerCredentials.createInsecure(), (err) =>
+            err ? reject(new Error(`cannot listen on ${socketPath} for ${key}: ${err.message}`)) : resolve(),
           ),
         );
-        this.servers.push(server);
-        this.realPorts.set(key, port);
+        this.servers.push(internal);
+        this.privatePaths.set(key, socketPath);
+        // Public: outside peers, each call a new outside call whatever it carries.
+        const external = new grpc.Server();
+        for (const service of l.services) external.addService(serviceDefinition(service), this.handlers(proc, service, false));
+        const tls = proc.role === "scheduler" ? this.options.tls : undefined;
+        const listener = await PublicListener.open(
+          external, serverCredentials(tls), this.host, this.options.fixedPorts?.get(key) ?? 0, key,
+          this.options.connectionTimeoutMs ?? GRPC_GO_CONNECTION_TIMEOUT_MS,
+        );
+        this.servers.push(external);
+        this.publicListeners.push(listener);
+        this.realPorts.set(key, listener.address.port);
+        this.listeners.push({ key, host: this.host, port: listener.address.port, protocol: tls ? "grpc+tls" : "grpc" });
       }
       const probe = proc.spec.spawn() as { httpPort?: unknown };
       if (proc.role !== "mlserver" || typeof probe.httpPort !== "number") continue;
@@ -109,44 +162,53 @@ export class WireTransport implements Transport {
       try {
         await app.listen({ host: this.host, port: wanted });
       } catch (e) {
-        throw new UserError(`cannot listen on ${this.host}:${wanted} for ${key}: ${(e as Error).message}`);
+        await app.close();
+        throw new UserError(`cannot listen on ${hostPort(this.host, wanted)} for ${key}: ${(e as Error).message}`);
       }
       const addr = app.server.address() as net.AddressInfo;
       this.realPorts.set(key, addr.port);
       this.restApps.push(app);
+      this.listeners.push({ key, host: this.host, port: addr.port, protocol: "http" });
     }
   }
 
-  private async listen(onConnection: (s: net.Socket) => void): Promise<number> {
-    const srv = net.createServer((s) => {
+  private async listenFault(onConnection: (s: net.Socket) => void): Promise<string> {
+    const { server, path } = await listenPrivate(this.sockets!, (s) => {
       this.peers.add(s);
       s.on("close", () => this.peers.delete(s));
+      s.on("error", () => {});
       onConnection(s);
     });
-    await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
-    this.sockets.push(srv);
-    return (srv.address() as net.AddressInfo).port;
+    this.faultServers.push(server);
+    return path;
   }
 
   // ------------------------------------------------------------------------------------------
   // Server side
 
-  private handlers(proc: Proc, service: string): grpc.UntypedServiceImplementation {
+  /**
+   * The handlers of one service of one process. `internal` handlers serve our own processes and
+   * find the engine's call by the id it carries; public ones take every call as a new outside call.
+   */
+  private handlers(proc: Proc, service: string, internal: boolean): grpc.UntypedServiceImplementation {
     const impl: grpc.UntypedServiceImplementation = {};
     for (const [name, def] of Object.entries(serviceDefinition(service))) {
       const path = (def as MethodDefinition).path as MethodPath;
       const d = def as MethodDefinition;
       const arrive = (grpcCall: AnyServerCall, side: ServerSide, request: unknown): Call | null => {
-        const header = grpcCall.metadata.get(CALL_HEADER)[0];
+        if (this.closing) return null;
         let call: Call | undefined;
-        let fromEngine = false;
-        if (header !== undefined) {
-          call = this.byCallId.get(Number(header));
-          fromEngine = call !== undefined;
-        } else if (proc.up) {
-          call = this.engine.acceptOutsideCall(proc, path, grpcCall.getPeer());
-          this.byCallId.set(call.id, call);
+        let peer: string;
+        if (internal) {
+          const id = Number(grpcCall.metadata.get(CALL_HEADER)[0]);
+          call = this.byCallId.get(id);
+          this.byCallId.delete(id);
+          peer = call ? simPeer(call) : "";
+        } else {
+          peer = grpcCall.getPeer();
+          if (proc.up) call = this.engine.acceptOutsideCall(proc, path, peer);
         }
+        const fromEngine = internal;
         // Refused here: the client's error status takes the request's delivery slot.
         if (!call || call.closed || !proc.up) return null;
         this.serverSides.set(call.id, side);
@@ -157,7 +219,7 @@ export class WireTransport implements Transport {
           if (!c.closed && this.serverSides.has(c.id)) this.engine.breakCall(c, null, "client");
         });
         const incoming: Input = {
-          kind: "incoming", call: call.serverCallId, method: path, peer: grpcCall.getPeer(),
+          kind: "incoming", call: call.serverCallId, method: path, peer,
           ...(d.requestStream ? {} : { request }),
         };
         if (fromEngine) this.arrived(c.id, () => this.deliverServer(c, incoming));
@@ -207,7 +269,6 @@ export class WireTransport implements Transport {
         return;
       }
       const call = this.engine.acceptOutsideCall(proc, method, "rest");
-      this.byCallId.set(call.id, call);
       this.serverSides.set(call.id, {
         def: methodDef(method),
         unaryCallback: (err, value) => {
@@ -246,34 +307,35 @@ export class WireTransport implements Transport {
   // ------------------------------------------------------------------------------------------
   // Client side
 
-  private client(port: number): grpc.Client {
-    let c = this.clients.get(port);
+  /** A channel to one private socket, shared by every call to it. */
+  private client(socketPath: string): grpc.Client {
+    let c = this.clients.get(socketPath);
     if (!c) {
-      c = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      c = new grpc.Client(`unix:${socketPath}`, grpc.credentials.createInsecure(), {
         "grpc.initial_reconnect_backoff_ms": 50,
         "grpc.max_reconnect_backoff_ms": 200,
       });
-      this.clients.set(port, c);
+      this.clients.set(socketPath, c);
     }
     return c;
   }
 
   open(call: Call, request: unknown, to: Proc): void {
-    const port = this.realPorts.get(`${to.pod.namespace}/${to.pod.name}:${portOf(call.target)}`);
-    if (port === undefined) {
+    const socketPath = this.privatePaths.get(`${to.pod.namespace}/${to.pod.name}:${portOf(call.target)}`);
+    if (socketPath === undefined) {
       this.engine.queue.push(this.engine.now, () => this.engine.closeClient(call, { code: Status.UNAVAILABLE, details: "no such listener" }));
       return;
     }
     this.byCallId.set(call.id, call);
-    this.dial(call, port, request, false);
+    this.dial(call, socketPath, request, false);
   }
 
-  private dial(call: Call, port: number, request: unknown, swallowed: boolean): void {
+  private dial(call: Call, socketPath: string, request: unknown, swallowed: boolean): void {
     if (this.closing) return;
     const def = methodDef(call.method);
     const md = new grpc.Metadata();
     md.set(CALL_HEADER, String(call.id));
-    const client = this.client(port);
+    const client = this.client(socketPath);
     const path = call.method;
     const ser = def.requestSerialize as (v: object) => Buffer;
     const des = def.responseDeserialize as (b: Buffer) => object;
@@ -339,6 +401,7 @@ export class WireTransport implements Transport {
     const c = this.clientCalls.get(call.id);
     this.clientCalls.delete(call.id);
     this.serverSides.delete(call.id);
+    this.byCallId.delete(call.id);
     const owed = this.slots.get(call.id)?.length ?? 0;
     this.slots.delete(call.id);
     if (owed > 0) {
@@ -353,8 +416,7 @@ export class WireTransport implements Transport {
     if (how === "refused" || how === "reset") {
       // Make the failure real, then report it in the words of the pod's Go client.
       this.expect(call, 0);
-      const port = how === "refused" ? this.closedPort : this.resetPort;
-      const client = this.client(port);
+      const client = this.client(how === "refused" ? this.closedPath : this.resetPath);
       const def = methodDef("/inference.GRPCInferenceService/ServerLive");
       client.makeUnaryRequest(def.path, def.requestSerialize as (v: object) => Buffer, def.responseDeserialize as (b: Buffer) => object, {}, (err) => {
         this.arrived(call.id, () => {
@@ -374,7 +436,7 @@ export class WireTransport implements Transport {
   blackhole(call: Call): void {
     // Dial a peer that never answers; the engine's deadline (virtual) ends the call.
     this.byCallId.set(call.id, call);
-    this.dial(call, this.blackholePort, {}, true);
+    this.dial(call, this.blackholePath, {}, true);
     // This dial is not counted: nothing will ever arrive. Its failure must not be reported
     // before the deadline either, so detach it.
     const c = this.clientCalls.get(call.id);
@@ -445,27 +507,45 @@ export class WireTransport implements Transport {
     });
   }
 
+  /**
+   * Stop: every call an outside peer still holds ends with UNAVAILABLE, connections get a short
+   * grace to finish, then everything is torn down, whatever the peers do.
+   */
   async close(): Promise<void> {
+    if (this.closing) return;
     this.closing = true;
     this.wake();
+    const ending = { code: Status.UNAVAILABLE, details: "server is shutting down" };
+    for (const [id, side] of this.serverSides) {
+      this.serverSides.delete(id);
+      try {
+        if (side.unaryCallback) side.unaryCallback(ending);
+        else side.stream?.emit("error", ending);
+      } catch {
+        // the peer's stream is already gone
+      }
+    }
     for (const c of this.clientCalls.values()) c.cancel();
+    this.clientCalls.clear();
     for (const c of this.clients.values()) c.close();
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.tryShutdown(() => r()))));
+    this.byCallId.clear();
+    await Promise.all(this.publicListeners.map((l) => l.close(SHUTDOWN_GRACE_MS)));
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => {
+      const timer = setTimeout(() => { s.forceShutdown(); r(); }, SHUTDOWN_GRACE_MS);
+      s.tryShutdown(() => { clearTimeout(timer); r(); });
+    })));
     for (const s of this.servers) s.forceShutdown();
-    await Promise.all(this.restApps.map((a) => a.close()));
+    await Promise.all(this.restApps.map(async (a) => {
+      const timer = setTimeout(() => a.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await a.close();
+      clearTimeout(timer);
+    }));
     for (const p of this.peers) p.destroy();
-    await Promise.all(this.sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    await Promise.all(this.faultServers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.sockets?.remove();
   }
 }
 
 function portOf(target: string): number {
   return Number(target.slice(target.lastIndexOf(":") + 1));
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
