@@ -36,8 +36,12 @@ export interface CheckOptions {
 export interface Counterexample {
   case: PropertyCase;
   violations: Violation[];
-  /** The scenario file written, or null when none was asked for. */
+  /** The scenario file written, or null when none was asked for or it could not be written. */
   file: string | null;
+  /** Why the file could not be written (the case is still here, and in `text`). */
+  writeError?: string;
+  /** The counterexample as a scenario file's text. */
+  text?: string;
   /** fast-check's seed and path, to repeat the search (the file holds the case after a final
    * pass that removes the parts the failure does not need). */
   seed: number;
@@ -123,7 +127,15 @@ export async function checkProperties(options: CheckOptions): Promise<CheckRepor
     const violations = again.violations.length > 0 ? again.violations : (lastFailure as { violations: Violation[] } | null)?.violations ?? [];
     const cx: Counterexample = { case: c, violations, file: null, seed: details.seed, path: details.counterexamplePath ?? "" };
     const dir = options.counterexampleDir === undefined ? "counterexamples" : options.counterexampleDir;
-    if (dir !== null) cx.file = writeCounterexample(dir, cx, options);
+    cx.text = counterexampleText(cx, options, dir === null ? null : counterexampleFile(dir, cx));
+    if (dir !== null) {
+      // A folder we cannot write must not lose what the campaign found.
+      try {
+        cx.file = writeCounterexample(dir, cx, options);
+      } catch (e) {
+        cx.writeError = (e as Error).message;
+      }
+    }
     report.counterexample = cx;
   }
   return report;
@@ -131,13 +143,28 @@ export async function checkProperties(options: CheckOptions): Promise<CheckRepor
 
 /** Write the counterexample as a scenario file that checks the failing properties; returns its path. */
 export function writeCounterexample(dir: string, cx: Omit<Counterexample, "file">, options: Pick<CheckOptions, "chains" | "wrap"> = {}): string {
-  const names = [...new Set(cx.violations.map((v) => v.property).filter((n) => n !== "(run)"))];
-  const label = names.length > 0 ? names.join("+") : "run-error";
+  const file = counterexampleFile(dir, cx);
   fs.mkdirSync(dir, { recursive: true });
-  const file = nodePath.join(dir, `${label}-seed${cx.seed}.yaml`);
+  fs.writeFileSync(file, counterexampleText(cx, options, file));
+  return file;
+}
+
+function failingNames(cx: Pick<Counterexample, "violations">): string[] {
+  return [...new Set(cx.violations.map((v) => v.property).filter((n) => n !== "(run)"))];
+}
+
+function counterexampleFile(dir: string, cx: Pick<Counterexample, "violations" | "seed">): string {
+  const names = failingNames(cx);
+  return nodePath.join(dir, `${names.length > 0 ? names.join("+") : "run-error"}-seed${cx.seed}.yaml`);
+}
+
+/** The counterexample as a scenario file that checks the failing properties. */
+export function counterexampleText(cx: Omit<Counterexample, "file">, options: Pick<CheckOptions, "chains" | "wrap"> = {}, file: string | null = null): string {
+  const names = failingNames(cx);
+  const label = names.length > 0 ? names.join("+") : "run-error";
   const header = [
     `# Counterexample found by seldon-sim check: fast-check seed ${cx.seed}, path "${cx.path}".`,
-    `# Replay: seldon-sim run ${file}`,
+    `# Replay: seldon-sim run ${file ?? "<this file>"}`,
     ...cx.violations.map((v) => `# ${v.property} at t=${v.t}ms: ${v.message}`),
     ...(options.chains || options.wrap ? ["# The failing run used planted scheduler plugins or components that this file cannot name."] : []),
     "",
@@ -147,8 +174,7 @@ export function writeCounterexample(dir: string, cx: Omit<Counterexample, "file"
     description: `Shrunk counterexample for ${names.join(", ") || "a run error"} (fast-check seed ${cx.seed}, path ${cx.path}).`,
     properties: names,
   });
-  fs.writeFileSync(file, header + yaml);
-  return file;
+  return header + yaml;
 }
 
 /** fast-check's own replay line, so a failure can be repeated exactly. */

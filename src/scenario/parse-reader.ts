@@ -20,7 +20,15 @@ export interface Issue {
 function describeIssue(i: Issue): string {
   let loc = i.file;
   if (i.line !== undefined) loc += `:${i.line}${i.column !== undefined ? `:${i.column}` : ""}`;
-  return [loc, i.path, i.message].filter((p) => p !== "").join(": ");
+  return [loc, i.path, clip(i.message)].filter((p) => p !== "").join(": ");
+}
+
+/** Messages quote the input; a pathological input must not become a pathological message. */
+const MAX_MESSAGE = 300;
+
+function clip(message: string): string {
+  const oneLine = message.replace(/\s*\n\s*/g, " ");
+  return oneLine.length <= MAX_MESSAGE ? oneLine : `${oneLine.slice(0, MAX_MESSAGE)}… (${oneLine.length - MAX_MESSAGE} more characters)`;
 }
 
 /**

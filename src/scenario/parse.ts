@@ -148,14 +148,23 @@ export function isManifestText(text: string): boolean {
 
 /** Reads a scenario file from disk and parses it. */
 export function loadScenarioFile(path: string): Scenario {
-  let text: string;
+  return parseScenario(readScenarioText(path), path, readScenarioText);
+}
+
+/** A scenario or manifest file's text; a file that is not text is said to be so, not parsed. */
+export function readScenarioText(path: string): string {
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(path, "utf8");
+    bytes = fs.readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(code === "ENOENT" ? "no such file" : `cannot read: ${(e as Error).message}`, { file: path });
+    throw new UserError(code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a folder, expected a YAML file" : `cannot read: ${(e as Error).message}`, { file: path });
   }
-  return parseScenario(text, path, (p) => fs.readFileSync(p, "utf8"));
+  const text = bytes.toString("utf8");
+  if (bytes.includes(0) || (text.match(/\uFFFD/g)?.length ?? 0) > 0) {
+    throw new UserError("not a text file (binary or not UTF-8); expected a YAML scenario or manifest", { file: path });
+  }
+  return text;
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -91,7 +91,12 @@ export interface RunOptions {
   wrap?: SessionOptions["wrap"];
   /** Properties checked besides those the scenario names in `expect.properties`. */
   properties?: readonly Property[];
+  /** Told now and then (every few seconds of wall time) how far a long run has got. */
+  progress?: (line: string) => void;
 }
+
+/** Wall time between two progress lines of a long run. */
+const PROGRESS_EVERY_MS = 5_000;
 
 /**
  * Runs a scenario and checks its expectations and properties. A comparison property (e.g. the
@@ -148,6 +153,19 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
         const message = w.step!(proc);
         if (message !== null) violations.set(p.name, { property: p.name, t: session.now, message });
       }
+    });
+  }
+  if (options.progress) {
+    const report = options.progress;
+    let steps = 0;
+    let last = performance.now();
+    session.engine.onStep.push(() => {
+      // The clock is read once every few thousand steps: progress must not slow the run.
+      if ((++steps & 4095) !== 0) return;
+      const now = performance.now();
+      if (now - last < PROGRESS_EVERY_MS) return;
+      last = now;
+      report(`${scenario.name}: virtual time ${(session.now / 1000).toFixed(1)} s, ${steps} steps so far`);
     });
   }
   let error: string | null = null;

@@ -13,7 +13,7 @@ import { checkProperties, replayHint, type CheckReport } from "../../properties/
 import type { Property } from "../../properties/property.ts";
 import { didYouMean } from "../../core/suggest.ts";
 import { resolveChains, type ChainNames } from "../../scheduling/registry.ts";
-import { intFlag, loadPlugin, parseFlags } from "../args.ts";
+import { checkFolderWritable, intFlag, loadPlugin, parseFlags } from "../args.ts";
 import { CHAIN_OPTIONS, pluginList, type ChainOption } from "../chains.ts";
 import type { CliIO, Command } from "../io.ts";
 
@@ -80,22 +80,41 @@ export const checkCommand: Command = async (argv, io) => {
   const chains = chainNames(values);
   const runs = intFlag("check", "runs", values.runs, 100, 1);
   const seed = intFlag("check", "seed", values.seed, Date.now() % 2 ** 31);
+  if (values.path !== undefined && !/^\d+(:\d+)*$/.test(values.path)) {
+    throw new UserError(`check: --path expects fast-check's replay path, numbers separated by ':' (e.g. "12:0:3"), got "${values.path}"`);
+  }
+  const outDir = resolve(io.cwd, values.out ?? "counterexamples");
+  checkFolderWritable("check", "out", outDir);
   const progress = progressBar(io, runs);
   io.stderr(`checking ${properties.length} properties over ${runs} generated cases (seed ${seed})\n`);
-  const report = await checkProperties({
-    properties,
-    runs,
-    seed,
-    // Chains travel inside each case, so counterexample files carry the policy that failed.
-    arbitrary: (arbitrary ?? caseArb(limits)).map((c) => (chains ? { ...c, chains } : c)),
-    counterexampleDir: resolve(io.cwd, values.out ?? "counterexamples"),
-    onRun: progress.update,
-    ...(values.path !== undefined ? { path: values.path } : {}),
-  });
+  let report: CheckReport;
+  try {
+    report = await checkProperties({
+      properties,
+      runs,
+      seed,
+      // Chains travel inside each case, so counterexample files carry the policy that failed.
+      arbitrary: (arbitrary ?? caseArb(limits)).map((c) => (chains ? { ...c, chains } : c)),
+      counterexampleDir: outDir,
+      onRun: progress.update,
+      ...(values.path !== undefined ? { path: values.path } : {}),
+    });
+  } catch (e) {
+    // fast-check cannot follow a path that its generators do not produce for this seed
+    if (values.path === undefined || e instanceof UserError) throw e;
+    throw new UserError(`check: --path "${values.path}" does not replay with --seed ${seed}: ${String((e as Error).message).split("\n")[0]}`);
+  }
   progress.done();
   const chainFlags = (Object.keys(CHAIN_OPTIONS) as ChainOption[]).flatMap((o) => (values[o] === undefined ? [] : [` --${o} "${values[o]}"`])).join("");
   const plugins = (values.plugin ?? []).map((f) => ` --plugin ${f}`).join("");
   io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report, seed, chainFlags + plugins, plugins));
+  const cx = report.counterexample;
+  if (cx?.writeError !== undefined) {
+    // The folder went away or became read-only during the campaign: the case is printed above
+    // (and here as a file's text), and the run says what went wrong.
+    if (!values.json) io.stdout(`counterexample scenario (not written):\n${cx.text ?? ""}`);
+    throw new UserError(`check: --out ${outDir}: cannot write the counterexample: ${cx.writeError}`);
+  }
   return report.failed ? 1 : 0;
 };
 

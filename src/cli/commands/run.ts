@@ -3,11 +3,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CliIO, Command } from "../io.ts";
-import { intFlag, loadPlugin, parseFlags } from "../args.ts";
+import { checkWritable, intFlag, loadPlugin, parseFlags, writeReport } from "../args.ts";
 import { UserError } from "../../core/errors.ts";
-import { isManifestText, loadScenarioFile } from "../../scenario/parse.ts";
+import { isManifestText, loadScenarioFile, readScenarioText } from "../../scenario/parse.ts";
 import { runScenario, type ScenarioResult } from "../../scenario/runner.ts";
-import { renderJson, renderJunit, renderText } from "../../scenario/report.ts";
+import { renderJson, renderJunit, renderText, type InvalidScenario } from "../../scenario/report.ts";
+import type { Scenario } from "../../scenario/types.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../../runtime/index.ts";
 
 export const BUNDLED_SCENARIOS = fileURLToPath(new URL("../../../scenarios/", import.meta.url));
@@ -43,7 +44,7 @@ export function findScenarioFiles(paths: string[], cwd: string): string[] {
         // Folders named `manifests` hold resource files that scenarios include, not scenarios.
         if (fs.statSync(child).isDirectory() ? entry !== "manifests" : /\.ya?ml$/.test(entry)) walk(child);
       }
-    } else if (!explicit.has(p) && isManifestText(fs.readFileSync(p, "utf8"))) {
+    } else if (!explicit.has(p) && isManifestTextFile(p)) {
       // a resource file found by walking a folder: included by scenarios, not one itself
     } else {
       files.push(p);
@@ -52,6 +53,15 @@ export function findScenarioFiles(paths: string[], cwd: string): string[] {
   const explicit = new Set(paths.map((p) => path.resolve(cwd, p)));
   for (const p of paths) walk(path.resolve(cwd, p));
   return files;
+}
+
+/** A manifest found by walking a folder (skipped); an unreadable file is left for the loader to report. */
+function isManifestTextFile(p: string): boolean {
+  try {
+    return isManifestText(readScenarioText(p));
+  } catch {
+    return false;
+  }
 }
 
 export const runCommand: Command = async (argv: string[], io: CliIO) => {
@@ -76,18 +86,39 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
   const seed = values.seed === undefined ? undefined : intFlag("run", "seed", values.seed, 0);
   const files = findScenarioFiles(positionals.length > 0 ? positionals : [BUNDLED_SCENARIOS], io.cwd);
   if (files.length === 0) throw new UserError("run: no scenario files found");
+  if (values.junit !== undefined) checkWritable("run", "junit", path.resolve(io.cwd, values.junit));
   // Plugins register properties a scenario may name in expect.properties; load them first.
   for (const file of values.plugin ?? []) await loadPlugin("run", io.cwd, file);
-  const scenarios = files.map((f) => loadScenarioFile(f));
+  // A file that does not load is reported and counted; the others still run.
   const results: ScenarioResult[] = [];
-  for (const s of scenarios) {
-    const r = await runScenario(s, { runtime, ...(seed !== undefined ? { seed } : {}) });
+  const invalid: InvalidScenario[] = [];
+  const progress = (line: string) => io.stderr(`… ${line}\n`);
+  for (const file of files) {
+    let scenario: Scenario;
+    try {
+      const size = fs.statSync(file).size;
+      if (size > LARGE_FILE_BYTES) progress(`loading ${path.relative(io.cwd, file) || file} (${(size / 2 ** 20).toFixed(1)} MiB)`);
+      scenario = loadScenarioFile(file);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      invalid.push({ file, message: e.describe() });
+      if (!values.json) io.stderr(`error: ${e.describe()}\n`);
+      continue;
+    }
+    const r = await runScenario(scenario, { runtime, progress, ...(seed !== undefined ? { seed } : {}) });
     results.push(r);
     if (!values.json) io.stdout(values.quiet ? `${r.passed ? "PASS" : "FAIL"} ${r.name} (${path.relative(io.cwd, r.file) || r.file})\n` : `${renderText(r, { logs })}\n`);
   }
   if (values.json) io.stdout(renderJson(results));
-  if (values.junit) io.writeFile(values.junit, renderJunit(results));
+  if (values.junit) writeReport("run", "junit", io, path.resolve(io.cwd, values.junit), renderJunit(results, invalid));
   const failed = results.filter((r) => !r.passed).length;
-  if (!values.json) io.stdout(`${results.length - failed} scenario(s) passed, ${failed} failed [runtime ${runtime}]\n`);
+  if (!values.json) {
+    const bad = invalid.length > 0 ? `, ${invalid.length} could not be loaded` : "";
+    io.stdout(`${results.length - failed} scenario(s) passed, ${failed} failed${bad} [runtime ${runtime}]\n`);
+  }
+  if (invalid.length > 0) return 2;
   return failed === 0 ? 0 : 1;
 };
+
+/** Above this, loading a scenario takes long enough to say so first. */
+const LARGE_FILE_BYTES = 5 * 2 ** 20;

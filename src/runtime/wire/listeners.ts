@@ -19,11 +19,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { UserError } from "../../core/errors.ts";
 
+/** Length of the HTTP/2 client connection preface (`PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`); a TLS
+ * ClientHello is longer, so this many bytes mean the handshake has begun in either case. */
+const HTTP2_PREFACE_BYTES = 24;
+
 /** grpc-go's default `ConnectionTimeout`: the time a new connection has to finish its handshake. */
 export const GRPC_GO_CONNECTION_TIMEOUT_MS = 120_000;
-
-/** Length of the HTTP/2 client connection preface (`PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`). */
-const HTTP2_PREFACE_BYTES = 24;
 
 export interface TlsFiles {
   /** PEM server certificate chain. */
@@ -88,15 +89,24 @@ export class PublicListener {
     this.sockets.add(socket);
     socket.on("close", () => this.sockets.delete(socket));
     socket.on("error", () => socket.destroy());
-    if (connectionTimeoutMs > 0 && Number.isFinite(connectionTimeoutMs)) {
-      // The HTTP/2 session reads the socket itself; its byte count tells whether the preface came.
-      const timer = setTimeout(() => {
-        if (socket.bytesRead < HTTP2_PREFACE_BYTES) socket.destroy();
-      }, connectionTimeoutMs);
-      timer.unref();
-      socket.once("close", () => clearTimeout(timer));
-    }
-    this.injector.injectConnection(socket);
+    // The connection is handed to gRPC once it has spoken: until then it is ours to time out
+    // (after the hand-over the HTTP/2 session owns the socket).
+    const timer = connectionTimeoutMs > 0 && Number.isFinite(connectionTimeoutMs) ? setTimeout(() => socket.destroy(), connectionTimeoutMs) : null;
+    timer?.unref();
+    socket.once("close", () => { if (timer) clearTimeout(timer); });
+    const head: Buffer[] = [];
+    let got = 0;
+    const onData = (chunk: Buffer) => {
+      head.push(chunk);
+      got += chunk.length;
+      if (got < HTTP2_PREFACE_BYTES) return;
+      if (timer) clearTimeout(timer);
+      socket.off("data", onData);
+      socket.pause();
+      socket.unshift(Buffer.concat(head));
+      this.injector.injectConnection(socket);
+    };
+    socket.on("data", onData);
   }
 
   /** Stop accepting; ask open connections to finish (GOAWAY), then end whatever is left. */
