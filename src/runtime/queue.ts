@@ -6,15 +6,23 @@ export interface Timed {
   cancelled?: boolean;
 }
 
+/** Below this many entries the queue never compacts. */
+const COMPACT_FLOOR = 1_024;
+
 export class EventQueue {
   private heap: Timed[] = [];
   private seq = 0;
+  /** Size at which cancelled entries are swept out: a timer re-armed on every event leaves its
+   * old entries behind until they come due, so a busy long-running process would otherwise hold
+   * load × horizon of them. Doubling keeps the sweep O(1) amortised per push. */
+  private compactAt = COMPACT_FLOOR;
 
   get size(): number {
     return this.heap.length;
   }
 
   push(at: number, run: () => void): Timed {
+    if (this.heap.length >= this.compactAt) this.compact();
     const ev: Timed = { at, seq: this.seq++, run };
     const h = this.heap;
     h.push(ev);
@@ -26,6 +34,12 @@ export class EventQueue {
       i = p;
     }
     return ev;
+  }
+
+  /** Drop cancelled entries; a sorted array is a valid heap, and the order is unchanged. */
+  private compact(): void {
+    this.heap = this.heap.filter((t) => !t.cancelled).sort((a, b) => (less(a, b) ? -1 : 1));
+    this.compactAt = Math.max(COMPACT_FLOOR, 2 * this.heap.length);
   }
 
   peek(): Timed | undefined {
