@@ -36,6 +36,7 @@ import type {
   PbServerStatusResponse,
   PbUnloadModelRequest,
 } from "../proto/messages.ts";
+import { AgentTurns } from "./agent-turns.ts";
 import { MemoryStore, StoreError, type StoreEvent } from "./store.ts";
 import {
   readAgentDrain,
@@ -101,6 +102,7 @@ export class Scheduler implements Component {
   private readonly autoscaling: boolean;
   private readonly agents = new Map<AgentKey, AgentStream>();
   private readonly agentCalls = new Map<CallId, AgentStream>();
+  private readonly agentTurns = new AgentTurns<PbAgentSubscribeRequest>();
   private readonly scalingCalls = new Set<CallId>();
   private readonly modelSubscribers = new Map<CallId, string>();
   private readonly serverSubscribers = new Map<CallId, string>();
@@ -238,20 +240,10 @@ export class Scheduler implements Component {
   private onCancelled(call: CallId): void {
     const agent = this.agentCalls.get(call);
     if (agent) {
-      this.agentCalls.delete(call);
-      const key = agentKey(agent.serverName, agent.idx);
-      if (this.agents.get(key)?.call === call) this.agents.delete(key);
-      this.log("info", `Client replica ${agent.serverName}:${agent.idx} has disconnected`, { source: "AgentServer" });
-      let models: string[] = [];
-      try {
-        models = this.store.removeServerReplica(agent.serverName, agent.idx);
-      } catch (e) {
-        this.log("error", `Failed to remove replica and redeploy models for ${agent.serverName}:${agent.idx}`, { source: "AgentServer", error: msg(e) });
-      }
-      for (const name of models) this.schedule(name);
-      this.scheduleFailedModels();
+      this.onAgentDisconnected(agent);
       return;
     }
+    if (this.agentTurns.cancelWaiting(call)) return;
     for (const subs of [this.modelSubscribers, this.serverSubscribers, this.controlPlaneSubscribers]) {
       const who = subs.get(call);
       if (who !== undefined) {
@@ -263,6 +255,10 @@ export class Scheduler implements Component {
   }
 
   private onAgentSubscribe(call: CallId, req: PbAgentSubscribeRequest): void {
+    if (this.agentTurns.arrive(agentKey(req.serverName, req.replicaIdx), call, req)) this.startAgentStream(call, req);
+  }
+
+  private startAgentStream(call: CallId, req: PbAgentSubscribeRequest): void {
     this.log("info", `Received subscribe request from ${req.serverName}:${req.replicaIdx}`, { source: "AgentServer" });
     const stream: AgentStream = { call, serverName: req.serverName, idx: req.replicaIdx };
     this.agents.set(agentKey(req.serverName, req.replicaIdx), stream);
@@ -275,6 +271,32 @@ export class Scheduler implements Component {
       }
     }
     this.scheduleFailedModels();
+  }
+
+  /** The stream of the replica's current agent ended; the next subscription in line, if any, goes. */
+  private onAgentDisconnected(agent: AgentStream): void {
+    let current: AgentStream | undefined = agent;
+    while (current) {
+      this.agentCalls.delete(current.call);
+      const key = agentKey(current.serverName, current.idx);
+      if (this.agents.get(key)?.call === current.call) this.agents.delete(key);
+      this.log("info", `Client replica ${current.serverName}:${current.idx} has disconnected`, { source: "AgentServer" });
+      let models: string[] = [];
+      try {
+        models = this.store.removeServerReplica(current.serverName, current.idx);
+      } catch (e) {
+        this.log("error", `Failed to remove replica and redeploy models for ${current.serverName}:${current.idx}`, { source: "AgentServer", error: msg(e) });
+      }
+      for (const name of models) this.schedule(name);
+      this.scheduleFailedModels();
+      const next = this.agentTurns.leave(key, current.call);
+      current = undefined;
+      if (next) {
+        this.startAgentStream(next.call, next.request);
+        // A client that left while waiting is only noticed once its subscription has run.
+        if (next.cancelled) current = this.agentCalls.get(next.call);
+      }
+    }
   }
 
   private onAgentEvent(call: CallId, ev: PbModelEventMessage): void {
