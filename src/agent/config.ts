@@ -88,8 +88,9 @@ export interface AgentFlags {
   unloadGracePeriodSeconds: number;
 }
 
-/** The `ReplicaConfig` message (agent.proto). */
-export type ReplicaConfigMessage = PbReplicaConfig;
+/** The `ReplicaConfig` message (agent.proto) as the agent builds it: memory as a number, as the
+ * agent's own accounting keeps it. */
+export type ReplicaConfigMessage = Omit<PbReplicaConfig, "memoryBytes"> & { memoryBytes: number };
 
 export interface ConfigLogLine {
   level: LogLevel;

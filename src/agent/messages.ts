@@ -4,6 +4,8 @@
  * are typed; the rest are carried along untouched.
  */
 
+import type { Wire64 } from "../proto/int64.ts";
+
 export interface MLServerModelSettingsMsg {
   parallelWorkers?: number;
 }
@@ -20,7 +22,8 @@ export interface ModelRuntimeInfoMsg {
 }
 
 export interface ModelSpecMsg {
-  memoryBytes?: number | null;
+  /** uint64, decoded as decimal digits. */
+  memoryBytes?: Wire64 | null;
   modelRuntimeInfo?: ModelRuntimeInfoMsg | null;
   [k: string]: unknown;
 }

@@ -7,6 +7,7 @@
  *   uint64/int64 integers and float32 over-commit arithmetic.
  * Error texts are the ones the real agent's errors carry, since they end up in `message` fields.
  */
+import { readInt64AsNumber } from "../proto/int64.ts";
 import { VERSIONED_MODEL_SEPARATOR } from "./constants.ts";
 import { atoi, f32, toUint32 } from "../core/goparse.ts";
 import { cloneMessage, type ModelRuntimeInfoMsg, type ModelVersionMsg } from "./messages.ts";
@@ -70,7 +71,7 @@ export class ModelState {
     const existing = this.models.get(id);
     if (existing === undefined) {
       const spec = mv.model?.modelSpec;
-      const memoryBytes = (spec?.memoryBytes ?? 0) * instanceCount(spec?.modelRuntimeInfo);
+      const memoryBytes = readInt64AsNumber(spec?.memoryBytes) * instanceCount(spec?.modelRuntimeInfo);
       this.models.set(id, { versionInfo: mv, memoryBytes });
       this.total += memoryBytes;
       return true;

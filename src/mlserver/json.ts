@@ -3,6 +3,7 @@
  * shapes the component speaks. JSON tensors carry `data` (flat or nested row-major; BYTES as
  * UTF-8 strings, BOOL as booleans, numbers otherwise); gRPC tensors carry typed `contents`.
  */
+import { readInt64AsNumber } from "../proto/int64.ts";
 import type { PbInferInputTensor, PbModelInferRequest, PbModelInferResponse, PbTensorContents } from "./messages.ts";
 import { TensorError, datatypeSpec, readFromRaw } from "./tensors.ts";
 
@@ -79,20 +80,25 @@ export function inferRequestFromJson(body: unknown, modelName: string, modelVers
   return { model_name: modelName, model_version: modelVersion ?? "", id: typeof id === "string" ? id : "", inputs: tensors };
 }
 
+const fromWire64 = (v: unknown): unknown => (typeof v === "string" ? readInt64AsNumber(v) : v);
+
 /** The REST body for a gRPC `ModelInferResponse` (raw outputs are unpacked into `data`). */
 export function inferResponseToJson(message: PbModelInferResponse): JsonInferResponse {
   const raws = message.raw_output_contents ?? [];
   const outputs = (message.outputs ?? []).map((o, i): JsonTensor => {
     const raw = raws[i];
+    const shape = (o.shape ?? []).map(fromWire64) as number[];
     let data: unknown[];
     if (raws.length > 0 && raw !== undefined) {
-      data = readFromRaw({ name: o.name, datatype: o.datatype, shape: o.shape }, raw, i).data;
+      data = readFromRaw({ name: o.name, datatype: o.datatype, shape }, raw, i).data;
     } else {
       const field = datatypeSpec(o.datatype)?.field;
       data = field ? ((o.contents?.[field] ?? []) as unknown[]) : [];
+      // 64-bit contents decode as decimal strings; JSON carries them as numbers, as MLServer does.
+      if (field === "int64_contents" || field === "uint64_contents") data = data.map(fromWire64);
     }
     if (o.datatype === "BYTES") data = (data as Uint8Array[]).map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8"));
-    return { name: o.name, shape: o.shape.slice(), datatype: o.datatype, data };
+    return { name: o.name, shape, datatype: o.datatype, data };
   });
   // Fields in MLServer's order; empty optional fields left out, as MLServer leaves out unset ones.
   const out: JsonInferResponse = { model_name: message.model_name };

@@ -20,6 +20,7 @@ import type {
 } from "./messages.ts";
 import { ModelRepository, ModelState, type LoadTicket, type ModelEntry, type ModelInfo } from "./repository.ts";
 import { TensorError } from "./tensors.ts";
+import { readInferRequest } from "./requests.ts";
 
 export const DEFAULT_GRPC_PORT = 9500;
 export const DEFAULT_HTTP_PORT = 9000;
@@ -153,7 +154,7 @@ export class MlServer implements Component {
       case M.inference.ModelMetadata:
         return this.modelMetadata(call, req as PbModelRefRequest);
       case M.inference.ModelInfer:
-        return this.modelInfer(call, req as PbModelInferRequest);
+        return this.modelInfer(call, readInferRequest(req));
       case M.inference.RepositoryIndex:
         return this.repositoryIndex(call, req as PbRepositoryIndexRequest);
       case M.inference.RepositoryModelLoad:

@@ -20,7 +20,7 @@ export const PROTO_FILES = [
  * member of each oneof. */
 export const PROTO_LOAD_OPTIONS: protoLoader.Options = {
   keepCase: true,
-  longs: Number,
+  longs: String,
   enums: String,
   defaults: true,
   oneofs: true,

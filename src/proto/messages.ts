@@ -1,8 +1,11 @@
 /**
  * TypeScript shapes of the messages the components read and write, as `@grpc/proto-loader`
- * decodes them with `PROTO_LOAD_OPTIONS`. Only the fields the simulator uses are spelled out;
- * decoding fills every field, so readers can rely on them being present.
+ * decodes them with `PROTO_LOAD_OPTIONS`. Only the fields the simulator uses are spelled out.
+ * What a peer sends is read through `src/scheduler/requests.ts` (or the receiving component's own
+ * reader) before any code relies on a field being present. 64-bit memory sizes are `Wire64`:
+ * decimal strings when decoded, exact at any size (see `int64.ts`).
  */
+import type { Wire64 } from "./int64.ts";
 
 export interface PbKubernetesMeta {
   namespace: string;
@@ -16,7 +19,7 @@ export interface PbModel {
     artifactVersion?: number;
     storageConfig?: { storageSecretName?: string; storageRcloneConfig?: string; config?: string } | null;
     requirements?: string[];
-    memoryBytes?: number | null;
+    memoryBytes?: Wire64 | null;
     server?: string | null;
     parameters?: { name: string; value: string }[];
     explainer?: { type: string; modelRef?: string; pipelineRef?: string } | null;
@@ -39,7 +42,7 @@ export interface PbReplicaConfig {
   inferenceSvc: string;
   inferenceHttpPort: number;
   inferenceGrpcPort: number;
-  memoryBytes: number;
+  memoryBytes: Wire64;
   capabilities: string[];
   overCommitPercentage: number;
 }
@@ -50,7 +53,7 @@ export interface PbAgentSubscribeRequest {
   replicaIdx: number;
   replicaConfig: PbReplicaConfig | null;
   loadedModels: PbModelVersion[];
-  availableMemoryBytes: number;
+  availableMemoryBytes: Wire64;
 }
 
 export type PbModelEvent =
@@ -64,7 +67,7 @@ export interface PbModelEventMessage {
   modelVersion: number;
   event: PbModelEvent;
   message: string;
-  availableMemoryBytes: number;
+  availableMemoryBytes: Wire64;
   runtimeInfo?: PbModel["modelSpec"] extends infer S ? (S extends { modelRuntimeInfo?: infer R } ? R : never) : never;
 }
 
@@ -140,8 +143,8 @@ export interface PbModelStatusRequest {
 
 export interface PbServerReplicaResources {
   replicaIdx: number;
-  totalMemoryBytes: number;
-  availableMemoryBytes: number;
+  totalMemoryBytes: Wire64;
+  availableMemoryBytes: Wire64;
   numLoadedModels: number;
   overCommitPercentage: number;
 }

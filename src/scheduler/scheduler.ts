@@ -21,6 +21,7 @@ import {
   type Millis,
 } from "../core/protocol.ts";
 import { M, SERVICES } from "../proto/index.ts";
+import { uint64ToWire } from "../proto/int64.ts";
 import type {
   PbAgentDrainRequest,
   PbAgentSubscribeRequest,
@@ -34,10 +35,23 @@ import type {
   PbServerNotifyRequest,
   PbServerStatusRequest,
   PbServerStatusResponse,
-  PbSubscriptionRequest,
   PbUnloadModelRequest,
 } from "../proto/messages.ts";
+import { AgentTurns } from "./agent-turns.ts";
 import { MemoryStore, StoreError, type StoreEvent } from "./store.ts";
+import {
+  readAgentDrain,
+  readAgentSubscribe,
+  readLoadModel,
+  readModelEvent,
+  readModelStatus,
+  readScalingTrigger,
+  readServerNotify,
+  readServerStatus,
+  readSubscription,
+  readUnloadModel,
+  type Read,
+} from "./requests.ts";
 import type { Model, ModelVersion, Server } from "./model.ts";
 import type { ReplicaCause, ReplicaState } from "./states.ts";
 import { placeModel, type PlacementView, type PlacementChains } from "./placement.ts";
@@ -92,6 +106,7 @@ export class Scheduler implements Component {
   private readonly autoscaling: boolean;
   private readonly agents = new Map<AgentKey, AgentStream>();
   private readonly agentCalls = new Map<CallId, AgentStream>();
+  private readonly agentTurns = new AgentTurns<PbAgentSubscribeRequest>();
   private readonly scalingCalls = new Set<CallId>();
   private readonly modelSubscribers = new Map<CallId, string>();
   private readonly serverSubscribers = new Map<CallId, string>();
@@ -128,7 +143,11 @@ export class Scheduler implements Component {
         this.onCall(input.call, input.method, input.request);
         break;
       case "incomingMessage":
-        if (this.scalingCalls.has(input.call)) this.onScalingTrigger(input.message as PbModelScalingTriggerMessage);
+        if (this.scalingCalls.has(input.call)) {
+          const read = readScalingTrigger(input.message);
+          // Seldon only logs a trigger it cannot apply; one that does not read is dropped the same way.
+          if (read.ok) this.onScalingTrigger(read.request);
+        }
         break;
       case "incomingHalfClose":
         if (this.scalingCalls.delete(input.call)) this.reply(input.call, {}, OK_STATUS);
@@ -157,46 +176,28 @@ export class Scheduler implements Component {
   // Incoming calls
 
   private onCall(call: CallId, method: string, request: unknown): void {
+    // Every request is read (null-safe, validated) before it reaches a handler; see requests.ts.
     switch (method) {
-      case M.agent.Subscribe: return this.onAgentSubscribe(call, request as PbAgentSubscribeRequest);
-      case M.agent.AgentEvent: return this.onAgentEvent(call, request as PbModelEventMessage);
-      case M.agent.AgentDrain: return this.onAgentDrain(call, request as PbAgentDrainRequest);
+      case M.agent.Subscribe: return this.withRequest(call, readAgentSubscribe(request), (r) => this.onAgentSubscribe(call, r));
+      case M.agent.AgentEvent: return this.withRequest(call, readModelEvent(request), (r) => this.onAgentEvent(call, r));
+      case M.agent.AgentDrain: return this.withRequest(call, readAgentDrain(request), (r) => this.onAgentDrain(call, r));
       case M.agent.ModelScalingTrigger:
         this.scalingCalls.add(call);
         return;
-      case M.scheduler.ServerNotify: return this.onServerNotify(call, request as PbServerNotifyRequest);
-      case M.scheduler.LoadModel: return this.onLoadModel(call, request as PbLoadModelRequest);
-      case M.scheduler.UnloadModel: return this.onUnloadModel(call, request as PbUnloadModelRequest);
-      case M.scheduler.ModelStatus: return this.onModelStatus(call, request as PbModelStatusRequest);
-      case M.scheduler.ServerStatus: return this.onServerStatus(call, request as PbServerStatusRequest);
+      case M.scheduler.ServerNotify: return this.withRequest(call, readServerNotify(request), (r) => this.onServerNotify(call, r));
+      case M.scheduler.LoadModel: return this.withRequest(call, readLoadModel(request), (r) => this.onLoadModel(call, r));
+      case M.scheduler.UnloadModel: return this.withRequest(call, readUnloadModel(request), (r) => this.onUnloadModel(call, r));
+      case M.scheduler.ModelStatus: return this.withRequest(call, readModelStatus(request), (r) => this.onModelStatus(call, r));
+      case M.scheduler.ServerStatus: return this.withRequest(call, readServerStatus(request), (r) => this.onServerStatus(call, r));
       case M.scheduler.SchedulerStatus:
-        this.log("info", `received status request from ${(request as PbSubscriptionRequest).subscriberName}`, { func: "SchedulerStatus" });
-        return this.reply(call, { applicationVersion: "0.0.1" }, OK_STATUS);
-      case M.scheduler.SubscribeModelStatus: {
-        const who = (request as PbSubscriptionRequest).subscriberName;
-        this.log("info", `Received subscribe request from ${who}`, { func: "SubscribeModelStatus" });
-        for (const model of this.store.models.values()) {
-          const status = this.modelStatus(model, false);
-          if (status) this.out.push({ kind: "reply", call, message: status });
-        }
-        this.modelSubscribers.set(call, who);
-        return;
-      }
-      case M.scheduler.SubscribeServerStatus: {
-        const who = (request as PbSubscriptionRequest).subscriberName;
-        this.log("info", `Received subscribe request from ${who}`, { func: "SubscribeServerStatus" });
-        for (const server of this.store.servers.values()) this.out.push({ kind: "reply", call, message: serverStatus(server) });
-        this.serverSubscribers.set(call, who);
-        return;
-      }
-      case M.scheduler.SubscribeControlPlane: {
-        const who = (request as PbSubscriptionRequest).subscriberName;
-        this.log("info", `Received subscribe request from ${who}`, { func: "SubscribeControlPlane" });
-        this.out.push({ kind: "reply", call, message: { event: "SEND_SERVERS" } });
-        this.out.push({ kind: "reply", call, message: { event: "SEND_RESOURCES" } });
-        this.controlPlaneSubscribers.set(call, who);
-        return;
-      }
+        return this.withRequest(call, readSubscription(request), (r) => {
+          this.log("info", `received status request from ${r.subscriberName}`, { func: "SchedulerStatus" });
+          this.reply(call, { applicationVersion: "0.0.1" }, OK_STATUS);
+        });
+      case M.scheduler.SubscribeModelStatus:
+      case M.scheduler.SubscribeServerStatus:
+      case M.scheduler.SubscribeControlPlane:
+        return this.withRequest(call, readSubscription(request), (r) => this.onSubscription(call, method, r.subscriberName));
       default:
         // Pipelines and experiments belong to the data plane, which the simulator does not model.
         this.out.push({
@@ -207,23 +208,47 @@ export class Scheduler implements Component {
     }
   }
 
+  /** Runs `handler` on a request that read cleanly; otherwise the call ends with the reader's status. */
+  private withRequest<T>(call: CallId, read: Read<T>, handler: (request: T) => void): void {
+    if (read.ok) return handler(read.request);
+    this.log("warning", `Rejected request: ${read.status.details}`, { source: "SchedulerServer" });
+    this.out.push({ kind: "finish", call, status: read.status });
+  }
+
+  private onSubscription(call: CallId, method: string, who: string): void {
+    switch (method) {
+      case M.scheduler.SubscribeModelStatus: {
+        this.log("info", `Received subscribe request from ${who}`, { func: "SubscribeModelStatus" });
+        for (const model of this.store.models.values()) {
+          const status = this.modelStatus(model, false);
+          if (status) this.out.push({ kind: "reply", call, message: status });
+        }
+        this.modelSubscribers.set(call, who);
+        return;
+      }
+      case M.scheduler.SubscribeServerStatus: {
+        this.log("info", `Received subscribe request from ${who}`, { func: "SubscribeServerStatus" });
+        for (const server of this.store.servers.values()) this.out.push({ kind: "reply", call, message: serverStatus(server) });
+        this.serverSubscribers.set(call, who);
+        return;
+      }
+      case M.scheduler.SubscribeControlPlane: {
+        this.log("info", `Received subscribe request from ${who}`, { func: "SubscribeControlPlane" });
+        this.out.push({ kind: "reply", call, message: { event: "SEND_SERVERS" } });
+        this.out.push({ kind: "reply", call, message: { event: "SEND_RESOURCES" } });
+        this.controlPlaneSubscribers.set(call, who);
+        return;
+      }
+    }
+  }
+
   private onCancelled(call: CallId): void {
     const agent = this.agentCalls.get(call);
     if (agent) {
-      this.agentCalls.delete(call);
-      const key = agentKey(agent.serverName, agent.idx);
-      if (this.agents.get(key)?.call === call) this.agents.delete(key);
-      this.log("info", `Client replica ${agent.serverName}:${agent.idx} has disconnected`, { source: "AgentServer" });
-      let models: string[] = [];
-      try {
-        models = this.store.removeServerReplica(agent.serverName, agent.idx);
-      } catch (e) {
-        this.log("error", `Failed to remove replica and redeploy models for ${agent.serverName}:${agent.idx}`, { source: "AgentServer", error: msg(e) });
-      }
-      for (const name of models) this.schedule(name);
-      this.scheduleFailedModels();
+      this.onAgentDisconnected(agent);
       return;
     }
+    if (this.agentTurns.cancelWaiting(call)) return;
     for (const subs of [this.modelSubscribers, this.serverSubscribers, this.controlPlaneSubscribers]) {
       const who = subs.get(call);
       if (who !== undefined) {
@@ -235,6 +260,10 @@ export class Scheduler implements Component {
   }
 
   private onAgentSubscribe(call: CallId, req: PbAgentSubscribeRequest): void {
+    if (this.agentTurns.arrive(agentKey(req.serverName, req.replicaIdx), call, req)) this.startAgentStream(call, req);
+  }
+
+  private startAgentStream(call: CallId, req: PbAgentSubscribeRequest): void {
     this.log("info", `Received subscribe request from ${req.serverName}:${req.replicaIdx}`, { source: "AgentServer" });
     const stream: AgentStream = { call, serverName: req.serverName, idx: req.replicaIdx };
     this.agents.set(agentKey(req.serverName, req.replicaIdx), stream);
@@ -247,6 +276,32 @@ export class Scheduler implements Component {
       }
     }
     this.scheduleFailedModels();
+  }
+
+  /** The stream of the replica's current agent ended; the next subscription in line, if any, goes. */
+  private onAgentDisconnected(agent: AgentStream): void {
+    let current: AgentStream | undefined = agent;
+    while (current) {
+      this.agentCalls.delete(current.call);
+      const key = agentKey(current.serverName, current.idx);
+      if (this.agents.get(key)?.call === current.call) this.agents.delete(key);
+      this.log("info", `Client replica ${current.serverName}:${current.idx} has disconnected`, { source: "AgentServer" });
+      let models: string[] = [];
+      try {
+        models = this.store.removeServerReplica(current.serverName, current.idx);
+      } catch (e) {
+        this.log("error", `Failed to remove replica and redeploy models for ${current.serverName}:${current.idx}`, { source: "AgentServer", error: msg(e) });
+      }
+      for (const name of models) this.schedule(name);
+      this.scheduleFailedModels();
+      const next = this.agentTurns.leave(key, current.call);
+      current = undefined;
+      if (next) {
+        this.startAgentStream(next.call, next.request);
+        // A client that left while waiting is only noticed once its subscription has run.
+        if (next.cancelled) current = this.agentCalls.get(next.call);
+      }
+    }
   }
 
   private onAgentEvent(call: CallId, ev: PbModelEventMessage): void {
@@ -678,8 +733,8 @@ export function serverStatus(server: Server): PbServerStatusResponse {
     .filter((r) => !r.draining)
     .map((r) => ({
       replicaIdx: r.idx,
-      totalMemoryBytes: Number(r.memory),
-      availableMemoryBytes: Number(r.availableMemory),
+      totalMemoryBytes: uint64ToWire(r.memory),
+      availableMemoryBytes: uint64ToWire(r.availableMemory),
       numLoadedModels: new Set([...r.loaded].map((k) => k.slice(0, k.lastIndexOf(":")))).size,
       overCommitPercentage: r.overCommitPercentage,
     }));

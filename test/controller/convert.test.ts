@@ -33,12 +33,12 @@ describe("Model → LoadModelRequest (AsSchedulerModel)", () => {
     });
     // and survives the wire: unset optionals stay unset, the secret is the oneof member
     const wire = roundTripRequest(M.scheduler.LoadModel, req) as {
-      model: { modelSpec: Record<string, unknown>; meta: { kubernetesMeta: { generation: number } } };
+      model: { modelSpec: Record<string, unknown>; meta: { kubernetesMeta: { generation: string } } };
     };
     expect(wire.model.modelSpec.memoryBytes).toBeUndefined();
     expect(wire.model.modelSpec.artifactVersion).toBeUndefined();
     expect(wire.model.modelSpec.storageConfig).toMatchObject({ storageSecretName: "ml-platform", config: "storageSecretName" });
-    expect(wire.model.meta.kubernetesMeta.generation).toBe(1);
+    expect(wire.model.meta.kubernetesMeta.generation).toBe("1"); // int64: decimal digits
   });
 
   it("appends modelType to the requirements, sets memory, artifact version, parameters", () => {

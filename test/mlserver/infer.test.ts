@@ -41,7 +41,8 @@ describe("ModelInfer: identity via typed contents", () => {
     expect(status.code).toBe(Status.OK);
     expect(message).toMatchObject({ model_name: "iris_1", model_version: "1", id: "req-1" });
     expect(message?.outputs).toHaveLength(1);
-    expect(message?.outputs[0]).toMatchObject({ name: "output-0", datatype: "FP32", shape: [2, 2], contents: { fp32_contents: [1.5, -2.25, 0, 1024] } });
+    // a client decodes int64 shapes as decimal strings (PROTO_LOAD_OPTIONS.longs)
+    expect(message?.outputs[0]).toMatchObject({ name: "output-0", datatype: "FP32", shape: ["2", "2"], contents: { fp32_contents: [1.5, -2.25, 0, 1024] } });
     expect(message?.raw_output_contents ?? []).toEqual([]);
   });
 
@@ -54,7 +55,7 @@ describe("ModelInfer: identity via typed contents", () => {
       ],
     });
     expect(message?.outputs.map((o) => o.name)).toEqual(["output-0", "output-1"]);
-    expect(message?.outputs[0]?.contents?.int64_contents).toEqual([-5, 0, 2 ** 40]);
+    expect(message?.outputs[0]?.contents?.int64_contents).toEqual(["-5", "0", String(2 ** 40)]);
     expect(message?.outputs[1]?.datatype).toBe("BYTES");
     expect(message?.outputs[1]?.contents?.bytes_contents?.map((b) => Buffer.from(b).toString())).toEqual(["héllo", ""]);
   });
@@ -102,9 +103,9 @@ describe("ModelInfer: identity via raw_input_contents", () => {
     expect(status.code).toBe(Status.OK);
     expect(message?.id).toBe("raw-1");
     expect(message?.outputs.map((o) => [o.name, o.datatype, o.shape])).toEqual([
-      ["output-0", "FP32", [1, 3]],
-      ["output-1", "INT64", [3]],
-      ["output-2", "BYTES", [3]],
+      ["output-0", "FP32", ["1", "3"]],
+      ["output-1", "INT64", ["3"]],
+      ["output-2", "BYTES", ["3"]],
     ]);
     // Raw responses carry no typed contents.
     for (const o of message?.outputs ?? []) expect(Object.values(o.contents ?? {}).every((v) => (v as unknown[]).length === 0)).toBe(true);
