@@ -34,7 +34,12 @@ export interface BuildOptions {
   chains?: Partial<PlacementChains>;
   /** See `SchedulerOptions.recordDecisions`. */
   recordDecisions?: boolean;
+  /** The scheduler's `--scheduler-ready-timeout-seconds` (default: the Helm chart's 600). */
+  schedulerReadyTimeoutSeconds?: number;
 }
+
+/** `scheduler.schedulerReadyTimeoutSeconds` in the v2.9.0 Helm chart's values. */
+export const HELM_SCHEDULER_READY_TIMEOUT_SECONDS = 600;
 
 /** Pod IPs as K3s' flannel hands them out: 10.42.0.x, in the order pods are created. */
 class IpAllocator {
@@ -63,6 +68,7 @@ export function buildCluster(engine: Engine, cluster: ClusterSpec, options: Buil
             namespace: ns.name,
             ...(options.chains ? { chains: options.chains } : {}),
             ...(options.recordDecisions !== undefined ? { recordDecisions: options.recordDecisions } : {}),
+            readyTimeoutSeconds: options.schedulerReadyTimeoutSeconds ?? HELM_SCHEDULER_READY_TIMEOUT_SECONDS,
           }),
         },
       ],
