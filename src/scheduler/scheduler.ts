@@ -596,15 +596,19 @@ export class Scheduler implements Component {
         st.state === "ModelFailed" || st.state === "ScheduleFailed" ||
         (st.state === "ModelAvailable" && st.availableReplicas < mv.desiredReplicas())
       ) {
-        if (this.scheduleToServer(model.name) !== null) {
+        // Seldon's ScheduleFailedModels drops the scale-up events its placements produce
+        if (this.scheduleToServer(model.name, false) !== null) {
           this.log("debug", `Failed to schedule failed model ${model.name}`, { Name: "SimpleScheduler" });
         }
       }
     }
   }
 
-  /** Returns the error message, or null on success. */
-  private scheduleToServer(name: string): string | null {
+  /**
+   * Returns the error message, or null on success. `publishScaleUp`: whether a placement short of
+   * replicas sends its server event (Schedule does; ScheduleFailedModels does not).
+   */
+  private scheduleToServer(name: string, publishScaleUp = true): string | null {
     const model = this.store.models.get(name);
     if (!model) return "Unable to find model";
     const latest = model.latest();
@@ -650,7 +654,7 @@ export class Scheduler implements Component {
     if (d.scaleUpSuppressed) {
       this.log("warning", `Empty server for ${name} so ignoring scale up request`, { Name: "SimpleScheduler", func: "serverScaleUp" });
     }
-    for (const ev of d.serverScaleUpEvents) {
+    for (const ev of publishScaleUp ? d.serverScaleUpEvents : []) {
       this.log("debug", `Sending server event for ${ev.serverName}`, { Name: "SimpleScheduler" });
       this.store.events.push({ type: "server", name: ev.serverName, context: "scaleUp" });
     }

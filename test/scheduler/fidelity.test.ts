@@ -159,6 +159,20 @@ describe("server autoscaling (ServerScalingRequest)", () => {
     expect(h.logs()).toContain("Server mlserver is scaling up to 3");
   });
 
+  it("retrying failed models does not send scale-up requests (ScheduleFailedModels drops them)", () => {
+    const h = new SchedulerHarness();
+    notify(h, [{ name: "mlserver", expectedReplicas: 1, maxReplicas: 3 }], false);
+    h.subscribeAgent("mlserver", 0);
+    h.loadModel("iris", { replicas: 3, minReplicas: 1 });
+    h.ackAll();
+    expect(h.state("iris")).toMatchObject({ state: "ModelAvailable", available: 1 });
+    const scalingLines = (): number => h.logs().filter((l) => l === "Server mlserver is scaling up to 3").length;
+    expect(scalingLines()).toBe(1);
+    h.subscribeAgent("mlserver", 1);
+    expect(Object.keys(h.state("iris").replicas)).toHaveLength(2);
+    expect(scalingLines()).toBe(1);
+  });
+
   it("does not scale a server without max replicas, nor when server autoscaling is off", () => {
     for (const [opts, max] of [[{}, 0], [{ serverAutoscaling: false }, 3]] as const) {
       const h = new SchedulerHarness(opts);
