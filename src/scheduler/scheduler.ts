@@ -122,6 +122,12 @@ export class Scheduler implements Component {
   private readonly autoscaling: boolean;
   private readonly agents = new Map<AgentKey, AgentStream>();
   private readonly agentCalls = new Map<CallId, AgentStream>();
+  /**
+   * Seldon serialises Subscribe per `server:idx`: a new subscription waits until the previous
+   * one's handler has returned (it returns once it has seen its stream end).
+   */
+  private readonly subscribeHandlers = new Map<AgentKey, CallId>();
+  private readonly queuedSubscribes = new Map<AgentKey, { call: CallId; req: PbAgentSubscribeRequest; cancelled: boolean }[]>();
   private readonly scalingCalls = new Set<CallId>();
   private readonly modelSubscribers = new Map<CallId, string>();
   private readonly serverSubscribers = new Map<CallId, string>();
@@ -275,6 +281,13 @@ export class Scheduler implements Component {
   }
 
   private onCancelled(call: CallId): void {
+    for (const queue of this.queuedSubscribes.values()) {
+      const queued = queue.find((q) => q.call === call);
+      if (queued) {
+        queued.cancelled = true;
+        return;
+      }
+    }
     const agent = this.agentCalls.get(call);
     if (agent) {
       agent.closed = true;
@@ -313,9 +326,25 @@ export class Scheduler implements Component {
       }
     }
     this.scheduleFailedModels();
+    // the handler returns: the next subscription of this replica may start
+    if (this.subscribeHandlers.get(key) === call) this.subscribeHandlers.delete(key);
+    const next = this.queuedSubscribes.get(key)?.shift();
+    if (this.queuedSubscribes.get(key)?.length === 0) this.queuedSubscribes.delete(key);
+    if (next) {
+      this.onAgentSubscribe(next.call, next.req);
+      if (next.cancelled) this.onCancelled(next.call);
+    }
   }
 
   private onAgentSubscribe(call: CallId, req: PbAgentSubscribeRequest): void {
+    const key = agentKey(req.serverName, req.replicaIdx);
+    if (this.subscribeHandlers.has(key)) {
+      const queue = this.queuedSubscribes.get(key) ?? [];
+      queue.push({ call, req, cancelled: false });
+      this.queuedSubscribes.set(key, queue);
+      return;
+    }
+    this.subscribeHandlers.set(key, call);
     this.log("info", `Received subscribe request from ${req.serverName}:${req.replicaIdx}`, { source: "AgentServer", func: "Subscribe" });
     const stream: AgentStream = { call, serverName: req.serverName, idx: req.replicaIdx, closed: false };
     this.agents.set(agentKey(req.serverName, req.replicaIdx), stream);

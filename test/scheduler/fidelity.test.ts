@@ -59,6 +59,23 @@ describe("start-up synchroniser (ServerBasedSynchroniser)", () => {
     expect(h.s.isReady()).toBe(true);
   });
 
+  it("a replica's new subscription waits for its previous handler, held by the synchroniser, to see its stream end", () => {
+    const h = new SchedulerHarness({ readyTimeoutSeconds: 600 }, false);
+    notify(h, [{ name: "mlserver", expectedReplicas: 2 }], true);
+    h.subscribeAgent("mlserver", 0);
+    h.disconnectAgent("mlserver", 0); // the agent restarts ...
+    h.subscribeAgent("mlserver", 0); // ... and subscribes again: queued behind the old handler
+    expect(h.logs().filter((l) => l === "Received subscribe request from mlserver:0")).toHaveLength(1);
+    h.loadModel("iris");
+    h.advance(600_000);
+    // the old handler removes its replica, then the new subscription adds it back
+    const logs = h.logs();
+    expect(logs.indexOf("Client replica mlserver:0 has disconnected")).toBeLessThan(logs.lastIndexOf("Received subscribe request from mlserver:0"));
+    expect(logs.filter((l) => l === "Received subscribe request from mlserver:0")).toHaveLength(2);
+    expect([...h.s.store.servers.get("mlserver")!.replicas.keys()]).toEqual([0]);
+    expect(h.state("iris")).toMatchObject({ state: "ModelProgressing", server: "mlserver", replicas: { 0: "Loading" } });
+  });
+
   it("a Server CR asking for more replicas than run stalls until the ready timeout, without the All line", () => {
     const h = new SchedulerHarness({ readyTimeoutSeconds: 600 }, false);
     notify(h, [{ name: "mlserver", expectedReplicas: 3 }], true);
