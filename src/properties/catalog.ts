@@ -125,6 +125,10 @@ export const memoryWithinCapacity = invariant(
       const committed = new Map<string, bigint>();
       for (const p of placements(s.scheduler)) {
         if (!HOLDS_MEMORY.has(p.state) || p.mv.server === "") continue;
+        // A version descheduled after a failed load (LoadFailed -> UnloadEnvoyRequested) never
+        // loaded there: beyond LoadRequested, the replica's own loaded/loading sets say what it holds.
+        const held = replicaOf(s.scheduler, p.mv.server, p.idx);
+        if (p.state !== "LoadRequested" && held && !held.loaded.has(p.mv.key) && !held.loading.has(p.mv.key)) continue;
         const key = `${p.mv.server}/${p.idx}`;
         committed.set(key, (committed.get(key) ?? 0n) + p.mv.requiredMemory());
       }

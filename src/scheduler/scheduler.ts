@@ -332,7 +332,13 @@ export class Scheduler implements Component {
     if (this.queuedSubscribes.get(key)?.length === 0) this.queuedSubscribes.delete(key);
     if (next) {
       this.onAgentSubscribe(next.call, next.req);
-      if (next.cancelled) this.onCancelled(next.call);
+      if (next.cancelled) {
+        // its agent went while it waited: what its start-up scheduling sends cannot be delivered
+        const stream = this.agentCalls.get(next.call);
+        if (stream) stream.closed = true;
+        this.drain();
+        this.onCancelled(next.call);
+      }
     }
   }
 
