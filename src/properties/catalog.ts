@@ -118,7 +118,7 @@ export const memoryWithinCapacity = invariant(
   "memory-within-capacity",
   "safety",
   "No replica ever holds more model memory than Seldon's accounting allows: memory × (100 + over-commit) / 100, " +
-    "counted on the scheduler (versions loading, loaded or not yet unloaded there) and on the agent (registered models).",
+    "counted on the scheduler (versions requested there, or in the replica's loading or loaded set until unloaded) and on the agent (registered models).",
   (view, proc) => {
     const s = schedulerOf(proc);
     if (s) {
