@@ -36,7 +36,12 @@ export interface BuildOptions {
   recordDecisions?: boolean;
   /** See `SchedulerOptions.retainDecisions`. */
   retainDecisions?: number;
+  /** The scheduler's `--scheduler-ready-timeout-seconds` (default: the Helm chart's 600). */
+  schedulerReadyTimeoutSeconds?: number;
 }
+
+/** `scheduler.schedulerReadyTimeoutSeconds` in the v2.9.0 Helm chart's values. */
+export const HELM_SCHEDULER_READY_TIMEOUT_SECONDS = 600;
 
 /** Pod IPs as K3s' flannel hands them out: 10.42.0.x, in the order pods are created. */
 class IpAllocator {
@@ -66,6 +71,7 @@ export function buildCluster(engine: Engine, cluster: ClusterSpec, options: Buil
             ...(options.chains ? { chains: options.chains } : {}),
             ...(options.recordDecisions !== undefined ? { recordDecisions: options.recordDecisions } : {}),
             ...(options.retainDecisions !== undefined ? { retainDecisions: options.retainDecisions } : {}),
+            readyTimeoutSeconds: options.schedulerReadyTimeoutSeconds ?? HELM_SCHEDULER_READY_TIMEOUT_SECONDS,
           }),
         },
       ],

@@ -32,6 +32,8 @@ export interface SessionOptions {
   recordDecisions?: boolean;
   /** Bounds on what the run keeps (logs, trace, decisions); everything unless told. */
   retain?: Retention;
+  /** The schedulers' `--scheduler-ready-timeout-seconds` (default: the Helm chart's 600). */
+  schedulerReadyTimeoutSeconds?: number;
 }
 
 export class Session {
@@ -47,6 +49,7 @@ export class Session {
       ...(options.chains ? { chains: options.chains } : {}),
       ...(options.recordDecisions !== undefined ? { recordDecisions: options.recordDecisions } : {}),
       ...(options.retain ? { retainDecisions: options.retain.decisions } : {}),
+      ...(options.schedulerReadyTimeoutSeconds !== undefined ? { schedulerReadyTimeoutSeconds: options.schedulerReadyTimeoutSeconds } : {}),
     });
   }
 
@@ -74,11 +77,25 @@ export class Session {
   }
 
   async advance(ms: number): Promise<void> {
-    await this.engine.runUntil(this.engine.now + ms);
+    await this.waitFor(() => false, ms);
   }
 
+  /**
+   * Run until `predicate` holds or the time passes. When the controller scales a Server's
+   * StatefulSet (after a scheduler's ServerScalingRequest) the pods follow at that moment.
+   */
   async waitFor(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
-    return this.engine.runUntilCondition(predicate, this.engine.now + timeoutMs);
+    const until = this.engine.now + timeoutMs;
+    const scales = this.controller()?.store.statefulSetScales;
+    for (;;) {
+      const held = await this.engine.runUntilCondition(() => predicate() || (scales?.length ?? 0) > 0, until);
+      if (!scales || scales.length === 0) return held;
+      for (const s of scales.splice(0)) {
+        // a Server without pods in the topology has no StatefulSet here to follow
+        if (this.cluster.servers.some((t) => t.namespace === s.namespace && t.name === s.name)) await this.scalePods(s.namespace, s.name, s.replicas);
+      }
+      if (predicate()) return true;
+    }
   }
 
   // ------------------------------------------------------------------------------------------

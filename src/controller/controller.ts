@@ -149,6 +149,11 @@ export interface KubeEvent {
 export class KubeStore {
   private readonly objects = new Map<string, StoredObject>();
   readonly events: KubeEvent[] = [];
+  /**
+   * Replica counts the operator wrote to a Server's StatefulSet after a scheduler's scaling
+   * request, oldest first, for whatever runs the pods to follow (and take).
+   */
+  readonly statefulSetScales: { namespace: string; name: string; replicas: number }[] = [];
 
   private static key(kind: Kind, namespace: string, name: string): string {
     return `${kind}/${namespace}/${name}`;
@@ -1036,6 +1041,7 @@ export class Controller implements Component {
         server.spec.replicas = ev.expectedReplicas;
         server.metadata.generation = (server.metadata.generation ?? 1) + 1;
         this.observe({ type: "k8s.updated", kind: "Server", namespace: server.metadata.namespace, name: server.metadata.name, generation: server.metadata.generation });
+        this.store.statefulSetScales.push({ namespace: server.metadata.namespace, name: server.metadata.name, replicas: expected });
         this.enqueue("server", keyOf(server.metadata.namespace, server.metadata.name));
       }
     } else {

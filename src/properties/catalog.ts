@@ -118,13 +118,17 @@ export const memoryWithinCapacity = invariant(
   "memory-within-capacity",
   "safety",
   "No replica ever holds more model memory than Seldon's accounting allows: memory × (100 + over-commit) / 100, " +
-    "counted on the scheduler (versions loading, loaded or not yet unloaded there) and on the agent (registered models).",
+    "counted on the scheduler (versions requested there, or in the replica's loading or loaded set until unloaded) and on the agent (registered models).",
   (view, proc) => {
     const s = schedulerOf(proc);
     if (s) {
       const committed = new Map<string, bigint>();
       for (const p of placements(s.scheduler)) {
         if (!HOLDS_MEMORY.has(p.state) || p.mv.server === "") continue;
+        // A version descheduled after a failed load (LoadFailed -> UnloadEnvoyRequested) never
+        // loaded there: beyond LoadRequested, the replica's own loaded/loading sets say what it holds.
+        const held = replicaOf(s.scheduler, p.mv.server, p.idx);
+        if (p.state !== "LoadRequested" && held && !held.loaded.has(p.mv.key) && !held.loading.has(p.mv.key)) continue;
         const key = `${p.mv.server}/${p.idx}`;
         committed.set(key, (committed.get(key) ?? 0n) + p.mv.requiredMemory());
       }

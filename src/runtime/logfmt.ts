@@ -1,5 +1,10 @@
-/** Log lines in logrus' text format, as Seldon's Go components print them. */
+/**
+ * Log lines as each component prints them: Seldon's Go components (scheduler, agent) through
+ * logrus' text formatter, the operator through zap's development console encoder with ISO8601
+ * times, MLServer through Python's logging with MLServer's format.
+ */
 import type { LogRecord } from "./engine.ts";
+import type { LogLevel } from "../core/protocol.ts";
 
 function quoteIfNeeded(v: string): string {
   return /^[A-Za-z0-9_\-.\/:@]+$/.test(v) ? v : JSON.stringify(v);
@@ -18,7 +23,40 @@ export function formatLogrus(r: LogRecord, epochMs: number): string {
   return line;
 }
 
+const ZAP_LEVELS: Record<LogLevel, string> = { debug: "DEBUG", info: "INFO", warning: "WARN", error: "ERROR", fatal: "FATAL" };
+
+/**
+ * `2025-07-06T14:00:00.000Z\tINFO\tschedulerClient\tReceived event\t{"server": "mlserver"}`: zap's
+ * console encoder; the logger name comes from the record's `logger` field, the other fields are
+ * the context in the order they were given.
+ */
+export function formatZapConsole(r: LogRecord, epochMs: number): string {
+  const parts = [new Date(epochMs + r.t).toISOString(), ZAP_LEVELS[r.level]];
+  const { logger, ...context } = r.fields ?? {};
+  if (logger !== undefined && logger !== "") parts.push(String(logger));
+  parts.push(r.msg);
+  const keys = Object.keys(context);
+  if (keys.length > 0) parts.push(`{${keys.map((k) => `${JSON.stringify(k)}: ${JSON.stringify(context[k])}`).join(", ")}}`);
+  return parts.join("\t");
+}
+
+const PYTHON_LEVELS: Record<LogLevel, string> = { debug: "DEBUG", info: "INFO", warning: "WARNING", error: "ERROR", fatal: "CRITICAL" };
+
+/** `2025-07-06 14:00:00,000 [mlserver] INFO - Loaded model 'iris' successfully.` */
+export function formatPythonLogging(r: LogRecord, epochMs: number): string {
+  const iso = new Date(epochMs + r.t).toISOString(); // 2025-07-06T14:00:00.000Z
+  const asctime = `${iso.slice(0, 10)} ${iso.slice(11, 19)},${iso.slice(20, 23)}`;
+  return `${asctime} [mlserver] ${PYTHON_LEVELS[r.level]} - ${r.msg}`;
+}
+
+/** The line as the record's component prints it. */
+export function formatLog(r: LogRecord, epochMs: number): string {
+  if (r.role === "controller") return formatZapConsole(r, epochMs);
+  if (r.role === "mlserver") return formatPythonLogging(r, epochMs);
+  return formatLogrus(r, epochMs);
+}
+
 /** `kubectl logs`-style prefix: which pod and container said it. */
 export function formatWithSource(r: LogRecord, epochMs: number): string {
-  return `[${r.namespace}/${r.pod}/${r.container}] ${formatLogrus(r, epochMs)}`;
+  return `[${r.namespace}/${r.pod}/${r.container}] ${formatLog(r, epochMs)}`;
 }

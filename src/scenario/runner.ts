@@ -14,7 +14,7 @@ import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { PlacementChains, PlacementView } from "../scheduler/placement.ts";
 import { DEFAULT_CHAINS, resolveChains } from "../scheduling/registry.ts";
 import { renderDecisionText } from "../scheduling/render.ts";
-import { formatLogrus } from "../runtime/logfmt.ts";
+import { formatLog } from "../runtime/logfmt.ts";
 import type {
   Condition,
   K8sResource,
@@ -413,7 +413,7 @@ function checkServer(session: Session, e: ServerExpectation): ExpectationResult 
 
 /** As `kubectl logs | grep` sees it: the message or anywhere in the printed line (fields too). */
 export function logMatches(l: LogRecord, text: string): boolean {
-  return l.msg.includes(text) || formatLogrus(l, 0).includes(text) || Object.values(l.fields ?? {}).some((v) => String(v).includes(text));
+  return l.msg.includes(text) || formatLog(l, 0).includes(text) || Object.values(l.fields ?? {}).some((v) => String(v).includes(text));
 }
 
 function checkLog(logs: LogRecord[], e: LogExpectation): ExpectationResult {

@@ -102,6 +102,18 @@ export function readModel(o: Obj | null): PbModel {
 
 type ModelSpec = NonNullable<PbModel["modelSpec"]>;
 
+/** A `ModelRuntimeInfo` oneof (MLServer's parallel workers or Triton's CPU instances), or null. */
+function readRuntimeInfo(info: Obj | null): ModelSpec["modelRuntimeInfo"] {
+  if (!info) return null;
+  const ml = obj(info, "mlserver");
+  const tr = obj(info, "triton");
+  return ml
+    ? { mlserver: { parallelWorkers: u32(ml, "parallelWorkers") } }
+    : tr
+      ? { triton: { cpu: list(tr, "cpu").filter(isObj).map((c) => ({ instanceCount: u32(c, "instanceCount") })) } }
+      : {};
+}
+
 function readModelSpec(spec: Obj): ModelSpec {
   const out: ModelSpec = { ...(structuredCloneSafe(spec) as ModelSpec) };
   out.uri = str(spec, "uri");
@@ -110,18 +122,7 @@ function readModelSpec(spec: Obj): ModelSpec {
   if (spec["memoryBytes"] === undefined || spec["memoryBytes"] === null) out.memoryBytes = null;
   else out.memoryBytes = uint64ToWire(readUint64(spec["memoryBytes"]));
   if (typeof spec["server"] !== "string") delete out.server;
-  const info = obj(spec, "modelRuntimeInfo");
-  if (info) {
-    const ml = obj(info, "mlserver");
-    const tr = obj(info, "triton");
-    out.modelRuntimeInfo = ml
-      ? { mlserver: { parallelWorkers: u32(ml, "parallelWorkers") } }
-      : tr
-        ? { triton: { cpu: list(tr, "cpu").filter(isObj).map((c) => ({ instanceCount: u32(c, "instanceCount") })) } }
-        : {};
-  } else {
-    out.modelRuntimeInfo = null;
-  }
+  out.modelRuntimeInfo = readRuntimeInfo(obj(spec, "modelRuntimeInfo"));
   const explainer = obj(spec, "explainer");
   out.explainer = explainer ? { ...(structuredCloneSafe(explainer) as object), type: str(explainer, "type") } as ModelSpec["explainer"] : null;
   return out;
@@ -174,6 +175,8 @@ export const readModelEvent = read("ModelEventMessage", (o): PbModelEventMessage
   event: enumName(o, "event", MODEL_EVENTS),
   message: str(o, "message"),
   availableMemoryBytes: uint64ToWire(readUint64(o["availableMemoryBytes"])),
+  // what the agent learnt of the model's runtime on LOADED; the store keeps the first it hears
+  ...(obj(o, "runtimeInfo") ? { runtimeInfo: readRuntimeInfo(obj(o, "runtimeInfo")) ?? undefined } : {}),
 }));
 
 export const readAgentDrain = read("AgentDrainRequest", (o): PbAgentDrainRequest => ({

@@ -6,7 +6,6 @@
  * input: an operation changes the store, the store queues events, and `drain()` hands each event
  * to the handlers Seldon registers for it (agent sync, status streams, routing).
  */
-import { trimOldest } from "../core/retention.ts";
 import {
   OK_STATUS,
   Status,
@@ -21,7 +20,6 @@ import {
   type Millis,
 } from "../core/protocol.ts";
 import { M, SERVICES } from "../proto/index.ts";
-import { uint64ToWire } from "../proto/int64.ts";
 import type {
   PbAgentDrainRequest,
   PbAgentSubscribeRequest,
@@ -35,9 +33,10 @@ import type {
   PbServerNotifyRequest,
   PbServerStatusRequest,
   PbServerStatusResponse,
+  PbSubscriptionRequest,
   PbUnloadModelRequest,
 } from "../proto/messages.ts";
-import { AgentTurns } from "./agent-turns.ts";
+import { uint64ToWire } from "../proto/int64.ts";
 import { MemoryStore, StoreError, type StoreEvent } from "./store.ts";
 import {
   readAgentDrain,
@@ -55,14 +54,19 @@ import {
 import type { Model, ModelVersion, Server } from "./model.ts";
 import type { ReplicaCause, ReplicaState } from "./states.ts";
 import { placeModel, type PlacementView, type PlacementChains } from "./placement.ts";
+import { V2_9_0, type SchedulerProfile } from "./profile.ts";
+import { StartupSynchroniser, type SyncOutcome } from "./synchroniser.ts";
+import { RouteTable, trafficShare } from "./routes.ts";
+import { shouldScaleDown, shouldScaleUp, type ServerStats } from "./server-scaling.ts";
+import type { Rng } from "../core/rng.ts";
 
 export const SCHEDULER_PORT = 9004;
 export const AGENT_PORT = 9005;
 /** Seldon batches routing updates and server status updates by this long. */
-export const ENVOY_BATCH_WAIT_MS = 250;
-export const SERVER_STATUS_BATCH_WAIT_MS = 250;
+export const ENVOY_BATCH_WAIT_MS = V2_9_0.envoyBatchWaitMs;
+export const SERVER_STATUS_BATCH_WAIT_MS = V2_9_0.serverStatusBatchWaitMs;
 /** A scale-down trigger is ignored while the model changed state this recently. */
-export const MODEL_SCALING_COOLDOWN_MS = 60_000;
+export const MODEL_SCALING_COOLDOWN_MS = V2_9_0.modelScalingCooldownMs;
 
 export interface SchedulerOptions {
   name?: string;
@@ -70,15 +74,26 @@ export interface SchedulerOptions {
   schedulerPort?: number;
   agentPort?: number;
   chains?: Partial<PlacementChains>;
-  /** Seldon's `--enable-model-autoscaling`: honour agents' ModelScalingTrigger. */
+  /**
+   * Seldon's `--enable-model-autoscaling`: tells agents (in LOAD_MODEL) to send scaling triggers.
+   * Triggers that arrive are applied whatever the flag, as v2.9.0 does.
+   */
   modelAutoscaling?: boolean;
+  /** `--enable-server-autoscaling` (default true): send ServerScalingRequests to the controller. */
+  serverAutoscaling?: boolean;
+  /** `--server-packing-percentage` with `--server-packing-enabled` (default off: 0). */
+  serverPackingPercentage?: number;
+  /** Seeded randomness for server packing (only drawn from when packing is on). */
+  rng?: Rng;
+  /** `--scheduler-ready-timeout-seconds` (default: the profile's, 300 in v2.9.0). */
+  readyTimeoutSeconds?: number;
+  /** The Seldon release whose behaviour to follow (default v2.9.0). */
+  profile?: SchedulerProfile;
   /**
    * Keep every placement with its store snapshot and explanation (`decisions`, and in the
    * trace). Default true; large benchmarks turn it off, since each one is as big as the store.
    */
   recordDecisions?: boolean;
-  /** How many recorded decisions to keep, newest (a long-running `serve` bounds them). */
-  retainDecisions?: number;
 }
 
 type AgentKey = string; // "server:idx"
@@ -87,7 +102,23 @@ interface AgentStream {
   call: CallId;
   serverName: string;
   idx: number;
+  /**
+   * The agent has gone but its Subscribe handler has not yet noticed: in Seldon the handler only
+   * watches for the end of the stream once its start-up scheduling returns, which waits for the
+   * synchroniser. Sends to such a stream fail.
+   */
+  closed: boolean;
 }
+
+/** An AgentDrain call waiting for the drained replica's models to be available elsewhere. */
+interface DrainWait {
+  models: Set<string>;
+  calls: CallId[];
+}
+
+const SYNC_TIMER = "synchroniser";
+const XDS_TIMER = "xdsWait";
+const DRAIN_TIMER_PREFIX = "drainSettle:";
 
 export class Scheduler implements Component {
   readonly role = "scheduler";
@@ -102,11 +133,15 @@ export class Scheduler implements Component {
   private out: Effect[] = [];
   private readonly chains: Partial<PlacementChains>;
   private readonly recordDecisions: boolean;
-  private readonly retainDecisions: number;
   private readonly autoscaling: boolean;
   private readonly agents = new Map<AgentKey, AgentStream>();
   private readonly agentCalls = new Map<CallId, AgentStream>();
-  private readonly agentTurns = new AgentTurns<PbAgentSubscribeRequest>();
+  /**
+   * Seldon serialises Subscribe per `server:idx`: a new subscription waits until the previous
+   * one's handler has returned (it returns once it has seen its stream end).
+   */
+  private readonly subscribeHandlers = new Map<AgentKey, CallId>();
+  private readonly queuedSubscribes = new Map<AgentKey, { call: CallId; req: PbAgentSubscribeRequest; cancelled: boolean }[]>();
   private readonly scalingCalls = new Set<CallId>();
   private readonly modelSubscribers = new Map<CallId, string>();
   private readonly serverSubscribers = new Map<CallId, string>();
@@ -116,6 +151,18 @@ export class Scheduler implements Component {
   private lastRoutingTrigger: Millis | null = null;
   private pendingServerStatus = new Set<string>();
   private serverStatusTimerSet = false;
+  private readonly profile: SchedulerProfile;
+  private readonly readyTimeoutMs: Millis;
+  private readonly serverAutoscaling: boolean;
+  private readonly packThreshold: number;
+  private readonly rng: Rng | null;
+  private readonly synchroniser = new StartupSynchroniser();
+  /** Work Seldon does on goroutines blocked in `WaitReady`, in the order they blocked. */
+  private deferred: (() => void)[] = [];
+  /** The envoy route table of the incremental processor. */
+  readonly routes = new RouteTable();
+  private readonly drainWaits = new Map<string, DrainWait>();
+  private readonly subscriberFuncs = new Map<CallId, string>();
 
   constructor(options: SchedulerOptions = {}) {
     this.name = options.name ?? "seldon-scheduler-0";
@@ -126,9 +173,18 @@ export class Scheduler implements Component {
     ];
     this.chains = options.chains ?? {};
     this.recordDecisions = options.recordDecisions ?? true;
-    this.retainDecisions = options.retainDecisions ?? Infinity;
     this.autoscaling = options.modelAutoscaling ?? false;
+    this.profile = options.profile ?? V2_9_0;
+    this.readyTimeoutMs = (options.readyTimeoutSeconds ?? this.profile.readyTimeoutSecondsDefault) * 1000;
+    this.serverAutoscaling = options.serverAutoscaling ?? this.profile.serverAutoscalingDefault;
+    this.packThreshold = options.serverPackingPercentage ?? 0;
+    this.rng = options.rng ?? null;
     this.store = new MemoryStore(() => this.now);
+  }
+
+  /** Whether the start-up synchroniser has released scheduling. */
+  isReady(): boolean {
+    return this.synchroniser.isReady();
   }
 
   handle(input: Input, now: Millis): Effect[] {
@@ -136,8 +192,10 @@ export class Scheduler implements Component {
     this.out = [];
     switch (input.kind) {
       case "start":
+        this.log("info", `Autoscaling (native) service is set to Model: ${this.autoscaling} and Server: ${this.serverAutoscaling}`);
         this.log("info", `Scheduler server running on ${this.listeners[0]!.port} mtls:false`, { source: "SchedulerServer" });
         this.log("info", `Agent server running on ${this.listeners[1]!.port} mtls:false`, { source: "AgentServer" });
+        this.out.push({ kind: "setTimer", timer: SYNC_TIMER, afterMs: this.readyTimeoutMs });
         break;
       case "incoming":
         this.onCall(input.call, input.method, input.request);
@@ -162,6 +220,12 @@ export class Scheduler implements Component {
         } else if (input.timer === "serverStatus") {
           this.serverStatusTimerSet = false;
           this.sendServerStatuses();
+        } else if (input.timer === SYNC_TIMER) {
+          this.onSynchroniser(this.synchroniser.timeout());
+        } else if (input.timer === XDS_TIMER) {
+          this.log("info", "Scheduler is ready");
+        } else if (input.timer.startsWith(DRAIN_TIMER_PREFIX)) {
+          this.finishDrain(input.timer.slice(DRAIN_TIMER_PREFIX.length));
         }
         break;
       case "response":
@@ -191,7 +255,7 @@ export class Scheduler implements Component {
       case M.scheduler.ServerStatus: return this.withRequest(call, readServerStatus(request), (r) => this.onServerStatus(call, r));
       case M.scheduler.SchedulerStatus:
         return this.withRequest(call, readSubscription(request), (r) => {
-          this.log("info", `received status request from ${r.subscriberName}`, { func: "SchedulerStatus" });
+          this.log("info", `received status request from ${r.subscriberName}`, { source: "SchedulerServer", func: "SchedulerStatus" });
           this.reply(call, { applicationVersion: "0.0.1" }, OK_STATUS);
         });
       case M.scheduler.SubscribeModelStatus:
@@ -218,90 +282,124 @@ export class Scheduler implements Component {
   private onSubscription(call: CallId, method: string, who: string): void {
     switch (method) {
       case M.scheduler.SubscribeModelStatus: {
-        this.log("info", `Received subscribe request from ${who}`, { func: "SubscribeModelStatus" });
-        for (const model of this.store.models.values()) {
-          const status = this.modelStatus(model, false);
-          if (status) this.out.push({ kind: "reply", call, message: status });
-        }
-        this.modelSubscribers.set(call, who);
-        return;
+        this.log("info", `Received subscribe request from ${who}`, { source: "SchedulerServer", func: "SubscribeModelStatus" });
+        this.subscriberFuncs.set(call, "SubscribeModelStatus");
+        // the current statuses, and the stream's registration, wait for the synchroniser
+        return this.whenReady(() => {
+          if (!this.subscriberFuncs.has(call)) return;
+          for (const model of this.store.models.values()) {
+            const status = this.modelStatus(model, false);
+            if (status) this.out.push({ kind: "reply", call, message: status });
+          }
+          this.modelSubscribers.set(call, who);
+        });
       }
       case M.scheduler.SubscribeServerStatus: {
-        this.log("info", `Received subscribe request from ${who}`, { func: "SubscribeServerStatus" });
+        this.log("info", `Received subscribe request from ${who}`, { source: "SchedulerServer", func: "SubscribeServerStatus" });
+        this.subscriberFuncs.set(call, "SubscribeServerStatus");
         for (const server of this.store.servers.values()) this.out.push({ kind: "reply", call, message: serverStatus(server) });
         this.serverSubscribers.set(call, who);
         return;
       }
       case M.scheduler.SubscribeControlPlane: {
-        this.log("info", `Received subscribe request from ${who}`, { func: "SubscribeControlPlane" });
+        this.log("info", `Received subscribe request from ${who}`, { source: "SchedulerServer", func: "SubscribeControlPlane" });
+        this.subscriberFuncs.set(call, "SubscribeControlPlane");
         this.out.push({ kind: "reply", call, message: { event: "SEND_SERVERS" } });
-        this.out.push({ kind: "reply", call, message: { event: "SEND_RESOURCES" } });
-        this.controlPlaneSubscribers.set(call, who);
-        return;
+        return this.whenReady(() => {
+          if (!this.subscriberFuncs.has(call)) return;
+          this.out.push({ kind: "reply", call, message: { event: "SEND_RESOURCES" } });
+          this.controlPlaneSubscribers.set(call, who);
+        });
       }
     }
   }
 
   private onCancelled(call: CallId): void {
+    for (const queue of this.queuedSubscribes.values()) {
+      const queued = queue.find((q) => q.call === call);
+      if (queued) {
+        queued.cancelled = true;
+        return;
+      }
+    }
     const agent = this.agentCalls.get(call);
     if (agent) {
-      this.onAgentDisconnected(agent);
+      agent.closed = true;
+      // Seldon's Subscribe handler sees the end of the stream only after its start-up scheduling
+      // has run, which waits for the synchroniser; until then the dead stream stays registered.
+      this.whenReady(() => this.removeAgent(call, agent));
       return;
     }
-    if (this.agentTurns.cancelWaiting(call)) return;
+    const func = this.subscriberFuncs.get(call);
+    this.subscriberFuncs.delete(call);
     for (const subs of [this.modelSubscribers, this.serverSubscribers, this.controlPlaneSubscribers]) {
       const who = subs.get(call);
       if (who !== undefined) {
         subs.delete(call);
-        this.log("info", `Stream disconnected ${who}`, { source: "SchedulerServer" });
+        this.log("info", `Stream disconnected ${who}`, { source: "SchedulerServer", ...(func ? { func } : {}) });
       }
     }
     this.scalingCalls.delete(call);
   }
 
-  private onAgentSubscribe(call: CallId, req: PbAgentSubscribeRequest): void {
-    if (this.agentTurns.arrive(agentKey(req.serverName, req.replicaIdx), call, req)) this.startAgentStream(call, req);
-  }
-
-  private startAgentStream(call: CallId, req: PbAgentSubscribeRequest): void {
-    this.log("info", `Received subscribe request from ${req.serverName}:${req.replicaIdx}`, { source: "AgentServer" });
-    const stream: AgentStream = { call, serverName: req.serverName, idx: req.replicaIdx };
-    this.agents.set(agentKey(req.serverName, req.replicaIdx), stream);
-    this.agentCalls.set(call, stream);
-    this.store.addServerReplica(req);
-    for (const mv of req.loadedModels) {
-      const name = mv.model?.meta?.name ?? "";
+  private removeAgent(call: CallId, agent: AgentStream): void {
+    this.agentCalls.delete(call);
+    const key = agentKey(agent.serverName, agent.idx);
+    this.log("info", `Client replica ${agent.serverName}:${agent.idx} has disconnected`, { source: "AgentServer", func: "Subscribe" });
+    if (this.agents.get(key)?.call === call) this.agents.delete(key);
+    let models: string[] = [];
+    try {
+      models = this.store.removeServerReplica(agent.serverName, agent.idx);
+    } catch (e) {
+      this.log("error", `Failed to remove replica and redeploy models for ${agent.serverName}:${agent.idx}`, { source: "AgentServer", error: msg(e) });
+    }
+    this.log("debug", `Removing models [${models.join(" ")}] from server ${agent.serverName}:${agent.idx}`, { source: "AgentServer" });
+    for (const name of models) {
       if (!this.schedule(name)) {
-        this.log("warning", `Failed to reschedule model ${name} from agent starting with state`, { source: "AgentServer" });
+        this.log("debug", `Failed to reschedule model ${name} when server ${agent.serverName} replica ${agent.idx} disconnected`, { source: "AgentServer" });
       }
     }
     this.scheduleFailedModels();
-  }
-
-  /** The stream of the replica's current agent ended; the next subscription in line, if any, goes. */
-  private onAgentDisconnected(agent: AgentStream): void {
-    let current: AgentStream | undefined = agent;
-    while (current) {
-      this.agentCalls.delete(current.call);
-      const key = agentKey(current.serverName, current.idx);
-      if (this.agents.get(key)?.call === current.call) this.agents.delete(key);
-      this.log("info", `Client replica ${current.serverName}:${current.idx} has disconnected`, { source: "AgentServer" });
-      let models: string[] = [];
-      try {
-        models = this.store.removeServerReplica(current.serverName, current.idx);
-      } catch (e) {
-        this.log("error", `Failed to remove replica and redeploy models for ${current.serverName}:${current.idx}`, { source: "AgentServer", error: msg(e) });
-      }
-      for (const name of models) this.schedule(name);
-      this.scheduleFailedModels();
-      const next = this.agentTurns.leave(key, current.call);
-      current = undefined;
-      if (next) {
-        this.startAgentStream(next.call, next.request);
-        // A client that left while waiting is only noticed once its subscription has run.
-        if (next.cancelled) current = this.agentCalls.get(next.call);
+    // the handler returns: the next subscription of this replica may start
+    if (this.subscribeHandlers.get(key) === call) this.subscribeHandlers.delete(key);
+    const next = this.queuedSubscribes.get(key)?.shift();
+    if (this.queuedSubscribes.get(key)?.length === 0) this.queuedSubscribes.delete(key);
+    if (next) {
+      this.onAgentSubscribe(next.call, next.req);
+      if (next.cancelled) {
+        // its agent went while it waited: what its start-up scheduling sends cannot be delivered
+        const stream = this.agentCalls.get(next.call);
+        if (stream) stream.closed = true;
+        this.drain();
+        this.onCancelled(next.call);
       }
     }
+  }
+
+  private onAgentSubscribe(call: CallId, req: PbAgentSubscribeRequest): void {
+    const key = agentKey(req.serverName, req.replicaIdx);
+    if (this.subscribeHandlers.has(key)) {
+      const queue = this.queuedSubscribes.get(key) ?? [];
+      queue.push({ call, req, cancelled: false });
+      this.queuedSubscribes.set(key, queue);
+      return;
+    }
+    this.subscribeHandlers.set(key, call);
+    this.log("info", `Received subscribe request from ${req.serverName}:${req.replicaIdx}`, { source: "AgentServer", func: "Subscribe" });
+    const stream: AgentStream = { call, serverName: req.serverName, idx: req.replicaIdx, closed: false };
+    this.agents.set(agentKey(req.serverName, req.replicaIdx), stream);
+    this.agentCalls.set(call, stream);
+    this.store.addServerReplica(req);
+    this.whenReady(() => {
+      for (const mv of req.loadedModels) {
+        const name = mv.model?.meta?.name ?? "";
+        const error = this.scheduleToServer(name);
+        if (error) {
+          this.log("warning", `Failed to reschedule model ${name} from agent starting with state`, { source: "AgentServer", error });
+        }
+      }
+      this.scheduleFailedModels();
+    });
   }
 
   private onAgentEvent(call: CallId, ev: PbModelEventMessage): void {
@@ -313,7 +411,7 @@ export class Scheduler implements Component {
       UNLOAD_FAILED: ["Unloading", "UnloadFailed", "agentUnloadFailed"],
     };
     const [expected, desired, cause] = move[ev.event] ?? ["ModelReplicaStateUnknown", "ModelReplicaStateUnknown", "agentLoaded"];
-    this.log("info", `Updating state for model ${ev.modelName} to ${desired}`, { source: "AgentServer" });
+    this.log("info", `Updating state for model ${ev.modelName} to ${desired}`, { source: "AgentServer", func: "AgentEvent" });
     try {
       this.store.updateModelState({
         name: ev.modelName,
@@ -325,69 +423,138 @@ export class Scheduler implements Component {
         desired,
         reason: ev.message,
         cause,
+        runtimeInfo: ev.runtimeInfo ?? null,
       });
     } catch (e) {
-      this.log("info", `Failed Updating state for model ${ev.modelName}`, { source: "AgentServer", error: msg(e) });
+      this.log("info", `Failed Updating state for model ${ev.modelName}`, { source: "AgentServer", func: "AgentEvent", error: msg(e) });
       this.out.push({ kind: "finish", call, status: { code: Status.INTERNAL, details: msg(e) } });
       return;
     }
     this.reply(call, {}, OK_STATUS);
   }
 
+  /**
+   * AgentDrain answers once every model of the drained replica is available elsewhere (or could
+   * not be rescheduled), plus envoy's batch wait and a settling delay, as v2.9.0's waiter does.
+   */
   private onAgentDrain(call: CallId, req: PbAgentDrainRequest): void {
-    this.log("info", `Draining server replica ${req.serverName}:${req.replicaIdx}`, { source: "AgentServer" });
+    this.log("info", `Draining server replica ${req.serverName}:${req.replicaIdx}`, { source: "AgentServer", func: "AgentDrain" });
+    const key = drainKey(req.serverName, req.replicaIdx);
+    let models: string[];
     try {
-      for (const name of this.store.drainServerReplica(req.serverName, req.replicaIdx)) this.schedule(name);
+      models = this.store.drainServerReplica(req.serverName, req.replicaIdx);
     } catch (e) {
       this.log("error", `Failed to remove replica and redeploy models for ${req.serverName}:${req.replicaIdx}`, { source: "AgentServer", error: msg(e) });
+      this.finishDrain(call);
+      return;
     }
+    // A second drain of the same replica replaces the waiter: the first call is never answered.
+    if (models.length > 0) this.drainWaits.set(key, { models: new Set(models), calls: [] });
+    this.whenReady(() => {
+      for (const name of models) {
+        if (!this.schedule(name)) {
+          this.log("debug", `Failed to reschedule model ${name} when server ${req.serverName} replica ${req.replicaIdx} draining`, { source: "AgentServer" });
+          this.signalModelRelocated(name);
+        }
+      }
+      const wait = this.drainWaits.get(key);
+      if (wait && wait.models.size > 0) wait.calls.push(call);
+      else this.settleDrain(call);
+    });
+  }
+
+  /** A model of a draining replica is available on another replica (or gave up). */
+  private signalModelRelocated(name: string): void {
+    for (const [key, wait] of [...this.drainWaits]) {
+      wait.models.delete(name);
+      if (wait.models.size === 0) {
+        this.drainWaits.delete(key);
+        for (const call of wait.calls) this.settleDrain(call);
+      }
+    }
+  }
+
+  /** Envoy is eventually consistent: Seldon sleeps its batch wait plus a margin before answering. */
+  private settleDrain(call: CallId): void {
+    this.out.push({ kind: "setTimer", timer: `${DRAIN_TIMER_PREFIX}${call}`, afterMs: this.profile.envoyBatchWaitMs + this.profile.serverDrainingExtraWaitMs });
+  }
+
+  private finishDrain(call: CallId): void {
     this.reply(call, { success: true }, OK_STATUS);
   }
 
+  /**
+   * A scaling trigger from an agent: applied if the model has autoscaling (min or max replicas),
+   * whatever `--enable-model-autoscaling` says; refusals are logged at debug with Seldon's reason.
+   */
   private onScalingTrigger(m: PbModelScalingTriggerMessage): void {
-    if (!this.autoscaling) return;
+    const trigger = m.trigger === "SCALE_UP" ? 0 : m.trigger === "SCALE_DOWN" ? 1 : m.trigger;
+    this.log("debug", `Received scaling event ${trigger} from server ${m.serverName}:${m.replicaIdx} for model ${m.modelName}:${m.modelVersion}`, { source: "AgentServer", func: "ModelScalingTrigger" });
+    const refuse = (reason: string): void => {
+      this.log("debug", `Could not scale model ${m.modelName}:${m.modelVersion}, type: ${trigger}`, { source: "AgentServer", func: "ModelScalingTrigger", error: reason });
+    };
     const model = this.store.models.get(m.modelName);
-    const latest = model?.latest();
-    if (!model || !latest) return;
+    if (!model) return refuse(`Model ${m.modelName} not found`);
+    const latest = model.latest();
+    if (!latest) return refuse(`Model ${m.modelName} does not exist yet, possibly due to scheduler restarting`);
     const lastAvailable = model.lastAvailable();
     const down = m.trigger === "SCALE_DOWN" && !model.deleted;
     const up = m.trigger === "SCALE_UP" && lastAvailable !== undefined && lastAvailable.version === latest.version;
-    if ((!up && !down) || latest.version !== m.modelVersion) return;
-    if (down && latest.status.at > this.now - MODEL_SCALING_COOLDOWN_MS) return;
+    if (!up && !down) return refuse(`Cannot scale model version ${m.modelName}`);
+    if (latest.version !== m.modelVersion) {
+      return refuse(`Model version ${m.modelName} not matching (expected: ${latest.version} - actual: ${m.modelVersion})`);
+    }
+    if (down && !(latest.status.at < this.now - this.profile.modelScalingCooldownMs)) {
+      return refuse(`Model ${m.modelName} has changed status recently, skip scaling`);
+    }
     const spec = latest.defn.deploymentSpec;
-    if (!spec) return;
-    const wanted = spec.replicas + (up ? 1 : -1);
-    if (wanted < Math.max(1, spec.minReplicas) || (spec.maxReplicas > 0 && wanted > spec.maxReplicas)) return;
+    const minReplicas = spec?.minReplicas ?? 0;
+    const maxReplicas = spec?.maxReplicas ?? 0;
+    const wanted = (spec?.replicas ?? 0) + (up ? 1 : -1);
+    if (minReplicas === 0 && maxReplicas === 0) return refuse(`No autoscaling for model ${m.modelName}`);
+    if (wanted < minReplicas || wanted < 1) return refuse(`Violating min replicas ${minReplicas} / ${wanted} for model ${m.modelName}`);
+    if (wanted > maxReplicas && maxReplicas > 0) return refuse(`Violating max replicas ${maxReplicas} / ${wanted} for model ${m.modelName}`);
     const defn = structuredClone(latest.defn);
-    defn.deploymentSpec = { ...spec, replicas: wanted };
+    defn.deploymentSpec = { ...spec!, replicas: wanted };
     try {
       this.store.updateModel({ model: defn });
-    } catch {
-      return;
+    } catch (e) {
+      return refuse(msg(e));
     }
-    this.schedule(m.modelName);
+    this.whenReady(() => {
+      const error = this.scheduleToServer(m.modelName);
+      if (error) refuse(error);
+    });
   }
 
   private onServerNotify(call: CallId, req: PbServerNotifyRequest): void {
     let expected = 0;
     for (const s of req.servers) {
-      this.log("info", `Server notification ${s.name} expectedReplicas ${s.expectedReplicas} shared ${s.shared}`, { func: "ServerNotify" });
+      this.log("info", `Server notification ${s.name} expectedReplicas ${s.expectedReplicas} shared ${s.shared}`, { source: "SchedulerServer", func: "ServerNotify" });
       this.store.serverNotify(s);
-      if (s.expectedReplicas === 0) this.rescheduleModelsOf(s.name);
+      if (s.expectedReplicas === 0) this.whenReady(() => this.rescheduleModelsOf(s.name));
       expected += s.expectedReplicas;
     }
-    if (req.isFirstSync) {
-      this.log("info", `Signalling synchroniser with ${expected} expected server agents to connect`, { func: "ServerNotify" });
+    if (req.isFirstSync && !this.synchroniser.isReady()) {
+      const outcome = this.synchroniser.signal(expected);
+      this.log("info", `Signalling synchroniser with ${expected} expected server agents to connect`, { source: "SchedulerServer", func: "ServerNotify" });
+      this.onSynchroniser(outcome);
     }
     this.reply(call, {}, OK_STATUS);
   }
 
   private rescheduleModelsOf(serverName: string): void {
     const server = this.store.servers.get(serverName);
-    if (!server) return;
+    if (!server) {
+      this.log("error", `Failed to get server ${serverName}`, { source: "SchedulerServer", func: "rescheduleModels", error: `Server [${serverName}] not found` });
+      return;
+    }
     const names = new Set<string>();
     for (const r of server.replicas.values()) for (const k of [...r.loaded, ...r.loading]) names.add(k.slice(0, k.lastIndexOf(":")));
-    for (const name of names) this.schedule(name);
+    for (const name of names) {
+      const error = this.scheduleToServer(name);
+      if (error) this.log("error", `Failed to reschedule model ${name} for server ${serverName}`, { source: "SchedulerServer", func: "rescheduleModels", error });
+    }
   }
 
   private onLoadModel(call: CallId, req: PbLoadModelRequest): void {
@@ -399,8 +566,10 @@ export class Scheduler implements Component {
     }
     this.reply(call, {}, OK_STATUS);
     const name = req.model?.meta?.name ?? "";
-    const error = this.scheduleToServer(name);
-    if (error) this.log("warning", `Failed to schedule model ${name}`, { func: "LoadModel", error });
+    this.whenReady(() => {
+      const error = this.scheduleToServer(name);
+      if (error) this.log("warning", `Failed to schedule model ${name}`, { source: "SchedulerServer", func: "LoadModel", error });
+    });
   }
 
   private onUnloadModel(call: CallId, req: PbUnloadModelRequest): void {
@@ -412,12 +581,39 @@ export class Scheduler implements Component {
     }
     this.reply(call, {}, OK_STATUS);
     const name = req.model?.name ?? "";
-    const error = this.scheduleToServer(name);
-    if (error) this.log("warning", `Failed to schedule model ${name} (for unload)`, { func: "UnloadModel", error });
+    this.whenReady(() => {
+      const error = this.scheduleToServer(name);
+      if (error) this.log("warning", `Failed to schedule model ${name} (for unload)`, { source: "SchedulerServer", func: "UnloadModel", error });
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The start-up synchroniser
+
+  /** Run `work` now if the synchroniser is ready, else once it is (in the order asked). */
+  private whenReady(work: () => void): void {
+    if (this.synchroniser.isReady()) work();
+    else this.deferred.push(work);
+  }
+
+  private onSynchroniser(outcome: SyncOutcome): void {
+    if (outcome === "waiting" || outcome === "unchanged") return;
+    this.out.push({ kind: "clearTimer", timer: SYNC_TIMER });
+    this.log("debug", "Synchroniser is ready", { source: "ServerBasedSynchroniser" });
+    if (outcome === "allConnected") {
+      this.log("info", `All (num: ${this.synchroniser.expectedReplicas()}) servers connected`, { source: "ServerBasedSynchroniser" });
+    }
+    this.out.push({ kind: "setTimer", timer: XDS_TIMER, afterMs: this.profile.xdsWaitMs });
+    const work = this.deferred;
+    this.deferred = [];
+    for (const w of work) {
+      w();
+      this.drain();
+    }
   }
 
   private onModelStatus(call: CallId, req: PbModelStatusRequest): void {
-    this.log("info", `received status request from ${req.subscriberName}`, { func: "ModelStatus" });
+    this.log("info", `received status request from ${req.subscriberName}`, { source: "SchedulerServer", func: "ModelStatus" });
     if (!req.model) {
       for (const model of this.store.models.values()) {
         const s = this.modelStatus(model, req.allVersions);
@@ -437,7 +633,7 @@ export class Scheduler implements Component {
   }
 
   private onServerStatus(call: CallId, req: PbServerStatusRequest): void {
-    this.log("info", `received status request from ${req.subscriberName}`, { func: "ServerStatus" });
+    this.log("info", `received status request from ${req.subscriberName}`, { source: "SchedulerServer", func: "ServerStatus" });
     if (req.name === undefined || req.name === null || req.name === "") {
       for (const server of this.store.servers.values()) this.out.push({ kind: "reply", call, message: serverStatus(server) });
       this.out.push({ kind: "finish", call, status: OK_STATUS });
@@ -455,7 +651,7 @@ export class Scheduler implements Component {
   // -------------------------------------------------------------------------------------------
   // Scheduling
 
-  /** Seldon's `Schedule`: place one model; scale-up events are only logged (no server autoscaler). */
+  /** Seldon's `Schedule`: place one model; a placement short of replicas may ask to scale its server up. */
   private schedule(name: string): boolean {
     return this.scheduleToServer(name) === null;
   }
@@ -469,31 +665,38 @@ export class Scheduler implements Component {
         st.state === "ModelFailed" || st.state === "ScheduleFailed" ||
         (st.state === "ModelAvailable" && st.availableReplicas < mv.desiredReplicas())
       ) {
-        this.scheduleToServer(model.name);
+        // Seldon's ScheduleFailedModels drops the scale-up events its placements produce
+        if (this.scheduleToServer(model.name, false) !== null) {
+          this.log("debug", `Failed to schedule failed model ${model.name}`, { Name: "SimpleScheduler" });
+        }
       }
     }
   }
 
-  /** Returns the error message, or null on success. */
-  private scheduleToServer(name: string): string | null {
+  /**
+   * Returns the error message, or null on success. `publishScaleUp`: whether a placement short of
+   * replicas sends its server event (Schedule does; ScheduleFailedModels does not).
+   */
+  private scheduleToServer(name: string, publishScaleUp = true): string | null {
     const model = this.store.models.get(name);
     if (!model) return "Unable to find model";
     const latest = model.latest();
     if (!latest) return "Unable to find latest version for model";
+    const fields = { Name: "SimpleScheduler", func: "scheduleToServer", model: name };
     if (model.deleted) {
       for (const mv of model.versions) {
         if (mv.hasLiveReplicas()) {
           try {
             this.store.unloadVersionModels(name, mv.version);
           } catch (e) {
-            this.log("warning", `Failed to unload model ${name} version ${mv.version}`, { func: "scheduleToServer", error: msg(e) });
+            this.log("warning", `Failed to unload model ${name} version ${mv.version}`, { ...fields, error: msg(e) });
           }
         }
       }
       try {
         this.store.updateLoadedModels(name, latest.version, latest.server, []);
       } catch (e) {
-        this.log("warning", "Failed to unschedule model replicas from server", { func: "scheduleToServer", server: latest.server, error: msg(e) });
+        this.log("warning", "Failed to unschedule model replicas from server", { ...fields, server: latest.server, error: msg(e) });
       }
       return null;
     }
@@ -501,7 +704,6 @@ export class Scheduler implements Component {
     const d = placement.decision;
     if (this.recordDecisions) {
       this.decisions.push(placement);
-      trimOldest(this.decisions, this.retainDecisions);
       this.out.push({ kind: "observe", event: { type: "scheduler.decision", model: name, version: latest.version, placement } });
     } else {
       this.out.push({ kind: "observe", event: { type: "scheduler.decision", model: name, version: latest.version, server: d.server, replicaIdxs: d.replicaIdxs, error: d.error } });
@@ -510,19 +712,20 @@ export class Scheduler implements Component {
       try {
         this.store.updateLoadedModels(name, latest.version, d.server, d.replicaIdxs);
       } catch (e) {
-        this.log("warning", "Failed to update model replicas", { func: "findAndUpdateToServers", server: d.server, error: msg(e) });
+        this.log("warning", "Failed to update model replicas", { Name: "SimpleScheduler", func: "findAndUpdateToServers", model: name, server: d.server });
         return msg(e);
       }
       if (d.minReplicasFallback) {
-        this.log("warning", "Failed to schedule model as no matching server had enough suitable replicas, managed to schedule with min replicas", { func: "scheduleToServer", model: name });
+        this.log("warning", "Failed to schedule model as no matching server had enough suitable replicas, managed to schedule with min replicas", fields);
       }
     }
     if (d.failedScheduling) this.store.failedScheduling(latest, d.failedScheduling.message, d.failedScheduling.clearServer);
-    for (const ev of d.serverScaleUpEvents) {
-      this.log("debug", `Sending server event for ${ev.serverName}`, { func: "Schedule" });
-    }
     if (d.scaleUpSuppressed) {
-      this.log("warning", `Empty server for ${name} so ignoring scale up request`, { func: "serverScaleUp" });
+      this.log("warning", `Empty server for ${name} so ignoring scale up request`, { Name: "SimpleScheduler", func: "serverScaleUp" });
+    }
+    for (const ev of publishScaleUp ? d.serverScaleUpEvents : []) {
+      this.log("debug", `Sending server event for ${ev.serverName}`, { Name: "SimpleScheduler" });
+      this.store.events.push({ type: "server", name: ev.serverName, context: "scaleUp" });
     }
     return d.error;
   }
@@ -537,6 +740,7 @@ export class Scheduler implements Component {
       if (ev.type === "model") this.onModelEvent(ev);
       else this.onServerEvent(ev);
     }
+    this.flushStoreLogs();
   }
 
   private onModelEvent(ev: Extract<StoreEvent, { type: "model" }>): void {
@@ -549,36 +753,93 @@ export class Scheduler implements Component {
     }
     // 2. server status: batched; a version without server is where Seldon logs and gives up
     const mv = model.version(ev.version);
+    const fields = { source: "SchedulerServer", func: "updateServerModelStatus" };
     if (!mv) {
-      this.log("warning", `Failed to find model version ${ev.name}:${ev.version} so ignoring event`, { func: "updateServerModelStatus" });
+      this.log("warning", `Failed to find model version ${ev.name}:${ev.version} so ignoring event`, fields);
     } else if (mv.server === "") {
-      this.log("warning", `Empty server for ${ev.name}:${ev.version} so ignoring event`, { func: "updateServerModelStatus" });
+      this.log("warning", `Empty server for ${ev.name}:${ev.version} so ignoring event`, fields);
     } else {
       this.pendingServerStatus.add(mv.server);
       if (!this.serverStatusTimerSet) {
         this.serverStatusTimerSet = true;
-        this.out.push({ kind: "setTimer", timer: "serverStatus", afterMs: SERVER_STATUS_BATCH_WAIT_MS });
+        this.out.push({ kind: "setTimer", timer: "serverStatus", afterMs: this.profile.serverStatusBatchWaitMs });
       }
     }
     // 3. agent sync: send the load and unload requests the store asks for
     this.sync(model);
-    // 4. routing (envoy): batched
-    const latest = model.latest();
-    if (latest) this.routingUpdate(model.name, latest.version);
+    // 4. routing (envoy): the route table now, replica states in the next batch
+    this.modelUpdate(model);
   }
 
   private onServerEvent(ev: Extract<StoreEvent, { type: "server" }>): void {
     this.out.push({ kind: "observe", event: { type: "scheduler.serverEvent", server: ev.name, context: ev.context } });
+    if (ev.context === "replicaConnected") {
+      if (!this.synchroniser.isReady()) this.onSynchroniser(this.synchroniser.replicaConnected(ev.name, ev.idx ?? 0));
+      return;
+    }
+    this.onServerScaling(ev.name, ev.context);
+  }
+
+  /** Seldon's handleServerEvents: a ServerScalingRequest to the controller when the server should scale. */
+  private onServerScaling(serverName: string, context: "scaleUp" | "scaleDown"): void {
+    const server = this.store.servers.get(serverName);
+    if (!server) {
+      this.log("error", `Failed to get server ${serverName}`, { source: "SchedulerServer", func: "handleServerEvents", error: `Server [${serverName}] not found` });
+      return;
+    }
+    if (!this.serverAutoscaling) return;
+    const view = {
+      expectedReplicas: server.expectedReplicas, minReplicas: server.minReplicas, maxReplicas: server.maxReplicas,
+      stats: this.serverStats(serverName),
+    };
+    const fields = { source: "SchedulerServer", func: "handleServerEvents" };
+    const decision = context === "scaleDown" ? shouldScaleDown(view, this.packThreshold, this.rng) : shouldScaleUp(view);
+    if (!decision.scale) return;
+    this.log("info", `Server ${serverName} is scaling ${context === "scaleDown" ? "down" : "up"} to ${decision.replicas}`, fields);
+    this.log("debug", `will attempt to scale servers to ${decision.replicas} for ${serverName}`, { source: "SchedulerServer", func: "sendServerScale" });
+    const message: PbServerStatusResponse = {
+      type: "ScalingRequest",
+      serverName,
+      resources: [],
+      expectedReplicas: decision.replicas,
+      availableReplicas: 0,
+      numLoadedModelReplicas: 0,
+      kubernetesMeta: server.kubernetesMeta,
+    };
+    for (const call of this.serverSubscribers.keys()) this.out.push({ kind: "reply", call, message });
+  }
+
+  /** The store's ServerStats: empty replicas, and the most replicas a model placed there wants. */
+  serverStats(serverName: string): ServerStats {
+    let empty = 0;
+    for (const r of this.store.servers.get(serverName)?.replicas.values() ?? []) {
+      if (r.loaded.size === 0 && r.loading.size === 0) empty++;
+    }
+    let maxHosted = 0;
+    for (const model of this.store.models.values()) {
+      const latest = model.latest();
+      if (latest && latest.server === serverName) maxHosted = Math.max(maxHosted, latest.desiredReplicas());
+    }
+    return { numEmptyReplicas: empty, maxNumReplicaHostedModels: maxHosted };
   }
 
   private sync(model: Model): void {
     const latest = model.latest();
+    // a model available again releases the drains waiting for it
+    if (latest && latest.replicasInState("Available").length > 0) this.signalModelRelocated(model.name);
+    const fields = { source: "AgentServer", func: "Sync" };
     if (latest) {
       for (const idx of latest.replicasInState("LoadRequested")) {
-        this.log("info", `Sending load model request for ${model.name}`, { source: "AgentServer", func: "Sync" });
+        this.log("info", `Sending load model request for ${model.name}`, fields);
         const agent = this.agents.get(agentKey(latest.server, idx));
         if (!agent) {
-          this.log("error", `Failed to find server replica for ${latest.server}:${idx}`, { source: "AgentServer", func: "Sync" });
+          this.log("error", `Failed to find server replica for ${latest.server}:${idx}`, fields);
+          continue;
+        }
+        if (agent.closed) {
+          const error = this.profile.closedStreamSendError;
+          this.log("error", `stream message send failed for model ${model.name} and replicaidx ${idx}`, { ...fields, error });
+          this.moveReplica(latest, idx, "LoadRequested", "LoadFailed", "loadSendFailed", error);
           continue;
         }
         const op: PbModelOperationMessage = {
@@ -595,7 +856,15 @@ export class Scheduler implements Component {
         this.log("info", `Sending unload model request for ${model.name}:${mv.version}`, { source: "AgentServer" });
         const agent = this.agents.get(agentKey(mv.server, idx));
         if (!agent) {
-          this.log("error", `Failed to find server replica for ${mv.server}:${idx}`, { source: "AgentServer", func: "Sync" });
+          this.log("error", `Failed to find server replica for ${mv.server}:${idx}`, fields);
+          continue;
+        }
+        if (agent.closed) {
+          const error = this.profile.closedStreamSendError;
+          this.log("error", `stream message send failed for model ${model.name} and replicaidx ${idx}`, { ...fields, error });
+          // v2.9.0 records the failure against the latest version, not the one being unloaded
+          const target = this.profile.unloadSendFailureUsesLatestVersion && latest ? latest : mv;
+          this.moveReplica(target, idx, "UnloadRequested", "UnloadFailed", "unloadSendFailed", error);
           continue;
         }
         const op: PbModelOperationMessage = {
@@ -609,13 +878,67 @@ export class Scheduler implements Component {
     }
   }
 
-  private moveReplica(mv: ModelVersion, idx: number, expected: ReplicaState, desired: ReplicaState, cause: ReplicaCause): void {
+  private moveReplica(mv: ModelVersion, idx: number, expected: ReplicaState, desired: ReplicaState, cause: ReplicaCause, reason = ""): void {
     try {
       this.store.updateModelState({
-        name: mv.name, version: mv.version, serverName: mv.server, idx, availableMemory: null, expected, desired, reason: "", cause,
+        name: mv.name, version: mv.version, serverName: mv.server, idx, availableMemory: null, expected, desired, reason, cause, runtimeInfo: null,
       });
     } catch (e) {
-      this.log("error", `Sync set model state failed for model ${mv.name} replicaidx ${idx}`, { source: "AgentServer", error: msg(e) });
+      this.log("error", `Sync set model state failed for model ${mv.name} replicaidx ${idx}`, { source: "AgentServer", func: "Sync", error: msg(e) });
+    }
+  }
+
+  /**
+   * Seldon's modelUpdate: rebuild the model's route from the store (removing it first, and for
+   * good when the model cannot take traffic), then queue the latest version for the batch that
+   * moves replica states.
+   */
+  private modelUpdate(model: Model): void {
+    const latest = model.latest();
+    if (!latest) {
+      this.removeRoute(model.name);
+      return;
+    }
+    const canRoute = model.canReceiveTraffic() && this.store.servers.has(latest.server);
+    this.removeRoute(model.name);
+    if (canRoute) {
+      this.log("info", `Handle vanilla no experiment traffic for ${model.name}`, { source: "IncrementalProcessor", func: "addTraffic" });
+      this.addModelTraffic(model, latest);
+    }
+    this.routingUpdate(model.name, latest.version);
+  }
+
+  private removeRoute(name: string): void {
+    this.log("info", `Remove routes for model ${name}`, { source: "SeldonXDSCache", func: "RemoveRoute" });
+    if (!this.routes.removeRoute(name)) {
+      this.log("warning", `No route found for model ${name}`, { source: "SeldonXDSCache", func: "RemoveRoute" });
+    }
+  }
+
+  private addModelTraffic(model: Model, latest: ModelVersion): void {
+    const lastAvailable = model.lastAvailable();
+    if (lastAvailable && lastAvailable.version !== latest.version) {
+      if (!this.store.servers.has(lastAvailable.server)) {
+        this.log("error", `Failed to find server ${lastAvailable.server} for last available model ${model.name}`, { source: "IncrementalProcessor", func: "addModelTraffic", error: `Server [${lastAvailable.server}] not found` });
+        this.log("error", `Failed to add traffic for model ${model.name}`, { source: "IncrementalProcessor", func: "modelUpdate", error: `Server [${lastAvailable.server}] not found` });
+        this.removeRoute(model.name);
+        return;
+      }
+      const share = trafficShare(latest.assignment().length, lastAvailable.assignment().length, 100);
+      this.addVersionRoute(model.name, lastAvailable, share.lastAvailable);
+      this.addVersionRoute(model.name, latest, share.latest);
+    } else {
+      this.addVersionRoute(model.name, latest, 100);
+    }
+  }
+
+  private addVersionRoute(routeName: string, mv: ModelVersion, weight: number): void {
+    const assignment = mv.assignment();
+    if (assignment.length === 0) return; // Seldon: "Not updating route ... no assigned replicas" (debug)
+    const server = this.store.servers.get(mv.server);
+    const invalid = this.routes.addVersion(routeName, mv.name, mv.version, weight, mv.defn.deploymentSpec?.logPayloads ?? false, assignment, (idx) => server?.replicas.get(idx));
+    for (const idx of invalid) {
+      this.log("warning", `Invalid replica index ${idx} for server ${mv.server}`, { source: "SeldonXDSCache", func: "AddClustersForRoute" });
     }
   }
 
@@ -623,14 +946,14 @@ export class Scheduler implements Component {
   private routingUpdate(name: string, version: number): void {
     this.pendingRouting.push({ name, version });
     if (this.lastRoutingTrigger === null) this.lastRoutingTrigger = this.now;
-    if (this.now - this.lastRoutingTrigger > ENVOY_BATCH_WAIT_MS) {
+    if (this.now - this.lastRoutingTrigger > this.profile.envoyBatchWaitMs) {
       this.routingSync();
       this.lastRoutingTrigger = this.now;
       return;
     }
     if (!this.routingTimerSet) {
       this.routingTimerSet = true;
-      this.out.push({ kind: "setTimer", timer: "routing", afterMs: ENVOY_BATCH_WAIT_MS });
+      this.out.push({ kind: "setTimer", timer: "routing", afterMs: this.profile.envoyBatchWaitMs });
     }
   }
 
@@ -653,13 +976,14 @@ export class Scheduler implements Component {
       for (const idx of mv.replicasInState("UnloadEnvoyRequested")) {
         this.moveReplicaRouting(mv, idx, "UnloadEnvoyRequested", "UnloadRequested", "unrouted");
       }
-      // version clean-up: once the latest version is available, older ones unload
-      if (model.canReceiveTraffic() && model.latest()?.status.state === "ModelAvailable") {
+      // version clean-up runs only for a model that has a route
+      if (this.routes.has(name) && model.latest()?.status.state === "ModelAvailable") {
         for (const old of model.versionsBeforeLastAvailable()) {
           try {
             this.store.unloadVersionModels(name, old.version);
           } catch (e) {
-            this.log("warning", `Failed to run cleanup old versions for model ${name}`, { source: "VersionCleaner", error: msg(e) });
+            this.log("warning", `Failed to run cleanup old versions for model ${name}`, { source: "VersionCleaner", func: "RunCleanup", error: msg(e) });
+            break;
           }
         }
       }
@@ -669,10 +993,10 @@ export class Scheduler implements Component {
   private moveReplicaRouting(mv: ModelVersion, idx: number, expected: ReplicaState, desired: ReplicaState, cause: ReplicaCause): void {
     try {
       this.store.updateModelState({
-        name: mv.name, version: mv.version, serverName: mv.server, idx, availableMemory: null, expected, desired, reason: "", cause,
+        name: mv.name, version: mv.version, serverName: mv.server, idx, availableMemory: null, expected, desired, reason: "", cause, runtimeInfo: null,
       });
     } catch (e) {
-      this.log("warning", `Failed to update replica state for model ${mv.name} to ${desired} from ${expected}`, { source: "IncrementalProcessor", error: msg(e) });
+      this.log("warning", `Failed to update replica state for model ${mv.name} to ${desired} from ${expected}`, { source: "IncrementalProcessor", func: "modelSync", error: msg(e) });
     }
   }
 
@@ -682,7 +1006,7 @@ export class Scheduler implements Component {
     for (const name of names) {
       const server = this.store.servers.get(name);
       if (!server) {
-        this.log("error", `Failed to get server ${name}`, { func: "sendServerStatus" });
+        this.log("error", `Failed to get server ${name}`, { source: "SchedulerServer", func: "sendServerStatus" });
         continue;
       }
       const status = serverStatus(server);
@@ -705,7 +1029,13 @@ export class Scheduler implements Component {
     this.out.push({ kind: "finish", call, status });
   }
 
+  /** The store's own log lines (MemoryStore), in order before whatever the scheduler says next. */
+  private flushStoreLogs(): void {
+    for (const l of this.store.logs.splice(0)) this.out.push({ kind: "log", level: l.level, msg: l.msg, fields: l.fields });
+  }
+
   private log(level: LogLevel, text: string, fields?: Fields): void {
+    this.flushStoreLogs();
     this.out.push({ kind: "log", level, msg: text, ...(fields ? { fields } : {}) });
   }
 }
@@ -755,6 +1085,8 @@ function autoscalingEnabled(mv: ModelVersion): boolean {
 }
 
 const agentKey = (server: string, idx: number): AgentKey => `${server}:${idx}`;
+/** Seldon's waiter names a replica `server_idx`. */
+const drainKey = (server: string, idx: number): string => `${server}_${idx}`;
 
 function msg(e: unknown): string {
   if (e instanceof StoreError || e instanceof Error) return e.message;

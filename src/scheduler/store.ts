@@ -14,7 +14,8 @@ import {
   type ReplicaCause,
   type ReplicaState,
 } from "./states.ts";
-import type { PbAgentSubscribeRequest, PbLoadModelRequest, PbModel, PbServerNotify, PbUnloadModelRequest } from "../proto/messages.ts";
+import type { PbAgentSubscribeRequest, PbLoadModelRequest, PbModel, PbModelEventMessage, PbServerNotify, PbUnloadModelRequest } from "../proto/messages.ts";
+import type { Fields, LogLevel } from "../core/protocol.ts";
 import { canonicalJson } from "../core/canonical.ts";
 
 export type StoreEvent =
@@ -25,10 +26,21 @@ const VALID_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export class StoreError extends Error {}
 
+/** What an agent reports about the runtime a model loaded on (MLServer workers, Triton instances). */
+export type RuntimeInfo = NonNullable<PbModelEventMessage["runtimeInfo"]>;
+
+export interface StoreLog {
+  level: LogLevel;
+  msg: string;
+  fields: Fields;
+}
+
 export class MemoryStore {
   readonly models = new Map<string, Model>();
   readonly servers = new Map<string, Server>();
   readonly events: StoreEvent[] = [];
+  /** Log lines of the store (Seldon's MemoryStore logger), taken by the scheduler in order. */
+  readonly logs: StoreLog[] = [];
 
   constructor(private readonly clock: () => number) {}
 
@@ -296,6 +308,8 @@ export class MemoryStore {
     desired: ReplicaState;
     reason: string;
     cause: ReplicaCause;
+    /** Stored on the version if it has none yet (never overwritten), before the state check. */
+    runtimeInfo?: RuntimeInfo | null;
   }): void {
     const { name, version, serverName, idx, expected, desired } = args;
     const model = this.models.get(name);
@@ -304,6 +318,9 @@ export class MemoryStore {
     if (!mv) throw new StoreError(`Version not found for model ${name}, version ${version}`);
     const server = this.servers.get(serverName);
     if (!server) throw new StoreError(`failed to find server ${serverName}`);
+    if (args.runtimeInfo && mv.defn.modelSpec && !mv.defn.modelSpec.modelRuntimeInfo) {
+      mv.defn.modelSpec.modelRuntimeInfo = structuredClone(args.runtimeInfo);
+    }
     const existing = mv.replicaState(idx);
     if (existing !== expected) {
       throw new StoreError(
@@ -317,6 +334,12 @@ export class MemoryStore {
     const replica = server.replicas.get(idx);
     if (replica) {
       const key = versionKey(name, version);
+      const fields = { source: "MemoryStore", func: "updateModelStateImpl" };
+      if (desired === "Loading" || desired === "Loaded") {
+        this.logs.push({ level: "info", msg: `Adding model ${name}(${version}) to server ${serverName} replica ${idx} list of loaded / loading models`, fields });
+      } else if (desired === "Unloaded" || desired === "LoadFailed") {
+        this.logs.push({ level: "info", msg: `Removing model ${name}(${version}) from server ${serverName} replica ${idx} list of loaded / loading models`, fields });
+      }
       if (desired === "Loading") replica.loading.add(key);
       else if (desired === "Loaded") {
         replica.loading.delete(key);
@@ -358,16 +381,25 @@ export class MemoryStore {
   }
 }
 
+/** proto-loader's synthetic oneof for `optional ModelRuntimeInfo modelRuntimeInfo`. */
+const RUNTIME_INFO_MARKER = "_modelRuntimeInfo";
+
 function splitKey(key: string): { name: string; version: number } {
   const i = key.lastIndexOf(":");
   return { name: key.slice(0, i), version: Number(key.slice(i + 1)) };
 }
 
-/** Which parts of two model definitions differ (runtime info is ignored, as Seldon does). */
+/**
+ * Which parts of two model definitions differ. Runtime info is ignored, as Seldon does; on a
+ * decoded message that includes proto-loader's marker naming the optional field as set.
+ */
 export function compareModels(a: PbModel, b: PbModel): { equal: boolean; metaDiffers: boolean; modelSpecDiffers: boolean; deploymentSpecDiffers: boolean } {
   const strip = (m: PbModel): PbModel => {
     const c = structuredClone(m);
-    if (c.modelSpec) c.modelSpec.modelRuntimeInfo = null;
+    if (c.modelSpec) {
+      c.modelSpec.modelRuntimeInfo = null;
+      delete (c.modelSpec as Record<string, unknown>)[RUNTIME_INFO_MARKER];
+    }
     return c;
   };
   const x = strip(a);

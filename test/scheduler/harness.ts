@@ -13,9 +13,14 @@ export class SchedulerHarness {
   readonly agentStreams = new Map<string, string>();
   private timers = new Map<string, number>();
 
-  constructor(options: SchedulerOptions = {}) {
+  /**
+   * `synchronised` (default true): the controller's first-sync ServerNotify announcing no
+   * servers is sent at once, so the start-up synchroniser does not hold scheduling.
+   */
+  constructor(options: SchedulerOptions = {}, synchronised = true) {
     this.s = new Scheduler(options);
     this.feed({ kind: "start" });
+    if (synchronised) this.call(M.scheduler.ServerNotify, { servers: [], isFirstSync: true });
   }
 
   feed(input: Parameters<Scheduler["handle"]>[0]): Effect[] {

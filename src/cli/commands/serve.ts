@@ -9,6 +9,7 @@ import { UserError } from "../../core/errors.ts";
 import { Session } from "../../cluster/session.ts";
 import type { ClusterSpec, ServerTopology } from "../../scenario/types.ts";
 import { SCHEDULER_POD } from "../../cluster/build.ts";
+import { M } from "../../proto/index.ts";
 import { driveRealtime } from "../../runtime/realtime.ts";
 import { WireTransport } from "../../runtime/wire/transport.ts";
 import { formatWithSource } from "../../runtime/logfmt.ts";
@@ -41,6 +42,12 @@ options:
                             (default ${DEFAULT_RETAIN}; 0 keeps none)
   --connection-timeout S    seconds a new connection has to send the HTTP/2 preface before it is
                             closed (default 120, as grpc-go's server; 0 = never)
+  --await-controller        leave the scheduler's start-up to a real controller's first-sync
+                            ServerNotify, as a freshly started v2.9.0 scheduler (it schedules
+                            nothing until then, or the ready timeout); by default serve announces
+                            its own servers as the operator would on start
+  --scheduler-ready-timeout-seconds S
+                            the synchroniser's ready timeout (default 600, as the Helm chart)
   --tls-cert FILE           PEM certificate for the scheduler's ports (9004, 9005); needs --tls-key
   --tls-key FILE            PEM private key for --tls-cert
   --tls-ca FILE             PEM CA bundle: clients must present a certificate it signed (mTLS)
@@ -59,6 +66,9 @@ export interface ServeOptions {
   retain?: Retention;
   connectionTimeoutMs?: number;
   tls?: TlsFiles;
+  /** Leave the first-sync ServerNotify to a real controller (default: serve sends it). */
+  awaitController?: boolean;
+  schedulerReadyTimeoutSeconds?: number;
   onLog?: (line: string) => void;
 }
 
@@ -99,6 +109,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
   const retain = o.retain ?? { logs: DEFAULT_RETAIN, trace: DEFAULT_RETAIN, decisions: DEFAULT_RETAIN };
   const session = await Session.start(cluster, {
     runtime: "wire", seed: 1, epochMs: Date.now(), retain,
+    ...(o.schedulerReadyTimeoutSeconds !== undefined ? { schedulerReadyTimeoutSeconds: o.schedulerReadyTimeoutSeconds } : {}),
     wire: {
       host: o.host, fixedPorts,
       ...(o.connectionTimeoutMs !== undefined ? { connectionTimeoutMs: o.connectionTimeoutMs } : {}),
@@ -112,6 +123,15 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
   }
   const driver = driveRealtime(session.engine);
   const transport = session.engine.transport as WireTransport;
+  if (!o.awaitController) {
+    // No operator announces the servers here unless one joins: serve does what the operator does
+    // on start, so the scheduler's synchroniser is ready once its own replicas have subscribed.
+    const scheduler = session.engine.proc(o.namespace, SCHEDULER_POD, "scheduler");
+    await transport.injectUnary(scheduler, M.scheduler.ServerNotify, {
+      servers: o.servers.map((s) => ({ name: s.name, expectedReplicas: s.replicas, shared: false })),
+      isFirstSync: true,
+    });
+  }
   let stopping: Promise<void> | null = null;
   return {
     session,
@@ -142,6 +162,8 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     "inference-http-port": { type: "string" },
     retain: { type: "string" },
     "connection-timeout": { type: "string" },
+    "await-controller": { type: "boolean" },
+    "scheduler-ready-timeout-seconds": { type: "string" },
     "tls-cert": { type: "string" },
     "tls-key": { type: "string" },
     "tls-ca": { type: "string" },
@@ -170,6 +192,8 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     retain: { logs: retainN, trace: retainN, decisions: retainN },
     connectionTimeoutMs: timeoutS === 0 ? Infinity : timeoutS * 1000,
     ...tlsFlags(io, values["tls-cert"], values["tls-key"], values["tls-ca"]),
+    awaitController: values["await-controller"] === true,
+    schedulerReadyTimeoutSeconds: intFlag("serve", "scheduler-ready-timeout-seconds", values["scheduler-ready-timeout-seconds"], 600),
     ...(values.quiet ? {} : { onLog: (l: string) => io.stderr(`${l}\n`) }),
   };
   const names = new Set<string>();
@@ -208,6 +232,9 @@ function banner(running: RunningServe, o: ServeOptions): string {
   const r = o.retain!;
   lines.push(
     `  keeping the newest ${r.logs} log records, trace events and decisions; idle connections closed after ${Number.isFinite(o.connectionTimeoutMs!) ? `${o.connectionTimeoutMs! / 1000} s without a handshake` : "never"}`,
+    o.awaitController
+      ? `  the scheduler waits for a controller's first-sync ServerNotify (ready timeout ${o.schedulerReadyTimeoutSeconds ?? 600} s)`
+      : `  first sync sent for ${o.servers.length} server(s), as the operator does on start (--await-controller to leave it to one)`,
     "  calls between the simulated pods use private Unix sockets; nothing else listens",
     "Ctrl-C to stop.",
   );

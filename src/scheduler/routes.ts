@@ -1,0 +1,120 @@
+/**
+ * The route table the scheduler's incremental processor keeps for envoy (Seldon's xDS cache):
+ * per model a route with a traffic split over version clusters, each cluster with the endpoints
+ * of the replicas it reaches. Nothing is served to an envoy; the table is what the control plane
+ * decides, so logs, version clean-up and reports can follow it.
+ */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface TrafficSplit {
+  modelName: string;
+  modelVersion: number;
+  weight: number;
+  httpCluster: string;
+  grpcCluster: string;
+}
+
+export interface Route {
+  name: string;
+  logPayloads: boolean;
+  clusters: TrafficSplit[];
+}
+
+export interface Cluster {
+  name: string;
+  grpc: boolean;
+  /** `host:port` -> endpoint. */
+  endpoints: Map<string, Endpoint>;
+  /** `route/model/version` of every route using the cluster. */
+  routes: Set<string>;
+}
+
+export interface ReplicaEndpoints {
+  inferenceSvc: string;
+  inferenceHttpPort: number;
+  inferenceGrpcPort: number;
+}
+
+export function clusterNames(model: string, version: number): { http: string; grpc: string } {
+  const base = `${model}_${version}`;
+  return { http: `${base}_http`, grpc: `${base}_grpc` };
+}
+
+const routeKey = (route: string, model: string, version: number): string => `${route}/${model}/${version}`;
+
+export class RouteTable {
+  readonly routes = new Map<string, Route>();
+  readonly clusters = new Map<string, Cluster>();
+
+  has(route: string): boolean {
+    return this.routes.has(route);
+  }
+
+  /** Removes a route and frees clusters no other route uses. False when there was none. */
+  removeRoute(name: string): boolean {
+    const route = this.routes.get(name);
+    if (!route) return false;
+    this.routes.delete(name);
+    for (const split of route.clusters) {
+      for (const c of [split.httpCluster, split.grpcCluster]) {
+        const cluster = this.clusters.get(c);
+        if (!cluster) continue;
+        cluster.routes.delete(routeKey(name, split.modelName, split.modelVersion));
+        if (cluster.routes.size === 0) this.clusters.delete(c);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * One version's share of a route: its clusters get the replicas' endpoints (a replica index the
+   * server does not have is returned, for the caller to warn about) and the route gets the split.
+   */
+  addVersion(
+    routeName: string, model: string, version: number, weight: number, logPayloads: boolean,
+    replicas: readonly number[], lookup: (idx: number) => ReplicaEndpoints | undefined,
+  ): number[] {
+    const names = clusterNames(model, version);
+    const invalid: number[] = [];
+    const http = this.cluster(names.http, false);
+    const grpc = this.cluster(names.grpc, true);
+    for (const idx of replicas) {
+      const r = lookup(idx);
+      if (!r) {
+        invalid.push(idx);
+        continue;
+      }
+      http.endpoints.set(`${r.inferenceSvc}:${r.inferenceHttpPort}`, { host: r.inferenceSvc, port: r.inferenceHttpPort });
+      grpc.endpoints.set(`${r.inferenceSvc}:${r.inferenceGrpcPort}`, { host: r.inferenceSvc, port: r.inferenceGrpcPort });
+    }
+    const key = routeKey(routeName, model, version);
+    http.routes.add(key);
+    grpc.routes.add(key);
+    const route = this.routes.get(routeName) ?? { name: routeName, logPayloads, clusters: [] };
+    // any version asking for payload logging turns it on for the route, as during a rollout
+    if (logPayloads) route.logPayloads = true;
+    route.clusters.push({ modelName: model, modelVersion: version, weight, httpCluster: names.http, grpcCluster: names.grpc });
+    this.routes.set(routeName, route);
+    return invalid;
+  }
+
+  private cluster(name: string, grpc: boolean): Cluster {
+    let c = this.clusters.get(name);
+    if (!c) {
+      c = { name, grpc, endpoints: new Map(), routes: new Set() };
+      this.clusters.set(name, c);
+    }
+    return c;
+  }
+}
+
+/** How a route's 100 is split between the latest version and the last available one. */
+export function trafficShare(latestReplicas: number, lastAvailableReplicas: number, weight: number): { latest: number; lastAvailable: number } {
+  const total = lastAvailableReplicas + latestReplicas;
+  // Go's integer division; a total of zero cannot reach here as the model can receive traffic
+  const lastAvailable = total === 0 ? 0 : Math.floor((lastAvailableReplicas * weight) / total);
+  return { latest: weight - lastAvailable, lastAvailable };
+}
