@@ -108,6 +108,7 @@ export class MemoryStore {
       this.servers.set(req.name, server);
     }
     server.expectedReplicas = req.expectedReplicas;
+    server.revision++;
     server.minReplicas = req.minReplicas;
     server.maxReplicas = req.maxReplicas;
     server.kubernetesMeta = req.kubernetesMeta ?? null;
@@ -120,6 +121,7 @@ export class MemoryStore {
       this.servers.set(req.serverName, server);
     }
     server.shared = req.shared;
+    server.revision++;
     const cfg = req.replicaConfig;
     const loaded = new Set(req.loadedModels.map((m) => versionKey(m.model?.meta?.name ?? "", m.version)));
     server.replicas.set(req.replicaIdx, {
@@ -165,6 +167,7 @@ export class MemoryStore {
     const replica = server.replicas.get(idx);
     if (!replica) throw new StoreError(`Failed to find replica ${idx} for server ${serverName}`);
     server.replicas.delete(idx);
+    server.revision++;
     if (server.replicas.size === 0) this.servers.delete(serverName);
     const toReschedule: string[] = [];
     for (const key of [...replica.loaded, ...replica.loading]) {
@@ -190,6 +193,7 @@ export class MemoryStore {
     const replica = server.replicas.get(idx);
     if (!replica) throw new StoreError(`Failed to find replica ${idx} for server ${serverName}`);
     replica.draining = true;
+    server.revision++;
     const names: string[] = [];
     for (const key of replica.loaded) {
       const { name, version } = splitKey(key);
@@ -316,6 +320,7 @@ export class MemoryStore {
     let removed = false;
     const replica = server.replicas.get(idx);
     if (replica) {
+      server.revision++;
       const key = versionKey(name, version);
       if (desired === "Loading") replica.loading.add(key);
       else if (desired === "Loaded") {
@@ -349,8 +354,10 @@ export class MemoryStore {
   }
 
   private reserve(serverName: string, idx: number, bytes: bigint, state: ReplicaState): void {
-    const replica: ServerReplica | undefined = this.servers.get(serverName)?.replicas.get(idx);
-    if (!replica) return;
+    const server = this.servers.get(serverName);
+    const replica: ServerReplica | undefined = server?.replicas.get(idx);
+    if (!server || !replica) return;
+    server.revision++;
     if (state === "LoadRequested") replica.reservedMemory = (replica.reservedMemory + bytes) & 0xffff_ffff_ffff_ffffn;
     else if (state === "LoadFailed" || state === "Loaded") {
       replica.reservedMemory = bytes > replica.reservedMemory ? 0n : replica.reservedMemory - bytes;

@@ -265,12 +265,109 @@ function scaleUpEvents(serverName: string): readonly ServerScaleUpEvent[] {
 
 const EMPTY_EXPLANATION: Explanation = { servers: [], serverOrder: [], replicaOrder: {} };
 
+export interface DecideOptions {
+  /**
+   * Compute the explanation while deciding (every filter of every server and replica, with
+   * its reason text). By default the decision takes Seldon's short cuts (a server's filters stop
+   * at the first that rejects it; replicas are only filtered on the servers tried) and the
+   * explanation is computed from the same snapshot the first time it is read. Both give the
+   * same decision and the same explanation.
+   */
+  readonly explain?: boolean;
+}
+
+/** Every server and replica with every filter's verdict and reason, and the orders Seldon tries. */
+export function explainDecision(snapshot: SchedulingSnapshot, chains: SchedulerChains = DEFAULT_CHAINS): Explanation {
+  return explainCandidates(snapshot, chains).explanation;
+}
+
+function explainCandidates(
+  snapshot: SchedulingSnapshot,
+  chains: SchedulerChains,
+): { explanation: Explanation; candidates: Candidate[] } {
+  const model = snapshot.model;
+  const servers = snapshot.servers.map((s) => explainServer(model, s, chains));
+  const accepted = snapshot.servers.filter((_, i) => servers[i]!.accepted);
+  const explainedOf = new Map(snapshot.servers.map((s, i) => [s, servers[i]!]));
+  sortServers(model, accepted, chains);
+  const candidates: Candidate[] = accepted.map((server) => {
+    const expl = explainedOf.get(server);
+    const suitable = server.replicas.filter((_, i) => expl?.replicas[i]?.accepted === true);
+    sortReplicas(model, server, suitable, chains);
+    return { server, sortedReplicas: suitable };
+  });
+  const replicaOrder: Record<string, readonly number[]> = {};
+  for (const c of candidates) replicaOrder[c.server.name] = c.sortedReplicas.map((r) => r.idx);
+  return { explanation: { servers, serverOrder: accepted.map((s) => s.name), replicaOrder }, candidates };
+}
+
+function acceptsServer(model: ModelSnapshot, server: ServerSnapshot, chains: SchedulerChains): boolean {
+  for (const f of chains.serverFilters) if (!f.filter(model, server)) return false;
+  return true;
+}
+
+function acceptsReplica(model: ModelSnapshot, replica: ServerReplicaSnapshot, chains: SchedulerChains): boolean {
+  for (const f of chains.replicaFilters) if (!f.filter(model, replica)) return false;
+  return true;
+}
+
+/**
+ * The accepted servers in the order Seldon tries them, each one's suitable replicas filtered
+ * and sorted only when a pass first reaches it (Seldon filters replicas server by server and
+ * stops at the first that fits).
+ */
+function lazyCandidates(snapshot: SchedulingSnapshot, chains: SchedulerChains): Candidate[] {
+  const model = snapshot.model;
+  const accepted: ServerSnapshot[] = [];
+  for (const s of snapshot.servers) if (acceptsServer(model, s, chains)) accepted.push(s);
+  sortServers(model, accepted, chains);
+  return accepted.map((server) => {
+    let sorted: ServerReplicaSnapshot[] | null = null;
+    return {
+      server,
+      get sortedReplicas(): readonly ServerReplicaSnapshot[] {
+        if (sorted === null) {
+          sorted = server.replicas.filter((r) => acceptsReplica(model, r, chains));
+          sortReplicas(model, server, sorted, chains);
+        }
+        return sorted;
+      },
+    };
+  });
+}
+
 /**
  * Decides where Seldon would place the model of `snapshot`, and explains why.
  * Pure and deterministic: the initial orders are those of the snapshot lists (where Seldon
- * iterates Go maps in random order).
+ * iterates Go maps in random order). The snapshot must not change afterwards: the explanation
+ * is read from it when first asked for (unless `options.explain`).
  */
-export function decide(snapshot: SchedulingSnapshot, chains: SchedulerChains = DEFAULT_CHAINS): Decision {
+export function decide(
+  snapshot: SchedulingSnapshot,
+  chains: SchedulerChains = DEFAULT_CHAINS,
+  options: DecideOptions = {},
+): Decision {
+  // Seldon does not look at servers for a deleted model.
+  if (snapshot.model.deleted) return withExplanation(outcomeOf(snapshot, []), () => EMPTY_EXPLANATION);
+  if (options.explain === true) {
+    const { explanation, candidates } = explainCandidates(snapshot, chains);
+    return withExplanation(outcomeOf(snapshot, candidates), () => explanation);
+  }
+  let memo: Explanation | null = null;
+  return withExplanation(outcomeOf(snapshot, lazyCandidates(snapshot, chains)), () => {
+    memo ??= explainDecision(snapshot, chains);
+    return memo;
+  });
+}
+
+type Outcome = Decision extends infer D ? (D extends Decision ? Omit<D, "explanation"> : never) : never;
+
+/** The decision object with `explanation` as an enumerable property read on demand. */
+function withExplanation(outcome: Outcome, explanation: () => Explanation): Decision {
+  return Object.defineProperty(outcome, "explanation", { get: explanation, enumerable: true }) as Decision;
+}
+
+function outcomeOf(snapshot: SchedulingSnapshot, candidates: readonly Candidate[]): Outcome {
   const model = snapshot.model;
   const latest = latestVersion(model);
   const desired = model.replicas;
@@ -278,10 +375,8 @@ export function decide(snapshot: SchedulingSnapshot, chains: SchedulerChains = D
   const common = { model: model.name, version: latest.version, desiredReplicas: desired, minReplicas: min };
 
   if (model.deleted) {
-    // Seldon does not look at servers for a deleted model.
     return {
       ...common,
-      explanation: EMPTY_EXPLANATION,
       outcome: "deleted",
       scheduled: false,
       server: null,
@@ -298,28 +393,9 @@ export function decide(snapshot: SchedulingSnapshot, chains: SchedulerChains = D
     };
   }
 
-  const servers = snapshot.servers.map((s) => explainServer(model, s, chains));
-  const explained = new Map(snapshot.servers.map((s, i) => [s, servers[i]]));
-  const accepted = snapshot.servers.filter((s) => explained.get(s)?.accepted === true);
-  sortServers(model, accepted, chains);
-
-  const candidates: Candidate[] = accepted.map((server) => {
-    const expl = explained.get(server);
-    const suitable = server.replicas.filter((_, i) => expl?.replicas[i]?.accepted === true);
-    sortReplicas(model, server, suitable, chains);
-    return { server, sortedReplicas: suitable };
-  });
-
-  const explanation: Explanation = {
-    servers,
-    serverOrder: accepted.map((s) => s.name),
-    replicaOrder: Object.fromEntries(candidates.map((c) => [c.server.name, c.sortedReplicas.map((r) => r.idx)])),
-  };
-  const base = { ...common, explanation };
-
-  if (accepted.length === 0) {
+  if (candidates.length === 0) {
     return {
-      ...base,
+      ...common,
       outcome: "noMatchingServers",
       scheduled: false,
       server: null,
@@ -335,7 +411,7 @@ export function decide(snapshot: SchedulingSnapshot, chains: SchedulerChains = D
   const placed = findPlacement(candidates, desired, desired);
   if (placed !== null) {
     return {
-      ...base,
+      ...common,
       outcome: "scheduled",
       scheduled: true,
       server: placed.server,
@@ -357,7 +433,7 @@ export function decide(snapshot: SchedulingSnapshot, chains: SchedulerChains = D
         ? fallback.server
         : currentServer(model);
     return {
-      ...base,
+      ...common,
       outcome: "scheduledWithMinReplicas",
       scheduled: true,
       server: fallback.server,
@@ -371,7 +447,7 @@ export function decide(snapshot: SchedulingSnapshot, chains: SchedulerChains = D
   }
 
   return {
-    ...base,
+    ...common,
     outcome: "notEnoughReplicas",
     scheduled: false,
     server: null,
@@ -386,4 +462,3 @@ export function decide(snapshot: SchedulingSnapshot, chains: SchedulerChains = D
     },
   };
 }
-

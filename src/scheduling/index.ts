@@ -61,6 +61,8 @@ export {
 export { goStableSort, goStableSorted } from "./gosort.ts";
 export {
   decide,
+  explainDecision,
+  type DecideOptions,
   MIN_REPLICAS_WARNING,
   NO_MATCHING_SERVERS,
   NOT_ENOUGH_REPLICAS,
