@@ -135,6 +135,11 @@ export interface EngineOptions {
   epochMs?: number;
   /** Record every message in the trace (off for large benchmarks). */
   traceMessages?: boolean;
+  /**
+   * Keep log records in `logs` and events in `trace` (default true). Off, nothing is kept and
+   * log listeners (`onLog`) still hear every line: for runs where nobody reads them afterwards.
+   */
+  record?: boolean;
 }
 
 export class Engine {
@@ -148,6 +153,7 @@ export class Engine {
   readonly latencyMs: number;
   readonly epochMs: number;
   readonly traceMessages: boolean;
+  readonly recording: boolean;
   private readonly hosts = new Map<string, Pod>();
   private readonly clientCalls = new Map<string, Call>();
   private readonly serverCalls = new Map<string, Call>();
@@ -164,7 +170,8 @@ export class Engine {
   constructor(options: EngineOptions = {}) {
     this.latencyMs = options.latencyMs ?? 1;
     this.epochMs = options.epochMs ?? Date.UTC(2025, 0, 1);
-    this.traceMessages = options.traceMessages ?? true;
+    this.recording = options.record ?? true;
+    this.traceMessages = this.recording && (options.traceMessages ?? true);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -355,13 +362,15 @@ export class Engine {
       t: this.now, namespace: proc.pod.namespace, pod: proc.pod.name, container: proc.spec.container, role: proc.role,
       level, msg, ...(fields ? { fields } : {}),
     };
-    this.logs.push(r);
-    this.record({ t: this.now, type: "log", proc: proc.id, level, msg, ...(fields ? { fields } : {}) });
+    if (this.recording) {
+      this.logs.push(r);
+      this.record({ t: this.now, type: "log", proc: proc.id, level, msg, ...(fields ? { fields } : {}) });
+    }
     for (const l of this.onLog) l(r);
   }
 
   record(ev: TraceEvent): void {
-    this.trace.push(ev);
+    if (this.recording) this.trace.push(ev);
   }
 
   private traceMessage(call: Call, dir: "request" | "response", message: unknown): void {

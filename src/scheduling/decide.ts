@@ -2,7 +2,7 @@
  * One placement decision, as Seldon v2.9.0's `SimpleScheduler.scheduleToServer` makes it for
  * one model, computed without touching any store: the caller applies the outcome.
  */
-import { goStableSort } from "./gosort.ts";
+import { goStableSortUnlessOrdered } from "./gosort.ts";
 import {
   assignmentCount,
   currentServer,
@@ -196,9 +196,9 @@ function explainServer(model: ModelSnapshot, server: ServerSnapshot, chains: Sch
 
 function sortServers(model: ModelSnapshot, servers: ServerSnapshot[], chains: SchedulerChains): void {
   for (const sorter of chains.serverSorters) {
-    goStableSort(servers, (a, b) =>
-      sorter.isLess({ model, server: a } satisfies CandidateServer, { model, server: b } satisfies CandidateServer),
-    );
+    const less = (a: ServerSnapshot, b: ServerSnapshot): boolean =>
+      sorter.isLess({ model, server: a } satisfies CandidateServer, { model, server: b } satisfies CandidateServer);
+    goStableSortUnlessOrdered(servers, less);
   }
 }
 
@@ -209,12 +209,12 @@ function sortReplicas(
   chains: SchedulerChains,
 ): void {
   for (const sorter of chains.replicaSorters) {
-    goStableSort(replicas, (a, b) =>
+    const less = (a: ServerReplicaSnapshot, b: ServerReplicaSnapshot): boolean =>
       sorter.isLess(
         { model, server, replica: a } satisfies CandidateReplica,
         { model, server, replica: b } satisfies CandidateReplica,
-      ),
-    );
+      );
+    goStableSortUnlessOrdered(replicas, less);
   }
 }
 

@@ -58,7 +58,7 @@ export {
   type ChainNames,
   type SchedulerChains,
 } from "./registry.ts";
-export { goStableSort, goStableSorted } from "./gosort.ts";
+export { goStableSort, goStableSortUnlessOrdered, goStableSorted } from "./gosort.ts";
 export {
   decide,
   explainDecision,

@@ -6,7 +6,11 @@ import {
   PLUGIN_REGISTRY,
   decide,
   explainDecision,
+  goStableSort,
+  goStableSortUnlessOrdered,
   type Decision,
+  type ServerReplicaSnapshot,
+  type ServerSnapshot,
   type SchedulerChains,
   type ServerFilter,
 } from "../../src/scheduling/index.ts";
@@ -92,5 +96,35 @@ describe("decide: Seldon's short cuts", () => {
     calls.length = 0;
     expect(d.explanation.servers[0]!.filters.map((f) => f.pass)).toEqual([true, false, true, true]);
     expect(calls.filter((c) => c.startsWith("reason:"))).toHaveLength(8);
+  });
+});
+
+describe("goStableSortUnlessOrdered: the same order as Go's stable sort for every sorter Seldon ships", () => {
+  it("on the servers and replicas of generated snapshots", () => {
+    fc.assert(
+      fc.property(schedulingSnapshotArb({ maxServers: 8, maxReplicas: 8 }), (snapshot) => {
+        const model = snapshot.model;
+        for (const sorter of PLUGIN_REGISTRY.serverSorters.values()) {
+          const less = (a: ServerSnapshot, b: ServerSnapshot) => sorter.isLess({ model, server: a }, { model, server: b });
+          const full = [...snapshot.servers];
+          const short = [...snapshot.servers];
+          goStableSort(full, less);
+          goStableSortUnlessOrdered(short, less);
+          expect(short).toEqual(full);
+        }
+        for (const server of snapshot.servers) {
+          for (const sorter of PLUGIN_REGISTRY.replicaSorters.values()) {
+            const less = (a: ServerReplicaSnapshot, b: ServerReplicaSnapshot) =>
+              sorter.isLess({ model, server, replica: a }, { model, server, replica: b });
+            const full = [...server.replicas];
+            const short = [...server.replicas];
+            goStableSort(full, less);
+            goStableSortUnlessOrdered(short, less);
+            expect(short.map((r) => r.idx)).toEqual(full.map((r) => r.idx));
+          }
+        }
+      }),
+      { numRuns: 1000, seed: 14 },
+    );
   });
 });
