@@ -171,10 +171,11 @@ interface Placement {
   readonly replicaIdxs: readonly number[];
 }
 
-interface Candidate {
-  readonly server: ServerSnapshot;
-  /** Suitable replicas after the replica sorters. */
-  readonly sortedReplicas: readonly ServerReplicaSnapshot[];
+/** The accepted servers in the order Seldon tries them, and each one's suitable replicas. */
+interface Candidates {
+  readonly servers: readonly ServerSnapshot[];
+  /** Suitable replicas of `servers[i]` after the replica sorters. */
+  sortedReplicas(i: number): readonly ServerReplicaSnapshot[];
 }
 
 function explainServer(model: ModelSnapshot, server: ServerSnapshot, chains: SchedulerChains): ServerExplanation {
@@ -195,11 +196,13 @@ function explainServer(model: ModelSnapshot, server: ServerSnapshot, chains: Sch
 }
 
 function sortServers(model: ModelSnapshot, servers: ServerSnapshot[], chains: SchedulerChains): void {
+  if (chains.serverSorters.length === 0 || servers.length < 2) return;
+  // One candidate object per server for the whole sort, as Seldon's comparator gets.
+  const candidates: CandidateServer[] = servers.map((server) => ({ model, server }));
   for (const sorter of chains.serverSorters) {
-    const less = (a: ServerSnapshot, b: ServerSnapshot): boolean =>
-      sorter.isLess({ model, server: a } satisfies CandidateServer, { model, server: b } satisfies CandidateServer);
-    goStableSortUnlessOrdered(servers, less);
+    goStableSortUnlessOrdered(candidates, (a, b) => sorter.isLess(a, b));
   }
+  for (let i = 0; i < candidates.length; i++) servers[i] = candidates[i]!.server;
 }
 
 function sortReplicas(
@@ -208,14 +211,12 @@ function sortReplicas(
   replicas: ServerReplicaSnapshot[],
   chains: SchedulerChains,
 ): void {
+  if (chains.replicaSorters.length === 0 || replicas.length < 2) return;
+  const candidates: CandidateReplica[] = replicas.map((replica) => ({ model, server, replica }));
   for (const sorter of chains.replicaSorters) {
-    const less = (a: ServerReplicaSnapshot, b: ServerReplicaSnapshot): boolean =>
-      sorter.isLess(
-        { model, server, replica: a } satisfies CandidateReplica,
-        { model, server, replica: b } satisfies CandidateReplica,
-      );
-    goStableSortUnlessOrdered(replicas, less);
+    goStableSortUnlessOrdered(candidates, (a, b) => sorter.isLess(a, b));
   }
+  for (let i = 0; i < candidates.length; i++) replicas[i] = candidates[i]!.replica;
 }
 
 /**
@@ -223,12 +224,13 @@ function sortReplicas(
  * the first `needed` of them, or, on the fallback pass (needed ≠ desired), as many as it has
  * up to the desired count.
  */
-function findPlacement(candidates: readonly Candidate[], desired: number, needed: number): Placement | null {
-  for (const c of candidates) {
-    const available = c.sortedReplicas.length;
+function findPlacement(candidates: Candidates, desired: number, needed: number): Placement | null {
+  for (let i = 0; i < candidates.servers.length; i++) {
+    const replicas = candidates.sortedReplicas(i);
+    const available = replicas.length;
     if (available < needed) continue;
     const take = needed === desired ? needed : Math.min(available, desired);
-    return { server: c.server.name, replicaIdxs: c.sortedReplicas.slice(0, take).map((r) => r.idx) };
+    return { server: candidates.servers[i]!.name, replicaIdxs: replicas.slice(0, take).map((r) => r.idx) };
   }
   return null;
 }
@@ -263,6 +265,7 @@ function scaleUpEvents(serverName: string): readonly ServerScaleUpEvent[] {
   return serverName === "" ? [] : [{ serverName, updateContext: "SERVER_SCALE_UP" }];
 }
 
+const NO_CANDIDATES: Candidates = { servers: [], sortedReplicas: () => [] };
 const EMPTY_EXPLANATION: Explanation = { servers: [], serverOrder: [], replicaOrder: {} };
 
 export interface DecideOptions {
@@ -284,21 +287,26 @@ export function explainDecision(snapshot: SchedulingSnapshot, chains: SchedulerC
 function explainCandidates(
   snapshot: SchedulingSnapshot,
   chains: SchedulerChains,
-): { explanation: Explanation; candidates: Candidate[] } {
+): { explanation: Explanation; candidates: Candidates } {
   const model = snapshot.model;
   const servers = snapshot.servers.map((s) => explainServer(model, s, chains));
   const accepted = snapshot.servers.filter((_, i) => servers[i]!.accepted);
   const explainedOf = new Map(snapshot.servers.map((s, i) => [s, servers[i]!]));
   sortServers(model, accepted, chains);
-  const candidates: Candidate[] = accepted.map((server) => {
+  const sorted = accepted.map((server) => {
     const expl = explainedOf.get(server);
     const suitable = server.replicas.filter((_, i) => expl?.replicas[i]?.accepted === true);
     sortReplicas(model, server, suitable, chains);
-    return { server, sortedReplicas: suitable };
+    return suitable;
   });
   const replicaOrder: Record<string, readonly number[]> = {};
-  for (const c of candidates) replicaOrder[c.server.name] = c.sortedReplicas.map((r) => r.idx);
-  return { explanation: { servers, serverOrder: accepted.map((s) => s.name), replicaOrder }, candidates };
+  accepted.forEach((server, i) => {
+    replicaOrder[server.name] = sorted[i]!.map((r) => r.idx);
+  });
+  return {
+    explanation: { servers, serverOrder: accepted.map((s) => s.name), replicaOrder },
+    candidates: { servers: accepted, sortedReplicas: (i) => sorted[i]! },
+  };
 }
 
 function acceptsServer(model: ModelSnapshot, server: ServerSnapshot, chains: SchedulerChains): boolean {
@@ -316,24 +324,25 @@ function acceptsReplica(model: ModelSnapshot, replica: ServerReplicaSnapshot, ch
  * and sorted only when a pass first reaches it (Seldon filters replicas server by server and
  * stops at the first that fits).
  */
-function lazyCandidates(snapshot: SchedulingSnapshot, chains: SchedulerChains): Candidate[] {
+function lazyCandidates(snapshot: SchedulingSnapshot, chains: SchedulerChains): Candidates {
   const model = snapshot.model;
   const accepted: ServerSnapshot[] = [];
   for (const s of snapshot.servers) if (acceptsServer(model, s, chains)) accepted.push(s);
   sortServers(model, accepted, chains);
-  return accepted.map((server) => {
-    let sorted: ServerReplicaSnapshot[] | null = null;
-    return {
-      server,
-      get sortedReplicas(): readonly ServerReplicaSnapshot[] {
-        if (sorted === null) {
-          sorted = server.replicas.filter((r) => acceptsReplica(model, r, chains));
-          sortReplicas(model, server, sorted, chains);
-        }
-        return sorted;
-      },
-    };
-  });
+  const sorted: (ServerReplicaSnapshot[] | undefined)[] = [];
+  return {
+    servers: accepted,
+    sortedReplicas: (i) => {
+      let replicas = sorted[i];
+      if (replicas === undefined) {
+        const server = accepted[i]!;
+        replicas = server.replicas.filter((r) => acceptsReplica(model, r, chains));
+        sortReplicas(model, server, replicas, chains);
+        sorted[i] = replicas;
+      }
+      return replicas;
+    },
+  };
 }
 
 /**
@@ -348,7 +357,7 @@ export function decide(
   options: DecideOptions = {},
 ): Decision {
   // Seldon does not look at servers for a deleted model.
-  if (snapshot.model.deleted) return withExplanation(outcomeOf(snapshot, []), () => EMPTY_EXPLANATION);
+  if (snapshot.model.deleted) return withExplanation(outcomeOf(snapshot, NO_CANDIDATES), () => EMPTY_EXPLANATION);
   if (options.explain === true) {
     const { explanation, candidates } = explainCandidates(snapshot, chains);
     return withExplanation(outcomeOf(snapshot, candidates), () => explanation);
@@ -367,7 +376,7 @@ function withExplanation(outcome: Outcome, explanation: () => Explanation): Deci
   return Object.defineProperty(outcome, "explanation", { get: explanation, enumerable: true }) as Decision;
 }
 
-function outcomeOf(snapshot: SchedulingSnapshot, candidates: readonly Candidate[]): Outcome {
+function outcomeOf(snapshot: SchedulingSnapshot, candidates: Candidates): Outcome {
   const model = snapshot.model;
   const latest = latestVersion(model);
   const desired = model.replicas;
@@ -393,7 +402,7 @@ function outcomeOf(snapshot: SchedulingSnapshot, candidates: readonly Candidate[
     };
   }
 
-  if (candidates.length === 0) {
+  if (candidates.servers.length === 0) {
     return {
       ...common,
       outcome: "noMatchingServers",
