@@ -69,14 +69,14 @@ export function decisionSnapshot(servers: number, replicasPerServer: number): Sc
   };
 }
 
-export async function benchDecision(sizes: readonly number[], timeMs: number): Promise<DecisionResult> {
+export async function benchDecision(sizes: readonly number[], timeMs: number, minSamples = 10): Promise<DecisionResult> {
   const rows: DecisionRow[] = [];
   for (const replicasPerServer of [1, 10]) {
     for (const size of sizes) {
       const servers = Math.max(1, Math.round(size / replicasPerServer));
       const snapshot = decisionSnapshot(servers, replicasPerServer);
       for (const explained of [false, true]) {
-        const bench = new Bench({ time: timeMs, warmupTime: Math.min(100, timeMs / 2) });
+        const bench = new Bench({ time: timeMs, iterations: minSamples, warmupTime: Math.min(100, timeMs / 2), warmupIterations: 2 });
         bench.add("decide", () => {
           const d = decide(snapshot, DEFAULT_CHAINS, { explain: explained });
           if (explained && d.explanation.servers.length !== servers) throw new Error("explanation incomplete");
