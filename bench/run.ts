@@ -22,6 +22,7 @@ import { BUILTIN_PROPERTIES } from "../src/properties/catalog.ts";
 import { benchDecision, type DecisionResult } from "./decision.ts";
 import type { RolloutMeasurement } from "./rollout-child.ts";
 import type { ChurnMeasurement } from "./churn-child.ts";
+import type { ScenarioMeasurement } from "./scenario-child.ts";
 import { grpcCeiling, measureLoadShape, replicaLoads, type LoadShape } from "./wire.ts";
 import { growthExponent } from "./stats.ts";
 import { renderChart } from "./chart.ts";
@@ -29,7 +30,7 @@ import { renderChart } from "./chart.ts";
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.join(BENCH_DIR, "results");
 export const SCHEMA = "seldon-sim-bench/1";
-export const SUITES = ["decision", "rollout", "wire", "fanout", "churn", "properties"] as const;
+export const SUITES = ["decision", "rollout", "scenario", "wire", "fanout", "churn", "properties"] as const;
 type Suite = (typeof SUITES)[number];
 
 function usage(message: string): never {
@@ -111,6 +112,8 @@ export interface BenchResults {
   decision: DecisionResult | null;
   rollouts: RolloutMeasurement[];
   rolloutExponent: { wall: number; cpu: number } | null;
+  /** `seldon-sim run` on a rollout scenario file, recording what it records by default. */
+  scenario: ScenarioMeasurement | null;
   wire: { shape: LoadShape; rollout: RolloutMeasurement; wireLoadsPerS: number; ceilingLoadsPerS: number; ratio: number } | null;
   fanout: { agents: number; connectWallS: number; peakRssMiB: number; baselineRssMiB: number; rssPerAgentMiB: number } | null;
   churn: ChurnMeasurement | null;
@@ -120,9 +123,9 @@ export interface BenchResults {
 
 const sizes = quick
   ? { decision: [10, 100, 1000, 10000], decisionMs: 150, rollouts: [[10, 10, 500], [10, 10, 1000], [10, 10, 2000]] as const, big: [] as (readonly [number, number, number])[],
-      wire: [2, 10, 200] as const, fanout: 100, churn: [10, 10, 500] as const, cases: 10 }
+      wire: [2, 10, 200] as const, fanout: 100, churn: [10, 10, 500] as const, cases: 10, scenario: [10, 10, 1000] as const }
   : { decision: [10, 100, 1000, 10000], decisionMs: 500, rollouts: [[100, 10, 2500], [100, 10, 5000], [100, 10, 10000]] as const, big: [[1000, 10, 100000]] as (readonly [number, number, number])[],
-      wire: [10, 10, 2000] as const, fanout: 1000, churn: [100, 10, 10000] as const, cases: 50 };
+      wire: [10, 10, 2000] as const, fanout: 1000, churn: [100, 10, 10000] as const, cases: 50, scenario: [100, 10, 10000] as const };
 
 const results: BenchResults = {
   schema: SCHEMA,
@@ -132,7 +135,7 @@ const results: BenchResults = {
     cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverage: os.loadavg(),
   },
-  decision: null, rollouts: [], rolloutExponent: null, wire: null, fanout: null, churn: null, properties: null, targets: [],
+  decision: null, rollouts: [], rolloutExponent: null, scenario: null, wire: null, fanout: null, churn: null, properties: null, targets: [],
 };
 
 const target = (name: string, value: number, unit: string, kind: "max" | "min", limit: number) =>
@@ -163,6 +166,16 @@ if (wanted("rollout")) {
     target(`rollout ${largest.models} models / ${largest.agents} agents, peak RSS`, largest.peakRssMiB, "MiB", "max", 1024);
   }
   target("rollout growth exponent (CPU time)", results.rolloutExponent.cpu, "", "max", 1.1);
+}
+
+if (wanted("scenario")) {
+  const [servers, replicas, models] = sizes.scenario;
+  log(`seldon-sim run: a scenario of ${servers * replicas} agents and ${models} models ...`);
+  results.scenario = await child<ScenarioMeasurement>("scenario-child.ts", [servers, replicas, models], "scenario");
+  if (!quick) {
+    target(`seldon-sim run, ${models} models / ${servers * replicas} agents, wall`, results.scenario.wallS, "s", "max", 2);
+    target(`seldon-sim run, ${models} models / ${servers * replicas} agents, peak RSS`, results.scenario.peakRssMiB, "MiB", "max", 1024);
+  }
 }
 
 if (wanted("wire")) {
@@ -230,6 +243,10 @@ for (const r of results.rollouts) {
   ]);
 }
 if (results.rolloutExponent) rows.push(["rollout growth", "sim", `exponent ${fmt(results.rolloutExponent.cpu)} CPU, ${fmt(results.rolloutExponent.wall)} wall`, "target ≤ 1.1"]);
+if (results.scenario) {
+  const r = results.scenario;
+  rows.push(["seldon-sim run", `${r.agents} agents, ${r.models} models`, `${r.passed ? "passed" : "FAILED"}, ${fmt(r.wallS)} s wall, ${fmt(r.cpuS)} s CPU, ${fmt(r.peakRssMiB)} MiB`, ""]);
+}
 if (results.wire) {
   const w = results.wire;
   rows.push(["wire vs grpc-js", `${w.rollout.agents} agents, ${w.rollout.models} models`, `${fmt(w.wireLoadsPerS)} loads/s vs ${fmt(w.ceilingLoadsPerS)} loads/s`, `ratio ${fmt(w.ratio)} (target ≥ 0.6)`]);
