@@ -31,10 +31,9 @@ export interface PlacementView {
  */
 const serverSnapshots = new WeakMap<Server, { readonly revision: number; readonly snapshot: ServerSnapshot }>();
 
-function serverSnapshotOf(s: Server): ServerSnapshot {
-  const cached = serverSnapshots.get(s);
-  if (cached !== undefined && cached.revision === s.revision) return cached.snapshot;
-  const snapshot: ServerSnapshot = {
+/** A new snapshot of the server as the store holds it now. */
+export function takeServerSnapshot(s: Server): ServerSnapshot {
+  return {
     name: s.name,
     shared: s.shared,
     expectedReplicas: s.expectedReplicas,
@@ -50,6 +49,13 @@ function serverSnapshotOf(s: Server): ServerSnapshot {
       loadedModels: [...r.loaded],
     })),
   };
+}
+
+/** The server's snapshot: the last one taken while its revision has not moved. */
+function serverSnapshotOf(s: Server): ServerSnapshot {
+  const cached = serverSnapshots.get(s);
+  if (cached !== undefined && cached.revision === s.revision) return cached.snapshot;
+  const snapshot = takeServerSnapshot(s);
   serverSnapshots.set(s, { revision: s.revision, snapshot });
   return snapshot;
 }
