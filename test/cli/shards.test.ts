@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import { main } from "../../src/cli/main.ts";
 import type { CliIO } from "../../src/cli/io.ts";
 import { CHUNK_RUNS, campaignChunks, mergeCheckReports, parseShard, shardChunks } from "../../src/properties/campaign.ts";
@@ -91,4 +92,35 @@ describe("seldon-sim check --shard / --workers and seldon-sim merge", () => {
     expect(await main(["merge", "x.json"], o)).toBe(2);
     expect(o.err).toMatch(/x\.json.*expected the JSON output of 'seldon-sim check --json'/);
   });
+});
+
+describe("seldon-sim run --shard", () => {
+  it("splits the sorted scenario files between shards, and merge joins their JSON and JUnit", async () => {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/seldon-sim-shards-`);
+    for (const name of ["a", "b", "c"]) {
+      fs.writeFileSync(`${dir}/${name}.yaml`, `name: shard-${name}
+cluster:
+  namespaces: [ns]
+  servers: [{name: mlserver, memory: 1Gi}]
+resources:
+  - {apiVersion: mlops.seldon.io/v1alpha1, kind: Server, metadata: {name: mlserver}, spec: {serverConfig: mlserver}}
+settle: 10s
+expect:
+  servers: [{server: mlserver, connectedReplicas: 1}]
+`);
+    }
+    const files = new Map<string, string>();
+    const names: string[][] = [];
+    for (const shard of ["0/2", "1/2"]) {
+      const o = io(files);
+      expect(await main(["run", dir, "--shard", shard, "--json", "--junit", `s${shard[0]}.xml`], o)).toBe(0);
+      files.set(`s${shard[0]}.json`, o.out);
+      names.push((JSON.parse(o.out) as { name: string }[]).map((r) => r.name));
+    }
+    expect(names).toEqual([["shard-a", "shard-c"], ["shard-b"]]);
+    const m = io(files);
+    expect(await main(["merge", "s0.json", "s1.json", "--json", "all.json", "s0.xml", "s1.xml", "--junit", "all.xml"], m)).toBe(0);
+    expect((JSON.parse(files.get("all.json")!) as unknown[]).length).toBe(3);
+    expect(files.get("all.xml")).toContain('tests="3" failures="0" errors="0"');
+  }, 120_000);
 });
