@@ -272,9 +272,11 @@ for (const t of results.targets) {
 
 const json = JSON.stringify(results, null, 2);
 writeFileSync(path.join(RESULTS_DIR, `${stamp}.json`), json);
-writeFileSync(path.join(RESULTS_DIR, "latest.json"), json);
-if (results.decision || results.rollouts.length > 0) {
+// latest.json and latest.svg are the figures the docs quote: only a run of every benchmark replaces them.
+const complete = values.only === undefined;
+if (complete) writeFileSync(path.join(RESULTS_DIR, "latest.json"), json);
+if (complete) {
   const svg = await renderChart(results.decision?.rows ?? [], results.rollouts, `seldon-sim ${quick ? "(--quick) " : ""}${results.startedAt.slice(0, 10)}, ${results.machine.cpus} × ${results.machine.cpuModel}`);
   writeFileSync(path.join(RESULTS_DIR, "latest.svg"), svg);
 }
-console.log(`\nresults: ${path.relative(process.cwd(), path.join(RESULTS_DIR, `${stamp}.json`))} (and latest.json, latest.svg)${profile ? `; CPU profile of ${profile} in ${path.relative(process.cwd(), RESULTS_DIR)}` : ""}`);
+console.log(`\nresults: ${path.relative(process.cwd(), path.join(RESULTS_DIR, `${stamp}.json`))}${complete ? " (and latest.json, latest.svg)" : ""}${profile ? `; CPU profile of ${profile} in ${path.relative(process.cwd(), RESULTS_DIR)}` : ""}`);
