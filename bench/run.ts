@@ -1,76 +1,282 @@
 /**
- * Benchmarks, run with `npm run bench`: how long the simulator takes to bring a large cluster's
- * models up in `sim`, the same small cluster in `sim` and in `wire` (as a ratio, measured in one
- * run), and how many generated property cases run per second. Numbers depend on the machine;
- * the ratios are what to compare between runs.
+ * `npm run bench`: every benchmark of docs/performance.md in one run, a table of figures and
+ * ratios, the results as JSON in bench/results/ (schema in docs/performance.md) and an SVG
+ * chart beside them.
  *
- *   npm run bench -- --agents 1000 --models 10000      # the roadmap's target size
+ *   npm run bench                     # full sizes (10k models on 1k agents, 100k on 10k, ...)
+ *   npm run bench -- --quick          # about a minute: the same benchmarks at smaller sizes
+ *   npm run bench -- --profile rollout   # also write a CPU profile of that benchmark
+ *   npm run bench -- --only decision,wire
  */
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { Session as InspectorSession } from "node:inspector/promises";
 import fc from "fast-check";
-import { Session } from "../src/cluster/session.ts";
-import type { ClusterSpec, K8sResource, ServerTopology } from "../src/scenario/types.ts";
-import type { RuntimeKind } from "../src/runtime/index.ts";
 import { caseArb } from "../src/properties/arbitraries.ts";
 import { runCase } from "../src/properties/check.ts";
 import { BUILTIN_PROPERTIES } from "../src/properties/catalog.ts";
+import { benchDecision, type DecisionResult } from "./decision.ts";
+import type { RolloutMeasurement } from "./rollout-child.ts";
+import type { ChurnMeasurement } from "./churn-child.ts";
+import type { ScenarioMeasurement } from "./scenario-child.ts";
+import { grpcCeiling, measureLoadShape, replicaLoads, type LoadShape } from "./wire.ts";
+import { growthExponent } from "./stats.ts";
+import { renderChart } from "./chart.ts";
 
-const origin = { file: "bench", path: "" };
-const NS = "seldon-mesh";
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const RESULTS_DIR = path.join(BENCH_DIR, "results");
+export const SCHEMA = "seldon-sim-bench/1";
+export const SUITES = ["decision", "rollout", "scenario", "wire", "fanout", "churn", "properties"] as const;
+type Suite = (typeof SUITES)[number];
 
-function cluster(servers: number, replicas: number): ClusterSpec {
-  const topo: ServerTopology[] = Array.from({ length: servers }, (_, i) => ({
-    name: `mlserver-${i}`, namespace: NS, replicas, type: "mlserver",
-    env: { MEMORY_REQUEST: String(64 * 1024 ** 3) }, agentFlags: {},
-    inference: { loadDelayMs: 0, loadFailure: null, outOfMemory: false }, origin,
-  }));
-  return { controllerNamespace: "seldon-system", namespaces: [{ name: NS, runtime: true }], servers: topo };
+function usage(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
 }
 
-const resource = (kind: "Model" | "Server", name: string, spec: Record<string, unknown>): K8sResource => ({
-  apiVersion: "mlops.seldon.io/v1alpha1", kind, metadata: { name, namespace: NS }, spec, origin,
+const { values } = parseArgs({
+  options: { quick: { type: "boolean" }, profile: { type: "string" }, only: { type: "string" } },
+  strict: true,
 });
+const quick = values.quick === true;
+const only = values.only === undefined ? [...SUITES] : values.only.split(",").map((s) => s.trim());
+for (const s of only) if (!(SUITES as readonly string[]).includes(s)) usage(`--only: unknown benchmark "${s}"; expected some of ${SUITES.join(", ")}`);
+if (values.profile !== undefined && !(SUITES as readonly string[]).includes(values.profile)) {
+  usage(`--profile: unknown benchmark "${values.profile}"; expected one of ${SUITES.join(", ")}`);
+}
+const profile = values.profile as Suite | undefined;
+const wanted = (s: Suite) => only.includes(s) || profile === s;
+mkdirSync(RESULTS_DIR, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+const profilePath = (suite: Suite) => path.join(RESULTS_DIR, `${stamp}-${suite}.cpuprofile`);
 
-interface Result { seconds: number; available: number; events: number }
+/** Runs a benchmark script in a fresh Node process (its own heap, RSS and CPU time) and reads its JSON line. */
+function child<T>(script: string, args: readonly (string | number)[], suite: Suite): Promise<T> {
+  const prof = profile === suite ? ["--cpu-prof", `--cpu-prof-dir=${RESULTS_DIR}`, `--cpu-prof-name=${stamp}-${suite}-${args.join("-")}.cpuprofile`] : [];
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [...prof, "--import", "tsx", path.join(BENCH_DIR, script), ...args.map(String)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    p.on("error", reject);
+    p.on("close", (code) => {
+      const line = out.trim().split("\n").pop() ?? "";
+      if (code !== 0) return reject(new Error(`${script} ${args.join(" ")} exited with ${code}`));
+      try {
+        resolve(JSON.parse(line) as T);
+      } catch {
+        reject(new Error(`${script} ${args.join(" ")} printed no result`));
+      }
+    });
+  });
+}
 
-async function bringUp(runtime: RuntimeKind, servers: number, replicas: number, models: number): Promise<Result> {
-  const started = performance.now();
-  const s = await Session.start(cluster(servers, replicas), { runtime, seed: 1, traceMessages: false, recordDecisions: false });
+/** Runs `f` under the inspector's CPU profiler when `suite` is the one asked for. */
+async function profiled<T>(suite: Suite, f: () => Promise<T>): Promise<T> {
+  if (profile !== suite) return f();
+  const session = new InspectorSession();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
   try {
-    for (let i = 0; i < servers; i++) s.apply(resource("Server", `mlserver-${i}`, { serverConfig: "mlserver", replicas }));
-    await s.advance(10_000); // agents connect
-    for (let i = 0; i < models; i++) s.apply(resource("Model", `m-${i}`, { storageUri: `gs://models/m-${i}`, requirements: ["sklearn"], memory: "10Mi", replicas: 1 }));
-    const scheduler = s.scheduler(NS)!;
-    const allUp = () => [...scheduler.store.models.values()].filter((m) => m.latest()?.status.state === "ModelAvailable").length === models;
-    await s.waitFor(allUp, 30 * 60_000);
-    const available = [...scheduler.store.models.values()].filter((m) => m.latest()?.status.state === "ModelAvailable").length;
-    return { seconds: (performance.now() - started) / 1000, available, events: s.engine.trace.length };
+    return await f();
   } finally {
-    await s.close();
+    const { profile: p } = await session.post("Profiler.stop");
+    writeFileSync(profilePath(suite), JSON.stringify(p));
+    session.disconnect();
   }
 }
 
-const { values } = parseArgs({ options: { agents: { type: "string" }, models: { type: "string" }, cases: { type: "string" } } });
-const agents = Number(values.agents ?? 200);
-const models = Number(values.models ?? 2000);
-const perServer = 10;
+const log = (s: string) => process.stderr.write(`${s}\n`);
 
-const rows: string[][] = [["benchmark", "size", "wall time", "rate"]];
-const big = await bringUp("sim", Math.max(1, Math.round(agents / perServer)), perServer, models);
-rows.push(["sim: models to Available", `${agents} agents, ${models} models`, `${big.seconds.toFixed(2)} s`, `${Math.round(big.available / big.seconds)} models/s (${big.available}/${models} available)`]);
+export interface Target {
+  name: string;
+  value: number;
+  unit: string;
+  /** The figure must be at most (`max`) or at least (`min`) this. */
+  limit: number;
+  kind: "max" | "min";
+  met: boolean;
+}
 
-const small = { servers: 2, replicas: 2, models: 20 };
-const sim = await bringUp("sim", small.servers, small.replicas, small.models);
-const wire = await bringUp("wire", small.servers, small.replicas, small.models);
-rows.push(["sim vs wire: same cluster", `4 agents, 20 models`, `${sim.seconds.toFixed(2)} s / ${wire.seconds.toFixed(2)} s`, `wire takes ${(wire.seconds / sim.seconds).toFixed(1)}x sim`]);
+export interface BenchResults {
+  schema: typeof SCHEMA;
+  startedAt: string;
+  quick: boolean;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string; loadAverage: number[] };
+  decision: DecisionResult | null;
+  rollouts: RolloutMeasurement[];
+  rolloutExponent: { wall: number; cpu: number } | null;
+  /** `seldon-sim run` on a rollout scenario file, recording what it records by default. */
+  scenario: ScenarioMeasurement | null;
+  wire: { shape: LoadShape; rollout: RolloutMeasurement; wireLoadsPerS: number; ceilingLoadsPerS: number; ratio: number } | null;
+  fanout: { agents: number; connectWallS: number; peakRssMiB: number; baselineRssMiB: number; rssPerAgentMiB: number } | null;
+  churn: ChurnMeasurement | null;
+  properties: { cases: number; properties: number; seconds: number; casesPerS: number } | null;
+  targets: Target[];
+}
 
-const n = Number(values.cases ?? 100);
-const cases = fc.sample(caseArb(), { numRuns: n, seed: 1 });
-const props = BUILTIN_PROPERTIES.filter((p) => p.name !== "sim-wire-agree");
-const t0 = performance.now();
-for (const c of cases) await runCase(c, props);
-const dt = (performance.now() - t0) / 1000;
-rows.push(["property cases (sim)", `${n} generated cases, ${props.length} properties`, `${dt.toFixed(2)} s`, `${(n / dt).toFixed(1)} cases/s`]);
+const sizes = quick
+  ? { decision: [10, 100, 1000, 10000], decisionMs: 150, rollouts: [[10, 10, 500], [10, 10, 1000], [10, 10, 2000]] as const, big: [] as (readonly [number, number, number])[],
+      wire: [2, 10, 200] as const, fanout: 100, churn: [10, 10, 500] as const, cases: 10, scenario: [10, 10, 1000] as const }
+  : { decision: [10, 100, 1000, 10000], decisionMs: 500, rollouts: [[100, 10, 2500], [100, 10, 5000], [100, 10, 10000]] as const, big: [[1000, 10, 100000]] as (readonly [number, number, number])[],
+      wire: [10, 10, 2000] as const, fanout: 1000, churn: [100, 10, 10000] as const, cases: 50, scenario: [100, 10, 10000] as const };
 
+const results: BenchResults = {
+  schema: SCHEMA,
+  startedAt: new Date().toISOString(),
+  quick,
+  machine: {
+    cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverage: os.loadavg(),
+  },
+  decision: null, rollouts: [], rolloutExponent: null, scenario: null, wire: null, fanout: null, churn: null, properties: null, targets: [],
+};
+
+const target = (name: string, value: number, unit: string, kind: "max" | "min", limit: number) =>
+  results.targets.push({ name, value, unit, kind, limit, met: kind === "max" ? value <= limit : value >= limit });
+
+if (wanted("decision")) {
+  log("decision cost ...");
+  results.decision = await profiled("decision", () => benchDecision(sizes.decision, sizes.decisionMs));
+  const at1000 = results.decision.rows.filter((r) => r.serverReplicas === 1000);
+  for (const r of at1000) {
+    target(`decision at 1,000 replicas (${r.servers} × ${r.replicasPerServer}${r.explained ? ", explained" : ""}), median`, r.medianUs, "µs", "max", r.explained ? 200 : 20);
+  }
+}
+
+if (wanted("rollout")) {
+  for (const [servers, replicas, models] of [...sizes.rollouts, ...sizes.big]) {
+    log(`rollout in sim: ${servers * replicas} agents, ${models} models ...`);
+    results.rollouts.push(await child<RolloutMeasurement>("rollout-child.ts", ["sim", servers, replicas, models], "rollout"));
+  }
+  const series = results.rollouts.filter((r) => r.agents === sizes.rollouts[0]![0] * sizes.rollouts[0]![1]);
+  results.rolloutExponent = {
+    wall: growthExponent(series.map((r) => ({ x: r.models, y: r.wallS }))),
+    cpu: growthExponent(series.map((r) => ({ x: r.models, y: r.cpuS }))),
+  };
+  const largest = series[series.length - 1];
+  if (largest && !quick) {
+    target(`rollout ${largest.models} models / ${largest.agents} agents, wall`, largest.wallS, "s", "max", 2);
+    target(`rollout ${largest.models} models / ${largest.agents} agents, peak RSS`, largest.peakRssMiB, "MiB", "max", 1024);
+  }
+  target("rollout growth exponent (CPU time)", results.rolloutExponent.cpu, "", "max", 1.1);
+}
+
+if (wanted("scenario")) {
+  const [servers, replicas, models] = sizes.scenario;
+  log(`seldon-sim run: a scenario of ${servers * replicas} agents and ${models} models ...`);
+  results.scenario = await child<ScenarioMeasurement>("scenario-child.ts", [servers, replicas, models], "scenario");
+  if (!quick) {
+    target(`seldon-sim run, ${models} models / ${servers * replicas} agents, wall`, results.scenario.wallS, "s", "max", 2);
+    target(`seldon-sim run, ${models} models / ${servers * replicas} agents, peak RSS`, results.scenario.peakRssMiB, "MiB", "max", 1024);
+  }
+}
+
+if (wanted("wire")) {
+  const [servers, replicas, models] = sizes.wire;
+  log(`wire: ${servers * replicas} agents, ${models} models, and grpc-js's ceiling ...`);
+  const shape = await measureLoadShape();
+  const rollout = await child<RolloutMeasurement>("rollout-child.ts", ["wire", servers, replicas, models], "wire");
+  const loads = replicaLoads(models);
+  const ceilingLoadsPerS = await profiled("wire", () => grpcCeiling(shape, loads, servers * replicas));
+  const wireLoadsPerS = loads / rollout.wallS;
+  results.wire = { shape, rollout, wireLoadsPerS, ceilingLoadsPerS, ratio: wireLoadsPerS / ceilingLoadsPerS };
+  target("wire loads/s ÷ grpc-js ceiling", results.wire.ratio, "", "min", 0.6);
+}
+
+if (wanted("fanout")) {
+  log(`fan-out: ${sizes.fanout} agent streams in wire ...`);
+  const many = await child<RolloutMeasurement>("rollout-child.ts", ["wire", sizes.fanout / 10, 10, 0], "fanout");
+  const one = await child<RolloutMeasurement>("rollout-child.ts", ["wire", 1, 1, 0], "fanout");
+  results.fanout = {
+    agents: sizes.fanout, connectWallS: many.connectWallS, peakRssMiB: many.peakRssMiB, baselineRssMiB: one.peakRssMiB,
+    rssPerAgentMiB: (many.peakRssMiB - one.peakRssMiB) / (sizes.fanout - 1),
+  };
+}
+
+if (wanted("churn")) {
+  const [servers, replicas, models] = sizes.churn;
+  log(`churn: a tenth of ${servers * replicas} agents restart under ${models} models ...`);
+  results.churn = await child<ChurnMeasurement>("churn-child.ts", ["sim", servers, replicas, models], "churn");
+}
+
+if (wanted("properties")) {
+  log(`property campaign: ${sizes.cases} generated cases ...`);
+  const props = BUILTIN_PROPERTIES.filter((p) => p.name !== "sim-wire-agree");
+  const cases = fc.sample(caseArb(), { numRuns: sizes.cases, seed: 1 });
+  const seconds = await profiled("properties", async () => {
+    const t0 = performance.now();
+    for (const c of cases) await runCase(c, props);
+    return (performance.now() - t0) / 1000;
+  });
+  results.properties = { cases: sizes.cases, properties: props.length, seconds, casesPerS: sizes.cases / seconds };
+}
+
+// ------------------------------------------------------------------------------------------
+// Report
+
+const fmt = (v: number, digits = 2) => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? Math.round(v).toLocaleString("en") : v.toFixed(digits)) : "–");
+const rows: string[][] = [["benchmark", "size", "figure", "ratio / target"]];
+if (results.decision) {
+  for (const r of results.decision.rows) {
+    rows.push([
+      `decision${r.explained ? ", explained" : ""}`, `${r.servers} × ${r.replicasPerServer}`,
+      `median ${fmt(r.medianUs)} µs, p99 ${fmt(r.p99Us)} µs`,
+      r.serverReplicas === 1000 ? `${fmt(r.medianUs / (r.explained ? 200 : 20))} × target` : "",
+    ]);
+  }
+  for (const e of results.decision.exponents) {
+    rows.push([`decision growth${e.explained ? ", explained" : ""}`, `servers × ${e.replicasPerServer}`, `exponent ${fmt(e.exponent)}`, ""]);
+  }
+}
+for (const r of results.rollouts) {
+  rows.push([
+    "rollout, sim", `${r.agents} agents, ${r.models} models`,
+    `${fmt(r.wallS)} s wall, ${fmt(r.cpuS)} s CPU, ${fmt(r.messagesPerS)} msg/s, ${fmt(r.speedUp)}× virtual, ${fmt(r.peakRssMiB)} MiB`,
+    r.agents >= 1000 && r.models === 10000 ? `${fmt(r.wallS / 2)} × 2 s target` : "",
+  ]);
+}
+if (results.rolloutExponent) rows.push(["rollout growth", "sim", `exponent ${fmt(results.rolloutExponent.cpu)} CPU, ${fmt(results.rolloutExponent.wall)} wall`, "target ≤ 1.1"]);
+if (results.scenario) {
+  const r = results.scenario;
+  rows.push(["seldon-sim run", `${r.agents} agents, ${r.models} models`, `${r.passed ? "passed" : "FAILED"}, ${fmt(r.wallS)} s wall, ${fmt(r.cpuS)} s CPU, ${fmt(r.peakRssMiB)} MiB`, ""]);
+}
+if (results.wire) {
+  const w = results.wire;
+  rows.push(["wire vs grpc-js", `${w.rollout.agents} agents, ${w.rollout.models} models`, `${fmt(w.wireLoadsPerS)} loads/s vs ${fmt(w.ceilingLoadsPerS)} loads/s`, `ratio ${fmt(w.ratio)} (target ≥ 0.6)`]);
+}
+if (results.fanout) {
+  const f = results.fanout;
+  rows.push(["fan-out, wire", `${f.agents} agents`, `${fmt(f.connectWallS)} s to connect, ${fmt(f.rssPerAgentMiB, 3)} MiB per agent`, ""]);
+}
+if (results.churn) {
+  const c = results.churn;
+  rows.push(["churn, sim", `${c.restarted}/${c.agents} agents restart, ${c.models} models`, `${fmt(c.recoveryVirtualS)} s virtual, ${fmt(c.recoveryWallS)} s wall to all available`, ""]);
+}
+if (results.properties) {
+  const p = results.properties;
+  rows.push(["property campaign", `${p.cases} cases, ${p.properties} properties`, `${fmt(p.casesPerS)} cases/s`, ""]);
+}
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("  "));
+for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
+console.log();
+for (const t of results.targets) {
+  console.log(`${t.met ? "MET    " : "NOT MET"} ${t.name}: ${fmt(t.value)}${t.unit ? ` ${t.unit}` : ""} (${t.kind === "max" ? "≤" : "≥"} ${t.limit}${t.unit ? ` ${t.unit}` : ""})`);
+}
+
+const json = JSON.stringify(results, null, 2);
+writeFileSync(path.join(RESULTS_DIR, `${stamp}.json`), json);
+// latest.json and latest.svg are the figures the docs quote: only a run of every benchmark replaces them.
+const complete = values.only === undefined;
+if (complete) writeFileSync(path.join(RESULTS_DIR, "latest.json"), json);
+if (complete) {
+  const svg = await renderChart(results.decision?.rows ?? [], results.rollouts, `seldon-sim ${quick ? "(--quick) " : ""}${results.startedAt.slice(0, 10)}, ${results.machine.cpus} × ${results.machine.cpuModel}`);
+  writeFileSync(path.join(RESULTS_DIR, "latest.svg"), svg);
+}
+console.log(`\nresults: ${path.relative(process.cwd(), path.join(RESULTS_DIR, `${stamp}.json`))}${complete ? " (and latest.json, latest.svg)" : ""}${profile ? `; CPU profile of ${profile} in ${path.relative(process.cwd(), RESULTS_DIR)}` : ""}`);

@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   serve: { summary: "run the wire runtime as a standalone process on real ports", load: async () => (await import("./commands/serve.ts")).serveCommand },
   schedule: { summary: "explain one scheduling decision from a snapshot file", load: async () => (await import("./commands/schedule.ts")).scheduleCommand },
   check: { summary: "property-based testing over generated clusters, models and faults", load: async () => (await import("./commands/check.ts")).checkCommand },
+  merge: { summary: "merge the JSON or JUnit results of check or run shards into one report", load: async () => (await import("./commands/merge.ts")).mergeCommand },
 };
 
 export function usage(): string {

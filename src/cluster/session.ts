@@ -26,6 +26,8 @@ export interface SessionOptions {
   chains?: Partial<PlacementChains>;
   wire?: WireOptions;
   traceMessages?: boolean;
+  /** Keep logs and the trace in the engine (default true; see `EngineOptions.record`). */
+  record?: boolean;
   /** Replaces components as they spawn (see `Engine.wrap`): planted bugs, instrumentation. */
   wrap?: Engine["wrap"];
   /** Keep every placement decision with its snapshot (default true; off for large benchmarks). */
@@ -59,6 +61,7 @@ export class Session {
       ...(options.epochMs !== undefined ? { epochMs: options.epochMs } : {}),
       ...(options.traceMessages !== undefined ? { traceMessages: options.traceMessages } : {}),
       ...(options.retain ? { retain: options.retain } : {}),
+      ...(options.record !== undefined ? { record: options.record } : {}),
     });
     if (options.wrap) engine.wrap = options.wrap;
     // The session changes its copy (scaling); the caller's description stays as written.

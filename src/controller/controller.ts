@@ -1176,12 +1176,14 @@ function snapshot(obj: StoredObject): SeldonResource {
   return structuredClone(obj.resource);
 }
 
+// Statuses are flat records with a list of flat conditions: copying them by hand is what
+// every status message costs, several times cheaper than structuredClone.
 function cloneModelStatus(s: ModelObjectStatus | null): ModelObjectStatus {
-  return s ? structuredClone(s) : { replicas: 0, availableReplicas: 0, selector: "", conditions: [] };
+  return s ? { ...s, conditions: s.conditions.map((c) => ({ ...c })) } : { replicas: 0, availableReplicas: 0, selector: "", conditions: [] };
 }
 
 function cloneServerStatus(s: ServerObjectStatus | null): ServerObjectStatus {
-  return s ? structuredClone(s) : { loadedModels: 0, replicas: 0, selector: "", conditions: [] };
+  return s ? { ...s, conditions: s.conditions.map((c) => ({ ...c })) } : { loadedModels: 0, replicas: 0, selector: "", conditions: [] };
 }
 
 /** A status as Kubernetes compares it: condition times do not count. */

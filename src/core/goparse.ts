@@ -46,8 +46,15 @@ const GO_SPACE = "[\\t\\n\\v\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\
 const LEADING = new RegExp(`^${GO_SPACE}+`, "u");
 const TRAILING = new RegExp(`${GO_SPACE}+$`, "u");
 
+/** False only for characters that are certainly not in GO_SPACE. */
+function mayBeGoSpace(code: number): boolean {
+  return code <= 0x20 || code >= 0x85;
+}
+
 /** `strings.TrimSpace`. Unlike `String.prototype.trim` it keeps U+FEFF and removes U+0085. */
 export function goTrimSpace(s: string): string {
+  // Nearly every string has nothing to trim; the regular expressions are the slow path.
+  if (s.length === 0 || (!mayBeGoSpace(s.charCodeAt(0)) && !mayBeGoSpace(s.charCodeAt(s.length - 1)))) return s;
   return s.replace(LEADING, "").replace(TRAILING, "");
 }
 

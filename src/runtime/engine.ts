@@ -138,6 +138,11 @@ export interface EngineOptions {
   traceMessages?: boolean;
   /** How many log records and trace events to keep (a long-running `serve` bounds them). */
   retain?: Pick<Retention, "logs" | "trace">;
+  /**
+   * Keep log records in `logs` and events in `trace` (default true). Off, nothing is kept and
+   * log listeners (`onLog`) still hear every line: for runs where nobody reads them afterwards.
+   */
+  record?: boolean;
 }
 
 export class Engine {
@@ -154,6 +159,7 @@ export class Engine {
   readonly retain: Pick<Retention, "logs" | "trace">;
   /** Log records and trace events dropped by retention, oldest first. */
   readonly dropped = { logs: 0, trace: 0 };
+  readonly recording: boolean;
   private readonly hosts = new Map<string, Pod>();
   private readonly clientCalls = new Map<string, Call>();
   private readonly serverCalls = new Map<string, Call>();
@@ -170,8 +176,9 @@ export class Engine {
   constructor(options: EngineOptions = {}) {
     this.latencyMs = options.latencyMs ?? 1;
     this.epochMs = options.epochMs ?? Date.UTC(2025, 0, 1);
-    this.traceMessages = options.traceMessages ?? true;
     this.retain = options.retain ?? KEEP_EVERYTHING;
+    this.recording = options.record ?? true;
+    this.traceMessages = this.recording && (options.traceMessages ?? true);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -362,13 +369,16 @@ export class Engine {
       t: this.now, namespace: proc.pod.namespace, pod: proc.pod.name, container: proc.spec.container, role: proc.role,
       level, msg, ...(fields ? { fields } : {}),
     };
-    this.logs.push(r);
-    this.dropped.logs += trimOldest(this.logs, this.retain.logs);
-    this.record({ t: this.now, type: "log", proc: proc.id, level, msg, ...(fields ? { fields } : {}) });
+    if (this.recording) {
+      this.logs.push(r);
+      this.dropped.logs += trimOldest(this.logs, this.retain.logs);
+      this.record({ t: this.now, type: "log", proc: proc.id, level, msg, ...(fields ? { fields } : {}) });
+    }
     for (const l of this.onLog) l(r);
   }
 
   record(ev: TraceEvent): void {
+    if (!this.recording) return;
     this.trace.push(ev);
     this.dropped.trace += trimOldest(this.trace, this.retain.trace);
   }

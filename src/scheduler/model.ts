@@ -144,6 +144,11 @@ export class Server {
   minReplicas = 0;
   maxReplicas = 0;
   kubernetesMeta: { namespace: string; generation: number } | null = null;
+  /**
+   * Bumped by the store on every change to what a placement snapshot reads of this server or
+   * its replicas, so that the snapshot of an unchanged server can be reused.
+   */
+  revision = 0;
   constructor(
     readonly name: string,
     public shared: boolean,

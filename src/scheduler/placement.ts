@@ -6,7 +6,7 @@
 import { decide, type Decision } from "../scheduling/decide.ts";
 import { DEFAULT_CHAINS, type SchedulerChains } from "../scheduling/registry.ts";
 import type { SchedulingSnapshot, ServerSnapshot, ModelVersionState } from "../scheduling/types.ts";
-import type { Model, ModelVersion } from "./model.ts";
+import type { Model, ModelVersion, Server } from "./model.ts";
 import type { MemoryStore } from "./store.ts";
 
 export type PlacementChains = SchedulerChains;
@@ -25,9 +25,15 @@ export interface PlacementView {
   snapshot: SchedulingSnapshot;
 }
 
-export function snapshotOf(store: MemoryStore, model: Model): SchedulingSnapshot {
-  const latest = model.latest()!;
-  const servers: ServerSnapshot[] = [...store.servers.values()].map((s) => ({
+/**
+ * The last snapshot taken of each server, with the store revision it was taken at. Snapshots
+ * are immutable, so decisions that kept one still read the server as it was when they decided.
+ */
+const serverSnapshots = new WeakMap<Server, { readonly revision: number; readonly snapshot: ServerSnapshot }>();
+
+/** A new snapshot of the server as the store holds it now. */
+export function takeServerSnapshot(s: Server): ServerSnapshot {
+  return {
     name: s.name,
     shared: s.shared,
     expectedReplicas: s.expectedReplicas,
@@ -42,7 +48,22 @@ export function snapshotOf(store: MemoryStore, model: Model): SchedulingSnapshot
       draining: r.draining,
       loadedModels: [...r.loaded],
     })),
-  }));
+  };
+}
+
+/** The server's snapshot: the last one taken while its revision has not moved. */
+function serverSnapshotOf(s: Server): ServerSnapshot {
+  const cached = serverSnapshots.get(s);
+  if (cached !== undefined && cached.revision === s.revision) return cached.snapshot;
+  const snapshot = takeServerSnapshot(s);
+  serverSnapshots.set(s, { revision: s.revision, snapshot });
+  return snapshot;
+}
+
+export function snapshotOf(store: MemoryStore, model: Model): SchedulingSnapshot {
+  const latest = model.latest()!;
+  const servers: ServerSnapshot[] = [];
+  for (const s of store.servers.values()) servers.push(serverSnapshotOf(s));
   const versions = model.versions.map(versionState) as [ModelVersionState, ...ModelVersionState[]];
   return {
     servers,

@@ -1054,7 +1054,9 @@ function versionStatus(mv: ModelVersion): PbModelVersionStatus {
       availableReplicas: mv.status.availableReplicas,
       unavailableReplicas: mv.status.unavailableReplicas,
     },
-    modelDefn: structuredClone(mv.defn),
+    // The store replaces the definition's parts (deploymentSpec, meta.kubernetesMeta) rather
+    // than changing them in place, so copying those two levels keeps this message as it was sent.
+    modelDefn: { ...mv.defn, meta: mv.defn.meta ? { ...mv.defn.meta } : mv.defn.meta },
   };
 }
 

@@ -120,6 +120,7 @@ export class MemoryStore {
       this.servers.set(req.name, server);
     }
     server.expectedReplicas = req.expectedReplicas;
+    server.revision++;
     server.minReplicas = req.minReplicas;
     server.maxReplicas = req.maxReplicas;
     server.kubernetesMeta = req.kubernetesMeta ?? null;
@@ -132,6 +133,7 @@ export class MemoryStore {
       this.servers.set(req.serverName, server);
     }
     server.shared = req.shared;
+    server.revision++;
     const cfg = req.replicaConfig;
     const loaded = new Set(req.loadedModels.map((m) => versionKey(m.model?.meta?.name ?? "", m.version)));
     server.replicas.set(req.replicaIdx, {
@@ -177,6 +179,7 @@ export class MemoryStore {
     const replica = server.replicas.get(idx);
     if (!replica) throw new StoreError(`Failed to find replica ${idx} for server ${serverName}`);
     server.replicas.delete(idx);
+    server.revision++;
     if (server.replicas.size === 0) this.servers.delete(serverName);
     const toReschedule: string[] = [];
     for (const key of [...replica.loaded, ...replica.loading]) {
@@ -202,6 +205,7 @@ export class MemoryStore {
     const replica = server.replicas.get(idx);
     if (!replica) throw new StoreError(`Failed to find replica ${idx} for server ${serverName}`);
     replica.draining = true;
+    server.revision++;
     const names: string[] = [];
     for (const key of replica.loaded) {
       const { name, version } = splitKey(key);
@@ -333,6 +337,7 @@ export class MemoryStore {
     let removed = false;
     const replica = server.replicas.get(idx);
     if (replica) {
+      server.revision++;
       const key = versionKey(name, version);
       const fields = { source: "MemoryStore", func: "updateModelStateImpl" };
       if (desired === "Loading" || desired === "Loaded") {
@@ -372,8 +377,10 @@ export class MemoryStore {
   }
 
   private reserve(serverName: string, idx: number, bytes: bigint, state: ReplicaState): void {
-    const replica: ServerReplica | undefined = this.servers.get(serverName)?.replicas.get(idx);
-    if (!replica) return;
+    const server = this.servers.get(serverName);
+    const replica: ServerReplica | undefined = server?.replicas.get(idx);
+    if (!server || !replica) return;
+    server.revision++;
     if (state === "LoadRequested") replica.reservedMemory = (replica.reservedMemory + bytes) & 0xffff_ffff_ffff_ffffn;
     else if (state === "LoadFailed" || state === "Loaded") {
       replica.reservedMemory = bytes > replica.reservedMemory ? 0n : replica.reservedMemory - bytes;

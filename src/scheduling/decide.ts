@@ -2,7 +2,7 @@
  * One placement decision, as Seldon v2.9.0's `SimpleScheduler.scheduleToServer` makes it for
  * one model, computed without touching any store: the caller applies the outcome.
  */
-import { goStableSort } from "./gosort.ts";
+import { goStableSortUnlessOrdered } from "./gosort.ts";
 import {
   assignmentCount,
   currentServer,
@@ -171,10 +171,11 @@ interface Placement {
   readonly replicaIdxs: readonly number[];
 }
 
-interface Candidate {
-  readonly server: ServerSnapshot;
-  /** Suitable replicas after the replica sorters. */
-  readonly sortedReplicas: readonly ServerReplicaSnapshot[];
+/** The accepted servers in the order Seldon tries them, and each one's suitable replicas. */
+interface Candidates {
+  readonly servers: readonly ServerSnapshot[];
+  /** Suitable replicas of `servers[i]` after the replica sorters. */
+  sortedReplicas(i: number): readonly ServerReplicaSnapshot[];
 }
 
 function explainServer(model: ModelSnapshot, server: ServerSnapshot, chains: SchedulerChains): ServerExplanation {
@@ -195,11 +196,13 @@ function explainServer(model: ModelSnapshot, server: ServerSnapshot, chains: Sch
 }
 
 function sortServers(model: ModelSnapshot, servers: ServerSnapshot[], chains: SchedulerChains): void {
+  if (chains.serverSorters.length === 0 || servers.length < 2) return;
+  // One candidate object per server for the whole sort, as Seldon's comparator gets.
+  const candidates: CandidateServer[] = servers.map((server) => ({ model, server }));
   for (const sorter of chains.serverSorters) {
-    goStableSort(servers, (a, b) =>
-      sorter.isLess({ model, server: a } satisfies CandidateServer, { model, server: b } satisfies CandidateServer),
-    );
+    goStableSortUnlessOrdered(candidates, (a, b) => sorter.isLess(a, b));
   }
+  for (let i = 0; i < candidates.length; i++) servers[i] = candidates[i]!.server;
 }
 
 function sortReplicas(
@@ -208,14 +211,12 @@ function sortReplicas(
   replicas: ServerReplicaSnapshot[],
   chains: SchedulerChains,
 ): void {
+  if (chains.replicaSorters.length === 0 || replicas.length < 2) return;
+  const candidates: CandidateReplica[] = replicas.map((replica) => ({ model, server, replica }));
   for (const sorter of chains.replicaSorters) {
-    goStableSort(replicas, (a, b) =>
-      sorter.isLess(
-        { model, server, replica: a } satisfies CandidateReplica,
-        { model, server, replica: b } satisfies CandidateReplica,
-      ),
-    );
+    goStableSortUnlessOrdered(candidates, (a, b) => sorter.isLess(a, b));
   }
+  for (let i = 0; i < candidates.length; i++) replicas[i] = candidates[i]!.replica;
 }
 
 /**
@@ -223,12 +224,13 @@ function sortReplicas(
  * the first `needed` of them, or, on the fallback pass (needed ≠ desired), as many as it has
  * up to the desired count.
  */
-function findPlacement(candidates: readonly Candidate[], desired: number, needed: number): Placement | null {
-  for (const c of candidates) {
-    const available = c.sortedReplicas.length;
+function findPlacement(candidates: Candidates, desired: number, needed: number): Placement | null {
+  for (let i = 0; i < candidates.servers.length; i++) {
+    const replicas = candidates.sortedReplicas(i);
+    const available = replicas.length;
     if (available < needed) continue;
     const take = needed === desired ? needed : Math.min(available, desired);
-    return { server: c.server.name, replicaIdxs: c.sortedReplicas.slice(0, take).map((r) => r.idx) };
+    return { server: candidates.servers[i]!.name, replicaIdxs: replicas.slice(0, take).map((r) => r.idx) };
   }
   return null;
 }
@@ -263,14 +265,118 @@ function scaleUpEvents(serverName: string): readonly ServerScaleUpEvent[] {
   return serverName === "" ? [] : [{ serverName, updateContext: "SERVER_SCALE_UP" }];
 }
 
+const NO_CANDIDATES: Candidates = { servers: [], sortedReplicas: () => [] };
 const EMPTY_EXPLANATION: Explanation = { servers: [], serverOrder: [], replicaOrder: {} };
+
+export interface DecideOptions {
+  /**
+   * Compute the explanation while deciding (every filter of every server and replica, with
+   * its reason text). By default the decision takes Seldon's short cuts (a server's filters stop
+   * at the first that rejects it; replicas are only filtered on the servers tried) and the
+   * explanation is computed from the same snapshot the first time it is read. Both give the
+   * same decision and the same explanation.
+   */
+  readonly explain?: boolean;
+}
+
+/** Every server and replica with every filter's verdict and reason, and the orders Seldon tries. */
+export function explainDecision(snapshot: SchedulingSnapshot, chains: SchedulerChains = DEFAULT_CHAINS): Explanation {
+  return explainCandidates(snapshot, chains).explanation;
+}
+
+function explainCandidates(
+  snapshot: SchedulingSnapshot,
+  chains: SchedulerChains,
+): { explanation: Explanation; candidates: Candidates } {
+  const model = snapshot.model;
+  const servers = snapshot.servers.map((s) => explainServer(model, s, chains));
+  const accepted = snapshot.servers.filter((_, i) => servers[i]!.accepted);
+  const explainedOf = new Map(snapshot.servers.map((s, i) => [s, servers[i]!]));
+  sortServers(model, accepted, chains);
+  const sorted = accepted.map((server) => {
+    const expl = explainedOf.get(server);
+    const suitable = server.replicas.filter((_, i) => expl?.replicas[i]?.accepted === true);
+    sortReplicas(model, server, suitable, chains);
+    return suitable;
+  });
+  const replicaOrder: Record<string, readonly number[]> = {};
+  accepted.forEach((server, i) => {
+    replicaOrder[server.name] = sorted[i]!.map((r) => r.idx);
+  });
+  return {
+    explanation: { servers, serverOrder: accepted.map((s) => s.name), replicaOrder },
+    candidates: { servers: accepted, sortedReplicas: (i) => sorted[i]! },
+  };
+}
+
+function acceptsServer(model: ModelSnapshot, server: ServerSnapshot, chains: SchedulerChains): boolean {
+  for (const f of chains.serverFilters) if (!f.filter(model, server)) return false;
+  return true;
+}
+
+function acceptsReplica(model: ModelSnapshot, replica: ServerReplicaSnapshot, chains: SchedulerChains): boolean {
+  for (const f of chains.replicaFilters) if (!f.filter(model, replica)) return false;
+  return true;
+}
+
+/**
+ * The accepted servers in the order Seldon tries them, each one's suitable replicas filtered
+ * and sorted only when a pass first reaches it (Seldon filters replicas server by server and
+ * stops at the first that fits).
+ */
+function lazyCandidates(snapshot: SchedulingSnapshot, chains: SchedulerChains): Candidates {
+  const model = snapshot.model;
+  const accepted: ServerSnapshot[] = [];
+  for (const s of snapshot.servers) if (acceptsServer(model, s, chains)) accepted.push(s);
+  sortServers(model, accepted, chains);
+  const sorted: (ServerReplicaSnapshot[] | undefined)[] = [];
+  return {
+    servers: accepted,
+    sortedReplicas: (i) => {
+      let replicas = sorted[i];
+      if (replicas === undefined) {
+        const server = accepted[i]!;
+        replicas = server.replicas.filter((r) => acceptsReplica(model, r, chains));
+        sortReplicas(model, server, replicas, chains);
+        sorted[i] = replicas;
+      }
+      return replicas;
+    },
+  };
+}
 
 /**
  * Decides where Seldon would place the model of `snapshot`, and explains why.
  * Pure and deterministic: the initial orders are those of the snapshot lists (where Seldon
- * iterates Go maps in random order).
+ * iterates Go maps in random order). The snapshot must not change afterwards: the explanation
+ * is read from it when first asked for (unless `options.explain`).
  */
-export function decide(snapshot: SchedulingSnapshot, chains: SchedulerChains = DEFAULT_CHAINS): Decision {
+export function decide(
+  snapshot: SchedulingSnapshot,
+  chains: SchedulerChains = DEFAULT_CHAINS,
+  options: DecideOptions = {},
+): Decision {
+  // Seldon does not look at servers for a deleted model.
+  if (snapshot.model.deleted) return withExplanation(outcomeOf(snapshot, NO_CANDIDATES), () => EMPTY_EXPLANATION);
+  if (options.explain === true) {
+    const { explanation, candidates } = explainCandidates(snapshot, chains);
+    return withExplanation(outcomeOf(snapshot, candidates), () => explanation);
+  }
+  let memo: Explanation | null = null;
+  return withExplanation(outcomeOf(snapshot, lazyCandidates(snapshot, chains)), () => {
+    memo ??= explainDecision(snapshot, chains);
+    return memo;
+  });
+}
+
+type Outcome = Decision extends infer D ? (D extends Decision ? Omit<D, "explanation"> : never) : never;
+
+/** The decision object with `explanation` as an enumerable property read on demand. */
+function withExplanation(outcome: Outcome, explanation: () => Explanation): Decision {
+  return Object.defineProperty(outcome, "explanation", { get: explanation, enumerable: true }) as Decision;
+}
+
+function outcomeOf(snapshot: SchedulingSnapshot, candidates: Candidates): Outcome {
   const model = snapshot.model;
   const latest = latestVersion(model);
   const desired = model.replicas;
@@ -278,10 +384,8 @@ export function decide(snapshot: SchedulingSnapshot, chains: SchedulerChains = D
   const common = { model: model.name, version: latest.version, desiredReplicas: desired, minReplicas: min };
 
   if (model.deleted) {
-    // Seldon does not look at servers for a deleted model.
     return {
       ...common,
-      explanation: EMPTY_EXPLANATION,
       outcome: "deleted",
       scheduled: false,
       server: null,
@@ -298,28 +402,9 @@ export function decide(snapshot: SchedulingSnapshot, chains: SchedulerChains = D
     };
   }
 
-  const servers = snapshot.servers.map((s) => explainServer(model, s, chains));
-  const explained = new Map(snapshot.servers.map((s, i) => [s, servers[i]]));
-  const accepted = snapshot.servers.filter((s) => explained.get(s)?.accepted === true);
-  sortServers(model, accepted, chains);
-
-  const candidates: Candidate[] = accepted.map((server) => {
-    const expl = explained.get(server);
-    const suitable = server.replicas.filter((_, i) => expl?.replicas[i]?.accepted === true);
-    sortReplicas(model, server, suitable, chains);
-    return { server, sortedReplicas: suitable };
-  });
-
-  const explanation: Explanation = {
-    servers,
-    serverOrder: accepted.map((s) => s.name),
-    replicaOrder: Object.fromEntries(candidates.map((c) => [c.server.name, c.sortedReplicas.map((r) => r.idx)])),
-  };
-  const base = { ...common, explanation };
-
-  if (accepted.length === 0) {
+  if (candidates.servers.length === 0) {
     return {
-      ...base,
+      ...common,
       outcome: "noMatchingServers",
       scheduled: false,
       server: null,
@@ -335,7 +420,7 @@ export function decide(snapshot: SchedulingSnapshot, chains: SchedulerChains = D
   const placed = findPlacement(candidates, desired, desired);
   if (placed !== null) {
     return {
-      ...base,
+      ...common,
       outcome: "scheduled",
       scheduled: true,
       server: placed.server,
@@ -357,7 +442,7 @@ export function decide(snapshot: SchedulingSnapshot, chains: SchedulerChains = D
         ? fallback.server
         : currentServer(model);
     return {
-      ...base,
+      ...common,
       outcome: "scheduledWithMinReplicas",
       scheduled: true,
       server: fallback.server,
@@ -371,7 +456,7 @@ export function decide(snapshot: SchedulingSnapshot, chains: SchedulerChains = D
   }
 
   return {
-    ...base,
+    ...common,
     outcome: "notEnoughReplicas",
     scheduled: false,
     server: null,
@@ -386,4 +471,3 @@ export function decide(snapshot: SchedulingSnapshot, chains: SchedulerChains = D
     },
   };
 }
-

@@ -55,7 +55,8 @@ export const serverRequirementsFilter: ServerFilter = {
   filter: (model, server) => {
     if (server.replicas.length === 0) return false;
     const caps = firstReplicaCapabilities(server);
-    return model.requirements.every((req) => caps.includes(goTrimSpace(req)));
+    for (const req of model.requirements) if (!caps.includes(goTrimSpace(req))) return false;
+    return true;
   },
   reason: (model, server) =>
     server.replicas.length === 0

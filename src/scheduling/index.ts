@@ -58,9 +58,11 @@ export {
   type ChainNames,
   type SchedulerChains,
 } from "./registry.ts";
-export { goStableSort, goStableSorted } from "./gosort.ts";
+export { goStableSort, goStableSortUnlessOrdered, goStableSorted } from "./gosort.ts";
 export {
   decide,
+  explainDecision,
+  type DecideOptions,
   MIN_REPLICAS_WARNING,
   NO_MATCHING_SERVERS,
   NOT_ENOUGH_REPLICAS,

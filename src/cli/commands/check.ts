@@ -16,18 +16,28 @@ import { resolveChains, type ChainNames } from "../../scheduling/registry.ts";
 import { checkFolderWritable, intFlag, loadPlugin, parseFlags } from "../args.ts";
 import { CHAIN_OPTIONS, pluginList, type ChainOption } from "../chains.ts";
 import type { CliIO, Command } from "../io.ts";
+import { availableParallelism } from "node:os";
+import { CHUNK_RUNS, campaignChunks, mergeCheckReports, parseShard, runChunks, shardChunks } from "../../properties/campaign.ts";
+import type { ChunkTask } from "../../properties/campaign-task.ts";
 
 const USAGE = `usage: seldon-sim check [--runs N] [--seed S] [--property NAME]... [--path P]
                        [--models N] [--steps N] [--replicas N] [--no-faults]
                        [--server-filters a,b] [--replica-filters a,b]
                        [--server-sorters a,b] [--replica-sorters a,b]
                        [--out DIR] [--plugin FILE]... [--list] [--json]
+                       [--workers N] [--shard I/N]
 
 Generates clusters, models and fault timelines, runs each in sim and checks the properties
 (all but sim-wire-agree by default). On a failure the case is shrunk and written to DIR
 (default counterexamples/) as a scenario file: replay it with 'seldon-sim run <file>'.
 --plugin loads a module that registers properties (registerProperty) and may export an
 'arbitrary' of cases. See docs/properties.md.
+
+--workers N runs the campaign on N worker threads (default 1; 0 = one per core), --shard I/N
+runs the I-th of N parts of it (I from 0), e.g. one per machine of a CI matrix. Either splits
+the campaign into chunks of ${CHUNK_RUNS} cases, chunk j seeded with seed+j: the same cases for any
+split. 'seldon-sim merge' joins the shards' --json (and run's --junit) outputs. See
+docs/performance.md.
 `;
 
 /** Comparison with the wire runtime is slow: asked for by name only. */
@@ -48,6 +58,8 @@ export const checkCommand: Command = async (argv, io) => {
     plugin: { type: "string", multiple: true },
     list: { type: "boolean" },
     json: { type: "boolean" },
+    workers: { type: "string" },
+    shard: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -85,6 +97,35 @@ export const checkCommand: Command = async (argv, io) => {
   }
   const outDir = resolve(io.cwd, values.out ?? "counterexamples");
   checkFolderWritable("check", "out", outDir);
+  const chainFlags = (Object.keys(CHAIN_OPTIONS) as ChainOption[]).flatMap((o) => (values[o] === undefined ? [] : [` --${o} "${values[o]}"`])).join("");
+  const plugins = (values.plugin ?? []).map((f) => ` --plugin ${f}`).join("");
+  if (values.workers !== undefined || values.shard !== undefined) {
+    const workersFlag = intFlag("check", "workers", values.workers, 1);
+    const workers = workersFlag === 0 ? availableParallelism() : workersFlag;
+    const shard = values.shard === undefined ? { index: 0, count: 1 } : parseShard("check", values.shard);
+    const chunks = shardChunks(campaignChunks(runs, seed), shard);
+    const cases = chunks.reduce((a, c) => a + c.runs, 0);
+    io.stderr(
+      `checking ${properties.length} properties over ${cases} of ${runs} generated cases (seed ${seed}, shard ${shard.index}/${shard.count}, ${chunks.length} chunks, ${workers} workers)\n`,
+    );
+    const counterexampleDir = outDir;
+    const tasks: ChunkTask[] = chunks.map((chunk) => ({
+      chunk,
+      properties: properties.map((p) => p.name),
+      plugins: (values.plugin ?? []).map((f) => resolve(io.cwd, f)),
+      limits,
+      chains,
+      counterexampleDir,
+    }));
+    let finished = 0;
+    const reports = await runChunks(tasks, workers, () => io.stderr(`chunk ${++finished}/${tasks.length} done\n`));
+    const report = mergeCheckReports(reports);
+    const failedChunk = reports.find((r) => r.failed)?.chunk;
+    // A chunk's failure repeats on its own: its seed and run count.
+    const cxSeed = failedChunk ? failedChunk.seed : seed;
+    io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report, cxSeed, chainFlags + plugins, plugins));
+    return report.failed ? 1 : 0;
+  }
   const progress = progressBar(io, runs);
   io.stderr(`checking ${properties.length} properties over ${runs} generated cases (seed ${seed})\n`);
   let report: CheckReport;
@@ -105,8 +146,6 @@ export const checkCommand: Command = async (argv, io) => {
     throw new UserError(`check: --path "${values.path}" does not replay with --seed ${seed}: ${String((e as Error).message).split("\n")[0]}`);
   }
   progress.done();
-  const chainFlags = (Object.keys(CHAIN_OPTIONS) as ChainOption[]).flatMap((o) => (values[o] === undefined ? [] : [` --${o} "${values[o]}"`])).join("");
-  const plugins = (values.plugin ?? []).map((f) => ` --plugin ${f}`).join("");
   io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report, seed, chainFlags + plugins, plugins));
   const cx = report.counterexample;
   if (cx?.writeError !== undefined) {

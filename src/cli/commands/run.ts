@@ -10,6 +10,7 @@ import { runScenario, type ScenarioResult } from "../../scenario/runner.ts";
 import { renderJson, renderJunit, renderText, type InvalidScenario } from "../../scenario/report.ts";
 import type { Scenario } from "../../scenario/types.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../../runtime/index.ts";
+import { parseShard } from "../../properties/campaign.ts";
 
 export const BUNDLED_SCENARIOS = fileURLToPath(new URL("../../../scenarios/", import.meta.url));
 
@@ -27,6 +28,8 @@ options:
   --logs all|warnings|none   component logs to print (default: warnings)
   --quiet              print one line per scenario
   --plugin FILE        load a module that registers properties first (repeatable; see docs/properties.md)
+  --shard I/N          run only the I-th of N parts of the scenario files (I from 0), in file order;
+                       'seldon-sim merge' joins the parts' --json and --junit outputs
 `;
 
 export function findScenarioFiles(paths: string[], cwd: string): string[] {
@@ -73,6 +76,7 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
     logs: { type: "string" },
     quiet: { type: "boolean" },
     plugin: { type: "string", multiple: true },
+    shard: { type: "string" },
     help: { type: "boolean" },
   }, true);
   if (values.help) {
@@ -84,8 +88,11 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
   const logs = values.logs ?? "warnings";
   if (logs !== "all" && logs !== "warnings" && logs !== "none") throw new UserError(`run: --logs must be all, warnings or none, got "${logs}"`);
   const seed = values.seed === undefined ? undefined : intFlag("run", "seed", values.seed, 0);
-  const files = findScenarioFiles(positionals.length > 0 ? positionals : [BUNDLED_SCENARIOS], io.cwd);
-  if (files.length === 0) throw new UserError("run: no scenario files found");
+  const shard = values.shard === undefined ? null : parseShard("run", values.shard);
+  const found = findScenarioFiles(positionals.length > 0 ? positionals : [BUNDLED_SCENARIOS], io.cwd);
+  if (found.length === 0) throw new UserError("run: no scenario files found");
+  // Every shard sees the same file list, in the same order, and takes every N-th file.
+  const files = shard === null ? found : found.filter((_, i) => i % shard.count === shard.index);
   if (values.junit !== undefined) checkWritable("run", "junit", path.resolve(io.cwd, values.junit));
   // Plugins register properties a scenario may name in expect.properties; load them first.
   for (const file of values.plugin ?? []) await loadPlugin("run", io.cwd, file);

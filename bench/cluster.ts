@@ -1,0 +1,76 @@
+/**
+ * The clusters and models the benchmarks bring up: `servers` MLServer Servers of `replicas`
+ * pods each in one namespace, and models with 1–3 replicas, mixed requirements and memory.
+ */
+import type { Component, Effect } from "../src/core/protocol.ts";
+import type { ClusterSpec, K8sResource, ServerTopology } from "../src/scenario/types.ts";
+
+const origin = { file: "bench", path: "" };
+export const NS = "seldon-mesh";
+
+export function clusterSpec(servers: number, replicas: number): ClusterSpec {
+  const topo: ServerTopology[] = Array.from({ length: servers }, (_, i) => ({
+    name: `mlserver-${i}`, namespace: NS, replicas, type: "mlserver",
+    env: { MEMORY_REQUEST: String(64 * 1024 ** 3) }, agentFlags: {},
+    inference: { loadDelayMs: 0, loadFailure: null, outOfMemory: false }, origin,
+  }));
+  return { controllerNamespace: "seldon-system", namespaces: [{ name: NS, runtime: true }], servers: topo };
+}
+
+const resource = (kind: "Model" | "Server", name: string, spec: Record<string, unknown>): K8sResource => ({
+  apiVersion: "mlops.seldon.io/v1alpha1", kind, metadata: { name, namespace: NS }, spec, origin,
+});
+
+export const serverResource = (i: number, replicas: number): K8sResource =>
+  resource("Server", `mlserver-${i}`, { serverConfig: "mlserver", replicas });
+
+const REQUIREMENTS = [["sklearn"], ["xgboost"], ["mlflow", "python"], ["lightgbm"]] as const;
+
+/** Model `i` of a benchmark: replicas 1–3, one of four requirement sets, 10–200 MiB. */
+export function modelResource(i: number): K8sResource {
+  return resource("Model", `m-${i}`, {
+    storageUri: `gs://models/m-${i}`,
+    requirements: [...REQUIREMENTS[i % REQUIREMENTS.length]!],
+    memory: `${10 + ((i * 37) % 191)}Mi`,
+    replicas: 1 + (i % 3),
+  });
+}
+
+/**
+ * Counts models whose latest version the scheduler reports `ModelAvailable`, from the status
+ * messages it sends, so that "are all models up" costs O(1) per event instead of a walk over
+ * every model. Also counts the messages every component sends.
+ */
+export class RolloutWatch {
+  available = 0;
+  messages = 0;
+  private readonly state = new Map<string, boolean>();
+
+  /** For `SessionOptions.wrap`: the same component, its outputs observed. */
+  wrap = (component: Component): Component => {
+    const handle = component.handle.bind(component);
+    const fromScheduler = component.role === "scheduler";
+    component.handle = (input, now) => {
+      const effects = handle(input, now);
+      this.observe(effects, fromScheduler);
+      return effects;
+    };
+    return component;
+  };
+
+  private observe(effects: readonly Effect[], fromScheduler: boolean): void {
+    for (const e of effects) {
+      if (e.kind === "call" || e.kind === "send" || e.kind === "reply") this.messages++;
+      if (!fromScheduler || e.kind !== "reply") continue;
+      const m = e.message as { modelName?: unknown; versions?: { state?: { state?: unknown } }[] };
+      if (typeof m.modelName !== "string" || !Array.isArray(m.versions)) continue;
+      const latest = m.versions[m.versions.length - 1];
+      const up = latest?.state?.state === "ModelAvailable";
+      const was = this.state.get(m.modelName) ?? false;
+      if (up !== was) {
+        this.state.set(m.modelName, up);
+        this.available += up ? 1 : -1;
+      }
+    }
+  }
+}
