@@ -24,6 +24,8 @@ const { values } = parseArgs({
     server: { type: "string", default: "mlserver:2" },
     memory: { type: "string", default: "1000000000" },
     "settle-seconds": { type: "string", default: "60" },
+    /** Start the load only once every server replica has connected. */
+    "wait-replicas": { type: "boolean", default: false },
   },
 });
 const CLIENTS = Number(values.clients);
@@ -59,9 +61,9 @@ async function main(): Promise<void> {
   const port = running.ports.get(`${NS}/seldon-scheduler-0:9004`)!;
   const clients = Array.from({ length: CLIENTS }, () => new pkg.seldon.mlops.scheduler.Scheduler(`127.0.0.1:${port}`, grpc.credentials.createInsecure()));
   const controller = clients[0];
-  // every server replica connected first (agents wait for their MLServer to boot)
-  const wanted = Number(values.server!.split(":")[1] ?? 1);
-  for (let i = 0; i < 600; i++) {
+  // with --wait-replicas, every server replica connected first (agents wait for MLServer to boot)
+  const wanted = values["wait-replicas"] ? Number(values.server!.split(":")[1] ?? 1) : 0;
+  for (let i = 0; i < 600 && wanted > 0; i++) {
     const st = await stream(controller, "ServerStatus", { subscriberName: "wait" });
     if ((st[0]?.resources?.length ?? 0) >= wanted) break;
     await new Promise((r) => setTimeout(r, 100));
