@@ -2,9 +2,8 @@
  * Replica churn under load on a running `serve` (wire runtime, real gRPC clients): many clients
  * call LoadModel / ModelStatus / ServerStatus for a while, then every model's replicas go
  * 1 → 2 → 1 → 2, and the script counts the models that do not end ModelAvailable with two
- * replicas. It also prints how far run time got during the load: under sustained outside load
- * the wire runtime's clock falls far behind the wall clock (docs/agent.md, "Replica churn under
- * load"). CHURN_DEBUG=1 adds the clock every 2 s, a digest of the scheduler's warnings and the
+ * replicas. It also prints how far run time got during the load, which must keep up with the
+ * wall clock (docs/agent.md, "Replica churn under load"). CHURN_DEBUG=1 adds the clock every 2 s, a digest of the scheduler's warnings and the
  * last placement decisions of one model. Run with:
  *
  *   npx tsx bench/churn.ts --clients 64 --models 640 --seconds 60 --server mlserver:2

@@ -73,7 +73,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     fixedPorts.set(`${o.namespace}/${first.name}-0:9500`, o.inferenceGrpcPort);
     fixedPorts.set(`${o.namespace}/${first.name}-0:9000`, o.inferenceHttpPort);
   }
-  const session = await Session.start(cluster, { runtime: "wire", seed: 1, epochMs: Date.now(), wire: { host: o.host, fixedPorts } });
+  const session = await Session.start(cluster, { runtime: "wire", seed: 1, epochMs: Date.now(), wire: { host: o.host, fixedPorts, orderedDeliveries: false } });
   if (o.onLog) {
     const log = o.onLog;
     for (const r of session.engine.logs) log(formatWithSource(r, session.engine.epochMs));

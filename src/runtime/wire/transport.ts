@@ -36,6 +36,14 @@ export interface WireOptions {
   fixedPorts?: Map<string, number>;
   /** Real milliseconds to wait for a delivery before giving up on it (a lost message). */
   deliveryTimeoutMs?: number;
+  /**
+   * Carry messages between our own processes in the order sim would: each takes a reserved
+   * place in the engine's queue and run time waits for it there. Default true, so a scenario
+   * gives the same trace in both runtimes. `serve` turns it off: there outside peers set the
+   * pace, and under their load waiting for every internal message would all but stop run time
+   * (and every timer with it); unordered, a message is handled when it arrives.
+   */
+  orderedDeliveries?: boolean;
 }
 
 /** A reserved place in the engine's queue for one delivery; `run` is set once it has arrived. */
@@ -74,6 +82,11 @@ export class WireTransport implements Transport {
   constructor(private readonly engine: Engine, private readonly options: WireOptions = {}) {
     this.host = options.host ?? "127.0.0.1";
     this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 10_000;
+  }
+
+  /** Read when used: `prepare()` sets the options after construction. */
+  private get ordered(): boolean {
+    return this.options.orderedDeliveries ?? true;
   }
 
   /** Bind a grpc-js server for every listener of every process, and the fault peers. */
@@ -402,6 +415,7 @@ export class WireTransport implements Transport {
    * sockets delivered them in.
    */
   private expect(call: Call, extraDelayMs = call.extraDelayMs): void {
+    if (!this.ordered) return;
     this.pending++;
     const slot: Slot = { run: null, due: false };
     const queue = this.slots.get(call.id) ?? [];
@@ -415,6 +429,7 @@ export class WireTransport implements Transport {
 
   /** Something expected for `callId` arrived; `deliver` hands it to the engine in its slot. */
   private arrived(callId: number, deliver: () => void = () => {}): void {
+    if (!this.ordered) return deliver();
     const queue = this.slots.get(callId);
     const slot = queue?.shift();
     if (!slot) return; // not something we were waiting for (e.g. a status after our own cancel)
