@@ -111,7 +111,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     runtime: "wire", seed: 1, epochMs: Date.now(), retain,
     ...(o.schedulerReadyTimeoutSeconds !== undefined ? { schedulerReadyTimeoutSeconds: o.schedulerReadyTimeoutSeconds } : {}),
     wire: {
-      host: o.host, fixedPorts,
+      host: o.host, fixedPorts, orderedDeliveries: false,
       ...(o.connectionTimeoutMs !== undefined ? { connectionTimeoutMs: o.connectionTimeoutMs } : {}),
       ...(o.tls ? { tls: o.tls } : {}),
     },

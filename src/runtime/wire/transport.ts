@@ -50,6 +50,14 @@ export interface WireOptions {
   connectionTimeoutMs?: number;
   /** TLS (and mTLS with a CA) on the scheduler's public listeners. */
   tls?: TlsFiles;
+  /**
+   * Carry messages between our own processes in the order sim would: each takes a reserved
+   * place in the engine's queue and run time waits for it there. Default true, so a scenario
+   * gives the same trace in both runtimes. `serve` turns it off: there outside peers set the
+   * pace, and under their load waiting for every internal message would all but stop run time
+   * (and every timer with it); unordered, a message is handled when it arrives.
+   */
+  orderedDeliveries?: boolean;
 }
 
 /** One public listener, as `serve` prints it. */
@@ -106,6 +114,11 @@ export class WireTransport implements Transport {
 
   private get deliveryTimeoutMs(): number {
     return this.options.deliveryTimeoutMs ?? 10_000;
+  }
+
+  /** Read when used: `prepare()` sets the options after construction. */
+  private get ordered(): boolean {
+    return this.options.orderedDeliveries ?? true;
   }
 
   /** Bind a grpc-js server for every listener of every process, and the fault peers. */
@@ -464,6 +477,7 @@ export class WireTransport implements Transport {
    * sockets delivered them in.
    */
   private expect(call: Call, extraDelayMs = call.extraDelayMs): void {
+    if (!this.ordered) return;
     this.pending++;
     const slot: Slot = { run: null, due: false };
     const queue = this.slots.get(call.id) ?? [];
@@ -477,6 +491,7 @@ export class WireTransport implements Transport {
 
   /** Something expected for `callId` arrived; `deliver` hands it to the engine in its slot. */
   private arrived(callId: number, deliver: () => void = () => {}): void {
+    if (!this.ordered) return deliver();
     const queue = this.slots.get(callId);
     const slot = queue?.shift();
     if (!slot) return; // not something we were waiting for (e.g. a status after our own cancel)
