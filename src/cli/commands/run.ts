@@ -117,7 +117,7 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
     if (!values.json) io.stdout(values.quiet ? `${r.passed ? "PASS" : "FAIL"} ${r.name} (${path.relative(io.cwd, r.file) || r.file})\n` : `${renderText(r, { logs })}\n`);
   }
   if (values.json) io.stdout(renderJson(results));
-  if (values.junit) writeReport("run", "junit", io, path.resolve(io.cwd, values.junit), renderJunit(results, invalid));
+  if (values.junit) writeReport("run", "junit", io, values.junit, renderJunit(results, invalid));
   const failed = results.filter((r) => !r.passed).length;
   if (!values.json) {
     const bad = invalid.length > 0 ? `, ${invalid.length} could not be loaded` : "";
