@@ -10,7 +10,7 @@ import type { Proc, TraceEvent } from "../runtime/engine.ts";
 import type { Model, ModelVersion, ServerReplica } from "../scheduler/model.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import { LOADING_OR_LOADED, type ReplicaState } from "../scheduler/states.ts";
-import type { ScenarioResult } from "../scenario/runner.ts";
+import type { ScenarioResult } from "../scenario/result.ts";
 import { diffWithReference } from "./reference.ts";
 import {
   propertyByName,

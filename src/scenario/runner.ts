@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import { Session, type SessionOptions } from "../cluster/session.ts";
 import { canonicalJson } from "../core/canonical.ts";
-import { propertyByName } from "../properties/catalog.ts";
-import type { Property, RunProperty, Violation } from "../properties/property.ts";
+import { propertyByName, type Property, type RunOptions, type RunProperty } from "./property.ts";
+import type { ExpectationResult, ModelRow, ScenarioResult, ServerRow, Violation } from "./result.ts";
 import type { RuntimeKind } from "../runtime/index.ts";
 import type { LogRecord } from "../runtime/engine.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
@@ -15,6 +15,8 @@ import type { PlacementChains, PlacementView } from "../scheduler/placement.ts";
 import { DEFAULT_CHAINS, resolveChains } from "../scheduling/registry.ts";
 import { renderDecisionText } from "../scheduling/render.ts";
 import { formatLogrus } from "../runtime/logfmt.ts";
+export type { ExpectationResult, ModelRow, ScenarioResult, ServerRow, Violation } from "./result.ts";
+export type { RunOptions } from "./property.ts";
 import type {
   Condition,
   K8sResource,
@@ -26,72 +28,6 @@ import type {
   ServerExpectation,
   TimelineStep,
 } from "./types.ts";
-
-export interface ExpectationResult {
-  description: string;
-  passed: boolean;
-  /** What was found instead, when it failed. */
-  actual?: string;
-  origin: Origin;
-}
-
-export interface ModelRow {
-  namespace: string;
-  name: string;
-  ready: boolean;
-  desiredReplicas: number;
-  availableReplicas: number;
-  state: string;
-  reason: string;
-  server: string;
-  version: number;
-  replicaStates: Record<string, string>;
-}
-
-export interface ServerRow {
-  namespace: string;
-  name: string;
-  connectedReplicas: number;
-  loadedModels: number;
-  replicas: { idx: number; totalMemoryBytes: bigint; availableMemoryBytes: bigint; reservedMemoryBytes: bigint; loadedModels: number }[];
-}
-
-export interface ScenarioResult {
-  name: string;
-  description: string;
-  file: string;
-  runtime: RuntimeKind;
-  seed: number;
-  passed: boolean;
-  expectations: ExpectationResult[];
-  models: ModelRow[];
-  servers: ServerRow[];
-  /** `namespace/model` → the last placement explanation, for models that are not available. */
-  explanations: Map<string, string>;
-  kubectlModels: string;
-  kubectlServers: string;
-  logs: LogRecord[];
-  epochMs: number;
-  endMs: number;
-  /** A problem that stopped the run (not an expectation failure). */
-  error: string | null;
-  /** Properties that failed. */
-  violations: Violation[];
-  /** The whole trace, one canonical JSON line per event, and its SHA-256 (rendered when asked for). */
-  readonly traceText: string;
-  readonly fingerprint: string;
-}
-
-export interface RunOptions {
-  runtime: RuntimeKind;
-  seed?: number;
-  /** Scheduler plugins (objects, so a test can plant its own); wins over the scenario's `scheduler`. */
-  chains?: Partial<PlacementChains>;
-  /** Replaces components as they spawn (planted bugs, instrumentation). */
-  wrap?: SessionOptions["wrap"];
-  /** Properties checked besides those the scenario names in `expect.properties`. */
-  properties?: readonly Property[];
-}
 
 /**
  * Runs a scenario and checks its expectations and properties. A comparison property (e.g. the
