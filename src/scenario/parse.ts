@@ -37,10 +37,13 @@ import type {
   Expectations,
   InferenceBehaviour,
   K8sResource,
+  ExpectedDecision,
   LogExpectation,
   ModelExpectation,
+  Moment,
   NamespaceSpec,
   Origin,
+  PlacementExpectation,
   RejectionExpectation,
   Scenario,
   ServerExpectation,
@@ -83,9 +86,15 @@ const RULE_FIELDS = ["id", "from", "to", "samePod", "mode", "delay", "period", "
 const ENDPOINT_FIELDS = ["role", "namespace", "pod", "server", "replica", "port"];
 export const ACTIONS = ["apply", "delete", "scale", "crash", "restart", "drain", "block", "heal", "inference", "advance", "wait"] as const;
 type Action = (typeof ACTIONS)[number];
-const EXPECT_FIELDS = ["tenantIsolation", "models", "servers", "logs", "rejections", "properties"];
-const MODEL_EXPECT_FIELDS = ["model", "ready", "desiredReplicas", "availableReplicas", "state", "reason", "server", "replicaStates"];
-const SERVER_EXPECT_FIELDS = ["server", "connectedReplicas", "loadedModels", "replicas"];
+const EXPECT_FIELDS = ["tenantIsolation", "models", "servers", "placements", "logs", "rejections", "properties"];
+/** When a model or server expectation is judged (default: at the end). */
+const MOMENT_FIELDS = ["at", "during", "never"];
+const MODEL_EXPECT_FIELDS = ["model", "ready", "desiredReplicas", "availableReplicas", "state", "reason", "server", "replicaStates", ...MOMENT_FIELDS];
+const SERVER_EXPECT_FIELDS = ["server", "connectedReplicas", "loadedModels", "replicas", "status", ...MOMENT_FIELDS];
+const SERVER_STATUS_FIELDS = ["ready", "replicas", "loadedModels", "reason"];
+const DURING_FIELDS = ["from", "to"];
+const PLACEMENT_EXPECT_FIELDS = ["model", "decisions"];
+const DECISION_FIELDS = ["server", "replicas", "failed"];
 const REPLICA_EXPECT_FIELDS = ["idx", "availableMemory", "totalMemory", "loadedModels"];
 const LOG_EXPECT_FIELDS = ["component", "namespace", "pod", "contains", "absent", "level"];
 export const LOG_LEVELS = ["debug", "info", "warning", "error", "fatal"] as const;
@@ -1109,13 +1118,14 @@ class Loader {
   // Expectations
 
   private readExpectations(v: Val | undefined): Expectations {
-    const e: Expectations = { models: [], servers: [], logs: [], rejections: [], tenantIsolation: false, properties: [] };
+    const e: Expectations = { models: [], servers: [], placements: [], logs: [], rejections: [], tenantIsolation: false, properties: [] };
     if (!v || v.kind === "null") return e;
     const o = v.obj(EXPECT_FIELDS, "expect");
     if (!o) return e;
     e.tenantIsolation = o.opt("tenantIsolation", (x) => x.bool(), false);
     e.models = (o.get("models")?.optList() ?? []).map((x) => this.readModelExpectation(x)).filter(defined);
     e.servers = (o.get("servers")?.optList() ?? []).map((x) => this.readServerExpectation(x)).filter(defined);
+    e.placements = (o.get("placements")?.optList() ?? []).map((x) => this.readPlacementExpectation(x)).filter(defined);
     e.logs = (o.get("logs")?.optList() ?? []).map((x) => this.readLogExpectation(x)).filter(defined);
     e.rejections = (o.get("rejections")?.optList() ?? []).map((x) => this.readRejection(x)).filter(defined);
     e.properties = (o.get("properties")?.optList("a list of property names") ?? []).map((x) => x.oneOf(propertyNames(), "property")).filter(defined);
@@ -1126,9 +1136,11 @@ class Loader {
     const o = v.obj(MODEL_EXPECT_FIELDS, "a model expectation");
     if (!o) return undefined;
     const ref = this.maybeReq(o, "model", (x) => this.modelRef(x));
-    if (o.keys().length === 1 && o.unknownCount === 0) v.error(`a model expectation checks at least one of ${MODEL_EXPECT_FIELDS.slice(1).join(", ")}`);
+    const checked = o.keys().filter((k) => k !== "model" && !MOMENT_FIELDS.includes(k));
+    if (checked.length === 0 && o.unknownCount === 0) v.error(`a model expectation checks at least one of ${MODEL_EXPECT_FIELDS.slice(1).filter((f) => !MOMENT_FIELDS.includes(f)).join(", ")}`);
+    const when = this.readMoment(o);
     if (!ref) return undefined;
-    const m: ModelExpectation = { namespace: ref.namespace, name: ref.name, origin: o.origin };
+    const m: ModelExpectation = { namespace: ref.namespace, name: ref.name, when, origin: o.origin };
     const ready = o.maybe("ready", (x) => x.bool());
     if (ready !== undefined) m.ready = ready;
     const desired = o.maybe("desiredReplicas", (x) => x.int({ min: 0 }));
@@ -1161,9 +1173,28 @@ class Loader {
     const o = v.obj(SERVER_EXPECT_FIELDS, "a server expectation");
     if (!o) return undefined;
     const ref = this.maybeReq(o, "server", (x) => this.serverRef(x));
-    if (o.keys().length === 1 && o.unknownCount === 0) v.error(`a server expectation checks at least one of ${SERVER_EXPECT_FIELDS.slice(1).join(", ")}`);
+    const checked = o.keys().filter((k) => k !== "server" && !MOMENT_FIELDS.includes(k));
+    if (checked.length === 0 && o.unknownCount === 0) v.error(`a server expectation checks at least one of ${SERVER_EXPECT_FIELDS.slice(1).filter((f) => !MOMENT_FIELDS.includes(f)).join(", ")}`);
+    const when = this.readMoment(o);
     if (!ref) return undefined;
-    const s: ServerExpectation = { namespace: ref.namespace, name: ref.name, origin: o.origin };
+    const s: ServerExpectation = { namespace: ref.namespace, name: ref.name, when, origin: o.origin };
+    const stV = o.get("status");
+    if (stV) {
+      const so = stV.obj(SERVER_STATUS_FIELDS, "a Server resource status");
+      if (so) {
+        const st: NonNullable<ServerExpectation["status"]> = {};
+        const ready = so.maybe("ready", (x) => x.bool());
+        if (ready !== undefined) st.ready = ready;
+        const replicas = so.maybe("replicas", (x) => x.int({ min: 0 }));
+        if (replicas !== undefined) st.replicas = replicas;
+        const lm = so.maybe("loadedModels", (x) => x.int({ min: 0 }));
+        if (lm !== undefined) st.loadedModels = lm;
+        const reason = so.maybe("reason", (x) => x.text("the Ready condition's reason"));
+        if (reason !== undefined) st.reason = reason;
+        if (Object.keys(st).length === 0 && so.unknownCount === 0) stV.error(`a Server resource status checks at least one of ${SERVER_STATUS_FIELDS.join(", ")}`);
+        s.status = st;
+      }
+    }
     const connected = o.maybe("connectedReplicas", (x) => x.int({ min: 0 }));
     if (connected !== undefined) s.connectedReplicas = connected;
     const loaded = o.maybe("loadedModels", (x) => x.int({ min: 0 }));
@@ -1193,6 +1224,56 @@ class Loader {
       }
     }
     return s;
+  }
+
+  /** `at`, `during` or `never` of a state expectation; at most one. */
+  private readMoment(o: Obj): Moment {
+    const given = MOMENT_FIELDS.filter((f) => o.get(f) !== undefined);
+    if (given.length > 1) {
+      o.get(given[1]!)!.error(`\`${given[0]}\` and \`${given[1]}\` both say when to check; give one`);
+      return { kind: "end" };
+    }
+    const at = o.maybe("at", (x) => x.duration());
+    if (at !== undefined) return { kind: "at", ms: at };
+    const duringV = o.get("during");
+    if (duringV) {
+      const d = duringV.obj(DURING_FIELDS, "an interval `{from, to}`");
+      if (!d) return { kind: "end" };
+      const from = this.maybeReq(d, "from", (x) => x.duration());
+      const to = this.maybeReq(d, "to", (x) => x.duration());
+      if (from === undefined || to === undefined) return { kind: "end" };
+      if (to < from) {
+        d.get("to")!.error(`the interval ends (${formatDuration(to)}) before it starts (${formatDuration(from)})`);
+        return { kind: "end" };
+      }
+      return { kind: "during", fromMs: from, toMs: to };
+    }
+    const never = o.maybe("never", (x) => x.bool());
+    if (never === false) o.get("never")!.error("`never: false` is the default; leave it out, or use `never: true`");
+    return never ? { kind: "never" } : { kind: "end" };
+  }
+
+  private readPlacementExpectation(v: Val): PlacementExpectation | undefined {
+    const o = v.obj(PLACEMENT_EXPECT_FIELDS, "a placement expectation");
+    if (!o) return undefined;
+    const ref = this.maybeReq(o, "model", (x) => this.modelRef(x));
+    const decisions: ExpectedDecision[] = [];
+    const dV = this.maybeReq(o, "decisions", (x) => x.list("a list of decisions: `{server, replicas}` or `{failed: reason}`"));
+    for (const d of dV ?? []) {
+      const dO = d.obj(DECISION_FIELDS, "a placement decision");
+      if (!dO) continue;
+      const failed = dO.maybe("failed", (x) => x.text("the reason scheduling failed"));
+      if (failed !== undefined) {
+        if (dO.get("server") || dO.get("replicas")) dO.get("failed")!.error("a decision is `{server, replicas}` (placed) or `{failed: reason}`, not both");
+        else decisions.push({ kind: "failed", reason: failed });
+        continue;
+      }
+      const server = ref ? this.maybeReq(dO, "server", (x) => this.serverName(x, ref.namespace)) : undefined;
+      const replicas = this.maybeReq(dO, "replicas", (x) => x.list("a list of replica indexes").map((r) => r.int({ min: 0 })).filter(defined));
+      if (server !== undefined && replicas !== undefined) decisions.push({ kind: "placed", server, replicas });
+    }
+    if (!ref || dV === undefined) return undefined;
+    return { namespace: ref.namespace, model: ref.name, decisions, origin: o.origin };
   }
 
   private readLogExpectation(v: Val): LogExpectation | undefined {

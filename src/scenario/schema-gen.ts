@@ -106,6 +106,12 @@ const BYTES: Schema = {
 };
 const MODEL_REF = { type: "string", pattern: REF_PATTERN, description: "`namespace/name` of a Model applied in this scenario (`name` alone when exactly one namespace is declared)." };
 const SERVER_REF = { type: "string", pattern: REF_PATTERN, description: "`namespace/name` of a server in the cluster (`name` alone when exactly one namespace is declared)." };
+/** When a model or server expectation is judged (default: at the end of the run). */
+const MOMENT_PROPS: Record<string, Schema> = {
+  at: { $ref: "#/$defs/duration", description: "Judge the state at this run time instead of at the end." },
+  during: object({ from: { $ref: "#/$defs/duration" }, to: { $ref: "#/$defs/duration" } }, ["from", "to"], "The state must hold throughout this interval of run time."),
+  never: { type: "boolean", const: true, description: "The described state must not hold at any moment of the run." },
+};
 const POD_REF = { type: "string", pattern: REF_PATTERN, description: "`namespace/pod`, e.g. `seldon-mesh/mlserver-0`, `seldon-mesh/seldon-scheduler-0`, `seldon-system/seldon-v2-controller-manager-0`." };
 
 function defs(): Record<string, Schema> {
@@ -286,6 +292,7 @@ function defs(): Record<string, Schema> {
           propertyNames: { pattern: "^(0|[1-9]\\d*)$" },
           additionalProperties: enumOf(REPLICA_STATES, "Replica state."),
         },
+        ...MOMENT_PROPS,
       },
       ["model"],
     ),
@@ -301,8 +308,35 @@ function defs(): Record<string, Schema> {
             ["idx"],
           ),
         },
+        status: object(
+          {
+            ready: bool("The Server resource's Ready condition."),
+            replicas: int("`status.replicas`."),
+            loadedModels: int("`status.loadedModels` (model replicas)."),
+            reason: str("The Ready condition's reason."),
+          },
+          [],
+          "The Server resource's status as the controller writes it (`kubectl get servers`).",
+        ),
+        ...MOMENT_PROPS,
       },
       ["server"],
+    ),
+    placement: object(
+      {
+        model: MODEL_REF,
+        decisions: {
+          type: "array",
+          description: "Every placement decision of the model's scheduler for it, in order.",
+          items: {
+            oneOf: [
+              object({ server: str("Server name in the model's namespace."), replicas: { type: "array", items: int("Replica index.") } }, ["server", "replicas"]),
+              object({ failed: str("The reason scheduling failed, exactly.") }, ["failed"]),
+            ],
+          },
+        },
+      },
+      ["model", "decisions"],
     ),
     logExpectation: {
       ...object(
@@ -374,6 +408,7 @@ export function scenarioJsonSchema(): Schema {
             tenantIsolation: bool("No model may ever be placed on a server of another namespace.", false),
             models: list(ref("modelExpectation"), "Model status at the end."),
             servers: list(ref("serverExpectation"), "Server status at the end (as the scheduler sees it)."),
+            placements: list(ref("placement"), "Every placement decision of a model, in order."),
             logs: list(ref("logExpectation"), "Log lines that must (or must not) appear."),
             rejections: list(ref("rejection"), "Scheduler filters that must have rejected a server (or replica) for a model."),
             properties: list(

@@ -109,9 +109,22 @@ export type Condition =
   | { kind: "modelState"; namespace: string; name: string; state: string }
   | { kind: "log"; component: string; namespace: string | null; contains: string };
 
+/**
+ * When a state expectation is judged: at the end of the run (the default), at a run time (the
+ * state after every input handled up to then), throughout an interval (at its start and after
+ * every input inside it), or never (the described state must not hold at any moment).
+ */
+export type Moment =
+  | { kind: "end" }
+  | { kind: "at"; ms: number }
+  | { kind: "during"; fromMs: number; toMs: number }
+  | { kind: "never" };
+
 export interface Expectations {
   models: ModelExpectation[];
   servers: ServerExpectation[];
+  /** Every placement decision the scheduler made for a model, in order. */
+  placements: PlacementExpectation[];
   logs: LogExpectation[];
   rejections: RejectionExpectation[];
   /** No model may ever be placed on a server of another namespace. */
@@ -131,7 +144,29 @@ export interface ModelExpectation {
   /** Replica index → replica state. */
   replicaStates?: Record<string, string>;
   server?: string;
+  when: Moment;
   origin: Origin;
+}
+
+/** One placement decision: the server and replicas chosen, or the reason scheduling failed. */
+export type ExpectedDecision = { kind: "placed"; server: string; replicas: number[] } | { kind: "failed"; reason: string };
+
+export interface PlacementExpectation {
+  namespace: string;
+  model: string;
+  decisions: ExpectedDecision[];
+  origin: Origin;
+}
+
+/** The Server resource's status as the controller writes it (`kubectl get servers`). */
+export interface ServerResourceExpectation {
+  ready?: boolean;
+  /** `status.replicas`. */
+  replicas?: number;
+  /** `status.loadedModels`. */
+  loadedModels?: number;
+  /** The Ready condition's reason. */
+  reason?: string;
 }
 
 export interface ServerExpectation {
@@ -141,6 +176,9 @@ export interface ServerExpectation {
   connectedReplicas?: number;
   loadedModels?: number;
   replicas?: { idx: number; availableMemoryBytes?: bigint; totalMemoryBytes?: bigint; loadedModels?: number }[];
+  /** The Server resource's status, as the controller reports it. */
+  status?: ServerResourceExpectation;
+  when: Moment;
   origin: Origin;
 }
 

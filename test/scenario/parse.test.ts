@@ -154,6 +154,7 @@ describe("a complete scenario", () => {
             reason: "Failed to schedule model as no matching servers are available",
             server: "mlserver",
             replicaStates: { "0": "Available" },
+            when: { kind: "end" },
             origin: o("expect.models[0]", 72, 7),
           },
         ],
@@ -164,9 +165,11 @@ describe("a complete scenario", () => {
             connectedReplicas: 0,
             loadedModels: 0,
             replicas: [{ idx: 0, availableMemoryBytes: 1073741824n, totalMemoryBytes: 1073741824n, loadedModels: 1 }],
+            when: { kind: "end" },
             origin: o("expect.servers[0]", 81, 7),
           },
         ],
+        placements: [],
         logs: [
           {
             component: "scheduler",
@@ -211,7 +214,7 @@ describe("defaults", () => {
       resources: [],
       network: [],
       timeline: [],
-      expect: { models: [], servers: [], logs: [], rejections: [], tenantIsolation: false, properties: [] },
+      expect: { models: [], servers: [], placements: [], logs: [], rejections: [], tenantIsolation: false, properties: [] },
     } satisfies Scenario);
   });
 
