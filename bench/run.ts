@@ -5,6 +5,7 @@
  * the ratios are what to compare between runs.
  *
  *   npm run bench -- --agents 1000 --models 10000      # the roadmap's target size
+ *   npm run bench -- --check-seeds 20 --check-runs 500 # `check` over more seeds (fails the job on a counterexample)
  */
 import { parseArgs } from "node:util";
 import fc from "fast-check";
@@ -12,7 +13,7 @@ import { Session } from "../src/cluster/session.ts";
 import type { ClusterSpec, K8sResource, ServerTopology } from "../src/scenario/types.ts";
 import type { RuntimeKind } from "../src/runtime/index.ts";
 import { caseArb } from "../src/properties/arbitraries.ts";
-import { runCase } from "../src/properties/check.ts";
+import { checkProperties, runCase } from "../src/properties/check.ts";
 import { BUILTIN_PROPERTIES } from "../src/properties/catalog.ts";
 
 const origin = { file: "bench", path: "" };
@@ -50,7 +51,7 @@ async function bringUp(runtime: RuntimeKind, servers: number, replicas: number, 
   }
 }
 
-const { values } = parseArgs({ options: { agents: { type: "string" }, models: { type: "string" }, cases: { type: "string" } } });
+const { values } = parseArgs({ options: { agents: { type: "string" }, models: { type: "string" }, cases: { type: "string" }, "check-seeds": { type: "string" }, "check-runs": { type: "string" } } });
 const agents = Number(values.agents ?? 200);
 const models = Number(values.models ?? 2000);
 const perServer = 10;
@@ -72,5 +73,19 @@ for (const c of cases) await runCase(c, props);
 const dt = (performance.now() - t0) / 1000;
 rows.push(["property cases (sim)", `${n} generated cases, ${props.length} properties`, `${dt.toFixed(2)} s`, `${(n / dt).toFixed(1)} cases/s`]);
 
+// `seldon-sim check` over many seeds: the seeds that once found counterexamples, then 1, 2, ...
+const checkSeeds = [2, 856323342, 856197015, ...Array.from({ length: Number(values["check-seeds"] ?? 5) }, (_, i) => 1000 + i)];
+const checkRuns = Number(values["check-runs"] ?? 300);
+const failures: string[] = [];
+const t1 = performance.now();
+for (const seed of checkSeeds) {
+  const report = await checkProperties({ properties: props, runs: checkRuns, seed, counterexampleDir: "counterexamples" });
+  if (report.failed) failures.push(`seed ${seed}: ${report.counterexample?.violations.map((v) => `${v.property}: ${v.message}`).join("; ")}`);
+}
+const dtc = (performance.now() - t1) / 1000;
+rows.push(["check over seeds (sim)", `${checkSeeds.length} seeds × ${checkRuns} cases`, `${dtc.toFixed(2)} s`, failures.length === 0 ? "all passed" : `${failures.length} seed(s) FAILED`]);
+
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("  "));
+for (const f of failures) console.log(`check failed: ${f}`);
+if (failures.length > 0) process.exitCode = 1;
