@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as nodePath from "node:path";
 import { isMap, parseAllDocuments } from "yaml";
 import { ENV as AGENT_ENV, serverConfigAgentEnv } from "../agent/config.ts";
+import { DEFAULT_INSTALL, INSTALL_KINDS } from "../cluster/install.ts";
 import { UserError } from "../core/errors.ts";
 import type { Endpoint, NetworkMode, NetworkRule } from "../network/rules.ts";
 import { MODEL_STATES, REPLICA_STATES } from "../scheduler/states.ts";
@@ -70,7 +71,7 @@ export const DEFAULTS = {
   flapPeriodMs: 10_000,
 } as const;
 
-export const TOP_FIELDS = ["name", "description", "seed", "epoch", "scheduler", "cluster", "resources", "network", "timeline", "settle", "expect"];
+export const TOP_FIELDS = ["name", "description", "seed", "epoch", "install", "scheduler", "cluster", "resources", "network", "timeline", "settle", "expect"];
 export const CHAIN_FIELDS = ["serverFilters", "replicaFilters", "serverSorters", "replicaSorters"] as const;
 const CLUSTER_FIELDS = ["controller", "namespaces", "servers"];
 const NAMESPACE_FIELDS = ["name", "runtime"];
@@ -255,6 +256,7 @@ class Loader {
       return p.ok ? p.value : undefined;
     }, DEFAULTS.epochMs);
     const settleMs = top.opt("settle", (v) => v.duration(), DEFAULTS.settleMs);
+    const install = top.opt("install", (v) => v.oneOf(INSTALL_KINDS, "install"), DEFAULT_INSTALL);
     const schedulerChains = this.readChains(top.get("scheduler"));
 
     // Phase 1: the parts that need no context.
@@ -281,7 +283,7 @@ class Loader {
     const expect = this.readExpectations(top.get("expect"));
 
     issues.throwIfAny();
-    const cluster: ClusterSpec = { controllerNamespace: this.controllerNamespace, namespaces: this.namespaces, servers: this.servers };
+    const cluster: ClusterSpec = { install, controllerNamespace: this.controllerNamespace, namespaces: this.namespaces, servers: this.servers };
     return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, timeline, expect, settleMs };
   }
 

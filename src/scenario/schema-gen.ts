@@ -25,6 +25,7 @@ import {
   SERVER_TYPES,
 } from "./parse.ts";
 import { PLUGIN_REGISTRY } from "../scheduling/registry.ts";
+import { DEFAULT_INSTALL, INSTALL_KINDS } from "../cluster/install.ts";
 import { propertyNames } from "../properties/catalog.ts";
 
 type Schema = Record<string, unknown>;
@@ -379,6 +380,7 @@ export function scenarioJsonSchema(): Schema {
         description: "Wall time of t=0 for log timestamps: RFC 3339 with a zone, or Unix milliseconds. Default 2025-01-01T00:00:00Z.",
         anyOf: [{ type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})$" }, { type: "integer" }],
       },
+      install: enumOf(INSTALL_KINDS, "How Seldon was installed; the server pods' defaults (agent log level, MEMORY_REQUEST, agent timing variables) follow it.", DEFAULT_INSTALL),
       scheduler: object(
         Object.fromEntries(
           CHAIN_FIELDS.map((kind) => [kind, list({ type: "string", enum: [...PLUGIN_REGISTRY[kind].keys()] }, `The ${kind} in order (an empty list runs none). Default: Seldon's.`)]),

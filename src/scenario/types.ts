@@ -35,7 +35,11 @@ export interface Scenario {
   settleMs: number;
 }
 
+import type { InstallKind, ServerType } from "../cluster/install.ts";
+
 export interface ClusterSpec {
+  /** How Seldon was installed: the server pods' defaults (src/cluster/install.ts). Default helm. */
+  install?: InstallKind;
   /** Namespace of the cluster-wide controller, or null for none. */
   controllerNamespace: string | null;
   namespaces: NamespaceSpec[];
@@ -48,7 +52,7 @@ export interface NamespaceSpec {
   runtime: boolean;
 }
 
-export type ServerType = "mlserver" | "triton";
+export type { ServerType } from "../cluster/install.ts";
 
 /** The pods of one server: per replica an agent beside its inference server. */
 export interface ServerTopology {

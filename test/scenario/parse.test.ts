@@ -32,6 +32,7 @@ describe("a complete scenario", () => {
       schedulerChains: null,
       settleMs: 45_000,
       cluster: {
+        install: "helm",
         controllerNamespace: "seldon-system",
         namespaces: [
           { name: "financial-ml", runtime: true },
@@ -210,7 +211,7 @@ describe("defaults", () => {
       epochMs: Date.UTC(2025, 0, 1),
       schedulerChains: null,
       settleMs: 30_000,
-      cluster: { controllerNamespace: "seldon-system", namespaces: [{ name: "seldon-mesh", runtime: true }], servers: [] },
+      cluster: { install: "helm", controllerNamespace: "seldon-system", namespaces: [{ name: "seldon-mesh", runtime: true }], servers: [] },
       resources: [],
       network: [],
       timeline: [],
