@@ -29,7 +29,8 @@ import {
 import { API_VERSION, checkShape, OBJECT_META_SHAPES, SPEC_SHAPES, SUPPORTED_KINDS, UNSUPPORTED_SELDON_KINDS, type SupportedKind } from "./parse-crd.ts";
 import { PLUGIN_REGISTRY, type ChainNames } from "../scheduling/registry.ts";
 import { propertyNames } from "../properties/catalog.ts";
-import { documents, Issues, parseYaml, type Obj, type Source, Val } from "./parse-reader.ts";
+import { documents, Issues, parseYaml, type Issue, type Obj, type Source, Val } from "./parse-reader.ts";
+import { seldonRuntimeSpec, serverPodSpec, serverSpecNotes, type FieldNote } from "./manifest-fields.ts";
 import { checkNamespaceName, checkObjectName, didYouMean, formatDuration, hint, isIPv4, parseBytes, parseEpoch } from "./parse-values.ts";
 import type {
   ClusterSpec,
@@ -210,6 +211,8 @@ type Ref = { namespace: string; name: string };
 
 class Loader {
   private readonly issues = new Issues();
+  /** Fields of the applied manifests that the simulator does not act on, by where they are. */
+  private readonly warnings: Issue[] = [];
   private namespaces: NamespaceSpec[] = [];
   private namespaceSet = new Set<string>();
   /** True when no namespace was declared and `seldon-mesh` was assumed. */
@@ -284,7 +287,7 @@ class Loader {
 
     issues.throwIfAny();
     const cluster: ClusterSpec = { install, controllerNamespace: this.controllerNamespace, namespaces: this.namespaces, servers: this.servers };
-    return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, timeline, expect, settleMs };
+    return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, timeline, expect, settleMs, warnings: this.warnings };
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -353,8 +356,12 @@ class Loader {
   private declareNamespaces(raw: RawNamespace[], resources: RawResource[]): void {
     const declared = new Map<string, { runtime: boolean | undefined; val: Val | null }>();
     for (const n of raw) declared.set(n.name, { runtime: n.runtime, val: n.val });
+    const withoutScheduler = new Set<string>();
     for (const r of resources) {
       if (r.kind !== "SeldonRuntime" || r.namespace === null) continue;
+      const rt = seldonRuntimeSpec(r.spec);
+      this.warnAbout(r, rt.notes);
+      if (rt.schedulerDisabled) withoutScheduler.add(r.namespace);
       const d = declared.get(r.namespace);
       if (!d) declared.set(r.namespace, { runtime: true, val: r.val });
       else if (d.runtime === false) {
@@ -365,7 +372,8 @@ class Loader {
       this.implicitNamespace = true;
       declared.set(DEFAULTS.namespace, { runtime: true, val: null });
     }
-    this.namespaces = [...declared].map(([name, d]) => ({ name, runtime: d.runtime ?? true }));
+    // A SeldonRuntime whose override disables the scheduler gives the namespace no scheduler pod.
+    this.namespaces = [...declared].map(([name, d]) => ({ name, runtime: (d.runtime ?? true) && !withoutScheduler.has(name) }));
     this.namespaceSet = new Set(declared.keys());
   }
 
@@ -571,19 +579,23 @@ class Loader {
     const extra = stringList(spec["extraCapabilities"]);
     if (caps.length > 0) env[AGENT_ENV.capabilities] = caps.join(",");
     else if (extra.length > 0) env[AGENT_ENV.capabilities] = `${defaultCapabilities(type ?? DEFAULTS.serverType)},${extra.join(",")}`;
-    // podSpec.containers[<inference container>].resources.requests.memory → MEMORY_REQUEST
-    const podSpec = spec["podSpec"] as Record<string, unknown> | undefined;
-    const containers = Array.isArray(podSpec?.["containers"]) ? (podSpec["containers"] as unknown[]) : [];
-    const inferenceName = INFERENCE_CONTAINER[type ?? DEFAULTS.serverType];
-    for (const c of containers) {
-      const cc = c as Record<string, unknown> | null;
-      if (!cc || cc["name"] !== inferenceName) continue;
-      const mem = ((cc["resources"] as Record<string, unknown> | undefined)?.["requests"] as Record<string, unknown> | undefined)?.["memory"];
-      if (mem === undefined) continue;
-      const b = parseBytes(mem);
+    // The operator merges podSpec into the ServerConfig's: the agent's env, the inference
+    // container's memory request (→ MEMORY_REQUEST); everything else is reported.
+    const pod = serverPodSpec(spec["podSpec"], INFERENCE_CONTAINER[type ?? DEFAULTS.serverType], AGENT_ENV_NAMES);
+    Object.assign(env, pod.agentEnv);
+    if (pod.inferenceMemoryRequest !== undefined) {
+      const b = parseBytes(pod.inferenceMemoryRequest);
       if (b.ok) env[AGENT_ENV.memoryRequest] = b.value.toString();
     }
+    this.warnAbout(cr, [...pod.notes, ...serverSpecNotes(spec)]);
     return { type, replicas, env };
+  }
+
+  private warnAbout(r: RawResource, notes: readonly FieldNote[]): void {
+    for (const n of notes) {
+      const w: Issue = { ...r.origin, path: `${r.origin.path}.${n.path}`, message: `${r.kind} ${r.namespace ?? ""}/${r.name}: ${n.message}` };
+      if (!this.warnings.some((x) => x.path === w.path && x.message === w.message)) this.warnings.push(w);
+    }
   }
 
   private serverFromResource(cr: RawResource): ServerTopology | undefined {

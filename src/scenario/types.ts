@@ -26,6 +26,8 @@ export interface Scenario {
   /** Scheduler plugin chains by name (a changed policy); null keeps Seldon's. */
   schedulerChains: ChainNames | null;
   cluster: ClusterSpec;
+  /** Fields of the applied manifests the simulator does not act on (printed before the run). */
+  warnings: { file: string; path: string; line?: number; column?: number; message: string }[];
   /** Kubernetes resources present from the start (applied at t=0, in order). */
   resources: K8sResource[];
   network: NetworkRule[];

@@ -31,6 +31,7 @@ describe("a complete scenario", () => {
       epochMs: Date.UTC(2025, 6, 6, 14, 0, 0),
       schedulerChains: null,
       settleMs: 45_000,
+      warnings: [],
       cluster: {
         install: "helm",
         controllerNamespace: "seldon-system",
@@ -212,6 +213,7 @@ describe("defaults", () => {
       schedulerChains: null,
       settleMs: 30_000,
       cluster: { install: "helm", controllerNamespace: "seldon-system", namespaces: [{ name: "seldon-mesh", runtime: true }], servers: [] },
+      warnings: [],
       resources: [],
       network: [],
       timeline: [],

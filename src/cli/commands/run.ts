@@ -79,6 +79,13 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
   // Plugins register properties a scenario may name in expect.properties; load them first.
   for (const file of values.plugin ?? []) await loadPlugin("run", io.cwd, file);
   const scenarios = files.map((f) => loadScenarioFile(f));
+  // Fields of the pasted manifests that have no effect in the simulation: said, never ignored.
+  for (const s of scenarios) {
+    for (const w of s.warnings) {
+      const at = w.line !== undefined ? `${path.relative(io.cwd, w.file) || w.file}:${w.line}:${w.column ?? 1}` : w.file;
+      io.stderr(`warning: ${at}: ${w.path}: ${w.message}\n`);
+    }
+  }
   const results: ScenarioResult[] = [];
   for (const s of scenarios) {
     const r = await runScenario(s, { runtime, ...(seed !== undefined ? { seed } : {}) });
