@@ -87,7 +87,10 @@ export function buildCluster(engine: Engine, cluster: ClusterSpec, options: Buil
       name: CONTROLLER_POD,
       namespace: cluster.controllerNamespace,
       ip: ips.take(),
-      processes: [{ container: "controller", role: "controller", spawn: () => new Controller({ schedulers: targets, rng: crng.fork("incarnation"), store, namespace: controllerNamespace }) }],
+      processes: [{ container: "controller", role: "controller", spawn: () => new Controller({
+        schedulers: targets, rng: crng.fork("incarnation"), store, namespace: controllerNamespace,
+        ...(cluster.controllerWatchNamespace !== undefined ? { watchNamespace: cluster.controllerWatchNamespace } : {}),
+      }) }],
     });
     controller = () => componentOf<Controller>(pod, "controller");
   }

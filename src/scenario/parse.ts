@@ -75,6 +75,7 @@ export const DEFAULTS = {
 export const TOP_FIELDS = ["name", "description", "seed", "epoch", "install", "scheduler", "cluster", "resources", "network", "timeline", "settle", "expect"];
 export const CHAIN_FIELDS = ["serverFilters", "replicaFilters", "serverSorters", "replicaSorters"] as const;
 const CLUSTER_FIELDS = ["controller", "namespaces", "servers"];
+const CONTROLLER_FIELDS = ["namespace", "clusterwide", "watchNamespace"];
 const NAMESPACE_FIELDS = ["name", "runtime"];
 const SERVER_FIELDS = [
   "name", "namespace", "replicas", "type", "memory", "capabilities", "extraCapabilities", "overCommitPercentage", "env", "agentFlags", "podIp", "inference",
@@ -218,6 +219,8 @@ class Loader {
   /** True when no namespace was declared and `seldon-mesh` was assumed. */
   private implicitNamespace = false;
   private controllerNamespace: string | null = DEFAULTS.controllerNamespace;
+  /** The only namespace the controller watches; undefined when clusterwide. */
+  private controllerWatch: string | undefined;
   private servers: ServerTopology[] = [];
   private readonly models = new Map<string, Origin>();
   private readonly resourceKeys = new Map<string, Origin>();
@@ -286,7 +289,7 @@ class Loader {
     const expect = this.readExpectations(top.get("expect"));
 
     issues.throwIfAny();
-    const cluster: ClusterSpec = { install, controllerNamespace: this.controllerNamespace, namespaces: this.namespaces, servers: this.servers };
+    const cluster: ClusterSpec = { install, controllerNamespace: this.controllerNamespace, ...(this.controllerWatch !== undefined ? { controllerWatchNamespace: this.controllerWatch } : {}), namespaces: this.namespaces, servers: this.servers };
     return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, timeline, expect, settleMs, warnings: this.warnings };
   }
 
@@ -300,7 +303,23 @@ class Loader {
       this.controllerNamespace = v.scalar === false ? null : DEFAULTS.controllerNamespace;
       return;
     }
-    const ns = v.str("the controller's namespace, or `false` for no controller");
+    if (v.kind === "map") {
+      // The operator's flags: --clusterwide (watch every namespace) or --namespace (only that one).
+      const o = v.obj(CONTROLLER_FIELDS, "the controller");
+      if (!o) return;
+      const ns = o.maybe("namespace", (x) => x.str("the controller's namespace"));
+      if (ns !== undefined) {
+        const bad = checkNamespaceName(ns);
+        if (bad) o.get("namespace")!.error(bad);
+        else this.controllerNamespace = ns;
+      }
+      const clusterwide = o.opt("clusterwide", (x) => x.bool(), true);
+      const watch = o.maybe("watchNamespace", (x) => x.str("the namespace the controller watches"));
+      if (watch !== undefined && clusterwide) o.get("watchNamespace")!.error("`watchNamespace` only applies with `clusterwide: false` (a clusterwide controller watches every namespace)");
+      if (!clusterwide) this.controllerWatch = watch ?? this.controllerNamespace ?? DEFAULTS.controllerNamespace;
+      return;
+    }
+    const ns = v.str("the controller's namespace, `false` for no controller, or `{namespace, clusterwide, watchNamespace}`");
     if (ns === undefined) return;
     const bad = checkNamespaceName(ns);
     if (bad) v.error(bad);

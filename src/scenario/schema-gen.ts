@@ -391,8 +391,19 @@ export function scenarioJsonSchema(): Schema {
       cluster: object(
         {
           controller: {
-            description: `Namespace of the cluster-wide controller, or false for none. Default ${DEFAULTS.controllerNamespace}.`,
-            anyOf: [{ type: "string", pattern: NAMESPACE_PATTERN }, { type: "boolean" }],
+            description: `Namespace of the controller, false for none, or its namespace and watch scope. Default ${DEFAULTS.controllerNamespace}, clusterwide.`,
+            anyOf: [
+              { type: "string", pattern: NAMESPACE_PATTERN },
+              { type: "boolean" },
+              object(
+                {
+                  namespace: { type: "string", pattern: NAMESPACE_PATTERN, description: "The controller's namespace." },
+                  clusterwide: bool("--clusterwide: watch every namespace. false: only watchNamespace.", true),
+                  watchNamespace: { type: "string", pattern: NAMESPACE_PATTERN, description: "--namespace: the only namespace watched when not clusterwide. Default: the controller's own." },
+                },
+                [],
+              ),
+            ],
           },
           namespaces: list(ref("namespace"), `Namespaces. Default: those of SeldonRuntime resources, else ${DEFAULTS.namespace}.`),
           servers: list(ref("server"), "Server pods (agent + inference server per replica)."),

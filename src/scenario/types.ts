@@ -44,6 +44,11 @@ export interface ClusterSpec {
   install?: InstallKind;
   /** Namespace of the cluster-wide controller, or null for none. */
   controllerNamespace: string | null;
+  /**
+   * The one namespace the controller watches (`--clusterwide=false --namespace=NS`), or
+   * undefined for every namespace (`--clusterwide=true`).
+   */
+  controllerWatchNamespace?: string;
   namespaces: NamespaceSpec[];
   servers: ServerTopology[];
 }
