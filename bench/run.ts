@@ -7,6 +7,7 @@
  *   npm run bench -- --quick          # about a minute: the same benchmarks at smaller sizes
  *   npm run bench -- --profile rollout   # also write a CPU profile of that benchmark
  *   npm run bench -- --only decision,wire
+ *   npm run bench -- --only properties --check-seeds 20 --check-runs 500   # `check` over more seeds
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -17,7 +18,7 @@ import { parseArgs } from "node:util";
 import { Session as InspectorSession } from "node:inspector/promises";
 import fc from "fast-check";
 import { caseArb } from "../src/properties/arbitraries.ts";
-import { runCase } from "../src/properties/check.ts";
+import { checkProperties, runCase } from "../src/properties/check.ts";
 import { BUILTIN_PROPERTIES } from "../src/properties/catalog.ts";
 import { benchDecision, type DecisionResult } from "./decision.ts";
 import type { RolloutMeasurement } from "./rollout-child.ts";
@@ -39,7 +40,7 @@ function usage(message: string): never {
 }
 
 const { values } = parseArgs({
-  options: { quick: { type: "boolean" }, profile: { type: "string" }, only: { type: "string" } },
+  options: { quick: { type: "boolean" }, profile: { type: "string" }, only: { type: "string" }, "check-seeds": { type: "string" }, "check-runs": { type: "string" } },
   strict: true,
 });
 const quick = values.quick === true;
@@ -118,6 +119,8 @@ export interface BenchResults {
   fanout: { agents: number; connectWallS: number; peakRssMiB: number; baselineRssMiB: number; rssPerAgentMiB: number } | null;
   churn: ChurnMeasurement | null;
   properties: { cases: number; properties: number; seconds: number; casesPerS: number } | null;
+  /** `seldon-sim check` over many seeds (the job fails on a counterexample). */
+  checkSeeds: { seeds: number[]; runs: number; seconds: number; failures: string[] } | null;
   targets: Target[];
 }
 
@@ -135,7 +138,7 @@ const results: BenchResults = {
     cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverage: os.loadavg(),
   },
-  decision: null, rollouts: [], rolloutExponent: null, scenario: null, wire: null, fanout: null, churn: null, properties: null, targets: [],
+  decision: null, rollouts: [], rolloutExponent: null, scenario: null, wire: null, fanout: null, churn: null, properties: null, checkSeeds: null, targets: [],
 };
 
 const target = (name: string, value: number, unit: string, kind: "max" | "min", limit: number) =>
@@ -216,6 +219,17 @@ if (wanted("properties")) {
     return (performance.now() - t0) / 1000;
   });
   results.properties = { cases: sizes.cases, properties: props.length, seconds, casesPerS: sizes.cases / seconds };
+  // `check` over many seeds: the ones that once found counterexamples, then 1000, 1001, ...
+  const seeds = [2, 856323342, 856197015, ...Array.from({ length: Number(values["check-seeds"] ?? (quick ? 1 : 5)) }, (_, i) => 1000 + i)];
+  const runs = Number(values["check-runs"] ?? (quick ? 40 : 300));
+  log(`check over ${seeds.length} seeds × ${runs} cases ...`);
+  const failures: string[] = [];
+  const t0 = performance.now();
+  for (const seed of seeds) {
+    const report = await checkProperties({ properties: props, runs, seed, counterexampleDir: "counterexamples" });
+    if (report.failed) failures.push(`seed ${seed}: ${report.counterexample?.violations.map((v) => `${v.property}: ${v.message}`).join("; ")}`);
+  }
+  results.checkSeeds = { seeds, runs, seconds: (performance.now() - t0) / 1000, failures };
 }
 
 // ------------------------------------------------------------------------------------------
@@ -263,9 +277,15 @@ if (results.properties) {
   const p = results.properties;
   rows.push(["property campaign", `${p.cases} cases, ${p.properties} properties`, `${fmt(p.casesPerS)} cases/s`, ""]);
 }
+if (results.checkSeeds) {
+  const c = results.checkSeeds;
+  rows.push(["check over seeds", `${c.seeds.length} seeds × ${c.runs} cases`, `${fmt(c.seconds)} s`, c.failures.length === 0 ? "all held" : `${c.failures.length} seed(s) FAILED`]);
+}
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
 console.log();
+for (const f of results.checkSeeds?.failures ?? []) console.log(`check failed: ${f}`);
+if ((results.checkSeeds?.failures.length ?? 0) > 0) process.exitCode = 1;
 for (const t of results.targets) {
   console.log(`${t.met ? "MET    " : "NOT MET"} ${t.name}: ${fmt(t.value)}${t.unit ? ` ${t.unit}` : ""} (${t.kind === "max" ? "≤" : "≥"} ${t.limit}${t.unit ? ` ${t.unit}` : ""})`);
 }

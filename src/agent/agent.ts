@@ -159,6 +159,15 @@ export class Agent implements Component {
     });
   }
 
+  /**
+   * Versioned names whose load or unload the inference server has not answered yet: such a
+   * version is registered before the call, and the call may wait as long as its timeout (60 min
+   * for a load), so views taken meanwhile need not agree.
+   */
+  busyModels(): string[] {
+    return this.oip.pending();
+  }
+
   /** Versioned names on the inference server, least recently used first (next to be evicted). */
   evictionOrder(): string[] {
     return this.sm.cache.ids();

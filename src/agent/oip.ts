@@ -21,6 +21,9 @@ const CONTEXT_DEADLINE: GrpcStatus = { code: Status.DEADLINE_EXCEEDED, details: 
 const OIP_FIELDS = { Source: "V2InferenceServerClientGrpc" } as const;
 
 export class OipClient {
+  /** Model names with a load or unload call not yet answered, and how many. */
+  private readonly outstanding = new Map<string, number>();
+
   constructor(
     private readonly k: Kernel,
     private readonly target: Address,
@@ -70,13 +73,29 @@ export class OipClient {
 
   /** RepositoryModelLoad; undefined on success. */
   *loadModel(name: string): Task<GrpcStatus | undefined> {
-    const r = yield* this.unary(M.inference.RepositoryModelLoad, { model_name: name }, C.GRPC_MODEL_SERVER_LOAD_TIMEOUT_MS);
+    const r = yield* this.tracked(name, this.unary(M.inference.RepositoryModelLoad, { model_name: name }, C.GRPC_MODEL_SERVER_LOAD_TIMEOUT_MS));
     return r.ok ? undefined : r.status;
   }
 
   /** RepositoryModelUnload; undefined on success. */
   *unloadModel(name: string): Task<GrpcStatus | undefined> {
-    const r = yield* this.unary(M.inference.RepositoryModelUnload, { model_name: name }, C.GRPC_MODEL_SERVER_UNLOAD_TIMEOUT_MS);
+    const r = yield* this.tracked(name, this.unary(M.inference.RepositoryModelUnload, { model_name: name }, C.GRPC_MODEL_SERVER_UNLOAD_TIMEOUT_MS));
     return r.ok ? undefined : r.status;
+  }
+
+  /** Model names whose load or unload the inference server has not answered yet. */
+  pending(): string[] {
+    return [...this.outstanding.keys()];
+  }
+
+  private *tracked(name: string, call: Task<CallResult>): Task<CallResult> {
+    this.outstanding.set(name, (this.outstanding.get(name) ?? 0) + 1);
+    try {
+      return yield* call;
+    } finally {
+      const n = (this.outstanding.get(name) ?? 1) - 1;
+      if (n > 0) this.outstanding.set(name, n);
+      else this.outstanding.delete(name);
+    }
   }
 }

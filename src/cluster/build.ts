@@ -12,6 +12,7 @@ import type { Engine, Pod } from "../runtime/engine.ts";
 import { Scheduler, AGENT_PORT, SCHEDULER_PORT } from "../scheduler/scheduler.ts";
 import type { ClusterSpec, InferenceBehaviour, ServerTopology } from "../scenario/types.ts";
 import type { PlacementChains } from "../scheduler/placement.ts";
+import type { InstallKind } from "./install.ts";
 import { agentEnv } from "./serverconfig.ts";
 
 export const SCHEDULER_POD = "seldon-scheduler-0";
@@ -80,7 +81,7 @@ export function buildCluster(engine: Engine, cluster: ClusterSpec, options: Buil
   }
 
   const inference = new Map<string, InferenceBehaviour>();
-  for (const server of cluster.servers) addServerPods(engine, server, 0, server.replicas, ips, rng, inference);
+  for (const server of cluster.servers) addServerPods(engine, server, 0, server.replicas, ips, rng, inference, cluster.install);
 
   let controller: (() => Controller | null) | null = null;
   if (cluster.controllerNamespace !== null) {
@@ -95,7 +96,10 @@ export function buildCluster(engine: Engine, cluster: ClusterSpec, options: Buil
       name: CONTROLLER_POD,
       namespace: cluster.controllerNamespace,
       ip: ips.take(),
-      processes: [{ container: "controller", role: "controller", spawn: () => new Controller({ schedulers: targets, rng: crng.fork("incarnation"), store, namespace: controllerNamespace }) }],
+      processes: [{ container: "controller", role: "controller", spawn: () => new Controller({
+        schedulers: targets, rng: crng.fork("incarnation"), store, namespace: controllerNamespace,
+        ...(cluster.controllerWatchNamespace !== undefined ? { watchNamespace: cluster.controllerWatchNamespace } : {}),
+      }) }],
     });
     controller = () => componentOf<Controller>(pod, "controller");
   }
@@ -111,11 +115,12 @@ export function addServerPods(
   ips: { take(): string },
   rng: Rng,
   inference: Map<string, InferenceBehaviour>,
+  install?: InstallKind,
 ): void {
   for (let i = from; i < to; i++) {
     const podName = `${server.name}-${i}`;
     const ip = i === 0 && server.podIp ? server.podIp : ips.take();
-    const env = agentEnv(server.type, server.env, podName, server.namespace);
+    const env = agentEnv(server.type, server.env, podName, server.namespace, install);
     const flags = agentFlagsFromCommandLine(server.agentFlags);
     const key = `${server.namespace}/${podName}`;
     inference.set(key, { ...server.inference });

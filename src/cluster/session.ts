@@ -168,7 +168,7 @@ export class Session {
     if (!topo) throw new Error(`no server ${namespace}/${server}`);
     const current = topo.replicas;
     if (replicas > current) {
-      addServerPods(this.engine, topo, current, replicas, { take: () => `10.42.1.${this.ipCounter++}` }, this.rng, this.handles.inference);
+      addServerPods(this.engine, topo, current, replicas, { take: () => `10.42.1.${this.ipCounter++}` }, this.rng, this.handles.inference, this.cluster.install);
       for (let i = current; i < replicas; i++) {
         const pod = this.engine.pods.get(`${namespace}/${server}-${i}`)!;
         await this.engine.transport.bindPod?.(pod);
@@ -188,7 +188,7 @@ export class Session {
     const proc = this.engine.proc(namespace, `${server}-${replica}`, "agent");
     if (!proc.up) throw new Error(`agent ${namespace}/${server}-${replica} is not running`);
     const topo = this.cluster.servers.find((s) => s.namespace === namespace && s.name === server);
-    const env = topo ? agentEnv(topo.type, topo.env, proc.pod.name, namespace) : {};
+    const env = topo ? agentEnv(topo.type, topo.env, proc.pod.name, namespace, this.cluster.install) : {};
     this.engine.apply(proc, [{
       kind: "call",
       call: `drain-${this.drains++}`,

@@ -238,6 +238,11 @@ export interface ControllerOptions {
   /** The operator's own namespace (`POD_NAMESPACE`), where it looks up ServerConfigs. When not
    * given, a ServerConfig applied in any namespace counts. */
   namespace?: string;
+  /**
+   * The only namespace the manager's cache watches (`--clusterwide=false`, `--namespace`); objects
+   * elsewhere are never reconciled. Undefined: every namespace (`--clusterwide=true`).
+   */
+  watchNamespace?: string;
   /** ServerConfigs present without being applied; default `mlserver`, `triton`. */
   installedServerConfigs?: string[];
   /** Kubernetes' objects; shared across restarts when passed in. */
@@ -298,11 +303,14 @@ export class Controller implements Component {
   private connSeq = 0;
   private timerSeq = 0;
 
+  private readonly watchNamespace: string | undefined;
+
   constructor(options: ControllerOptions) {
     this.name = options.name ?? CONTROLLER_NAME;
     this.rng = options.rng;
     this.addresses = new Map(options.schedulers.map((s) => [s.namespace, s.address]));
     this.namespace = options.namespace;
+    this.watchNamespace = options.watchNamespace;
     this.installedConfigs = new Set(options.installedServerConfigs ?? INSTALLED_SERVER_CONFIGS);
     this.smokeTestMs = options.smokeTestMs ?? DEFAULT_SMOKE_TEST_MS;
     this.store = options.store ?? new KubeStore();
@@ -420,6 +428,8 @@ export class Controller implements Component {
   }
 
   private react(kind: Kind, namespace: string, name: string, generationChanged: boolean): void {
+    // Outside the watched namespace the manager never sees the object.
+    if (this.watchNamespace !== undefined && namespace !== this.watchNamespace) return;
     const key = keyOf(namespace, name);
     switch (kind) {
       case "Model":

@@ -10,7 +10,8 @@ import type { Proc, TraceEvent } from "../runtime/engine.ts";
 import type { Model, ModelVersion, ServerReplica } from "../scheduler/model.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import { LOADING_OR_LOADED, type ReplicaState } from "../scheduler/states.ts";
-import type { ScenarioResult } from "../scenario/runner.ts";
+import type { ScenarioResult } from "../scenario/result.ts";
+import { RECOVERY_PROPERTIES } from "./recovery.ts";
 import { diffWithReference } from "./reference.ts";
 import {
   propertyByName,
@@ -114,48 +115,81 @@ function traceFollower(view: RunView): () => TraceEvent[] {
 // ------------------------------------------------------------------------------------------------
 // Safety
 
-export const memoryWithinCapacity = invariant(
-  "memory-within-capacity",
-  "safety",
-  "No replica ever holds more model memory than Seldon's accounting allows: memory × (100 + over-commit) / 100, " +
-    "counted on the scheduler (versions requested there, or in the replica's loading or loaded set until unloaded) and on the agent (registered models).",
-  (view, proc) => {
-    const s = schedulerOf(proc);
-    if (s) {
-      const committed = new Map<string, bigint>();
-      for (const p of placements(s.scheduler)) {
-        if (!HOLDS_MEMORY.has(p.state) || p.mv.server === "") continue;
-        // A version descheduled after a failed load (LoadFailed -> UnloadEnvoyRequested) never
-        // loaded there: beyond LoadRequested, the replica's own loaded/loading sets say what it holds.
-        const held = replicaOf(s.scheduler, p.mv.server, p.idx);
-        if (p.state !== "LoadRequested" && held && !held.loaded.has(p.mv.key) && !held.loading.has(p.mv.key)) continue;
-        const key = `${p.mv.server}/${p.idx}`;
-        committed.set(key, (committed.get(key) ?? 0n) + p.mv.requiredMemory());
-      }
-      for (const [key, used] of committed) {
-        const [server, idx] = key.split("/") as [string, string];
-        const r = replicaOf(s.scheduler, server, Number(idx));
-        if (!r) continue;
-        const cap = (r.memory * BigInt(100 + r.overCommitPercentage)) / 100n;
-        if (used > cap) {
-          return `scheduler in ${s.namespace} committed ${used} bytes to ${server} replica ${idx}, whose capacity with over-commit is ${cap} bytes`;
+/** Replica states in which the agent really has (or is getting) the version's memory. */
+const LOADING_OR_HOLDING: ReadonlySet<ReplicaState> = new Set<ReplicaState>([
+  "LoadRequested", "Loading", "Loaded", "Available", "LoadedUnavailable", "Draining", "UnloadEnvoyRequested",
+]);
+
+export const memoryWithinCapacity: RunProperty = {
+  kind: "run",
+  name: "memory-within-capacity",
+  category: "safety",
+  description: "No replica ever holds more model memory than Seldon's accounting allows: memory × (100 + over-commit) / 100, " +
+    "counted on the scheduler (versions loading, loaded or not yet unloaded there) and on the agent (registered models the scheduler counts on that replica); " +
+    "and no inference server holds more than its memory.",
+  watch: (view) => {
+    // A replica asked to unload holds memory only if it had loaded (or was loading) before: v2.9.0
+    // also asks a LoadFailed replica of an old version to unload, which holds nothing.
+    const held = new WeakMap<Scheduler, Set<string>>();
+    return {
+      step: (proc) => {
+        const s = schedulerOf(proc);
+        if (s) {
+          const before = held.get(s.scheduler) ?? new Set<string>();
+          const now = new Set<string>();
+          const committed = new Map<string, bigint>();
+          for (const p of placements(s.scheduler)) {
+            if (p.mv.server === "") continue;
+            const id = `${p.mv.key}@${p.idx}`;
+            const holds = LOADING_OR_HOLDING.has(p.state) || (HOLDS_MEMORY.has(p.state) && before.has(id));
+            if (!holds) continue;
+            now.add(id);
+            const key = `${p.mv.server}/${p.idx}`;
+            committed.set(key, (committed.get(key) ?? 0n) + p.mv.requiredMemory());
+          }
+          held.set(s.scheduler, now);
+          for (const [key, used] of committed) {
+            const [server, idx] = key.split("/") as [string, string];
+            const r = replicaOf(s.scheduler, server, Number(idx));
+            if (!r) continue;
+            const cap = (r.memory * BigInt(100 + r.overCommitPercentage)) / 100n;
+            if (used > cap) {
+              return `scheduler in ${s.namespace} committed ${used} bytes to ${server} replica ${idx}, whose capacity with over-commit is ${cap} bytes`;
+            }
+          }
         }
-      }
-    }
-    if (proc.role === "agent" && proc.component) {
-      const agent = view.session.agent(proc.pod.namespace, proc.pod.name);
-      if (agent) {
-        const total = agent.totalMemoryBytes;
-        const cap = Math.floor((total * (100 + agent.replicaConfig.overCommitPercentage)) / 100);
-        const registered = agent.models().reduce((a, m) => a + m.memoryBytes, 0);
-        const onServer = agent.models().filter((m) => m.onInferenceServer).reduce((a, m) => a + m.memoryBytes, 0);
-        if (registered > cap) return `agent ${proc.pod.namespace}/${proc.pod.name} registered ${registered} bytes of models, over its capacity with over-commit of ${cap} bytes`;
-        if (onServer > total) return `agent ${proc.pod.namespace}/${proc.pod.name} has ${onServer} bytes of models on its inference server, over its ${total} bytes`;
-      }
-    }
-    return null;
+        if (proc.role === "agent" && proc.component) return agentMemoryProblem(view, proc);
+        return null;
+      },
+    };
   },
-);
+};
+
+function agentMemoryProblem(view: RunView, proc: Proc): string | null {
+  const agent = view.session.agent(proc.pod.namespace, proc.pod.name);
+  if (!agent) return null;
+  const total = agent.totalMemoryBytes;
+  const cap = Math.floor((total * (100 + agent.replicaConfig.overCommitPercentage)) / 100);
+  const registered = agent.models().reduce((a, m) => a + m.memoryBytes, 0);
+  const onServer = agent.models().filter((m) => m.onInferenceServer).reduce((a, m) => a + m.memoryBytes, 0);
+  if (registered > cap) {
+    // Only what the scheduler counts on this replica is bound by the capacity: a load the
+    // agent retries or finishes after it reconnected, for a replica the scheduler has
+    // rescheduled meanwhile, is registered on top (see docs/properties.md).
+    const s = view.session.scheduler(proc.pod.namespace);
+    const server = proc.pod.spec.server;
+    const idx = proc.pod.spec.replica;
+    const counted = (m: { name: string; version: number }): boolean => {
+      const mv = s?.store.models.get(m.name)?.version(m.version);
+      const state = mv && mv.server === server && idx !== undefined ? mv.replicas.get(idx)?.state : undefined;
+      return state !== undefined && HOLDS_MEMORY.has(state);
+    };
+    const accepted = agent.models().filter(counted).reduce((a, m) => a + m.memoryBytes, 0);
+    if (accepted > cap) return `agent ${proc.pod.namespace}/${proc.pod.name} registered ${accepted} bytes of models its scheduler counts there, over its capacity with over-commit of ${cap} bytes`;
+  }
+  if (onServer > total) return `agent ${proc.pod.namespace}/${proc.pod.name} has ${onServer} bytes of models on its inference server, over its ${total} bytes`;
+  return null;
+}
 
 /**
  * A safety rule about every replica a scheduler has a version loading or loaded on: `objection`
@@ -326,14 +360,27 @@ function modelsOwedAvailability(view: RunView, ns: NamespacedScheduler): { model
   }
   const lostAt = replicaLossTimes(view, ns.namespace);
   const firstLoad = firstLoadRequests(view, ns.namespace);
+  const busy = busyVersions(view, ns.namespace);
   return models.flatMap((model) => {
     const latest = model.latest()!;
     if (failed.has(`${ns.namespace}/${model.name}`)) return [];
+    // A load the inference server has not answered waits for its 60-minute timeout in v2.9.0.
+    if (model.versions.some((mv) => busy.has(`${model.name}_${mv.version}`))) return [];
     const placedAt = firstLoad.get(model.name) ?? Infinity;
     if (lostAt.some((t) => t >= placedAt)) return [];
     const room = servers.some((s) => fits(latest, s) && s.usable >= latest.desiredReplicas() && (load.get(s.name) ?? 0n) <= s.memory);
     return room ? [{ model, latest }] : [];
   });
+}
+
+/** Versioned names with a load or unload under way on any agent of the namespace. */
+function busyVersions(view: RunView, namespace: string): Set<string> {
+  const out = new Set<string>();
+  for (const t of view.session.cluster.servers) {
+    if (t.namespace !== namespace) continue;
+    for (let i = 0; i < t.replicas; i++) for (const id of view.session.agent(namespace, `${t.name}-${i}`)?.busyModels() ?? []) out.add(id);
+  }
+  return out;
 }
 
 /**
@@ -366,7 +413,7 @@ function firstLoadRequests(view: RunView, namespace: string): Map<string, number
 export const eventuallyAvailable = atEnd(
   "eventually-available",
   "liveness",
-  "Once faults heal, every model with room on a server that fits it (no failed load, no server replica lost since it was first placed) reaches ModelAvailable with its desired replicas available (its minReplicas, when it has one).",
+  "Once faults heal, every model with room on a server that fits it (no failed load, no load still waiting for its inference server, no server replica lost since it was first placed) reaches ModelAvailable with its desired replicas available (its minReplicas, when it has one).",
   (view) => {
     for (const ns of schedulers(view)) {
       for (const { latest } of modelsOwedAvailability(view, ns)) {
@@ -445,7 +492,8 @@ function finalDeletedModels(view: RunView): Map<string, Set<string>> {
 export const viewsAgree = atEnd(
   "views-agree",
   "consistency",
-  "Once quiet, for every connected replica the scheduler's loaded model versions equal the agent's registered ones, and the agent's versions on its inference server equal what the server's repository has ready.",
+  "Once quiet, for every connected replica the scheduler's loaded model versions equal the agent's registered ones, and the agent's versions on its inference server equal what the server's repository has ready " +
+    "(versions with a load or unload still under way, and loads whose LOADED the scheduler refused, aside).",
   (view) => {
     for (const ns of schedulers(view)) {
       for (const server of ns.scheduler.store.servers.values()) {
@@ -453,13 +501,18 @@ export const viewsAgree = atEnd(
           const pod = `${server.name}-${r.idx}`;
           const agent = view.session.agent(ns.namespace, pod);
           if (!agent) continue;
-          const onScheduler = sorted([...r.loaded]);
-          const onAgent = sorted(agent.models().map((m) => `${m.name}:${m.version}`));
+          // A version with an operation under way, or whose LOADED the scheduler refused, is where
+          // v2.9.0's views part for good reason (see docs/properties.md): compare the rest.
+          const busy = new Set(agent.busyModels());
+          const orphans = orphanedLoads(view, ns.namespace, pod);
+          const settled = (key: string): boolean => !orphans.has(key) && !busy.has(key.replace(/:(\d+)$/, "_$1"));
+          const onScheduler = sorted([...r.loaded].filter(settled));
+          const onAgent = sorted(agent.models().map((m) => `${m.name}:${m.version}`).filter(settled));
           if (onScheduler.join() !== onAgent.join()) return `${ns.namespace}/${pod}: the scheduler has [${onScheduler.join(", ")}] loaded, the agent [${onAgent.join(", ")}]`;
           const mls = view.session.mlserver(ns.namespace, pod);
           if (!mls || inferenceServerRestartedUnder(view, ns.namespace, pod)) continue;
-          const inServer = sorted(agent.models().filter((m) => m.onInferenceServer).map((m) => m.versionedName));
-          const ready = sorted(mls.readyModels());
+          const inServer = sorted(agent.models().filter((m) => m.onInferenceServer && !busy.has(m.versionedName)).map((m) => m.versionedName));
+          const ready = sorted(mls.readyModels().filter((n) => !busy.has(n)));
           if (inServer.join() !== ready.join()) return `${ns.namespace}/${pod}: the agent has [${inServer.join(", ")}] on its inference server, whose repository has [${ready.join(", ")}] ready`;
         }
       }
@@ -492,6 +545,33 @@ export const statusStreamAgrees = atEnd(
 );
 
 const sorted = (xs: string[]): string[] => [...xs].sort();
+
+/**
+ * `name:version` of the loads an agent finished and kept although the scheduler refused its
+ * LOADED event (the replica was rescheduled meanwhile, e.g. after the agent reconnected): the
+ * v2.9.0 agent logs `Failed to handle load model <name>:<version>` and leaves the model loaded,
+ * registered and on its inference server, unknown to the scheduler until the agent restarts.
+ * Only lines of the pod's current agent count.
+ */
+function orphanedLoads(view: RunView, namespace: string, pod: string): Set<string> {
+  const since = lastStart(view, `${namespace}/${pod}/agent`);
+  const out = new Set<string>();
+  const prefix = "Failed to handle load model ";
+  for (const l of view.session.engine.logs) {
+    if (l.t < since || l.role !== "agent" || l.namespace !== namespace || l.pod !== pod || !l.msg.startsWith(prefix)) continue;
+    out.add(l.msg.slice(prefix.length));
+  }
+  return out;
+}
+
+/** When the process last started (0 if it never restarted). */
+function lastStart(view: RunView, procId: string): number {
+  let at = 0;
+  for (const ev of view.session.engine.trace) {
+    if (ev.type === "lifecycle" && ev.proc === procId && (ev.what === "start" || ev.what === "restart")) at = ev.t;
+  }
+  return at;
+}
 
 /**
  * Whether the pod's inference server went down while its current agent ran. The v2.9.0 agent
@@ -601,6 +681,7 @@ export const BUILTIN_PROPERTIES: readonly Property[] = [
   noAvailableOnDeadAgent,
   eventuallyAvailable,
   eventuallyTerminated,
+  ...RECOVERY_PROPERTIES,
   viewsAgree,
   statusStreamAgrees,
   matchesReference,

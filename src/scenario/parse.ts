@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as nodePath from "node:path";
 import { isMap, parseAllDocuments } from "yaml";
 import { ENV as AGENT_ENV, serverConfigAgentEnv } from "../agent/config.ts";
+import { DEFAULT_INSTALL, INSTALL_KINDS } from "../cluster/install.ts";
 import { UserError } from "../core/errors.ts";
 import type { Endpoint, NetworkMode, NetworkRule } from "../network/rules.ts";
 import { MODEL_STATES, REPLICA_STATES } from "../scheduler/states.ts";
@@ -28,7 +29,8 @@ import {
 import { API_VERSION, checkShape, OBJECT_META_SHAPES, SPEC_SHAPES, SUPPORTED_KINDS, UNSUPPORTED_SELDON_KINDS, type SupportedKind } from "./parse-crd.ts";
 import { PLUGIN_REGISTRY, type ChainNames } from "../scheduling/registry.ts";
 import { propertyNames } from "../properties/catalog.ts";
-import { documents, Issues, parseYaml, type Obj, type Source, Val } from "./parse-reader.ts";
+import { documents, Issues, parseYaml, type Issue, type Obj, type Source, Val } from "./parse-reader.ts";
+import { seldonRuntimeSpec, serverPodSpec, serverSpecNotes, type FieldNote } from "./manifest-fields.ts";
 import { checkNamespaceName, checkObjectName, didYouMean, formatDuration, hint, isIPv4, parseBytes, parseEpoch } from "./parse-values.ts";
 import type {
   ClusterSpec,
@@ -37,10 +39,13 @@ import type {
   Expectations,
   InferenceBehaviour,
   K8sResource,
+  ExpectedDecision,
   LogExpectation,
   ModelExpectation,
+  Moment,
   NamespaceSpec,
   Origin,
+  PlacementExpectation,
   RejectionExpectation,
   Scenario,
   ServerExpectation,
@@ -67,9 +72,10 @@ export const DEFAULTS = {
   flapPeriodMs: 10_000,
 } as const;
 
-export const TOP_FIELDS = ["name", "description", "seed", "epoch", "scheduler", "cluster", "resources", "network", "timeline", "settle", "expect"];
+export const TOP_FIELDS = ["name", "description", "seed", "epoch", "install", "scheduler", "cluster", "resources", "network", "timeline", "settle", "expect"];
 export const CHAIN_FIELDS = ["serverFilters", "replicaFilters", "serverSorters", "replicaSorters"] as const;
 const CLUSTER_FIELDS = ["controller", "namespaces", "servers"];
+const CONTROLLER_FIELDS = ["namespace", "clusterwide", "watchNamespace"];
 const NAMESPACE_FIELDS = ["name", "runtime"];
 const SERVER_FIELDS = [
   "name", "namespace", "replicas", "type", "memory", "capabilities", "extraCapabilities", "overCommitPercentage", "env", "agentFlags", "podIp", "inference",
@@ -83,9 +89,15 @@ const RULE_FIELDS = ["id", "from", "to", "samePod", "mode", "delay", "period", "
 const ENDPOINT_FIELDS = ["role", "namespace", "pod", "server", "replica", "port"];
 export const ACTIONS = ["apply", "delete", "scale", "crash", "restart", "drain", "block", "heal", "inference", "advance", "wait"] as const;
 type Action = (typeof ACTIONS)[number];
-const EXPECT_FIELDS = ["tenantIsolation", "models", "servers", "logs", "rejections", "properties"];
-const MODEL_EXPECT_FIELDS = ["model", "ready", "desiredReplicas", "availableReplicas", "state", "reason", "server", "replicaStates"];
-const SERVER_EXPECT_FIELDS = ["server", "connectedReplicas", "loadedModels", "replicas"];
+const EXPECT_FIELDS = ["tenantIsolation", "models", "servers", "placements", "logs", "rejections", "properties"];
+/** When a model or server expectation is judged (default: at the end). */
+const MOMENT_FIELDS = ["at", "during", "never"];
+const MODEL_EXPECT_FIELDS = ["model", "ready", "desiredReplicas", "availableReplicas", "state", "reason", "server", "replicaStates", ...MOMENT_FIELDS];
+const SERVER_EXPECT_FIELDS = ["server", "connectedReplicas", "loadedModels", "replicas", "status", ...MOMENT_FIELDS];
+const SERVER_STATUS_FIELDS = ["ready", "replicas", "loadedModels", "reason"];
+const DURING_FIELDS = ["from", "to"];
+const PLACEMENT_EXPECT_FIELDS = ["model", "decisions"];
+const DECISION_FIELDS = ["server", "replicas", "failed"];
 const REPLICA_EXPECT_FIELDS = ["idx", "availableMemory", "totalMemory", "loadedModels"];
 const LOG_EXPECT_FIELDS = ["component", "namespace", "pod", "contains", "absent", "level"];
 export const LOG_LEVELS = ["debug", "info", "warning", "error", "fatal"] as const;
@@ -209,11 +221,15 @@ type Ref = { namespace: string; name: string };
 
 class Loader {
   private readonly issues = new Issues();
+  /** Fields of the applied manifests that the simulator does not act on, by where they are. */
+  private readonly warnings: Issue[] = [];
   private namespaces: NamespaceSpec[] = [];
   private namespaceSet = new Set<string>();
   /** True when no namespace was declared and `seldon-mesh` was assumed. */
   private implicitNamespace = false;
   private controllerNamespace: string | null = DEFAULTS.controllerNamespace;
+  /** The only namespace the controller watches; undefined when clusterwide. */
+  private controllerWatch: string | undefined;
   private servers: ServerTopology[] = [];
   private readonly models = new Map<string, Origin>();
   private readonly resourceKeys = new Map<string, Origin>();
@@ -255,6 +271,7 @@ class Loader {
       return p.ok ? p.value : undefined;
     }, DEFAULTS.epochMs);
     const settleMs = top.opt("settle", (v) => v.duration(), DEFAULTS.settleMs);
+    const install = top.opt("install", (v) => v.oneOf(INSTALL_KINDS, "install"), DEFAULT_INSTALL);
     const schedulerChains = this.readChains(top.get("scheduler"));
 
     // Phase 1: the parts that need no context.
@@ -281,8 +298,8 @@ class Loader {
     const expect = this.readExpectations(top.get("expect"));
 
     issues.throwIfAny();
-    const cluster: ClusterSpec = { controllerNamespace: this.controllerNamespace, namespaces: this.namespaces, servers: this.servers };
-    return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, timeline, expect, settleMs };
+    const cluster: ClusterSpec = { install, controllerNamespace: this.controllerNamespace, ...(this.controllerWatch !== undefined ? { controllerWatchNamespace: this.controllerWatch } : {}), namespaces: this.namespaces, servers: this.servers };
+    return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, timeline, expect, settleMs, warnings: this.warnings };
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -295,7 +312,23 @@ class Loader {
       this.controllerNamespace = v.scalar === false ? null : DEFAULTS.controllerNamespace;
       return;
     }
-    const ns = v.str("the controller's namespace, or `false` for no controller");
+    if (v.kind === "map") {
+      // The operator's flags: --clusterwide (watch every namespace) or --namespace (only that one).
+      const o = v.obj(CONTROLLER_FIELDS, "the controller");
+      if (!o) return;
+      const ns = o.maybe("namespace", (x) => x.str("the controller's namespace"));
+      if (ns !== undefined) {
+        const bad = checkNamespaceName(ns);
+        if (bad) o.get("namespace")!.error(bad);
+        else this.controllerNamespace = ns;
+      }
+      const clusterwide = o.opt("clusterwide", (x) => x.bool(), true);
+      const watch = o.maybe("watchNamespace", (x) => x.str("the namespace the controller watches"));
+      if (watch !== undefined && clusterwide) o.get("watchNamespace")!.error("`watchNamespace` only applies with `clusterwide: false` (a clusterwide controller watches every namespace)");
+      if (!clusterwide) this.controllerWatch = watch ?? this.controllerNamespace ?? DEFAULTS.controllerNamespace;
+      return;
+    }
+    const ns = v.str("the controller's namespace, `false` for no controller, or `{namespace, clusterwide, watchNamespace}`");
     if (ns === undefined) return;
     const bad = checkNamespaceName(ns);
     if (bad) v.error(bad);
@@ -351,8 +384,12 @@ class Loader {
   private declareNamespaces(raw: RawNamespace[], resources: RawResource[]): void {
     const declared = new Map<string, { runtime: boolean | undefined; val: Val | null }>();
     for (const n of raw) declared.set(n.name, { runtime: n.runtime, val: n.val });
+    const withoutScheduler = new Set<string>();
     for (const r of resources) {
       if (r.kind !== "SeldonRuntime" || r.namespace === null) continue;
+      const rt = seldonRuntimeSpec(r.spec);
+      this.warnAbout(r, rt.notes);
+      if (rt.schedulerDisabled) withoutScheduler.add(r.namespace);
       const d = declared.get(r.namespace);
       if (!d) declared.set(r.namespace, { runtime: true, val: r.val });
       else if (d.runtime === false) {
@@ -363,7 +400,8 @@ class Loader {
       this.implicitNamespace = true;
       declared.set(DEFAULTS.namespace, { runtime: true, val: null });
     }
-    this.namespaces = [...declared].map(([name, d]) => ({ name, runtime: d.runtime ?? true }));
+    // A SeldonRuntime whose override disables the scheduler gives the namespace no scheduler pod.
+    this.namespaces = [...declared].map(([name, d]) => ({ name, runtime: (d.runtime ?? true) && !withoutScheduler.has(name) }));
     this.namespaceSet = new Set(declared.keys());
   }
 
@@ -569,19 +607,23 @@ class Loader {
     const extra = stringList(spec["extraCapabilities"]);
     if (caps.length > 0) env[AGENT_ENV.capabilities] = caps.join(",");
     else if (extra.length > 0) env[AGENT_ENV.capabilities] = `${defaultCapabilities(type ?? DEFAULTS.serverType)},${extra.join(",")}`;
-    // podSpec.containers[<inference container>].resources.requests.memory → MEMORY_REQUEST
-    const podSpec = spec["podSpec"] as Record<string, unknown> | undefined;
-    const containers = Array.isArray(podSpec?.["containers"]) ? (podSpec["containers"] as unknown[]) : [];
-    const inferenceName = INFERENCE_CONTAINER[type ?? DEFAULTS.serverType];
-    for (const c of containers) {
-      const cc = c as Record<string, unknown> | null;
-      if (!cc || cc["name"] !== inferenceName) continue;
-      const mem = ((cc["resources"] as Record<string, unknown> | undefined)?.["requests"] as Record<string, unknown> | undefined)?.["memory"];
-      if (mem === undefined) continue;
-      const b = parseBytes(mem);
+    // The operator merges podSpec into the ServerConfig's: the agent's env, the inference
+    // container's memory request (→ MEMORY_REQUEST); everything else is reported.
+    const pod = serverPodSpec(spec["podSpec"], INFERENCE_CONTAINER[type ?? DEFAULTS.serverType], AGENT_ENV_NAMES);
+    Object.assign(env, pod.agentEnv);
+    if (pod.inferenceMemoryRequest !== undefined) {
+      const b = parseBytes(pod.inferenceMemoryRequest);
       if (b.ok) env[AGENT_ENV.memoryRequest] = b.value.toString();
     }
+    this.warnAbout(cr, [...pod.notes, ...serverSpecNotes(spec)]);
     return { type, replicas, env };
+  }
+
+  private warnAbout(r: RawResource, notes: readonly FieldNote[]): void {
+    for (const n of notes) {
+      const w: Issue = { ...r.origin, path: `${r.origin.path}.${n.path}`, message: `${r.kind} ${r.namespace ?? ""}/${r.name}: ${n.message}` };
+      if (!this.warnings.some((x) => x.path === w.path && x.message === w.message)) this.warnings.push(w);
+    }
   }
 
   private serverFromResource(cr: RawResource): ServerTopology | undefined {
@@ -1118,13 +1160,14 @@ class Loader {
   // Expectations
 
   private readExpectations(v: Val | undefined): Expectations {
-    const e: Expectations = { models: [], servers: [], logs: [], rejections: [], tenantIsolation: false, properties: [] };
+    const e: Expectations = { models: [], servers: [], placements: [], logs: [], rejections: [], tenantIsolation: false, properties: [] };
     if (!v || v.kind === "null") return e;
     const o = v.obj(EXPECT_FIELDS, "expect");
     if (!o) return e;
     e.tenantIsolation = o.opt("tenantIsolation", (x) => x.bool(), false);
     e.models = (o.get("models")?.optList() ?? []).map((x) => this.readModelExpectation(x)).filter(defined);
     e.servers = (o.get("servers")?.optList() ?? []).map((x) => this.readServerExpectation(x)).filter(defined);
+    e.placements = (o.get("placements")?.optList() ?? []).map((x) => this.readPlacementExpectation(x)).filter(defined);
     e.logs = (o.get("logs")?.optList() ?? []).map((x) => this.readLogExpectation(x)).filter(defined);
     e.rejections = (o.get("rejections")?.optList() ?? []).map((x) => this.readRejection(x)).filter(defined);
     e.properties = (o.get("properties")?.optList("a list of property names") ?? []).map((x) => x.oneOf(propertyNames(), "property")).filter(defined);
@@ -1135,9 +1178,11 @@ class Loader {
     const o = v.obj(MODEL_EXPECT_FIELDS, "a model expectation");
     if (!o) return undefined;
     const ref = this.maybeReq(o, "model", (x) => this.modelRef(x));
-    if (o.keys().length === 1 && o.unknownCount === 0) v.error(`a model expectation checks at least one of ${MODEL_EXPECT_FIELDS.slice(1).join(", ")}`);
+    const checked = o.keys().filter((k) => k !== "model" && !MOMENT_FIELDS.includes(k));
+    if (checked.length === 0 && o.unknownCount === 0) v.error(`a model expectation checks at least one of ${MODEL_EXPECT_FIELDS.slice(1).filter((f) => !MOMENT_FIELDS.includes(f)).join(", ")}`);
+    const when = this.readMoment(o);
     if (!ref) return undefined;
-    const m: ModelExpectation = { namespace: ref.namespace, name: ref.name, origin: o.origin };
+    const m: ModelExpectation = { namespace: ref.namespace, name: ref.name, when, origin: o.origin };
     const ready = o.maybe("ready", (x) => x.bool());
     if (ready !== undefined) m.ready = ready;
     const desired = o.maybe("desiredReplicas", (x) => x.int({ min: 0 }));
@@ -1170,9 +1215,28 @@ class Loader {
     const o = v.obj(SERVER_EXPECT_FIELDS, "a server expectation");
     if (!o) return undefined;
     const ref = this.maybeReq(o, "server", (x) => this.serverRef(x));
-    if (o.keys().length === 1 && o.unknownCount === 0) v.error(`a server expectation checks at least one of ${SERVER_EXPECT_FIELDS.slice(1).join(", ")}`);
+    const checked = o.keys().filter((k) => k !== "server" && !MOMENT_FIELDS.includes(k));
+    if (checked.length === 0 && o.unknownCount === 0) v.error(`a server expectation checks at least one of ${SERVER_EXPECT_FIELDS.slice(1).filter((f) => !MOMENT_FIELDS.includes(f)).join(", ")}`);
+    const when = this.readMoment(o);
     if (!ref) return undefined;
-    const s: ServerExpectation = { namespace: ref.namespace, name: ref.name, origin: o.origin };
+    const s: ServerExpectation = { namespace: ref.namespace, name: ref.name, when, origin: o.origin };
+    const stV = o.get("status");
+    if (stV) {
+      const so = stV.obj(SERVER_STATUS_FIELDS, "a Server resource status");
+      if (so) {
+        const st: NonNullable<ServerExpectation["status"]> = {};
+        const ready = so.maybe("ready", (x) => x.bool());
+        if (ready !== undefined) st.ready = ready;
+        const replicas = so.maybe("replicas", (x) => x.int({ min: 0 }));
+        if (replicas !== undefined) st.replicas = replicas;
+        const lm = so.maybe("loadedModels", (x) => x.int({ min: 0 }));
+        if (lm !== undefined) st.loadedModels = lm;
+        const reason = so.maybe("reason", (x) => x.text("the Ready condition's reason"));
+        if (reason !== undefined) st.reason = reason;
+        if (Object.keys(st).length === 0 && so.unknownCount === 0) stV.error(`a Server resource status checks at least one of ${SERVER_STATUS_FIELDS.join(", ")}`);
+        s.status = st;
+      }
+    }
     const connected = o.maybe("connectedReplicas", (x) => x.int({ min: 0 }));
     if (connected !== undefined) s.connectedReplicas = connected;
     const loaded = o.maybe("loadedModels", (x) => x.int({ min: 0 }));
@@ -1202,6 +1266,56 @@ class Loader {
       }
     }
     return s;
+  }
+
+  /** `at`, `during` or `never` of a state expectation; at most one. */
+  private readMoment(o: Obj): Moment {
+    const given = MOMENT_FIELDS.filter((f) => o.get(f) !== undefined);
+    if (given.length > 1) {
+      o.get(given[1]!)!.error(`\`${given[0]}\` and \`${given[1]}\` both say when to check; give one`);
+      return { kind: "end" };
+    }
+    const at = o.maybe("at", (x) => x.duration());
+    if (at !== undefined) return { kind: "at", ms: at };
+    const duringV = o.get("during");
+    if (duringV) {
+      const d = duringV.obj(DURING_FIELDS, "an interval `{from, to}`");
+      if (!d) return { kind: "end" };
+      const from = this.maybeReq(d, "from", (x) => x.duration());
+      const to = this.maybeReq(d, "to", (x) => x.duration());
+      if (from === undefined || to === undefined) return { kind: "end" };
+      if (to < from) {
+        d.get("to")!.error(`the interval ends (${formatDuration(to)}) before it starts (${formatDuration(from)})`);
+        return { kind: "end" };
+      }
+      return { kind: "during", fromMs: from, toMs: to };
+    }
+    const never = o.maybe("never", (x) => x.bool());
+    if (never === false) o.get("never")!.error("`never: false` is the default; leave it out, or use `never: true`");
+    return never ? { kind: "never" } : { kind: "end" };
+  }
+
+  private readPlacementExpectation(v: Val): PlacementExpectation | undefined {
+    const o = v.obj(PLACEMENT_EXPECT_FIELDS, "a placement expectation");
+    if (!o) return undefined;
+    const ref = this.maybeReq(o, "model", (x) => this.modelRef(x));
+    const decisions: ExpectedDecision[] = [];
+    const dV = this.maybeReq(o, "decisions", (x) => x.list("a list of decisions: `{server, replicas}` or `{failed: reason}`"));
+    for (const d of dV ?? []) {
+      const dO = d.obj(DECISION_FIELDS, "a placement decision");
+      if (!dO) continue;
+      const failed = dO.maybe("failed", (x) => x.text("the reason scheduling failed"));
+      if (failed !== undefined) {
+        if (dO.get("server") || dO.get("replicas")) dO.get("failed")!.error("a decision is `{server, replicas}` (placed) or `{failed: reason}`, not both");
+        else decisions.push({ kind: "failed", reason: failed });
+        continue;
+      }
+      const server = ref ? this.maybeReq(dO, "server", (x) => this.serverName(x, ref.namespace)) : undefined;
+      const replicas = this.maybeReq(dO, "replicas", (x) => x.list("a list of replica indexes").map((r) => r.int({ min: 0 })).filter(defined));
+      if (server !== undefined && replicas !== undefined) decisions.push({ kind: "placed", server, replicas });
+    }
+    if (!ref || dV === undefined) return undefined;
+    return { namespace: ref.namespace, model: ref.name, decisions, origin: o.origin };
   }
 
   private readLogExpectation(v: Val): LogExpectation | undefined {

@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import { Session, type SessionOptions } from "../cluster/session.ts";
 import { canonicalJson } from "../core/canonical.ts";
-import { propertyByName } from "../properties/catalog.ts";
-import type { Property, RunProperty, Violation } from "../properties/property.ts";
+import { propertyByName, type Property, type RunOptions, type RunProperty } from "./property.ts";
+import type { ExpectationResult, ModelRow, ScenarioResult, ServerRow, Violation } from "./result.ts";
 import type { RuntimeKind } from "../runtime/index.ts";
 import type { LogRecord } from "../runtime/engine.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
@@ -15,85 +15,21 @@ import type { PlacementChains, PlacementView } from "../scheduler/placement.ts";
 import { DEFAULT_CHAINS, resolveChains } from "../scheduling/registry.ts";
 import { renderDecisionText } from "../scheduling/render.ts";
 import { formatLog } from "../runtime/logfmt.ts";
+export type { ExpectationResult, ModelRow, ScenarioResult, ServerRow, Violation } from "./result.ts";
+export type { RunOptions } from "./property.ts";
+import { describeMoment, MomentJudge, type Probe } from "./moments.ts";
 import type {
   Condition,
   K8sResource,
   LogExpectation,
   ModelExpectation,
   Origin,
+  PlacementExpectation,
   RejectionExpectation,
   Scenario,
   ServerExpectation,
   TimelineStep,
 } from "./types.ts";
-
-export interface ExpectationResult {
-  description: string;
-  passed: boolean;
-  /** What was found instead, when it failed. */
-  actual?: string;
-  origin: Origin;
-}
-
-export interface ModelRow {
-  namespace: string;
-  name: string;
-  ready: boolean;
-  desiredReplicas: number;
-  availableReplicas: number;
-  state: string;
-  reason: string;
-  server: string;
-  version: number;
-  replicaStates: Record<string, string>;
-}
-
-export interface ServerRow {
-  namespace: string;
-  name: string;
-  connectedReplicas: number;
-  loadedModels: number;
-  replicas: { idx: number; totalMemoryBytes: bigint; availableMemoryBytes: bigint; reservedMemoryBytes: bigint; loadedModels: number }[];
-}
-
-export interface ScenarioResult {
-  name: string;
-  description: string;
-  file: string;
-  runtime: RuntimeKind;
-  seed: number;
-  passed: boolean;
-  expectations: ExpectationResult[];
-  models: ModelRow[];
-  servers: ServerRow[];
-  /** `namespace/model` → the last placement explanation, for models that are not available. */
-  explanations: Map<string, string>;
-  kubectlModels: string;
-  kubectlServers: string;
-  logs: LogRecord[];
-  epochMs: number;
-  endMs: number;
-  /** A problem that stopped the run (not an expectation failure). */
-  error: string | null;
-  /** Properties that failed. */
-  violations: Violation[];
-  /** The whole trace, one canonical JSON line per event, and its SHA-256 (rendered when asked for). */
-  readonly traceText: string;
-  readonly fingerprint: string;
-}
-
-export interface RunOptions {
-  runtime: RuntimeKind;
-  seed?: number;
-  /** Scheduler plugins (objects, so a test can plant its own); wins over the scenario's `scheduler`. */
-  chains?: Partial<PlacementChains>;
-  /** Replaces components as they spawn (planted bugs, instrumentation). */
-  wrap?: SessionOptions["wrap"];
-  /** Properties checked besides those the scenario names in `expect.properties`. */
-  properties?: readonly Property[];
-  /** Told now and then (every few seconds of wall time) how far a long run has got. */
-  progress?: (line: string) => void;
-}
 
 /** Wall time between two progress lines of a long run. */
 const PROGRESS_EVERY_MS = 5_000;
@@ -168,15 +104,20 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
       report(`${scenario.name}: virtual time ${(session.now / 1000).toFixed(1)} s, ${steps} steps so far`);
     });
   }
+  const probes = timedProbes(scenario, session);
+  const judge = new MomentJudge(probes.map((x) => x.probe));
+  if (judge.watchesSteps) session.engine.onStep.push(() => judge.step(session.now));
+  const clock = judgedClock(session, judge);
   let error: string | null = null;
   try {
     session.engine.rules = [...scenario.network];
     for (const r of scenario.resources) applyResource(session, r);
+    judge.checkpoint(session.now);
     for (const step of scenario.timeline) {
-      if (step.at !== null && step.at > session.now) await session.advance(step.at - session.now);
-      await perform(session, step);
+      if (step.at !== null && step.at > session.now) await clock.advance(step.at - session.now);
+      await perform(session, clock, step);
     }
-    await session.advance(scenario.settleMs);
+    await clock.advance(scenario.settleMs);
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   }
@@ -187,6 +128,13 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
   }
   try {
     const result = collect(scenario, session, options.runtime, seed, error);
+    for (const { expectation, probe, description } of probes) {
+      const failure = judge.verdict(probe, session.now);
+      result.expectations.push(failure === null
+        ? { description, passed: true, origin: expectation.origin }
+        : { description, passed: false, actual: failure, origin: expectation.origin });
+      if (failure !== null) result.passed = false;
+    }
     for (const { p } of watches) result.expectations.push(propertyResult(scenario, p, violations.get(p.name) ?? null));
     result.violations = [...violations.values()];
     result.passed &&= result.violations.length === 0;
@@ -196,13 +144,54 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
   }
 }
 
+/** Advancing the run, stopping the clock at every checkpoint of the timed expectations. */
+interface JudgedClock {
+  advance(ms: number): Promise<void>;
+  waitFor(predicate: () => boolean, timeoutMs: number): Promise<boolean>;
+}
+
+function judgedClock(session: Session, judge: MomentJudge): JudgedClock {
+  return {
+    async advance(ms) {
+      const target = session.now + ms;
+      for (const cp of judge.checkpointsIn(session.now, target)) {
+        await session.advance(cp - session.now);
+        judge.checkpoint(cp);
+      }
+      await session.advance(target - session.now);
+    },
+    async waitFor(predicate, timeoutMs) {
+      const deadline = session.now + timeoutMs;
+      for (const cp of judge.checkpointsIn(session.now, deadline)) {
+        if (await session.waitFor(predicate, cp - session.now)) return true;
+        judge.checkpoint(cp);
+      }
+      return session.waitFor(predicate, deadline - session.now);
+    },
+  };
+}
+
+/** Model and server expectations judged at another moment than the end, with their probes. */
+function timedProbes(scenario: Scenario, session: Session): { expectation: ModelExpectation | ServerExpectation; probe: Probe; description: string }[] {
+  const out: { expectation: ModelExpectation | ServerExpectation; probe: Probe; description: string }[] = [];
+  for (const e of scenario.expect.models) {
+    if (e.when.kind === "end") continue;
+    out.push({ expectation: e, probe: { when: e.when, differences: () => modelDifferences(session, e).failures }, description: modelDifferences(null, e).description });
+  }
+  for (const e of scenario.expect.servers) {
+    if (e.when.kind === "end") continue;
+    out.push({ expectation: e, probe: { when: e.when, differences: () => serverDifferences(session, e).failures }, description: serverDifferences(null, e).description });
+  }
+  return out;
+}
+
 function applyResource(session: Session, r: K8sResource): void {
   // Without a controller nothing reads the resources (the pods still come from the topology).
   if (!session.controller()) return;
   session.apply(r);
 }
 
-async function perform(session: Session, step: TimelineStep): Promise<void> {
+async function perform(session: Session, clock: JudgedClock, step: TimelineStep): Promise<void> {
   switch (step.kind) {
     case "apply": return applyResource(session, step.resource);
     case "delete": return session.delete(step.resource.kind, step.resource.namespace, step.resource.name);
@@ -219,9 +208,9 @@ async function perform(session: Session, step: TimelineStep): Promise<void> {
     case "block": return session.block(step.rule);
     case "heal": return session.heal(step.ruleId);
     case "inference": return session.setInference(step.server.namespace, step.server.name, step.replica, step.behaviour);
-    case "advance": return session.advance(step.ms);
+    case "advance": return clock.advance(step.ms);
     case "wait": {
-      const ok = await session.waitFor(() => holds(session, step.condition), step.timeoutMs);
+      const ok = await clock.waitFor(() => holds(session, step.condition), step.timeoutMs);
       if (!ok) throw new Error(`${step.origin.file}: ${step.origin.path}: condition ${describeCondition(step.condition)} did not hold within ${step.timeoutMs} ms`);
       return;
     }
@@ -280,8 +269,9 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
   const models = allModels(scenario, session);
   const servers = allServers(scenario, session);
   const results: ExpectationResult[] = [
-    ...scenario.expect.models.map((e) => checkModel(session, e)),
-    ...scenario.expect.servers.map((e) => checkServer(session, e)),
+    ...scenario.expect.models.filter((e) => e.when.kind === "end").map((e) => checkModel(session, e)),
+    ...scenario.expect.servers.filter((e) => e.when.kind === "end").map((e) => checkServer(session, e)),
+    ...scenario.expect.placements.map((e) => checkPlacements(session, e)),
     ...scenario.expect.logs.map((e) => checkLog(session.engine.logs, e)),
     ...scenario.expect.rejections.map((e) => checkRejection(session, e)),
   ];
@@ -363,43 +353,57 @@ function check(description: string, failures: string[], origin: Origin): Expecta
   return failures.length === 0 ? { description, passed: true, origin } : { description, passed: false, actual: failures.join("; "), origin };
 }
 
-function checkModel(session: Session, e: ModelExpectation): ExpectationResult {
-  const row = modelRow(session, e.namespace, e.name);
+/**
+ * What a model expectation wants, and (given a session) what differs from it now. Without a
+ * session only the description is built.
+ */
+function modelDifferences(session: Session | null, e: ModelExpectation): { description: string; failures: string[]; missing: boolean } {
+  const row = session ? modelRow(session, e.namespace, e.name) : null;
   const wanted: string[] = [];
   const failures: string[] = [];
-  const cmp = (label: string, want: unknown, got: unknown) => {
+  const cmp = (label: string, want: unknown, got: (r: ModelRow) => unknown) => {
     wanted.push(`${label} ${String(want)}`);
-    if (want !== got) failures.push(`${label} is ${String(got)}`);
+    if (!row) return;
+    const g = got(row);
+    if (want !== g) failures.push(`${label} is ${String(g)}`);
   };
-  if (!row) return { description: `model ${e.namespace}/${e.name}`, passed: false, actual: "no such model on the controller or any scheduler", origin: e.origin };
-  if (e.ready !== undefined) cmp("ready", e.ready, row.ready);
-  if (e.desiredReplicas !== undefined) cmp("desired replicas", e.desiredReplicas, row.desiredReplicas);
-  if (e.availableReplicas !== undefined) cmp("available replicas", e.availableReplicas, row.availableReplicas);
-  if (e.state !== undefined) cmp("state", e.state, row.state);
-  if (e.reason !== undefined) cmp("reason", e.reason, row.reason);
-  if (e.server !== undefined) cmp("server", e.server, row.server);
+  if (e.ready !== undefined) cmp("ready", e.ready, (r) => r.ready);
+  if (e.desiredReplicas !== undefined) cmp("desired replicas", e.desiredReplicas, (r) => r.desiredReplicas);
+  if (e.availableReplicas !== undefined) cmp("available replicas", e.availableReplicas, (r) => r.availableReplicas);
+  if (e.state !== undefined) cmp("state", e.state, (r) => r.state);
+  if (e.reason !== undefined) cmp("reason", e.reason, (r) => r.reason);
+  if (e.server !== undefined) cmp("server", e.server, (r) => r.server);
   if (e.replicaStates) {
-    for (const [idx, st] of Object.entries(e.replicaStates)) cmp(`replica ${idx}`, st, row.replicaStates[idx] ?? "ModelReplicaStateUnknown");
+    for (const [idx, st] of Object.entries(e.replicaStates)) cmp(`replica ${idx}`, st, (r) => r.replicaStates[idx] ?? "ModelReplicaStateUnknown");
   }
-  return check(`model ${e.namespace}/${e.name}: ${wanted.join(", ")}`, failures, e.origin);
+  const missing = session !== null && !row;
+  if (missing) failures.push("no such model on the controller or any scheduler");
+  return { description: `model ${e.namespace}/${e.name}: ${wanted.join(", ")}${describeMoment(e.when)}`, failures, missing };
 }
 
-function checkServer(session: Session, e: ServerExpectation): ExpectationResult {
-  const row = serverRow(session, e.namespace, e.name);
+function checkModel(session: Session, e: ModelExpectation): ExpectationResult {
+  const d = modelDifferences(session, e);
+  if (d.missing) return { description: `model ${e.namespace}/${e.name}`, passed: false, actual: "no such model on the controller or any scheduler", origin: e.origin };
+  return check(d.description, d.failures, e.origin);
+}
+
+function serverDifferences(session: Session | null, e: ServerExpectation): { description: string; failures: string[] } {
+  const row = session ? serverRow(session, e.namespace, e.name) : null;
   const wanted: string[] = [];
   const failures: string[] = [];
   const connected = row?.connectedReplicas ?? 0;
   if (e.connectedReplicas !== undefined) {
     wanted.push(`connected replicas ${e.connectedReplicas}`);
-    if (connected !== e.connectedReplicas) failures.push(`connected replicas is ${connected}`);
+    if (session && connected !== e.connectedReplicas) failures.push(`connected replicas is ${connected}`);
   }
   if (e.loadedModels !== undefined) {
     wanted.push(`loaded models ${e.loadedModels}`);
-    if ((row?.loadedModels ?? 0) !== e.loadedModels) failures.push(`loaded models is ${row?.loadedModels ?? 0}`);
+    if (session && (row?.loadedModels ?? 0) !== e.loadedModels) failures.push(`loaded models is ${row?.loadedModels ?? 0}`);
   }
   for (const r of e.replicas ?? []) {
-    const got = row?.replicas.find((x) => x.idx === r.idx);
     wanted.push(`replica ${r.idx}`);
+    if (!session) continue;
+    const got = row?.replicas.find((x) => x.idx === r.idx);
     if (!got) {
       failures.push(`replica ${r.idx} is not connected`);
       continue;
@@ -408,7 +412,44 @@ function checkServer(session: Session, e: ServerExpectation): ExpectationResult 
     if (r.totalMemoryBytes !== undefined && got.totalMemoryBytes !== r.totalMemoryBytes) failures.push(`replica ${r.idx} total memory is ${got.totalMemoryBytes}`);
     if (r.loadedModels !== undefined && got.loadedModels !== r.loadedModels) failures.push(`replica ${r.idx} loaded models is ${got.loadedModels}`);
   }
-  return check(`server ${e.namespace}/${e.name}: ${wanted.join(", ")}`, failures, e.origin);
+  if (e.status) {
+    const st = e.status;
+    const view = session?.controller()?.serverStatus(e.namespace, e.name) ?? null;
+    const cmp = (label: string, want: unknown, got: (v: NonNullable<typeof view>) => unknown) => {
+      wanted.push(`Server resource ${label} ${String(want)}`);
+      if (!session) return;
+      const g = view ? got(view) : "(no Server resource)";
+      if (want !== g) failures.push(`Server resource ${label} is ${String(g)}`);
+    };
+    if (st.ready !== undefined) cmp("ready", st.ready, (v) => v.ready ?? false);
+    if (st.replicas !== undefined) cmp("replicas", st.replicas, (v) => v.replicas ?? "(not written)");
+    if (st.loadedModels !== undefined) cmp("loaded models", st.loadedModels, (v) => v.loadedModels ?? "(not written)");
+    if (st.reason !== undefined) cmp("reason", st.reason, (v) => v.conditions.find((c) => c.type === "Ready")?.reason ?? "(no Ready condition)");
+  }
+  return { description: `server ${e.namespace}/${e.name}: ${wanted.join(", ")}${describeMoment(e.when)}`, failures };
+}
+
+function checkServer(session: Session, e: ServerExpectation): ExpectationResult {
+  const d = serverDifferences(session, e);
+  return check(d.description, d.failures, e.origin);
+}
+
+/** Every decision of the model's scheduler for it, in order, against the expected list. */
+function checkPlacements(session: Session, e: PlacementExpectation): ExpectationResult {
+  const render = (server: string | null, replicas: readonly number[], error: string | null): string =>
+    server !== null ? `${server} [${replicas.join(", ")}]` : `failed (${error ?? ""})`;
+  const wanted = e.decisions.map((d) => (d.kind === "placed" ? render(d.server, d.replicas, null) : render(null, [], d.reason)));
+  const description = `placement decisions for ${e.namespace}/${e.model}: ${wanted.join(", ") || "none"}`;
+  const procPrefix = `${e.namespace}/`;
+  const got: string[] = [];
+  for (const ev of session.engine.trace) {
+    if (ev.type !== "observe" || ev.event.type !== "scheduler.decision" || !ev.proc.startsWith(procPrefix) || ev.event["model"] !== e.model) continue;
+    const placement = ev.event["placement"] as PlacementView | undefined;
+    const d = placement?.decision ?? (ev.event as unknown as { server: string | null; replicaIdxs: number[]; error: string | null });
+    got.push(render(d.server, d.replicaIdxs, d.error));
+  }
+  const same = got.length === wanted.length && got.every((g, i) => g === wanted[i]);
+  return same ? { description, passed: true, origin: e.origin } : { description, passed: false, actual: `decisions were: ${got.join(", ") || "none"}`, origin: e.origin };
 }
 
 /** As `kubectl logs | grep` sees it: the message or anywhere in the printed line (fields too). */

@@ -25,6 +25,7 @@ import {
   SERVER_TYPES,
 } from "./parse.ts";
 import { PLUGIN_REGISTRY } from "../scheduling/registry.ts";
+import { DEFAULT_INSTALL, INSTALL_KINDS } from "../cluster/install.ts";
 import { propertyNames } from "../properties/catalog.ts";
 
 type Schema = Record<string, unknown>;
@@ -106,6 +107,12 @@ const BYTES: Schema = {
 };
 const MODEL_REF = { type: "string", pattern: REF_PATTERN, description: "`namespace/name` of a Model applied in this scenario (`name` alone when exactly one namespace is declared)." };
 const SERVER_REF = { type: "string", pattern: REF_PATTERN, description: "`namespace/name` of a server in the cluster (`name` alone when exactly one namespace is declared)." };
+/** When a model or server expectation is judged (default: at the end of the run). */
+const MOMENT_PROPS: Record<string, Schema> = {
+  at: { $ref: "#/$defs/duration", description: "Judge the state at this run time instead of at the end." },
+  during: object({ from: { $ref: "#/$defs/duration" }, to: { $ref: "#/$defs/duration" } }, ["from", "to"], "The state must hold throughout this interval of run time."),
+  never: { type: "boolean", const: true, description: "The described state must not hold at any moment of the run." },
+};
 const POD_REF = { type: "string", pattern: REF_PATTERN, description: "`namespace/pod`, e.g. `seldon-mesh/mlserver-0`, `seldon-mesh/seldon-scheduler-0`, `seldon-system/seldon-v2-controller-manager-0`." };
 
 function defs(): Record<string, Schema> {
@@ -286,6 +293,7 @@ function defs(): Record<string, Schema> {
           propertyNames: { pattern: "^(0|[1-9]\\d*)$" },
           additionalProperties: enumOf(REPLICA_STATES, "Replica state."),
         },
+        ...MOMENT_PROPS,
       },
       ["model"],
     ),
@@ -301,8 +309,35 @@ function defs(): Record<string, Schema> {
             ["idx"],
           ),
         },
+        status: object(
+          {
+            ready: bool("The Server resource's Ready condition."),
+            replicas: int("`status.replicas`."),
+            loadedModels: int("`status.loadedModels` (model replicas)."),
+            reason: str("The Ready condition's reason."),
+          },
+          [],
+          "The Server resource's status as the controller writes it (`kubectl get servers`).",
+        ),
+        ...MOMENT_PROPS,
       },
       ["server"],
+    ),
+    placement: object(
+      {
+        model: MODEL_REF,
+        decisions: {
+          type: "array",
+          description: "Every placement decision of the model's scheduler for it, in order.",
+          items: {
+            oneOf: [
+              object({ server: str("Server name in the model's namespace."), replicas: { type: "array", items: int("Replica index.") } }, ["server", "replicas"]),
+              object({ failed: str("The reason scheduling failed, exactly.") }, ["failed"]),
+            ],
+          },
+        },
+      },
+      ["model", "decisions"],
     ),
     logExpectation: {
       ...object(
@@ -345,6 +380,7 @@ export function scenarioJsonSchema(): Schema {
         description: "Wall time of t=0 for log timestamps: RFC 3339 with a zone, or Unix milliseconds. Default 2025-01-01T00:00:00Z.",
         anyOf: [{ type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})$" }, { type: "integer" }],
       },
+      install: enumOf(INSTALL_KINDS, "How Seldon was installed; the server pods' defaults (agent log level, MEMORY_REQUEST, agent timing variables) follow it.", DEFAULT_INSTALL),
       scheduler: object(
         Object.fromEntries(
           CHAIN_FIELDS.map((kind) => [kind, list({ type: "string", enum: [...PLUGIN_REGISTRY[kind].keys()] }, `The ${kind} in order (an empty list runs none). Default: Seldon's.`)]),
@@ -355,8 +391,19 @@ export function scenarioJsonSchema(): Schema {
       cluster: object(
         {
           controller: {
-            description: `Namespace of the cluster-wide controller, or false for none. Default ${DEFAULTS.controllerNamespace}.`,
-            anyOf: [{ type: "string", pattern: NAMESPACE_PATTERN }, { type: "boolean" }],
+            description: `Namespace of the controller, false for none, or its namespace and watch scope. Default ${DEFAULTS.controllerNamespace}, clusterwide.`,
+            anyOf: [
+              { type: "string", pattern: NAMESPACE_PATTERN },
+              { type: "boolean" },
+              object(
+                {
+                  namespace: { type: "string", pattern: NAMESPACE_PATTERN, description: "The controller's namespace." },
+                  clusterwide: bool("--clusterwide: watch every namespace. false: only watchNamespace.", true),
+                  watchNamespace: { type: "string", pattern: NAMESPACE_PATTERN, description: "--namespace: the only namespace watched when not clusterwide. Default: the controller's own." },
+                },
+                [],
+              ),
+            ],
           },
           namespaces: list(ref("namespace"), `Namespaces. Default: those of SeldonRuntime resources, else ${DEFAULTS.namespace}.`),
           servers: list(ref("server"), "Server pods (agent + inference server per replica)."),
@@ -374,6 +421,7 @@ export function scenarioJsonSchema(): Schema {
             tenantIsolation: bool("No model may ever be placed on a server of another namespace.", false),
             models: list(ref("modelExpectation"), "Model status at the end."),
             servers: list(ref("serverExpectation"), "Server status at the end (as the scheduler sees it)."),
+            placements: list(ref("placement"), "Every placement decision of a model, in order."),
             logs: list(ref("logExpectation"), "Log lines that must (or must not) appear."),
             rejections: list(ref("rejection"), "Scheduler filters that must have rejected a server (or replica) for a model."),
             properties: list(

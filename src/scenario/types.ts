@@ -26,6 +26,8 @@ export interface Scenario {
   /** Scheduler plugin chains by name (a changed policy); null keeps Seldon's. */
   schedulerChains: ChainNames | null;
   cluster: ClusterSpec;
+  /** Fields of the applied manifests the simulator does not act on (printed before the run). */
+  warnings: { file: string; path: string; line?: number; column?: number; message: string }[];
   /** Kubernetes resources present from the start (applied at t=0, in order). */
   resources: K8sResource[];
   network: NetworkRule[];
@@ -35,9 +37,18 @@ export interface Scenario {
   settleMs: number;
 }
 
+import type { InstallKind, ServerType } from "../cluster/install.ts";
+
 export interface ClusterSpec {
+  /** How Seldon was installed: the server pods' defaults (src/cluster/install.ts). Default helm. */
+  install?: InstallKind;
   /** Namespace of the cluster-wide controller, or null for none. */
   controllerNamespace: string | null;
+  /**
+   * The one namespace the controller watches (`--clusterwide=false --namespace=NS`), or
+   * undefined for every namespace (`--clusterwide=true`).
+   */
+  controllerWatchNamespace?: string;
   namespaces: NamespaceSpec[];
   servers: ServerTopology[];
 }
@@ -48,7 +59,7 @@ export interface NamespaceSpec {
   runtime: boolean;
 }
 
-export type ServerType = "mlserver" | "triton";
+export type { ServerType } from "../cluster/install.ts";
 
 /** The pods of one server: per replica an agent beside its inference server. */
 export interface ServerTopology {
@@ -109,9 +120,22 @@ export type Condition =
   | { kind: "modelState"; namespace: string; name: string; state: string }
   | { kind: "log"; component: string; namespace: string | null; contains: string };
 
+/**
+ * When a state expectation is judged: at the end of the run (the default), at a run time (the
+ * state after every input handled up to then), throughout an interval (at its start and after
+ * every input inside it), or never (the described state must not hold at any moment).
+ */
+export type Moment =
+  | { kind: "end" }
+  | { kind: "at"; ms: number }
+  | { kind: "during"; fromMs: number; toMs: number }
+  | { kind: "never" };
+
 export interface Expectations {
   models: ModelExpectation[];
   servers: ServerExpectation[];
+  /** Every placement decision the scheduler made for a model, in order. */
+  placements: PlacementExpectation[];
   logs: LogExpectation[];
   rejections: RejectionExpectation[];
   /** No model may ever be placed on a server of another namespace. */
@@ -131,7 +155,29 @@ export interface ModelExpectation {
   /** Replica index → replica state. */
   replicaStates?: Record<string, string>;
   server?: string;
+  when: Moment;
   origin: Origin;
+}
+
+/** One placement decision: the server and replicas chosen, or the reason scheduling failed. */
+export type ExpectedDecision = { kind: "placed"; server: string; replicas: number[] } | { kind: "failed"; reason: string };
+
+export interface PlacementExpectation {
+  namespace: string;
+  model: string;
+  decisions: ExpectedDecision[];
+  origin: Origin;
+}
+
+/** The Server resource's status as the controller writes it (`kubectl get servers`). */
+export interface ServerResourceExpectation {
+  ready?: boolean;
+  /** `status.replicas`. */
+  replicas?: number;
+  /** `status.loadedModels`. */
+  loadedModels?: number;
+  /** The Ready condition's reason. */
+  reason?: string;
 }
 
 export interface ServerExpectation {
@@ -141,6 +187,9 @@ export interface ServerExpectation {
   connectedReplicas?: number;
   loadedModels?: number;
   replicas?: { idx: number; availableMemoryBytes?: bigint; totalMemoryBytes?: bigint; loadedModels?: number }[];
+  /** The Server resource's status, as the controller reports it. */
+  status?: ServerResourceExpectation;
+  when: Moment;
   origin: Origin;
 }
 

@@ -70,3 +70,38 @@ export const mlserverIgnoresUnload: Wrap = patch("mlserver", (orig) => (input: I
   }
   return orig(input, now);
 });
+
+/** The scheduler never retries failed models when a replica subscribes (no ScheduleFailedModels). */
+export const schedulerNeverRetries: Wrap = (c) => {
+  if (c.role === "scheduler") (c as unknown as { scheduleFailedModels: () => void }).scheduleFailedModels = () => {};
+  return c;
+};
+
+/** The scheduler takes an agent's UNLOAD_FAILED for UNLOADED. */
+export const schedulerTreatsUnloadFailedAsUnloaded: Wrap = patch("scheduler", (orig) => (input, now) => {
+  if (input.kind === "incoming" && input.method === M.agent.AgentEvent && (input.request as { event?: string }).event === "UNLOAD_FAILED") {
+    return orig({ ...input, request: { ...(input.request as object), event: "UNLOADED" } }, now);
+  }
+  return orig(input, now);
+});
+
+/** When a version fails to load, the scheduler unloads the model's older versions too. */
+export const schedulerDropsOldVersionOnFailure: Wrap = patch("scheduler", (orig, c) => (input, now) => {
+  const out = orig(input, now);
+  if (input.kind === "incoming" && input.method === M.agent.AgentEvent) {
+    const ev = input.request as { event?: string; modelName?: string; modelVersion?: number };
+    if (ev.event === "LOAD_FAILED") {
+      const store = (c as unknown as { store: { models: Map<string, { versions: { version: number }[] }>; unloadVersionModels(n: string, v: number): boolean } }).store;
+      for (const mv of store.models.get(ev.modelName ?? "")?.versions ?? []) {
+        if (mv.version < (ev.modelVersion ?? 0)) {
+          try {
+            store.unloadVersionModels(ev.modelName ?? "", mv.version);
+          } catch {
+            // a version with nothing to unload
+          }
+        }
+      }
+    }
+  }
+  return out;
+});

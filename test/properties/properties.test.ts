@@ -75,6 +75,25 @@ const ignoresReserved: ReplicaFilter = {
 const misdirectedAgents = caseArb().filter((c) => c.namespaces.filter((n) => n.runtime).length >= 2 && c.servers.some((s) => s.namespace !== c.namespaces[0]!.name && s.replicas > 0))
   .map((c): PropertyCase => ({ ...c, servers: c.servers.map((s) => (s.namespace === c.namespaces[0]!.name ? s : { ...s, schedulerHost: `seldon-scheduler.${c.namespaces[0]!.name}` })) }));
 
+/** Index of the first step of `c` that `pred` holds for, or -1. */
+const stepIndex = (c: PropertyCase, pred: (e: PropertyCase["timeline"][number]["event"]) => boolean): number => c.timeline.findIndex((st) => pred(st.event));
+
+/** A model of the case is updated (a new version) after step `from`. */
+const updatedAfter = (c: PropertyCase, from: number): boolean =>
+  c.timeline.some((st, i) => i > from && st.event.kind === "apply" && c.models.some((m) => st.event.kind === "apply" && m.name === st.event.model.name && m.namespace === st.event.model.namespace));
+
+/** Cases where agents' calls to their inference server are refused, then a model is deleted or updated: unloads fail. */
+const unloadsRefused = caseArb().filter((c) => {
+  const i = stepIndex(c, (e) => e.kind === "block" && e.link === "agent-mlserver" && e.mode === "refuse");
+  return i >= 0 && (updatedAfter(c, i) || c.timeline.some((st, j) => j > i && st.event.kind === "delete"));
+});
+
+/** Cases where loads start failing, then a model is updated: its new version fails to load. */
+const rolloutFails = caseArb().filter((c) => {
+  const i = stepIndex(c, (e) => e.kind === "inference" && e.failing);
+  return i >= 0 && updatedAfter(c, i);
+});
+
 describe("each property catches a planted bug", () => {
   const cases: [string, string, Partial<CheckOptions>][] = [
     ["memory-within-capacity", "no AvailableMemoryReplicaFilter", { chains: withoutPlugin("replicaFilters", "AvailableMemoryReplicaFilter") }],
@@ -87,6 +106,9 @@ describe("each property catches a planted bug", () => {
     ["no-available-on-dead-agent", "a scheduler that ignores disconnects", { wrap: planted.schedulerIgnoresDisconnects }],
     ["eventually-available", "an agent that never reports LOADED", { wrap: planted.agentSwallowsEvent("LOADED") }],
     ["eventually-terminated", "an agent that never reports UNLOADED", { wrap: planted.agentSwallowsEvent("UNLOADED") }],
+    ["failed-models-retried", "a scheduler that never retries failed models", { wrap: planted.schedulerNeverRetries }],
+    ["failed-unload-kept", "a scheduler that takes UNLOAD_FAILED for UNLOADED", { wrap: planted.schedulerTreatsUnloadFailedAsUnloaded, arbitrary: unloadsRefused }],
+    ["rollout-keeps-last-available", "a scheduler that unloads older versions when a new one fails", { wrap: planted.schedulerDropsOldVersionOnFailure, arbitrary: rolloutFails }],
     ["views-agree", "an MLServer that keeps unloaded models", { wrap: planted.mlserverIgnoresUnload }],
     ["status-stream-agrees", "a scheduler that never streams ModelAvailable", { wrap: planted.schedulerHidesAvailable }],
     ["matches-reference", "no ReplicaIndexSorter", { chains: withoutPlugin("replicaSorters", "ReplicaIndexSorter") }],

@@ -31,7 +31,9 @@ describe("a complete scenario", () => {
       epochMs: Date.UTC(2025, 6, 6, 14, 0, 0),
       schedulerChains: null,
       settleMs: 45_000,
+      warnings: [],
       cluster: {
+        install: "helm",
         controllerNamespace: "seldon-system",
         namespaces: [
           { name: "financial-ml", runtime: true },
@@ -154,6 +156,7 @@ describe("a complete scenario", () => {
             reason: "Failed to schedule model as no matching servers are available",
             server: "mlserver",
             replicaStates: { "0": "Available" },
+            when: { kind: "end" },
             origin: o("expect.models[0]", 72, 7),
           },
         ],
@@ -164,9 +167,11 @@ describe("a complete scenario", () => {
             connectedReplicas: 0,
             loadedModels: 0,
             replicas: [{ idx: 0, availableMemoryBytes: 1073741824n, totalMemoryBytes: 1073741824n, loadedModels: 1 }],
+            when: { kind: "end" },
             origin: o("expect.servers[0]", 81, 7),
           },
         ],
+        placements: [],
         logs: [
           {
             component: "scheduler",
@@ -207,11 +212,12 @@ describe("defaults", () => {
       epochMs: Date.UTC(2025, 0, 1),
       schedulerChains: null,
       settleMs: 30_000,
-      cluster: { controllerNamespace: "seldon-system", namespaces: [{ name: "seldon-mesh", runtime: true }], servers: [] },
+      cluster: { install: "helm", controllerNamespace: "seldon-system", namespaces: [{ name: "seldon-mesh", runtime: true }], servers: [] },
+      warnings: [],
       resources: [],
       network: [],
       timeline: [],
-      expect: { models: [], servers: [], logs: [], rejections: [], tenantIsolation: false, properties: [] },
+      expect: { models: [], servers: [], placements: [], logs: [], rejections: [], tenantIsolation: false, properties: [] },
     } satisfies Scenario);
   });
 

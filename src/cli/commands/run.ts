@@ -112,6 +112,11 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
       if (!values.json) io.stderr(`error: ${e.describe()}\n`);
       continue;
     }
+    // Fields of the pasted manifests that have no effect in the simulation: said, never ignored.
+    for (const w of scenario.warnings) {
+      const at = w.line !== undefined ? `${path.relative(io.cwd, w.file) || w.file}:${w.line}:${w.column ?? 1}` : w.file;
+      io.stderr(`warning: ${at}: ${w.path}: ${w.message}\n`);
+    }
     const r = await runScenario(scenario, { runtime, progress, ...(seed !== undefined ? { seed } : {}) });
     results.push(r);
     if (!values.json) io.stdout(values.quiet ? `${r.passed ? "PASS" : "FAIL"} ${r.name} (${path.relative(io.cwd, r.file) || r.file})\n` : `${renderText(r, { logs })}\n`);

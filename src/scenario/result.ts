@@ -1,0 +1,71 @@
+/**
+ * What a scenario run yields: every expectation's verdict, the model and server tables, the
+ * explanations, logs and trace. Kept apart from the runner so that whatever judges results
+ * (properties, reports, the CLI) depends on this shape, not on the runner.
+ */
+import type { RuntimeKind } from "../runtime/index.ts";
+import type { LogRecord } from "../runtime/engine.ts";
+import type { Origin } from "./types.ts";
+
+/** A property that failed in a run. */
+export interface Violation {
+  property: string;
+  /** Run time of the failure (the end of the run for end checks and comparisons). */
+  t: number;
+  message: string;
+}
+
+export interface ExpectationResult {
+  description: string;
+  passed: boolean;
+  /** What was found instead, when it failed. */
+  actual?: string;
+  origin: Origin;
+}
+
+export interface ModelRow {
+  namespace: string;
+  name: string;
+  ready: boolean;
+  desiredReplicas: number;
+  availableReplicas: number;
+  state: string;
+  reason: string;
+  server: string;
+  version: number;
+  replicaStates: Record<string, string>;
+}
+
+export interface ServerRow {
+  namespace: string;
+  name: string;
+  connectedReplicas: number;
+  loadedModels: number;
+  replicas: { idx: number; totalMemoryBytes: bigint; availableMemoryBytes: bigint; reservedMemoryBytes: bigint; loadedModels: number }[];
+}
+
+export interface ScenarioResult {
+  name: string;
+  description: string;
+  file: string;
+  runtime: RuntimeKind;
+  seed: number;
+  passed: boolean;
+  expectations: ExpectationResult[];
+  models: ModelRow[];
+  servers: ServerRow[];
+  /** `namespace/model` → the last placement explanation, for models that are not available. */
+  explanations: Map<string, string>;
+  kubectlModels: string;
+  kubectlServers: string;
+  logs: LogRecord[];
+  epochMs: number;
+  endMs: number;
+  /** A problem that stopped the run (not an expectation failure). */
+  error: string | null;
+  /** Properties that failed. */
+  violations: Violation[];
+  /** The whole trace, one canonical JSON line per event, and its SHA-256 (rendered when asked for). */
+  readonly traceText: string;
+  readonly fingerprint: string;
+}
