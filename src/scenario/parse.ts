@@ -9,6 +9,7 @@
  * The format is documented in docs/scenarios.md; schema/scenario.schema.json describes it for
  * editors.
  */
+import { FaultSpecError, parseFault, type Fault } from "../faults/spec.ts";
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
 import { isMap, parseAllDocuments } from "yaml";
@@ -67,7 +68,7 @@ export const DEFAULTS = {
   flapPeriodMs: 10_000,
 } as const;
 
-export const TOP_FIELDS = ["name", "description", "seed", "epoch", "scheduler", "cluster", "resources", "network", "timeline", "settle", "expect"];
+export const TOP_FIELDS = ["name", "description", "seed", "epoch", "scheduler", "cluster", "resources", "network", "faults", "timeline", "settle", "expect"];
 export const CHAIN_FIELDS = ["serverFilters", "replicaFilters", "serverSorters", "replicaSorters"] as const;
 const CLUSTER_FIELDS = ["controller", "namespaces", "servers"];
 const NAMESPACE_FIELDS = ["name", "runtime"];
@@ -81,7 +82,7 @@ export const CONTAINERS = ROLES;
 export const NETWORK_MODES: readonly NetworkMode[] = ["refuse", "blackhole", "delay", "reset", "flap"];
 const RULE_FIELDS = ["id", "from", "to", "samePod", "mode", "delay", "period", "down"];
 const ENDPOINT_FIELDS = ["role", "namespace", "pod", "server", "replica", "port"];
-export const ACTIONS = ["apply", "delete", "scale", "crash", "restart", "drain", "block", "heal", "inference", "advance", "wait"] as const;
+export const ACTIONS = ["apply", "delete", "scale", "crash", "restart", "drain", "block", "heal", "fault", "inference", "advance", "wait"] as const;
 type Action = (typeof ACTIONS)[number];
 const EXPECT_FIELDS = ["tenantIsolation", "models", "servers", "logs", "rejections", "properties"];
 const MODEL_EXPECT_FIELDS = ["model", "ready", "desiredReplicas", "availableReplicas", "state", "reason", "server", "replicaStates"];
@@ -267,13 +268,16 @@ class Loader {
       .map((v, i) => this.readRule(v, `network[${i}]`))
       .filter((r): r is NetworkRule => r !== undefined);
     for (const r of network) this.ruleIds.add(r.id);
+    const faults = (top.get("faults")?.optList("a list of faults (link toxics or message rules)") ?? [])
+      .map((v, i) => this.readFault(v, `faults[${i}]`))
+      .filter((f): f is Fault => f !== undefined);
 
     const timeline = this.finishTimeline(steps);
     const expect = this.readExpectations(top.get("expect"));
 
     issues.throwIfAny();
     const cluster: ClusterSpec = { controllerNamespace: this.controllerNamespace, namespaces: this.namespaces, servers: this.servers };
-    return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, timeline, expect, settleMs };
+    return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, faults, timeline, expect, settleMs };
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -778,6 +782,19 @@ class Loader {
     return rule;
   }
 
+  /** A link toxic or message rule; its fields are checked by the faults module's own validator. */
+  private readFault(v: Val, defaultId: string): Fault | undefined {
+    try {
+      const f = parseFault(v.plain(), "", defaultId);
+      this.ruleIds.add(f.id);
+      return f;
+    } catch (e) {
+      if (!(e instanceof FaultSpecError)) throw e;
+      v.error(e.message);
+      return undefined;
+    }
+  }
+
   private readEndpoint(v: Val | undefined): Endpoint | undefined {
     if (!v) return undefined;
     if (v.kind === "string") {
@@ -929,8 +946,13 @@ class Loader {
           }
           break;
         }
+        case "fault": {
+          const fault = this.readFault(v, `timeline[${stepIndex(s.val.path)}]`);
+          if (fault) out.push({ ...base, kind: "fault", fault });
+          break;
+        }
         case "heal": {
-          const id = v.name("the id of a network rule");
+          const id = v.name("the id of a network rule or fault");
           if (id === undefined) break;
           if (!this.ruleIds.has(id)) {
             const ids = [...this.ruleIds];

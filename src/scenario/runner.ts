@@ -10,6 +10,7 @@ import { propertyByName } from "../properties/catalog.ts";
 import type { Property, RunProperty, Violation } from "../properties/property.ts";
 import type { RuntimeKind } from "../runtime/index.ts";
 import type { LogRecord } from "../runtime/engine.ts";
+import { Faults } from "../faults/faults.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { PlacementChains, PlacementView } from "../scheduler/placement.ts";
 import { DEFAULT_CHAINS, resolveChains } from "../scheduling/registry.ts";
@@ -153,10 +154,13 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
   let error: string | null = null;
   try {
     session.engine.rules = [...scenario.network];
+    // Faults are attached only when the scenario has some, so a run without stays as it was.
+    const faults = usesFaults(scenario) ? new Faults(session.engine, seed) : null;
+    for (const f of scenario.faults) faults!.add(f);
     for (const r of scenario.resources) applyResource(session, r);
     for (const step of scenario.timeline) {
       if (step.at !== null && step.at > session.now) await session.advance(step.at - session.now);
-      await perform(session, step);
+      await perform(session, step, faults);
     }
     await session.advance(scenario.settleMs);
   } catch (e) {
@@ -184,7 +188,11 @@ function applyResource(session: Session, r: K8sResource): void {
   session.apply(r);
 }
 
-async function perform(session: Session, step: TimelineStep): Promise<void> {
+function usesFaults(scenario: Scenario): boolean {
+  return scenario.faults.length > 0 || scenario.timeline.some((s) => s.kind === "fault");
+}
+
+async function perform(session: Session, step: TimelineStep, faults: Faults | null): Promise<void> {
   switch (step.kind) {
     case "apply": return applyResource(session, step.resource);
     case "delete": return session.delete(step.resource.kind, step.resource.namespace, step.resource.name);
@@ -199,7 +207,10 @@ async function perform(session: Session, step: TimelineStep): Promise<void> {
     case "restart": return session.restart(step.target.namespace, step.target.pod, step.target.container);
     case "drain": return session.drain(step.server.namespace, step.server.name, step.replica);
     case "block": return session.block(step.rule);
-    case "heal": return session.heal(step.ruleId);
+    case "heal":
+      faults?.remove(step.ruleId);
+      return session.heal(step.ruleId);
+    case "fault": return faults!.add(step.fault);
     case "inference": return session.setInference(step.server.namespace, step.server.name, step.replica, step.behaviour);
     case "advance": return session.advance(step.ms);
     case "wait": {

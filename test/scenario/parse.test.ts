@@ -95,6 +95,7 @@ describe("a complete scenario", () => {
         { id: "network[1]", from: { role: "agent" }, to: { role: "scheduler", namespace: "financial-ml" }, mode: "delay", delayMs: 200 },
         { id: "flappy", from: { role: "controller" }, to: { role: "scheduler" }, mode: "flap", periodMs: 10_000, downMs: 5_000 },
       ],
+      faults: [],
       timeline: [
         {
           at: 10_000,
@@ -210,6 +211,7 @@ describe("defaults", () => {
       cluster: { controllerNamespace: "seldon-system", namespaces: [{ name: "seldon-mesh", runtime: true }], servers: [] },
       resources: [],
       network: [],
+      faults: [],
       timeline: [],
       expect: { models: [], servers: [], logs: [], rejections: [], tenantIsolation: false, properties: [] },
     } satisfies Scenario);
