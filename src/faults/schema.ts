@@ -64,7 +64,7 @@ export const MESSAGE_RULE_SCHEMA: Schema = {
     link: LINK_SCHEMA,
     method: { type: "string", description: "A method name (`RepositoryModelUnload`) or full path." },
     direction: { type: "string", enum: ["request", "response"] },
-    match: { type: "object", additionalProperties: { type: ["string", "number", "boolean"] }, description: "Message fields by dotted path, e.g. `modelVersion.model.meta.name: iris`." },
+    match: { type: "object", additionalProperties: { anyOf: [{ type: "string" }, { type: "number" }, { type: "boolean" }] }, description: "Message fields by dotted path, e.g. `modelVersion.model.meta.name: iris`." },
     occurrence: {
       anyOf: [
         { type: "string", enum: ["first", "every"] },

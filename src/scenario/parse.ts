@@ -147,6 +147,17 @@ export function isManifestText(text: string): boolean {
   }
 }
 
+/**
+ * Parses Seldon resources (YAML or JSON, one or more documents, or a `kind: List`) to apply to a
+ * running cluster, checked as a scenario's resources are; a resource without a namespace goes
+ * to the cluster's only namespace. `file` names the text in messages.
+ */
+export function parseManifests(text: string, file: string, cluster: ClusterSpec): K8sResource[] {
+  return new Loader(file, () => {
+    throw new Error("includes are not available here");
+  }).manifests(text, cluster);
+}
+
 /** Reads a scenario file from disk and parses it. */
 export function loadScenarioFile(path: string): Scenario {
   let text: string;
@@ -278,6 +289,19 @@ class Loader {
     issues.throwIfAny();
     const cluster: ClusterSpec = { controllerNamespace: this.controllerNamespace, namespaces: this.namespaces, servers: this.servers };
     return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, faults, timeline, expect, settleMs };
+  }
+
+  manifests(text: string, cluster: ClusterSpec): K8sResource[] {
+    this.namespaces = cluster.namespaces.map((n) => ({ ...n }));
+    this.namespaceSet = new Set(this.namespaces.map((n) => n.name));
+    this.controllerNamespace = cluster.controllerNamespace;
+    const src = parseYaml(text, this.file, this.issues);
+    this.issues.throwIfAny();
+    const docs = documents(src!, this.issues, (i, n) => (n > 1 ? `document[${i}]` : ""));
+    if (docs.length === 0) this.issues.add({ file: this.file, path: "", line: 1, column: 1 }, "no resources given");
+    const out = this.finishResources(docs.flatMap((d) => this.readResource(d)), false);
+    this.issues.throwIfAny();
+    return out;
   }
 
   // ----------------------------------------------------------------------------------------------

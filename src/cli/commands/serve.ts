@@ -12,6 +12,7 @@ import { SCHEDULER_POD } from "../../cluster/build.ts";
 import { driveRealtime } from "../../runtime/realtime.ts";
 import { WireTransport } from "../../runtime/wire/transport.ts";
 import { formatWithSource } from "../../runtime/logfmt.ts";
+import { mountControlApi } from "../../api/mount.ts";
 
 export const SERVE_HELP = `usage: seldon-sim serve [options]
 
@@ -27,6 +28,10 @@ options:
   --memory BYTES          MEMORY_REQUEST for every server replica (default 1000000000)
   --inference-grpc-port N gRPC port of the first fake MLServer (default 9500; others get free ports)
   --inference-http-port N REST port of the first fake MLServer (default 9000; others get free ports)
+  --controller            also run the simulated Seldon controller (namespace seldon-system), so
+                          Model and Server resources can be applied through the control API
+  --control-port N        HTTP control API and Toxiproxy API port (default 8474; 0 = any free port)
+  --no-control            no control API
   --quiet                 do not print component logs
 `;
 
@@ -39,12 +44,18 @@ export interface ServeOptions {
   inferenceGrpcPort: number;
   inferenceHttpPort: number;
   onLog?: (line: string) => void;
+  /** Run the simulated controller too (resources applied through the control API). */
+  controller?: boolean;
+  /** Port of the control API; null for none. */
+  controlPort?: number | null;
 }
 
 export interface RunningServe {
   session: Session;
   /** `namespace/pod:port` (as the pod would listen) → the real port on the host. */
   ports: Map<string, number>;
+  /** The control API's base URL, when it runs. */
+  controlUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -63,7 +74,7 @@ export function parseServerSpec(spec: string, namespace: string, memory: string)
 }
 
 export async function startServe(o: ServeOptions): Promise<RunningServe> {
-  const cluster: ClusterSpec = { controllerNamespace: null, namespaces: [{ name: o.namespace, runtime: true }], servers: o.servers };
+  const cluster: ClusterSpec = { controllerNamespace: o.controller ? "seldon-system" : null, namespaces: [{ name: o.namespace, runtime: true }], servers: o.servers };
   const fixedPorts = new Map<string, number>([
     [`${o.namespace}/${SCHEDULER_POD}:9004`, o.schedulerPort],
     [`${o.namespace}/${SCHEDULER_POD}:9005`, o.agentPort],
@@ -81,10 +92,13 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
   }
   const driver = driveRealtime(session.engine);
   const transport = session.engine.transport as WireTransport;
+  const api = o.controlPort === null || o.controlPort === undefined ? null : await mountControlApi(session, transport.realPorts, o.host, o.controlPort);
   return {
     session,
     ports: transport.realPorts,
+    controlUrl: api?.url ?? null,
     async stop() {
+      await api?.close();
       await driver.stop();
       await session.close();
     },
@@ -102,6 +116,9 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     "inference-grpc-port": { type: "string" },
     "inference-http-port": { type: "string" },
     quiet: { type: "boolean" },
+    controller: { type: "boolean" },
+    "control-port": { type: "string" },
+    "no-control": { type: "boolean" },
     help: { type: "boolean" },
   });
   if (values.help) {
@@ -119,9 +136,12 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     inferenceGrpcPort: intFlag("serve", "inference-grpc-port", values["inference-grpc-port"], 9500),
     inferenceHttpPort: intFlag("serve", "inference-http-port", values["inference-http-port"], 9000),
     ...(values.quiet ? {} : { onLog: (l: string) => io.stderr(`${l}\n`) }),
+    controller: values.controller ?? false,
+    controlPort: values["no-control"] ? null : intFlag("serve", "control-port", values["control-port"], 8474),
   });
   io.stdout(`seldon-sim serve: listening on ${values.host ?? "127.0.0.1"}\n`);
   for (const [key, port] of running.ports) io.stdout(`  ${key.padEnd(48)} -> ${port}\n`);
+  if (running.controlUrl) io.stdout(`  control API (and Toxiproxy API)                  -> ${running.controlUrl} (OpenAPI: ${running.controlUrl}/docs)\n`);
   io.stdout("Ctrl-C to stop.\n");
   await new Promise<void>((resolve) => {
     const done = () => resolve();
