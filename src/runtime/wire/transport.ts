@@ -13,6 +13,7 @@ import type { Call, Engine, Pod, Proc, Transport } from "../engine.ts";
 import { createRestApp, type DispatchResult } from "../../mlserver/rest.ts";
 import type { FastifyInstance } from "fastify";
 import { UserError } from "../../core/errors.ts";
+import { Probes } from "./probes.ts";
 
 const CALL_HEADER = "x-seldon-sim-call";
 
@@ -70,6 +71,8 @@ export class WireTransport implements Transport {
   /** Once closing, nothing more is carried and nothing that arrives is delivered. */
   private closing = false;
   private readonly deliveryTimeoutMs: number;
+  /** Health and reflection on every listener. */
+  private readonly probes = new Probes();
 
   constructor(private readonly engine: Engine, private readonly options: WireOptions = {}) {
     this.host = options.host ?? "127.0.0.1";
@@ -91,6 +94,7 @@ export class WireTransport implements Transport {
         const key = `${proc.pod.namespace}/${proc.pod.name}:${l.port}`;
         const server = new grpc.Server();
         for (const service of l.services) server.addService(serviceDefinition(service), this.handlers(proc, service));
+        this.probes.add(server, proc, l.services);
         const wanted = this.options.fixedPorts?.get(key) ?? 0;
         const port = await new Promise<number>((resolve, reject) =>
           server.bindAsync(`${this.host}:${wanted}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
@@ -447,6 +451,7 @@ export class WireTransport implements Transport {
 
   async close(): Promise<void> {
     this.closing = true;
+    this.probes.close();
     this.wake();
     for (const c of this.clientCalls.values()) c.cancel();
     for (const c of this.clients.values()) c.close();
