@@ -92,6 +92,15 @@ export interface RunOptions {
   wrap?: SessionOptions["wrap"];
   /** Properties checked besides those the scenario names in `expect.properties`. */
   properties?: readonly Property[];
+  /** Something that drives the running cluster too (the control API of `run --control-port`):
+   * told when the cluster is up, and waited for once the run is over, before it is closed. */
+  control?: RunControl;
+}
+
+export interface RunControl {
+  started(session: Session, faults: Faults): Promise<void>;
+  /** The run is over and checked; the cluster stays up until this resolves. */
+  finished(session: Session, result: ScenarioResult): Promise<void>;
 }
 
 /**
@@ -155,7 +164,8 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
   try {
     session.engine.rules = [...scenario.network];
     // Faults are attached only when the scenario has some, so a run without stays as it was.
-    const faults = usesFaults(scenario) ? new Faults(session.engine, seed) : null;
+    const faults = usesFaults(scenario) || options.control ? new Faults(session.engine, seed) : null;
+    await options.control?.started(session, faults!);
     for (const f of scenario.faults) faults!.add(f);
     for (const r of scenario.resources) applyResource(session, r);
     for (const step of scenario.timeline) {
@@ -176,6 +186,7 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
     for (const { p } of watches) result.expectations.push(propertyResult(scenario, p, violations.get(p.name) ?? null));
     result.violations = [...violations.values()];
     result.passed &&= result.violations.length === 0;
+    await options.control?.finished(session, result);
     return result;
   } finally {
     await session.close();

@@ -9,6 +9,7 @@ import { isManifestText, loadScenarioFile } from "../../scenario/parse.ts";
 import { runScenario, type ScenarioResult } from "../../scenario/runner.ts";
 import { renderJson, renderJunit, renderText } from "../../scenario/report.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../../runtime/index.ts";
+import { controlForRun } from "../control.ts";
 
 export const BUNDLED_SCENARIOS = fileURLToPath(new URL("../../../scenarios/", import.meta.url));
 
@@ -26,6 +27,9 @@ options:
   --logs all|warnings|none   component logs to print (default: warnings)
   --quiet              print one line per scenario
   --plugin FILE        load a module that registers properties first (repeatable; see docs/properties.md)
+  --control-port N     serve the HTTP control API (and Toxiproxy's API) on 127.0.0.1:N during the run
+                       and after it, until interrupted, on the run's virtual clock (one scenario only;
+                       0 = any free port; see docs/api.md)
 `;
 
 export function findScenarioFiles(paths: string[], cwd: string): string[] {
@@ -63,6 +67,7 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
     logs: { type: "string" },
     quiet: { type: "boolean" },
     plugin: { type: "string", multiple: true },
+    "control-port": { type: "string" },
     help: { type: "boolean" },
   }, true);
   if (values.help) {
@@ -79,11 +84,17 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
   // Plugins register properties a scenario may name in expect.properties; load them first.
   for (const file of values.plugin ?? []) await loadPlugin("run", io.cwd, file);
   const scenarios = files.map((f) => loadScenarioFile(f));
+  const controlPort = values["control-port"] === undefined ? null : intFlag("run", "control-port", values["control-port"], 0);
+  if (controlPort !== null && scenarios.length !== 1) throw new UserError(`run: --control-port serves one run; ${scenarios.length} scenario files were given`);
   const results: ScenarioResult[] = [];
-  for (const s of scenarios) {
-    const r = await runScenario(s, { runtime, ...(seed !== undefined ? { seed } : {}) });
-    results.push(r);
+  const report = (r: ScenarioResult) => {
     if (!values.json) io.stdout(values.quiet ? `${r.passed ? "PASS" : "FAIL"} ${r.name} (${path.relative(io.cwd, r.file) || r.file})\n` : `${renderText(r, { logs })}\n`);
+  };
+  for (const s of scenarios) {
+    const control = controlPort === null ? undefined : controlForRun(io, controlPort, report);
+    const r = await runScenario(s, { runtime, ...(seed !== undefined ? { seed } : {}), ...(control ? { control } : {}) });
+    results.push(r);
+    if (!control) report(r);
   }
   if (values.json) io.stdout(renderJson(results));
   if (values.junit) io.writeFile(values.junit, renderJunit(results));
