@@ -125,7 +125,8 @@ export class FaultInjector implements DeliveryInterceptor {
     if (message !== undefined) {
       const rule = this.firingRule(call, server, dir, message);
       if (rule) {
-        this.note(call, rule.id, describe(rule.action), dir);
+        const once = rule.action.kind === "duplicate" && !(d.kind === "message" && methodDef(call.method)[dir === "request" ? "requestStream" : "responseStream"]);
+        this.note(call, rule.id, once ? "duplicate: a unary call carries one message, delivered once" : describe(rule.action), dir);
         const a = rule.action;
         switch (a.kind) {
           case "drop":
