@@ -110,7 +110,8 @@ describe("the control API on serve, driven over HTTP and by an unmodified Toxipr
       expect((await fetch(`${base}/api/resources/Model/seldon-mesh/iris`, { method: "DELETE" })).status).toBe(200);
       const fired = await sse.until((e) => e.event === "fault" && e.data.fault === "unload-refused");
       expect(fired.data.method).toBe("/inference.GRPCInferenceService/RepositoryModelUnload");
-      // v2.9.0's agent reads an UNAVAILABLE unload answer as "not found" and reports the model unloaded.
+      // The agent retries the unload; MLServer, which did unload the model, now answers NOT_FOUND
+      // (an error status, no message for the rule to match), which v2.9.0's agent takes as unloaded.
       await sse.until((e) => e.event === "log" && e.data.msg === "Model is not found on server iris_1");
       const recording = await (await fetch(`${base}/api/recording`)).text();
       expect(recording).toContain('"fault":"unload-refused"');
