@@ -205,6 +205,21 @@ export class Simulation {
     this.session.restart(namespace, name, container);
   }
 
+  /** Scale a server's pods (and its Server resource, when there is one). */
+  async scale(server: string, replicas: number): Promise<void> {
+    const { namespace, name } = this.ref(server);
+    await this.session.scalePods(namespace, name, replicas);
+    const resource = this.session.controller()?.serverResource(namespace, name);
+    if (resource) this.session.apply({ ...resource, spec: { ...resource.spec, replicas } });
+    await this.session.advance(0);
+  }
+
+  /** Drain one replica of a server, as its preStop hook does. */
+  drain(server: string, replica: number): void {
+    const { namespace, name } = this.ref(server);
+    this.session.drain(namespace, name, replica);
+  }
+
   async close(): Promise<void> {
     await this.session.close();
   }
