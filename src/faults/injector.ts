@@ -10,7 +10,7 @@
  */
 import type { Call, Delivery, DeliveryInterceptor, Engine } from "../runtime/engine.ts";
 import { method as methodDef } from "../proto/index.ts";
-import { Status, type GrpcStatus } from "../core/protocol.ts";
+import { Status, type GrpcStatus, type Input } from "../core/protocol.ts";
 import { goDialErrors } from "../network/rules.ts";
 import { Rng } from "../core/rng.ts";
 import { callPort, linkCovers } from "./links.ts";
@@ -208,6 +208,63 @@ export class FaultInjector implements DeliveryInterceptor {
     };
     if (release <= this.engine.now) out();
     else this.engine.queue.push(release, () => { if (!call.closed) out(); });
+  }
+
+  /**
+   * Message rules on what an outside peer (a real agent or controller joined to `serve`) sends;
+   * its answers pass through `intercept` like any other. Link toxics act on the engine's own
+   * deliveries only.
+   */
+  inbound(call: Call, input: Input, deliver: (i: Input) => void): void {
+    const server = call.server;
+    const message = input.kind === "incoming" ? input.request : input.kind === "incomingMessage" ? input.message : undefined;
+    if (!server || this.rules.length === 0) return deliver(input);
+    const st = this.state(call);
+    const ds = st.request;
+    let out = input;
+    let delayMs = 0;
+    let copies = 1;
+    const rule = message === undefined ? null : this.firingRule(call, server, "request", message);
+    if (rule) {
+      this.note(call, rule.id, describe(rule.action), "request");
+      const a = rule.action;
+      const stream = input.kind === "incomingMessage";
+      switch (a.kind) {
+        case "drop": return;
+        case "delay": delayMs = a.ms; break;
+        case "duplicate": if (stream) copies = 2; break;
+        case "reorder":
+          if (stream && ds.held === null) {
+            ds.held = { kind: "message", dir: "request", message: input.message };
+            return;
+          }
+          break;
+        case "corrupt": {
+          const changed = structuredClone(message);
+          for (const [path, value] of Object.entries(a.set)) setAt(changed, path, value);
+          out = input.kind === "incoming" ? { ...input, request: changed } : { ...input, message: changed } as Input;
+          break;
+        }
+        case "status":
+        case "end": {
+          const status: GrpcStatus = a.kind === "status" ? { code: a.code, details: a.message } : { code: Status.OK, details: "" };
+          this.engine.transport.toClient(call, { kind: "finish", status });
+          st.response.swallowed = true;
+          if (input.kind !== "incoming" && server.up) this.engine.deliver(server, { kind: "incomingCancelled", call: call.serverCallId });
+          return;
+        }
+      }
+    }
+    const held = ds.held && ds.held.kind === "message" && input.kind === "incomingMessage" ? ds.held : null;
+    if (held) ds.held = null;
+    const release = Math.max(this.engine.now + delayMs, ds.releaseAt);
+    ds.releaseAt = release;
+    const go = (): void => {
+      for (let i = 0; i < copies; i++) deliver(out);
+      if (held) deliver({ kind: "incomingMessage", call: call.serverCallId, message: held.message });
+    };
+    if (release <= this.engine.now) go();
+    else this.engine.queue.push(release, go);
   }
 
   private applies(st: CallState, t: LinkToxic): boolean {

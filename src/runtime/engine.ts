@@ -117,6 +117,8 @@ export type Delivery =
  */
 export interface DeliveryInterceptor {
   intercept(call: Call, delivery: Delivery, carry: (d: Delivery) => void): void;
+  /** What a peer outside the engine (wire, serve) sends, before the server process sees it. */
+  inbound?(call: Call, input: Input, deliver: (i: Input) => void): void;
 }
 
 /** How call traffic is carried. */
@@ -492,6 +494,12 @@ export class Engine {
 
   arrivedAtServer(call: Call, input: Input): void {
     if (call.closed || !call.server) return;
+    if (call.client === null && this.interceptor?.inbound) {
+      this.interceptor.inbound(call, input, (i) => {
+        if (!call.closed && call.server) this.deliver(call.server, i);
+      });
+      return;
+    }
     this.deliver(call.server, input);
   }
 
