@@ -55,3 +55,20 @@ describe("health and reflection on the fakes' ports", () => {
     client.close();
   });
 });
+
+describe("with --no-grpc-probes", () => {
+  it("answers a health check UNIMPLEMENTED, as Seldon v2.9.0's scheduler does", async () => {
+    const running = await startServe({
+      host: "127.0.0.1", namespace: "seldon-mesh", schedulerPort: 0, agentPort: 0, servers: [],
+      inferenceGrpcPort: 0, inferenceHttpPort: 0, grpcProbes: false,
+    });
+    try {
+      const Health = grpc.makeGenericClientConstructor(healthService, "Health");
+      const client = new Health(`127.0.0.1:${running.ports.get("seldon-mesh/seldon-scheduler-0:9004")}`, grpc.credentials.createInsecure()) as any;
+      await expect(new Promise((resolve, reject) => client.Check({ service: "" }, (e: any, r: any) => (e ? reject(e) : resolve(r))))).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
+      client.close();
+    } finally {
+      await running.stop();
+    }
+  });
+});

@@ -32,6 +32,8 @@ options:
                           Model and Server resources can be applied through the control API
   --control-port N        HTTP control API and Toxiproxy API port (default 8474; 0 = any free port)
   --no-control            no control API
+  --no-grpc-probes        no gRPC health service or reflection on the fakes' ports (as Seldon
+                          v2.9.0's scheduler and agent, which register neither)
   --quiet                 do not print component logs
 `;
 
@@ -48,6 +50,8 @@ export interface ServeOptions {
   controller?: boolean;
   /** Port of the control API; null for none. */
   controlPort?: number | null;
+  /** gRPC health and reflection on the fakes' ports (default true). */
+  grpcProbes?: boolean;
 }
 
 export interface RunningServe {
@@ -84,7 +88,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     fixedPorts.set(`${o.namespace}/${first.name}-0:9500`, o.inferenceGrpcPort);
     fixedPorts.set(`${o.namespace}/${first.name}-0:9000`, o.inferenceHttpPort);
   }
-  const session = await Session.start(cluster, { runtime: "wire", seed: 1, epochMs: Date.now(), wire: { host: o.host, fixedPorts } });
+  const session = await Session.start(cluster, { runtime: "wire", seed: 1, epochMs: Date.now(), wire: { host: o.host, fixedPorts, probes: o.grpcProbes ?? true } });
   if (o.onLog) {
     const log = o.onLog;
     for (const r of session.engine.logs) log(formatWithSource(r, session.engine.epochMs));
@@ -119,6 +123,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     controller: { type: "boolean" },
     "control-port": { type: "string" },
     "no-control": { type: "boolean" },
+    "no-grpc-probes": { type: "boolean" },
     help: { type: "boolean" },
   });
   if (values.help) {
@@ -138,6 +143,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     ...(values.quiet ? {} : { onLog: (l: string) => io.stderr(`${l}\n`) }),
     controller: values.controller ?? false,
     controlPort: values["no-control"] ? null : intFlag("serve", "control-port", values["control-port"], 8474),
+    grpcProbes: !values["no-grpc-probes"],
   });
   io.stdout(`seldon-sim serve: listening on ${values.host ?? "127.0.0.1"}\n`);
   for (const [key, port] of running.ports) io.stdout(`  ${key.padEnd(48)} -> ${port}\n`);

@@ -37,6 +37,9 @@ export interface WireOptions {
   fixedPorts?: Map<string, number>;
   /** Real milliseconds to wait for a delivery before giving up on it (a lost message). */
   deliveryTimeoutMs?: number;
+  /** gRPC health and reflection on every listener (default true). Seldon v2.9.0's own
+   * scheduler and agent register neither; false makes the ports answer as theirs do. */
+  probes?: boolean;
 }
 
 /** A reserved place in the engine's queue for one delivery; `run` is set once it has arrived. */
@@ -94,7 +97,7 @@ export class WireTransport implements Transport {
         const key = `${proc.pod.namespace}/${proc.pod.name}:${l.port}`;
         const server = new grpc.Server();
         for (const service of l.services) server.addService(serviceDefinition(service), this.handlers(proc, service));
-        this.probes.add(server, proc, l.services);
+        if (this.options.probes !== false) this.probes.add(server, proc, l.services);
         const wanted = this.options.fixedPorts?.get(key) ?? 0;
         const port = await new Promise<number>((resolve, reject) =>
           server.bindAsync(`${this.host}:${wanted}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
