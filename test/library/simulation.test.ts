@@ -37,3 +37,16 @@ describe("Simulation", () => {
     expect(sim.logs.some((l) => l.role === "scheduler" && /drain/i.test(l.msg))).toBe(true);
   });
 });
+
+describe("Simulation in wire", () => {
+  it("shows each proxy's real listening port and runs the same faults", async () => {
+    sim = await Simulation.start({ runtime: "wire", cluster: { servers: [{ name: "mlserver" }] } });
+    const proxy = sim.faults.proxy("seldon-mesh.mlserver-0.9500");
+    expect(proxy.listen).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(proxy.listen).not.toBe("127.0.0.1:9500");
+    sim.addToxic("seldon-mesh.mlserver-0.9500", { type: "reset_peer", stream: "upstream" });
+    expect(sim.faults.proxy("seldon-mesh.mlserver-0.9500").toxics.map((t) => t.name)).toEqual(["reset_peer_upstream"]);
+    await sim.advance("20s");
+    expect(sim.trace.some((e) => e.type === "callClose" && /connection reset by peer/.test(e.details))).toBe(true);
+  });
+});
