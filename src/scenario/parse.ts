@@ -980,7 +980,7 @@ class Loader {
           if (id === undefined) break;
           if (!this.ruleIds.has(id)) {
             const ids = [...this.ruleIds];
-            v.error(`no network rule \`${id}\` is in place at this step${ids.length ? hint(id, ids) : " (no rule has been set up)"}; rules get ids with \`id:\` under network or block`);
+            v.error(`no network rule or fault \`${id}\` is in place at this step${ids.length ? hint(id, ids) : " (none has been set up)"}; they get ids with \`id:\` under network, faults, block or fault`);
             break;
           }
           out.push({ ...base, kind: "heal", ruleId: id });
