@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly; no build step between a clone and a run.
-import { register } from "tsx/esm/api";
+// Runs the compiled JavaScript in dist/ (built by `npm run build`, which `npm ci` and `npm pack`
+// run through the `prepare` script).
+import { existsSync } from "node:fs";
 
 // A reader that went away (`seldon-sim run | head`) is not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -10,8 +11,12 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-register();
-const { main } = await import("../src/cli/main.ts");
+const compiled = new URL("../dist/cli/main.js", import.meta.url);
+if (!existsSync(compiled)) {
+  process.stderr.write("error: dist/cli/main.js is missing: run 'npm run build' in the package folder first\n");
+  process.exit(2);
+}
+const { main } = await import(compiled.href);
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (e) {

@@ -4,12 +4,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { UserError } from "../core/errors.ts";
 
-export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+/** Named so the declaration files can spell it. */
+export type ParsedFlags<T extends FlagOptions> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>>;
+
+export function parseFlags<T extends FlagOptions>(
   command: string,
   argv: string[],
   options: T,
   allowPositionals = false,
-) {
+): ParsedFlags<T> {
   try {
     return parseArgs({ args: joinNegativeValues(argv, options), allowPositionals, options, strict: true });
   } catch (e) {
@@ -51,6 +55,8 @@ export async function loadPlugin(command: string, cwd: string, file: string): Pr
   const { pathToFileURL } = await import("node:url");
   const { resolve } = await import("node:path");
   try {
+    // The CLI runs compiled JavaScript; a plugin written in TypeScript needs tsx's loader first.
+    if (/\.[cm]?tsx?$/.test(file)) (await import("tsx/esm/api")).register();
     return (await import(pathToFileURL(resolve(cwd, file)).href)) as Record<string, unknown>;
   } catch (e) {
     throw new UserError(`${command}: cannot load plugin: ${(e as Error).message}`, { file });

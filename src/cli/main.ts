@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import { UserError } from "../core/errors.ts";
 import type { CliIO, Command } from "./io.ts";
+import { versionLine } from "../core/version.ts";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   run: { summary: "run scenario files or folders (default: the bundled scenarios)", load: async () => (await import("./commands/run.ts")).runCommand },
@@ -15,7 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 export function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `usage: seldon-sim <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'seldon-sim <command> --help' for a command's options.\n`;
+  return `usage: seldon-sim <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'seldon-sim <command> --help' for a command's options, 'seldon-sim --version' for the versions.\n`;
 }
 
 export function nodeIO(): CliIO {
@@ -40,6 +41,10 @@ export async function main(argv: string[], io: CliIO = nodeIO()): Promise<number
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.stdout(usage());
     return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-V" || name === "version") {
+    io.stdout(`${versionLine()}\n`);
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) {

@@ -102,7 +102,25 @@ export type TraceEvent =
   | { t: number; type: "callClose"; method: MethodPath; from: string; to: string; code: number; details: string }
   | { t: number; type: "log"; proc: string; level: LogLevel; msg: string; fields?: Fields }
   | { t: number; type: "observe"; proc: string; event: Observation }
-  | { t: number; type: "lifecycle"; proc: string; what: "start" | "exit" | "crash" | "restart"; reason?: string };
+  | { t: number; type: "lifecycle"; proc: string; what: "start" | "exit" | "crash" | "restart"; reason?: string }
+  | { t: number; type: "fault"; fault: string; action: string; method: MethodPath; from: string; to: string; dir: "request" | "response" };
+
+/** One thing a call carries, in one direction, as the engine hands it to the transport. */
+export type Delivery =
+  | { kind: "open"; request: unknown; to: Proc }
+  | { kind: "message"; dir: "request" | "response"; message: unknown }
+  | { kind: "halfClose" }
+  | { kind: "finish"; status: GrpcStatus };
+
+/**
+ * Sees every delivery before the transport carries it, and carries it (now, later, twice,
+ * changed) or not: link toxics and message rules (src/faults) act here, the same in both runtimes.
+ */
+export interface DeliveryInterceptor {
+  intercept(call: Call, delivery: Delivery, carry: (d: Delivery) => void): void;
+  /** What a peer outside the engine (wire, serve) sends, before the server process sees it. */
+  inbound?(call: Call, input: Input, deliver: (i: Input) => void): void;
+}
 
 /** How call traffic is carried. */
 export interface Transport {
@@ -170,6 +188,8 @@ export class Engine {
   /** Listeners called after a process handled an input and its effects were carried out
    * (property checks watch the cluster here). */
   readonly onStep: ((proc: Proc) => void)[] = [];
+  /** Faults that act on messages in flight (see `DeliveryInterceptor`); none by default. */
+  interceptor: DeliveryInterceptor | null = null;
   /** Replaces a component as it is spawned: how a test plants a changed component. */
   wrap: ((component: Component, proc: Proc) => Component) | null = null;
 
@@ -321,7 +341,7 @@ export class Engine {
             this.breakCall(call, null, "client");
           } else {
             if (e.kind === "send") this.traceMessage(call, "request", e.message);
-            this.transport.toServer(call, e.kind === "send" ? { kind: "message", message: e.message } : { kind: "halfClose" });
+            this.send(call, e.kind === "send" ? { kind: "message", dir: "request", message: e.message } : { kind: "halfClose" });
           }
           break;
         }
@@ -330,10 +350,10 @@ export class Engine {
           if (!call || call.closed) break;
           if (e.kind === "reply") {
             this.traceMessage(call, "response", e.message);
-            this.transport.toClient(call, { kind: "message", message: e.message });
+            this.send(call, { kind: "message", dir: "response", message: e.message });
           } else {
             this.serverCalls.delete(`${proc.id}#${call.serverCallId}`);
-            this.transport.toClient(call, { kind: "finish", status: e.status });
+            this.send(call, { kind: "finish", status: e.status });
           }
           break;
         }
@@ -460,7 +480,24 @@ export class Engine {
     this.serverCalls.set(`${listener.proc.id}#${call.serverCallId}`, call);
     const def = methodDef(e.method);
     if (!def.requestStream) this.traceMessage(call, "request", e.request ?? {});
-    this.transport.open(call, def.requestStream ? undefined : (e.request ?? {}), listener.proc);
+    this.send(call, { kind: "open", request: def.requestStream ? undefined : (e.request ?? {}), to: listener.proc });
+  }
+
+  /** Hands a delivery to the transport, through the interceptor when one is set. */
+  private send(call: Call, d: Delivery): void {
+    if (this.interceptor) this.interceptor.intercept(call, d, (x) => this.carry(call, x));
+    else this.carry(call, d);
+  }
+
+  private carry(call: Call, d: Delivery): void {
+    switch (d.kind) {
+      case "open": return this.transport.open(call, d.request, d.to);
+      case "message":
+        if (d.dir === "request") return this.transport.toServer(call, { kind: "message", message: d.message });
+        return this.transport.toClient(call, { kind: "message", message: d.message });
+      case "halfClose": return this.transport.toServer(call, { kind: "halfClose" });
+      case "finish": return this.transport.toClient(call, { kind: "finish", status: d.status });
+    }
   }
 
   /** Register a call that arrived from outside the engine (wire, serve mode). */
@@ -476,6 +513,12 @@ export class Engine {
 
   arrivedAtServer(call: Call, input: Input): void {
     if (call.closed || !call.server) return;
+    if (call.client === null && this.interceptor?.inbound) {
+      this.interceptor.inbound(call, input, (i) => {
+        if (!call.closed && call.server) this.deliver(call.server, i);
+      });
+      return;
+    }
     this.deliver(call.server, input);
   }
 

@@ -9,6 +9,7 @@
  * The format is documented in docs/scenarios.md; schema/scenario.schema.json describes it for
  * editors.
  */
+import { FaultSpecError, parseFault, type Fault } from "../faults/spec.ts";
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
 import { isMap, parseAllDocuments } from "yaml";
@@ -72,7 +73,7 @@ export const DEFAULTS = {
   flapPeriodMs: 10_000,
 } as const;
 
-export const TOP_FIELDS = ["name", "description", "seed", "epoch", "install", "scheduler", "cluster", "resources", "network", "timeline", "settle", "expect"];
+export const TOP_FIELDS = ["name", "description", "seed", "epoch", "install", "scheduler", "cluster", "resources", "network", "faults", "timeline", "settle", "expect"];
 export const CHAIN_FIELDS = ["serverFilters", "replicaFilters", "serverSorters", "replicaSorters"] as const;
 const CLUSTER_FIELDS = ["controller", "namespaces", "servers"];
 const CONTROLLER_FIELDS = ["namespace", "clusterwide", "watchNamespace"];
@@ -87,7 +88,7 @@ export const CONTAINERS = ROLES;
 export const NETWORK_MODES: readonly NetworkMode[] = ["refuse", "blackhole", "delay", "reset", "flap"];
 const RULE_FIELDS = ["id", "from", "to", "samePod", "mode", "delay", "period", "down"];
 const ENDPOINT_FIELDS = ["role", "namespace", "pod", "server", "replica", "port"];
-export const ACTIONS = ["apply", "delete", "scale", "crash", "restart", "drain", "block", "heal", "inference", "advance", "wait"] as const;
+export const ACTIONS = ["apply", "delete", "scale", "crash", "restart", "drain", "block", "heal", "fault", "inference", "advance", "wait"] as const;
 type Action = (typeof ACTIONS)[number];
 const EXPECT_FIELDS = ["tenantIsolation", "models", "servers", "placements", "logs", "rejections", "properties"];
 /** When a model or server expectation is judged (default: at the end). */
@@ -156,6 +157,17 @@ export function isManifestText(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Parses Seldon resources (YAML or JSON, one or more documents, or a `kind: List`) to apply to a
+ * running cluster, checked as a scenario's resources are; a resource without a namespace goes
+ * to the cluster's only namespace. `file` names the text in messages.
+ */
+export function parseManifests(text: string, file: string, cluster: ClusterSpec): K8sResource[] {
+  return new Loader(file, () => {
+    throw new Error("includes are not available here");
+  }).manifests(text, cluster);
 }
 
 /** Reads a scenario file from disk and parses it. */
@@ -293,13 +305,29 @@ class Loader {
       .map((v, i) => this.readRule(v, `network[${i}]`))
       .filter((r): r is NetworkRule => r !== undefined);
     for (const r of network) this.ruleIds.add(r.id);
+    const faults = (top.get("faults")?.optList("a list of faults (link toxics or message rules)") ?? [])
+      .map((v, i) => this.readFault(v, `faults[${i}]`))
+      .filter((f): f is Fault => f !== undefined);
 
     const timeline = this.finishTimeline(steps);
     const expect = this.readExpectations(top.get("expect"));
 
     issues.throwIfAny();
     const cluster: ClusterSpec = { install, controllerNamespace: this.controllerNamespace, ...(this.controllerWatch !== undefined ? { controllerWatchNamespace: this.controllerWatch } : {}), namespaces: this.namespaces, servers: this.servers };
-    return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, timeline, expect, settleMs, warnings: this.warnings };
+    return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, faults, timeline, expect, settleMs, warnings: this.warnings };
+  }
+
+  manifests(text: string, cluster: ClusterSpec): K8sResource[] {
+    this.namespaces = cluster.namespaces.map((n) => ({ ...n }));
+    this.namespaceSet = new Set(this.namespaces.map((n) => n.name));
+    this.controllerNamespace = cluster.controllerNamespace;
+    const src = parseYaml(text, this.file, this.issues);
+    this.issues.throwIfAny();
+    const docs = documents(src!, this.issues, (i, n) => (n > 1 ? `document[${i}]` : ""));
+    if (docs.length === 0) this.issues.add({ file: this.file, path: "", line: 1, column: 1 }, "no resources given");
+    const out = this.finishResources(docs.flatMap((d) => this.readResource(d)), false);
+    this.issues.throwIfAny();
+    return out;
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -829,6 +857,19 @@ class Loader {
     return rule;
   }
 
+  /** A link toxic or message rule; its fields are checked by the faults module's own validator. */
+  private readFault(v: Val, defaultId: string): Fault | undefined {
+    try {
+      const f = parseFault(v.plain(), "", defaultId);
+      this.ruleIds.add(f.id);
+      return f;
+    } catch (e) {
+      if (!(e instanceof FaultSpecError)) throw e;
+      v.error(e.message);
+      return undefined;
+    }
+  }
+
   private readEndpoint(v: Val | undefined): Endpoint | undefined {
     if (!v) return undefined;
     if (v.kind === "string") {
@@ -980,12 +1021,17 @@ class Loader {
           }
           break;
         }
+        case "fault": {
+          const fault = this.readFault(v, `timeline[${stepIndex(s.val.path)}]`);
+          if (fault) out.push({ ...base, kind: "fault", fault });
+          break;
+        }
         case "heal": {
-          const id = v.name("the id of a network rule");
+          const id = v.name("the id of a network rule or fault");
           if (id === undefined) break;
           if (!this.ruleIds.has(id)) {
             const ids = [...this.ruleIds];
-            v.error(`no network rule \`${id}\` is in place at this step${ids.length ? hint(id, ids) : " (no rule has been set up)"}; rules get ids with \`id:\` under network or block`);
+            v.error(`no network rule or fault \`${id}\` is in place at this step${ids.length ? hint(id, ids) : " (none has been set up)"}; they get ids with \`id:\` under network, faults, block or fault`);
             break;
           }
           out.push({ ...base, kind: "heal", ruleId: id });

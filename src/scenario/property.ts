@@ -19,6 +19,7 @@ import type { RuntimeKind } from "../runtime/index.ts";
 import type { PlacementChains } from "../scheduler/placement.ts";
 import type { ScenarioResult } from "./result.ts";
 import type { Scenario } from "./types.ts";
+import type { Faults } from "../faults/faults.ts";
 
 export interface RunOptions {
   runtime: RuntimeKind;
@@ -31,6 +32,15 @@ export interface RunOptions {
   properties?: readonly Property[];
   /** Told now and then (every few seconds of wall time) how far a long run has got. */
   progress?: (line: string) => void;
+  /** Something that drives the running cluster too (the control API of `run --control-port`):
+   * told when the cluster is up, and waited for once the run is over, before it is closed. */
+  control?: RunControl;
+}
+
+export interface RunControl {
+  started(session: Session, faults: Faults): Promise<void>;
+  /** The run is over and checked; the cluster stays up until this resolves. */
+  finished(session: Session, result: ScenarioResult): Promise<void>;
 }
 
 export type PropertyCategory = "safety" | "liveness" | "consistency" | "determinism" | "differential";

@@ -10,13 +10,14 @@ import { propertyByName, type Property, type RunOptions, type RunProperty } from
 import type { ExpectationResult, ModelRow, ScenarioResult, ServerRow, Violation } from "./result.ts";
 import type { RuntimeKind } from "../runtime/index.ts";
 import type { LogRecord } from "../runtime/engine.ts";
+import { Faults } from "../faults/faults.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { PlacementChains, PlacementView } from "../scheduler/placement.ts";
 import { DEFAULT_CHAINS, resolveChains } from "../scheduling/registry.ts";
 import { renderDecisionText } from "../scheduling/render.ts";
 import { formatLog } from "../runtime/logfmt.ts";
 export type { ExpectationResult, ModelRow, ScenarioResult, ServerRow, Violation } from "./result.ts";
-export type { RunOptions } from "./property.ts";
+export type { RunControl, RunOptions } from "./property.ts";
 import { describeMoment, MomentJudge, type Probe } from "./moments.ts";
 import type {
   Condition,
@@ -111,11 +112,15 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
   let error: string | null = null;
   try {
     session.engine.rules = [...scenario.network];
+    // Faults are attached only when the scenario has some, so a run without stays as it was.
+    const faults = usesFaults(scenario) || options.control ? new Faults(session.engine, seed) : null;
+    await options.control?.started(session, faults!);
+    for (const f of scenario.faults) faults!.add(f);
     for (const r of scenario.resources) applyResource(session, r);
     judge.checkpoint(session.now);
     for (const step of scenario.timeline) {
       if (step.at !== null && step.at > session.now) await clock.advance(step.at - session.now);
-      await perform(session, clock, step);
+      await perform(session, clock, step, faults);
     }
     await clock.advance(scenario.settleMs);
   } catch (e) {
@@ -138,6 +143,7 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
     for (const { p } of watches) result.expectations.push(propertyResult(scenario, p, violations.get(p.name) ?? null));
     result.violations = [...violations.values()];
     result.passed &&= result.violations.length === 0;
+    await options.control?.finished(session, result);
     return result;
   } finally {
     await session.close();
@@ -191,7 +197,11 @@ function applyResource(session: Session, r: K8sResource): void {
   session.apply(r);
 }
 
-async function perform(session: Session, clock: JudgedClock, step: TimelineStep): Promise<void> {
+function usesFaults(scenario: Scenario): boolean {
+  return scenario.faults.length > 0 || scenario.timeline.some((s) => s.kind === "fault");
+}
+
+async function perform(session: Session, clock: JudgedClock, step: TimelineStep, faults: Faults | null): Promise<void> {
   switch (step.kind) {
     case "apply": return applyResource(session, step.resource);
     case "delete": return session.delete(step.resource.kind, step.resource.namespace, step.resource.name);
@@ -206,7 +216,10 @@ async function perform(session: Session, clock: JudgedClock, step: TimelineStep)
     case "restart": return session.restart(step.target.namespace, step.target.pod, step.target.container);
     case "drain": return session.drain(step.server.namespace, step.server.name, step.replica);
     case "block": return session.block(step.rule);
-    case "heal": return session.heal(step.ruleId);
+    case "heal":
+      faults?.remove(step.ruleId);
+      return session.heal(step.ruleId);
+    case "fault": return faults!.add(step.fault);
     case "inference": return session.setInference(step.server.namespace, step.server.name, step.replica, step.behaviour);
     case "advance": return clock.advance(step.ms);
     case "wait": {

@@ -8,6 +8,7 @@
  * The schema is for completion and early squiggles; the loader remains the judge (it also checks
  * what a schema cannot: that references name declared namespaces, servers and models).
  */
+import { FAULT_SCHEMA } from "../faults/schema.ts";
 import { MODEL_STATES, REPLICA_STATES } from "../scheduler/states.ts";
 import { API_VERSION, OBJECT_META_SHAPES, SPEC_SHAPES, SUPPORTED_KINDS, type Shape } from "./parse-crd.ts";
 import {
@@ -193,7 +194,8 @@ function defs(): Record<string, Schema> {
       restart: ref("container", "Restart a container now (a crash if it is running, then a start)."),
       drain: object({ server: SERVER_REF, replica: int("Replica index.") }, ["server", "replica"], "Drain a server replica, as its preStop hook does."),
       block: ref("ruleInTimeline", "Put a network rule in place from this step on."),
-      heal: str("Remove the network rule with this id."),
+      heal: str("Remove the network rule or fault with this id."),
+      fault: ref("fault", "Put a link toxic or message rule in place from this step on (docs/faults.md)."),
       inference: object(
         { server: SERVER_REF, replica: { type: ["integer", "null"], minimum: 0, description: "Replica index; omit for every replica." }, ...inferenceFields },
         ["server"],
@@ -231,6 +233,7 @@ function defs(): Record<string, Schema> {
     endpoint,
     rule: rule("network[<index>]"),
     ruleInTimeline: rule("timeline[<index>]"),
+    fault: FAULT_SCHEMA,
     container: object(
       { pod: POD_REF, container: enumOf(CONTAINERS, "Container; may be left out for scheduler and controller pods.") },
       ["pod"],
@@ -413,6 +416,7 @@ export function scenarioJsonSchema(): Schema {
       ),
       resources: list(ref("resourceEntry"), "Seldon resources applied at t=0, in order."),
       network: list(ref("rule"), "Network rules in place from t=0; the first matching rule decides."),
+      faults: list(ref("fault"), "Link toxics and message rules in place from t=0 (docs/faults.md)."),
       timeline: list(ref("step"), "Steps, run in order."),
       settle: ref("duration", `Run time after the last step before expectations are checked. Default ${DEFAULTS.settleMs / 1000}s.`),
       expect: {

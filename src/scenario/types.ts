@@ -5,6 +5,7 @@
  */
 import type { NetworkRule } from "../network/rules.ts";
 import type { ChainNames } from "../scheduling/registry.ts";
+import type { Fault } from "../faults/spec.ts";
 
 /** Where something came from in the scenario file(s), for error messages and reports. */
 export interface Origin {
@@ -31,6 +32,8 @@ export interface Scenario {
   /** Kubernetes resources present from the start (applied at t=0, in order). */
   resources: K8sResource[];
   network: NetworkRule[];
+  /** Link toxics and message rules in force from t=0 (see docs/faults.md). */
+  faults: Fault[];
   timeline: TimelineStep[];
   expect: Expectations;
   /** How long the run goes on after the last timeline step before expectations are checked. */
@@ -110,6 +113,7 @@ export type TimelineStep = { at: number | null; origin: Origin } & (
   | { kind: "drain"; server: { namespace: string; name: string }; replica: number }
   | { kind: "block"; rule: NetworkRule }
   | { kind: "heal"; ruleId: string }
+  | { kind: "fault"; fault: Fault }
   | { kind: "inference"; server: { namespace: string; name: string }; replica: number | null; behaviour: Partial<InferenceBehaviour> }
   | { kind: "advance"; ms: number }
   | { kind: "wait"; condition: Condition; timeoutMs: number }

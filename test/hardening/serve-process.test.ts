@@ -22,7 +22,7 @@ interface Started {
 }
 
 async function startServe(args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, [BIN, "serve", "--quiet", "--scheduler-port", "0", "--agent-port", "0", "--inference-grpc-port", "0", "--inference-http-port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, "serve", "--quiet", "--scheduler-port", "0", "--agent-port", "0", "--inference-grpc-port", "0", "--inference-http-port", "0", "--control-port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
@@ -32,7 +32,7 @@ async function startServe(args: string[]): Promise<Started> {
     child.on("exit", (code, signal) => resolve({ code, signal, ms: Date.now() - signalAt.t })));
   expect(await until(() => out.includes("Ctrl-C to stop."), 30_000)).toBe(true);
   const listeners = new Map<string, { host: string; port: number }>();
-  for (const m of out.matchAll(/^\s+(\S+:\d+)\s+(?:grpc|grpc\+tls|http)\s+\[?([^\s\]]+?)\]?:(\d+)$/gm)) listeners.set(m[1]!, { host: m[2]!, port: Number(m[3]) });
+  for (const m of out.matchAll(/^\s+(\S+)\s+(?:grpc|grpc\+tls|http)\s+\[?([^\s\]]+?)\]?:(\d+)(?:[ \t].*)?$/gm)) listeners.set(m[1]!, { host: m[2]!, port: Number(m[3]) });
   return { child, listeners, exited, signalAt };
 }
 
@@ -87,7 +87,7 @@ describe("serve flags", () => {
   it("exits 2 when a port is taken, without leaving anything bound", async () => {
     const first = await startServe([]);
     const taken = first.listeners.get("seldon-mesh/seldon-scheduler-0:9004")!.port;
-    const r = spawnSync(process.execPath, [BIN, "serve", "--scheduler-port", String(taken), "--agent-port", "0"], { encoding: "utf8", timeout: 20_000 });
+    const r = spawnSync(process.execPath, [BIN, "serve", "--scheduler-port", String(taken), "--agent-port", "0", "--control-port", "0"], { encoding: "utf8", timeout: 20_000 });
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/cannot listen on 127\.0\.0\.1:\d+/);
@@ -98,7 +98,7 @@ describe("serve as a process", () => {
   it("lists every port it listens on in its banner, on the host it was given", async () => {
     const s = await startServe(["--server", "mlserver:2", "--host", "localhost"]);
     const banner = [...s.listeners.values()].map((l) => l.port).sort((a, b) => a - b);
-    expect(banner.length).toBe(2 + 2 * 2); // scheduler 9004 and 9005; per replica MLServer gRPC and REST
+    expect(banner.length).toBe(2 + 2 * 2 + 1); // scheduler 9004 and 9005; per replica MLServer gRPC and REST; the control API
     await sleep(500);
     expect(listeningPorts(s.child.pid!)).toEqual(banner);
     for (const l of s.listeners.values()) expect(["127.0.0.1", "::1"]).toContain(l.host);

@@ -226,7 +226,7 @@ describe("references", () => {
   });
 
   test("heal of a rule that was never set up", () => {
-    expectError("network: [{id: partition, from: agent, to: scheduler}]\ntimeline:\n  - heal: partiton\n", { line: 3, col: 11, path: "timeline[0].heal" }, ["no network rule `partiton`", "did you mean `partition`?"]);
+    expectError("network: [{id: partition, from: agent, to: scheduler}]\ntimeline:\n  - heal: partiton\n", { line: 3, col: 11, path: "timeline[0].heal" }, ["no network rule or fault `partiton`", "did you mean `partition`?"]);
   });
 
   test("delete of a resource that is not applied", () => {
@@ -365,5 +365,14 @@ describe("several problems are reported together", () => {
     ]);
     expect(e.issues).toHaveLength(4);
     expect(e.where).toStrictEqual({ file: FILE, path: "seed", line: 1, column: 7 });
+  });
+});
+
+describe("faults in scenario files", () => {
+  test("name the fault's place in the file and the field inside it", () => {
+    const text = "cluster: {namespaces: [seldon-mesh]}\nfaults:\n  - link: {proxy: x}\n    toxic: {type: latenc}\n";
+    expect(() => parseScenario(text, "s.yaml", () => "")).toThrow(/^s\.yaml:3:5: faults\[0\]: toxic\.type: .*got `latenc` \(did you mean "latency"\?\)/);
+    const heal = "cluster: {namespaces: [seldon-mesh]}\ntimeline:\n  - fault: {id: slow, link: {proxy: x}, toxic: {type: latency}}\n  - heal: slwo\n";
+    expect(() => parseScenario(heal, "s.yaml", () => "")).toThrow(/timeline\[1\]\.heal: no network rule or fault `slwo`.*slow/);
   });
 });

@@ -97,6 +97,7 @@ describe("a complete scenario", () => {
         { id: "network[1]", from: { role: "agent" }, to: { role: "scheduler", namespace: "financial-ml" }, mode: "delay", delayMs: 200 },
         { id: "flappy", from: { role: "controller" }, to: { role: "scheduler" }, mode: "flap", periodMs: 10_000, downMs: 5_000 },
       ],
+      faults: [],
       timeline: [
         {
           at: 10_000,
@@ -216,6 +217,7 @@ describe("defaults", () => {
       warnings: [],
       resources: [],
       network: [],
+      faults: [],
       timeline: [],
       expect: { models: [], servers: [], placements: [], logs: [], rejections: [], tenantIsolation: false, properties: [] },
     } satisfies Scenario);

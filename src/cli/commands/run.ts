@@ -11,6 +11,7 @@ import { renderJson, renderJunit, renderText, type InvalidScenario } from "../..
 import type { Scenario } from "../../scenario/types.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../../runtime/index.ts";
 import { parseShard } from "../../properties/campaign.ts";
+import { controlForRun } from "../control.ts";
 
 export const BUNDLED_SCENARIOS = fileURLToPath(new URL("../../../scenarios/", import.meta.url));
 
@@ -30,6 +31,9 @@ options:
   --plugin FILE        load a module that registers properties first (repeatable; see docs/properties.md)
   --shard I/N          run only the I-th of N parts of the scenario files (I from 0), in file order;
                        'seldon-sim merge' joins the parts' --json and --junit outputs
+  --control-port N     serve the HTTP control API (and Toxiproxy's API) on 127.0.0.1:N during the run
+                       and after it, until interrupted, on the run's virtual clock (one scenario only;
+                       0 = any free port; see docs/api.md)
 `;
 
 export function findScenarioFiles(paths: string[], cwd: string): string[] {
@@ -77,6 +81,7 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
     quiet: { type: "boolean" },
     plugin: { type: "string", multiple: true },
     shard: { type: "string" },
+    "control-port": { type: "string" },
     help: { type: "boolean" },
   }, true);
   if (values.help) {
@@ -94,12 +99,17 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
   // Every shard sees the same file list, in the same order, and takes every N-th file.
   const files = shard === null ? found : found.filter((_, i) => i % shard.count === shard.index);
   if (values.junit !== undefined) checkWritable("run", "junit", path.resolve(io.cwd, values.junit));
+  const controlPort = values["control-port"] === undefined ? null : intFlag("run", "control-port", values["control-port"], 0);
+  if (controlPort !== null && files.length !== 1) throw new UserError(`run: --control-port serves one run; ${files.length} scenario files were given`);
   // Plugins register properties a scenario may name in expect.properties; load them first.
   for (const file of values.plugin ?? []) await loadPlugin("run", io.cwd, file);
   // A file that does not load is reported and counted; the others still run.
   const results: ScenarioResult[] = [];
   const invalid: InvalidScenario[] = [];
   const progress = (line: string) => io.stderr(`… ${line}\n`);
+  const report = (r: ScenarioResult) => {
+    if (!values.json) io.stdout(values.quiet ? `${r.passed ? "PASS" : "FAIL"} ${r.name} (${path.relative(io.cwd, r.file) || r.file})\n` : `${renderText(r, { logs })}\n`);
+  };
   for (const file of files) {
     let scenario: Scenario;
     try {
@@ -117,9 +127,11 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
       const at = w.line !== undefined ? `${path.relative(io.cwd, w.file) || w.file}:${w.line}:${w.column ?? 1}` : w.file;
       io.stderr(`warning: ${at}: ${w.path}: ${w.message}\n`);
     }
-    const r = await runScenario(scenario, { runtime, progress, ...(seed !== undefined ? { seed } : {}) });
+    // With a control API, the run is reported when it ends and the API stays up after it.
+    const control = controlPort === null ? undefined : controlForRun(io, controlPort, report);
+    const r = await runScenario(scenario, { runtime, progress, ...(seed !== undefined ? { seed } : {}), ...(control ? { control } : {}) });
     results.push(r);
-    if (!values.json) io.stdout(values.quiet ? `${r.passed ? "PASS" : "FAIL"} ${r.name} (${path.relative(io.cwd, r.file) || r.file})\n` : `${renderText(r, { logs })}\n`);
+    if (!control) report(r);
   }
   if (values.json) io.stdout(renderJson(results));
   if (values.junit) writeReport("run", "junit", io, values.junit, renderJunit(results, invalid));

@@ -16,6 +16,7 @@ import { formatWithSource } from "../../runtime/logfmt.ts";
 import { hostPort, type TlsFiles } from "../../runtime/wire/listeners.ts";
 import type { ListenerInfo } from "../../runtime/wire/transport.ts";
 import type { Retention } from "../../core/retention.ts";
+import { mountControlApi } from "../../api/mount.ts";
 import * as dns from "node:dns/promises";
 import * as net from "node:net";
 import * as tls from "node:tls";
@@ -48,6 +49,12 @@ options:
                             its own servers as the operator would on start
   --scheduler-ready-timeout-seconds S
                             the synchroniser's ready timeout (default 600, as the Helm chart)
+  --controller              also run the simulated Seldon controller (namespace seldon-system), so
+                            Model and Server resources can be applied through the control API
+  --control-port N          HTTP control API and Toxiproxy API port (default 8474; 0 = any free port)
+  --no-control              no control API
+  --no-grpc-probes          no gRPC health service or reflection on the fakes' ports (as Seldon
+                            v2.9.0's scheduler and agent, which register neither)
   --tls-cert FILE           PEM certificate for the scheduler's ports (9004, 9005); needs --tls-key
   --tls-key FILE            PEM private key for --tls-cert
   --tls-ca FILE             PEM CA bundle: clients must present a certificate it signed (mTLS)
@@ -69,6 +76,12 @@ export interface ServeOptions {
   /** Leave the first-sync ServerNotify to a real controller (default: serve sends it). */
   awaitController?: boolean;
   schedulerReadyTimeoutSeconds?: number;
+  /** Run the simulated controller too (resources applied through the control API). */
+  controller?: boolean;
+  /** Port of the control API; null or absent for none. */
+  controlPort?: number | null;
+  /** gRPC health and reflection on the fakes' ports (default true). */
+  grpcProbes?: boolean;
   onLog?: (line: string) => void;
 }
 
@@ -78,6 +91,8 @@ export interface RunningServe {
   ports: Map<string, number>;
   /** Every public listener, as the banner lists them. */
   listeners: ListenerInfo[];
+  /** The control API's base URL, when it runs. */
+  controlUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -96,7 +111,7 @@ export function parseServerSpec(spec: string, namespace: string, memory: string)
 }
 
 export async function startServe(o: ServeOptions): Promise<RunningServe> {
-  const cluster: ClusterSpec = { controllerNamespace: null, namespaces: [{ name: o.namespace, runtime: true }], servers: o.servers };
+  const cluster: ClusterSpec = { controllerNamespace: o.controller ? "seldon-system" : null, namespaces: [{ name: o.namespace, runtime: true }], servers: o.servers };
   const fixedPorts = new Map<string, number>([
     [`${o.namespace}/${SCHEDULER_POD}:9004`, o.schedulerPort],
     [`${o.namespace}/${SCHEDULER_POD}:9005`, o.agentPort],
@@ -111,7 +126,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     runtime: "wire", seed: 1, epochMs: Date.now(), retain,
     ...(o.schedulerReadyTimeoutSeconds !== undefined ? { schedulerReadyTimeoutSeconds: o.schedulerReadyTimeoutSeconds } : {}),
     wire: {
-      host: o.host, fixedPorts, orderedDeliveries: false,
+      host: o.host, fixedPorts, orderedDeliveries: false, probes: o.grpcProbes ?? true,
       ...(o.connectionTimeoutMs !== undefined ? { connectionTimeoutMs: o.connectionTimeoutMs } : {}),
       ...(o.tls ? { tls: o.tls } : {}),
     },
@@ -123,7 +138,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
   }
   const driver = driveRealtime(session.engine);
   const transport = session.engine.transport as WireTransport;
-  if (!o.awaitController) {
+  if (!o.awaitController && !o.controller) {
     // No operator announces the servers here unless one joins: serve does what the operator does
     // on start, so the scheduler's synchroniser is ready once its own replicas have subscribed.
     const scheduler = session.engine.proc(o.namespace, SCHEDULER_POD, "scheduler");
@@ -132,13 +147,16 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
       isFirstSync: true,
     });
   }
+  const api = o.controlPort === null || o.controlPort === undefined ? null : await mountControlApi(session, transport.realPorts, o.host, o.controlPort);
   let stopping: Promise<void> | null = null;
   return {
     session,
     ports: transport.realPorts,
     listeners: transport.listeners,
+    controlUrl: api?.url ?? null,
     stop() {
       stopping ??= (async () => {
+        await api?.close();
         await driver.stop();
         await session.close();
       })();
@@ -163,6 +181,10 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     retain: { type: "string" },
     "connection-timeout": { type: "string" },
     "await-controller": { type: "boolean" },
+    controller: { type: "boolean" },
+    "control-port": { type: "string" },
+    "no-control": { type: "boolean" },
+    "no-grpc-probes": { type: "boolean" },
     "scheduler-ready-timeout-seconds": { type: "string" },
     "tls-cert": { type: "string" },
     "tls-key": { type: "string" },
@@ -193,6 +215,9 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     connectionTimeoutMs: timeoutS === 0 ? Infinity : timeoutS * 1000,
     ...tlsFlags(io, values["tls-cert"], values["tls-key"], values["tls-ca"]),
     awaitController: values["await-controller"] === true,
+    controller: values.controller ?? false,
+    controlPort: values["no-control"] ? null : portFlag("control-port", values["control-port"], 8474),
+    grpcProbes: !values["no-grpc-probes"],
     schedulerReadyTimeoutSeconds: intFlag("serve", "scheduler-ready-timeout-seconds", values["scheduler-ready-timeout-seconds"], 600),
     ...(values.quiet ? {} : { onLog: (l: string) => io.stderr(`${l}\n`) }),
   };
@@ -227,14 +252,20 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 function banner(running: RunningServe, o: ServeOptions): string {
   const lines = [`seldon-sim serve: namespace ${o.namespace}, public listeners on ${o.host}`];
-  const width = Math.max(...running.listeners.map((l) => l.key.length));
+  const width = Math.max(...running.listeners.map((l) => l.key.length), "control-api".length);
   for (const l of running.listeners) lines.push(`  ${l.key.padEnd(width)}  ${l.protocol.padEnd(8)} ${hostPort(l.host, l.port)}`);
+  if (running.controlUrl) {
+    const u = new URL(running.controlUrl);
+    lines.push(`  ${"control-api".padEnd(width)}  ${"http".padEnd(8)} ${u.host}   (control and Toxiproxy API; OpenAPI at ${running.controlUrl}/docs)`);
+  }
   const r = o.retain!;
   lines.push(
     `  keeping the newest ${r.logs} log records, trace events and decisions; idle connections closed after ${Number.isFinite(o.connectionTimeoutMs!) ? `${o.connectionTimeoutMs! / 1000} s without a handshake` : "never"}`,
-    o.awaitController
-      ? `  the scheduler waits for a controller's first-sync ServerNotify (ready timeout ${o.schedulerReadyTimeoutSeconds ?? 600} s)`
-      : `  first sync sent for ${o.servers.length} server(s), as the operator does on start (--await-controller to leave it to one)`,
+    o.controller
+      ? "  the simulated controller (seldon-system) announces the servers and applies resources"
+      : o.awaitController
+        ? `  the scheduler waits for a controller's first-sync ServerNotify (ready timeout ${o.schedulerReadyTimeoutSeconds ?? 600} s)`
+        : `  first sync sent for ${o.servers.length} server(s), as the operator does on start (--await-controller to leave it to one)`,
     "  calls between the simulated pods use private Unix sockets; nothing else listens",
     "Ctrl-C to stop.",
   );

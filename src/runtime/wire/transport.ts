@@ -19,6 +19,7 @@ import { simPeer } from "../sim/transport.ts";
 import {
   GRPC_GO_CONNECTION_TIMEOUT_MS, PrivateSockets, PublicListener, hostPort, listenPrivate, serverCredentials, type TlsFiles,
 } from "./listeners.ts";
+import { Probes } from "./probes.ts";
 
 /** Pairs an internal call's two sides; sent only on private sockets, never read on public ones. */
 const CALL_HEADER = "x-seldon-sim-call";
@@ -58,6 +59,9 @@ export interface WireOptions {
    * (and every timer with it); unordered, a message is handled when it arrives.
    */
   orderedDeliveries?: boolean;
+  /** gRPC health and reflection on every public listener (default true). Seldon v2.9.0's own
+   * scheduler and agent register neither; false makes the ports answer as theirs do. */
+  probes?: boolean;
 }
 
 /** One public listener, as `serve` prints it. */
@@ -105,6 +109,8 @@ export class WireTransport implements Transport {
   private readonly restApps: FastifyInstance[] = [];
   /** Once closing, nothing more is carried and nothing that arrives is delivered. */
   private closing = false;
+  /** Health and reflection on every public listener. */
+  private readonly probes = new Probes();
 
   constructor(private readonly engine: Engine, private readonly options: WireOptions = {}) {}
 
@@ -156,6 +162,7 @@ export class WireTransport implements Transport {
         // Public: outside peers, each call a new outside call whatever it carries.
         const external = new grpc.Server();
         for (const service of l.services) external.addService(serviceDefinition(service), this.handlers(proc, service, false));
+        if (this.options.probes !== false) this.probes.add(external, proc, l.services);
         const tls = proc.role === "scheduler" ? this.options.tls : undefined;
         const listener = await PublicListener.open(
           external, serverCredentials(tls), this.host, this.options.fixedPorts?.get(key) ?? 0, key,
@@ -529,6 +536,7 @@ export class WireTransport implements Transport {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.probes.close();
     this.wake();
     const ending = { code: Status.UNAVAILABLE, details: "server is shutting down" };
     for (const [id, side] of this.serverSides) {

@@ -1,0 +1,38 @@
+/**
+ * `run --control-port`: the control API on a scenario's run. It comes up with the cluster, so a
+ * client can watch the run; once the run is over and reported, the cluster stays up on its
+ * virtual clock (time moves only by POST /api/time/advance) until SIGINT/SIGTERM.
+ */
+import type { CliIO } from "./io.ts";
+import type { RunControl, ScenarioResult } from "../scenario/runner.ts";
+import { mountControlApi } from "../api/mount.ts";
+import type { ControlApi } from "../api/server.ts";
+import { WireTransport } from "../runtime/wire/transport.ts";
+
+export function controlForRun(io: CliIO, port: number, report: (r: ScenarioResult) => void, waitForStop: () => Promise<void> = untilSignal): RunControl {
+  let api: ControlApi | null = null;
+  return {
+    async started(session, faults) {
+      const transport = session.engine.transport;
+      const realPorts = transport instanceof WireTransport ? transport.realPorts : new Map<string, number>();
+      api = await mountControlApi(session, realPorts, "127.0.0.1", port, false, faults);
+      io.stdout(`seldon-sim run: control API at ${api.url} (OpenAPI: ${api.url}/docs)\n`);
+    },
+    async finished(_session, result) {
+      report(result);
+      io.stdout(`seldon-sim run: the run is over; the cluster stays up on its virtual clock at ${api?.url}. Ctrl-C to stop.\n`);
+      try {
+        await waitForStop();
+      } finally {
+        await api?.close();
+      }
+    },
+  };
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+}
