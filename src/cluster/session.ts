@@ -3,7 +3,7 @@
  * property test) performs on it — apply a resource, crash a container, block a link — each
  * turned into inputs for the components, so every run stays a function of its inputs and seed.
  */
-import type { Engine, Proc } from "../runtime/engine.ts";
+import type { Engine, PodSpec, Proc } from "../runtime/engine.ts";
 import { createEngine, prepare, type RuntimeKind } from "../runtime/index.ts";
 import type { WireOptions } from "../runtime/wire/transport.ts";
 import type { NetworkRule } from "../network/rules.ts";
@@ -29,6 +29,10 @@ export interface SessionOptions {
   wrap?: Engine["wrap"];
   /** Keep every placement decision with its snapshot (default true; off for large benchmarks). */
   recordDecisions?: boolean;
+  /** Called with the engine before any process starts (a recorder attaches here, so it sees all). */
+  observe?: (engine: Engine) => void;
+  /** Containers left out of the cluster, because a real component outside takes their place. */
+  omit?: (pod: PodSpec, container: string) => boolean;
 }
 
 export class Session {
@@ -55,6 +59,12 @@ export class Session {
     if (options.wrap) engine.wrap = options.wrap;
     // The session changes its copy (scaling); the caller's description stays as written.
     const session = new Session(engine, structuredClone(cluster), options);
+    if (options.omit) {
+      for (const pod of engine.pods.values()) {
+        for (const c of [...pod.processes.keys()]) if (options.omit(pod.spec, c)) pod.processes.delete(c);
+      }
+    }
+    options.observe?.(engine);
     await prepare(engine, options.wire);
     engine.startAll();
     return session;

@@ -91,6 +91,8 @@ export interface RunOptions {
   wrap?: SessionOptions["wrap"];
   /** Properties checked besides those the scenario names in `expect.properties`. */
   properties?: readonly Property[];
+  /** Called with the engine of the (first) run before it starts, e.g. to record it. */
+  observe?: SessionOptions["observe"];
 }
 
 /**
@@ -102,7 +104,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const first = await runOnce(scenario, options, properties.filter((p): p is RunProperty => p.kind === "run"));
   for (const p of properties) {
     if (p.kind !== "comparison") continue;
-    const second = await runOnce(scenario, p.other(options), []);
+    const { observe: _first, ...rest } = options;
+    const second = await runOnce(scenario, p.other(rest), []);
     const message = p.compare(first, second);
     first.expectations.push(propertyResult(scenario, p, message === null ? null : { property: p.name, t: first.endMs, message }));
     if (message !== null) {
@@ -137,6 +140,7 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
     runtime: options.runtime, seed, epochMs: scenario.epochMs,
     ...(chains ? { chains } : {}),
     ...(options.wrap ? { wrap: options.wrap } : {}),
+    ...(options.observe ? { observe: options.observe } : {}),
   });
   const violations = new Map<string, Violation>();
   const watches = properties.map((p) => ({ p, w: p.watch({ session, scenario }) }));
@@ -178,13 +182,13 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
   }
 }
 
-function applyResource(session: Session, r: K8sResource): void {
+export function applyResource(session: Session, r: K8sResource): void {
   // Without a controller nothing reads the resources (the pods still come from the topology).
   if (!session.controller()) return;
   session.apply(r);
 }
 
-async function perform(session: Session, step: TimelineStep): Promise<void> {
+export async function perform(session: Session, step: TimelineStep): Promise<void> {
   switch (step.kind) {
     case "apply": return applyResource(session, step.resource);
     case "delete": return session.delete(step.resource.kind, step.resource.namespace, step.resource.name);

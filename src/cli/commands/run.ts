@@ -9,6 +9,7 @@ import { isManifestText, loadScenarioFile } from "../../scenario/parse.ts";
 import { runScenario, type ScenarioResult } from "../../scenario/runner.ts";
 import { renderJson, renderJunit, renderText } from "../../scenario/report.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../../runtime/index.ts";
+import { openRecording } from "../../recording/file.ts";
 
 export const BUNDLED_SCENARIOS = fileURLToPath(new URL("../../../scenarios/", import.meta.url));
 
@@ -26,6 +27,7 @@ options:
   --logs all|warnings|none   component logs to print (default: warnings)
   --quiet              print one line per scenario
   --plugin FILE        load a module that registers properties first (repeatable; see docs/properties.md)
+  --record FILE        record every gRPC message of every run as JSON Lines (schema/recording.schema.json)
 `;
 
 export function findScenarioFiles(paths: string[], cwd: string): string[] {
@@ -63,6 +65,7 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
     logs: { type: "string" },
     quiet: { type: "boolean" },
     plugin: { type: "string", multiple: true },
+    record: { type: "string" },
     help: { type: "boolean" },
   }, true);
   if (values.help) {
@@ -80,11 +83,17 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
   for (const file of values.plugin ?? []) await loadPlugin("run", io.cwd, file);
   const scenarios = files.map((f) => loadScenarioFile(f));
   const results: ScenarioResult[] = [];
+  const recording = values.record === undefined ? null : openRecording(values.record);
   for (const s of scenarios) {
-    const r = await runScenario(s, { runtime, ...(seed !== undefined ? { seed } : {}) });
+    const r = await runScenario(s, {
+      runtime, ...(seed !== undefined ? { seed } : {}),
+      ...(recording ? { observe: (engine) => void recording.attach(engine) } : {}),
+    });
+    recording?.detach();
     results.push(r);
     if (!values.json) io.stdout(values.quiet ? `${r.passed ? "PASS" : "FAIL"} ${r.name} (${path.relative(io.cwd, r.file) || r.file})\n` : `${renderText(r, { logs })}\n`);
   }
+  recording?.close();
   if (values.json) io.stdout(renderJson(results));
   if (values.junit) io.writeFile(values.junit, renderJunit(results));
   const failed = results.filter((r) => !r.passed).length;

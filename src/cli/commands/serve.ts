@@ -6,12 +6,14 @@
 import type { CliIO, Command } from "../io.ts";
 import { intFlag, parseFlags } from "../args.ts";
 import { UserError } from "../../core/errors.ts";
-import { Session } from "../../cluster/session.ts";
+import { Session, type SessionOptions } from "../../cluster/session.ts";
 import type { ClusterSpec, ServerTopology } from "../../scenario/types.ts";
 import { SCHEDULER_POD } from "../../cluster/build.ts";
 import { driveRealtime } from "../../runtime/realtime.ts";
 import { WireTransport } from "../../runtime/wire/transport.ts";
 import { formatWithSource } from "../../runtime/logfmt.ts";
+import { openRecording } from "../../recording/file.ts";
+import type { Engine } from "../../runtime/engine.ts";
 
 export const SERVE_HELP = `usage: seldon-sim serve [options]
 
@@ -27,6 +29,7 @@ options:
   --memory BYTES          MEMORY_REQUEST for every server replica (default 1000000000)
   --inference-grpc-port N gRPC port of the first fake MLServer (default 9500; others get free ports)
   --inference-http-port N REST port of the first fake MLServer (default 9000; others get free ports)
+  --record FILE           record every gRPC message, outside peers' included, as JSON Lines
   --quiet                 do not print component logs
 `;
 
@@ -39,6 +42,8 @@ export interface ServeOptions {
   inferenceGrpcPort: number;
   inferenceHttpPort: number;
   onLog?: (line: string) => void;
+  /** Called with the engine before anything starts (recording). */
+  observe?: SessionOptions["observe"];
 }
 
 export interface RunningServe {
@@ -73,7 +78,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     fixedPorts.set(`${o.namespace}/${first.name}-0:9500`, o.inferenceGrpcPort);
     fixedPorts.set(`${o.namespace}/${first.name}-0:9000`, o.inferenceHttpPort);
   }
-  const session = await Session.start(cluster, { runtime: "wire", seed: 1, epochMs: Date.now(), wire: { host: o.host, fixedPorts } });
+  const session = await Session.start(cluster, { runtime: "wire", seed: 1, epochMs: Date.now(), wire: { host: o.host, fixedPorts }, ...(o.observe ? { observe: o.observe } : {}) });
   if (o.onLog) {
     const log = o.onLog;
     for (const r of session.engine.logs) log(formatWithSource(r, session.engine.epochMs));
@@ -102,6 +107,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     "inference-grpc-port": { type: "string" },
     "inference-http-port": { type: "string" },
     quiet: { type: "boolean" },
+    record: { type: "string" },
     help: { type: "boolean" },
   });
   if (values.help) {
@@ -110,7 +116,9 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
   }
   const namespace = values.namespace ?? "seldon-mesh";
   const memory = String(intFlag("serve", "memory", values.memory, 1_000_000_000));
+  const recording = values.record === undefined ? null : openRecording(values.record);
   const running = await startServe({
+    ...(recording ? { observe: (engine: Engine) => void recording.attach(engine) } : {}),
     host: values.host ?? "127.0.0.1",
     namespace,
     schedulerPort: intFlag("serve", "scheduler-port", values["scheduler-port"], 9004),
@@ -129,6 +137,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     process.once("SIGTERM", done);
   });
   await running.stop();
+  recording?.close();
   io.stdout("seldon-sim serve: stopped\n");
   return 0;
 };

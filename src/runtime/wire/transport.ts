@@ -53,7 +53,9 @@ export class WireTransport implements Transport {
   private readonly servers: grpc.Server[] = [];
   /** `namespace/pod:port` → real port. */
   readonly realPorts = new Map<string, number>();
-  private readonly clients = new Map<number, grpc.Client>();
+  /** `namespace/pod:port` → host of a remote process (see `ProcessSpec.remote`); others are local. */
+  private readonly remoteHosts = new Map<string, string>();
+  private readonly clients = new Map<string, grpc.Client>();
   private readonly clientCalls = new Map<number, grpc.ClientUnaryCall | grpc.ClientReadableStream<object> | grpc.ClientWritableStream<object> | grpc.ClientDuplexStream<object, object>>();
   private readonly serverSides = new Map<number, ServerSide>();
   private readonly byCallId = new Map<number, Call>();
@@ -87,6 +89,15 @@ export class WireTransport implements Transport {
   /** Bind the listeners of one pod's processes (at start, and for pods added by a scale-up). */
   async bindPod(pod: Pod): Promise<void> {
     for (const proc of pod.processes.values()) {
+      const remote = proc.spec.remote;
+      if (remote) {
+        // A real component elsewhere: calls to this process are dialled to it, nothing is bound.
+        for (const [port, real] of remote.ports) {
+          this.realPorts.set(`${proc.pod.namespace}/${proc.pod.name}:${port}`, real);
+          this.remoteHosts.set(`${proc.pod.namespace}/${proc.pod.name}:${port}`, remote.host);
+        }
+        continue;
+      }
       for (const l of proc.spec.spawn().listeners) {
         const key = `${proc.pod.namespace}/${proc.pod.name}:${l.port}`;
         const server = new grpc.Server();
@@ -148,7 +159,10 @@ export class WireTransport implements Transport {
           this.byCallId.set(call.id, call);
         }
         // Refused here: the client's error status takes the request's delivery slot.
-        if (!call || call.closed || !proc.up) return null;
+        if (!call || call.closed || !proc.up) {
+          if (!fromEngine) this.engine.noteRefusedOutsideCall(proc, path, grpcCall.getPeer(), d.requestStream ? undefined : request, { code: Status.UNAVAILABLE, details: `${proc.id} is not running` });
+          return null;
+        }
         this.serverSides.set(call.id, side);
         const c = call;
         // grpc-js also says "cancelled" after a normal finish; only a call whose server side has
@@ -161,7 +175,10 @@ export class WireTransport implements Transport {
           ...(d.requestStream ? {} : { request }),
         };
         if (fromEngine) this.arrived(c.id, () => this.deliverServer(c, incoming));
-        else this.deliverServer(c, incoming);
+        else {
+          if (!d.requestStream) this.engine.noteOutsideMessage(c, "request", request);
+          this.deliverServer(c, incoming);
+        }
         return call;
       };
       const unavailable = { code: Status.UNAVAILABLE, details: `${proc.id} is not running` };
@@ -186,7 +203,10 @@ export class WireTransport implements Transport {
           call.on("data", (m: object) => {
             const deliver = () => this.deliverServer(c, { kind: "incomingMessage", call: c.serverCallId, message: m });
             if (fromEngine) this.arrived(c.id, deliver);
-            else deliver();
+            else {
+              if (!c.closed) this.engine.noteOutsideMessage(c, "request", m);
+              deliver();
+            }
           });
           call.on("end", () => {
             const deliver = () => this.deliverServer(c, { kind: "incomingHalfClose", call: c.serverCallId });
@@ -246,34 +266,36 @@ export class WireTransport implements Transport {
   // ------------------------------------------------------------------------------------------
   // Client side
 
-  private client(port: number): grpc.Client {
-    let c = this.clients.get(port);
+  private client(port: number, host = "127.0.0.1"): grpc.Client {
+    const address = `${host}:${port}`;
+    let c = this.clients.get(address);
     if (!c) {
-      c = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      c = new grpc.Client(address, grpc.credentials.createInsecure(), {
         "grpc.initial_reconnect_backoff_ms": 50,
         "grpc.max_reconnect_backoff_ms": 200,
       });
-      this.clients.set(port, c);
+      this.clients.set(address, c);
     }
     return c;
   }
 
   open(call: Call, request: unknown, to: Proc): void {
-    const port = this.realPorts.get(`${to.pod.namespace}/${to.pod.name}:${portOf(call.target)}`);
+    const key = `${to.pod.namespace}/${to.pod.name}:${portOf(call.target)}`;
+    const port = this.realPorts.get(key);
     if (port === undefined) {
       this.engine.queue.push(this.engine.now, () => this.engine.closeClient(call, { code: Status.UNAVAILABLE, details: "no such listener" }));
       return;
     }
     this.byCallId.set(call.id, call);
-    this.dial(call, port, request, false);
+    this.dial(call, port, request, false, this.remoteHosts.get(key));
   }
 
-  private dial(call: Call, port: number, request: unknown, swallowed: boolean): void {
+  private dial(call: Call, port: number, request: unknown, swallowed: boolean, host?: string): void {
     if (this.closing) return;
     const def = methodDef(call.method);
     const md = new grpc.Metadata();
     md.set(CALL_HEADER, String(call.id));
-    const client = this.client(port);
+    const client = this.client(port, host);
     const path = call.method;
     const ser = def.requestSerialize as (v: object) => Buffer;
     const des = def.responseDeserialize as (b: Buffer) => object;
@@ -338,7 +360,14 @@ export class WireTransport implements Transport {
   drop(call: Call): void {
     const c = this.clientCalls.get(call.id);
     this.clientCalls.delete(call.id);
+    const side = this.serverSides.get(call.id);
     this.serverSides.delete(call.id);
+    // An outside peer's call whose server went away: the peer sees its connection fail.
+    if (!call.client && side) {
+      const status = { code: Status.UNAVAILABLE, details: "error reading from server: EOF" };
+      if (side.unaryCallback) side.unaryCallback(status);
+      else side.stream?.emit("error", status);
+    }
     const owed = this.slots.get(call.id)?.length ?? 0;
     this.slots.delete(call.id);
     if (owed > 0) {
