@@ -214,7 +214,7 @@ export async function perform(session: Session, step: TimelineStep): Promise<voi
   }
 }
 
-function holds(session: Session, c: Condition): boolean {
+export function holds(session: Session, c: Condition): boolean {
   switch (c.kind) {
     case "modelReady": return modelRow(session, c.namespace, c.name)?.ready ?? false;
     case "modelState": return modelRow(session, c.namespace, c.name)?.state === c.state;
