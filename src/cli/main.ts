@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   demo: { summary: "one model loaded end to end on a 2-replica mlserver", load: async () => (await import("./commands/demo.ts")).demoCommand },
   serve: { summary: "run the wire runtime as a standalone process on real ports", load: async () => (await import("./commands/serve.ts")).serveCommand },
   schedule: { summary: "explain one scheduling decision from a snapshot file", load: async () => (await import("./commands/schedule.ts")).scheduleCommand },
+  agent: { summary: "seldon-sim's agent on its own, for a real scheduler and inference server", load: async () => (await import("./commands/agent.ts")).agentCommand },
   verify: { summary: "judge a component under test against a behavioural contract", load: async () => (await import("./commands/verify.ts")).verifyCommand },
   check: { summary: "property-based testing over generated clusters, models and faults", load: async () => (await import("./commands/check.ts")).checkCommand },
 };

@@ -14,7 +14,8 @@ import { agentEnv } from "../cluster/serverconfig.ts";
 import { resolveChains } from "../scheduling/registry.ts";
 import { applyResource, holds, perform } from "../scenario/runner.ts";
 import { driveRealtime } from "../runtime/realtime.ts";
-import type { Engine } from "../runtime/engine.ts";
+import { Proc, type CallTap, type Engine } from "../runtime/engine.ts";
+import { MLSERVER_BOOT_MS } from "../cluster/build.ts";
 import type { RuntimeKind } from "../runtime/index.ts";
 import type { WireTransport } from "../runtime/wire/transport.ts";
 import { Recorder } from "../recording/recorder.ts";
@@ -110,6 +111,7 @@ export async function verifyContract(contract: Contract, under: Under, options: 
     ...(under.kind === "fake" && under.wrap ? { wrap: under.wrap } : {}),
     ...rolesOptions(replacements),
     observe: (engine) => {
+      if (under.kind === "command" && contract.subject === "agent") bootOnFirstContact(engine, place);
       const recorder = new Recorder(engine);
       entries = recorder.keep();
       if (options.onEntry) recorder.addSink(options.onEntry);
@@ -189,6 +191,29 @@ export async function verifyContract(contract: Contract, under: Under, options: 
   const description = under.kind === "fake" ? `seldon-sim's own ${contract.subject}${under.wrap ? " (changed)" : ""}`
     : under.kind === "command" ? under.argv.join(" ") : `${under.host}:${under.port}`;
   return { contract, under: description, place, verdicts, entries, notes };
+}
+
+/**
+ * The MLServer beside a real agent boots `MLSERVER_BOOT_MS` after the agent first asks for it, as
+ * if both containers had started together: however long the command takes to start, the agent
+ * meets an inference server that is not up yet, as on a pod.
+ */
+function bootOnFirstContact(engine: Engine, place: SubjectPlace): void {
+  const pod = engine.pods.get(`${place.namespace}/${place.pod}`);
+  const mlserver = pod?.processes.get("mlserver");
+  if (!pod || !mlserver) return;
+  const held = new Proc(pod, { ...mlserver.spec, bootMs: 24 * 3_600_000 });
+  pod.processes.set("mlserver", held);
+  let booting = false;
+  const tap: CallTap = {
+    message(call) {
+      if (booting || call.client !== null || call.server !== held) return;
+      booting = true;
+      engine.queue.push(engine.now + MLSERVER_BOOT_MS, () => { if (!held.up) engine.start(held); });
+    },
+    closed() {},
+  };
+  engine.taps.push(tap);
 }
 
 /** Starts the command under test with our ports in its environment and `{placeholders}`. */

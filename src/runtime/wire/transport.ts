@@ -55,6 +55,8 @@ export class WireTransport implements Transport {
   readonly realPorts = new Map<string, number>();
   /** `namespace/pod:port` → host of a remote process (see `ProcessSpec.remote`); others are local. */
   private readonly remoteHosts = new Map<string, string>();
+  /** Calls to such a remote process, whose deliveries are not counted in flight. */
+  private readonly remoteCalls = new Set<number>();
   private readonly clients = new Map<string, grpc.Client>();
   private readonly clientCalls = new Map<number, grpc.ClientUnaryCall | grpc.ClientReadableStream<object> | grpc.ClientWritableStream<object> | grpc.ClientDuplexStream<object, object>>();
   private readonly serverSides = new Map<number, ServerSide>();
@@ -153,8 +155,12 @@ export class WireTransport implements Transport {
         let fromEngine = false;
         if (header !== undefined) {
           call = this.byCallId.get(Number(header));
+          // only a call of ours to this very process is ours
+          if (call && call.server !== proc) call = undefined;
           fromEngine = call !== undefined;
-        } else if (proc.up) {
+        }
+        // A header naming no call of ours comes from another process (e.g. another seldon-sim).
+        if (!fromEngine && proc.up) {
           call = this.engine.acceptOutsideCall(proc, path, grpcCall.getPeer());
           this.byCallId.set(call.id, call);
         }
@@ -294,12 +300,20 @@ export class WireTransport implements Transport {
     if (this.closing) return;
     const def = methodDef(call.method);
     const md = new grpc.Metadata();
-    md.set(CALL_HEADER, String(call.id));
+    if (host === undefined) md.set(CALL_HEADER, String(call.id));
     const client = this.client(port, host);
     const path = call.method;
     const ser = def.requestSerialize as (v: object) => Buffer;
     const des = def.responseDeserialize as (b: Buffer) => object;
-    if (!swallowed) this.expect(call);
+    // A real server elsewhere answers when it answers: what it sends is handed over as it comes,
+    // as an outside peer's calls are, instead of in a reserved place on the virtual clock.
+    const direct = host !== undefined;
+    if (direct) this.remoteCalls.add(call.id);
+    const arrive = (deliver: () => void): void => {
+      if (!direct) return this.arrived(call.id, deliver);
+      if (!this.closing && !call.closed) deliver();
+    };
+    if (!swallowed && !direct) this.expect(call);
     // waitForReady=false: a refused connection fails the call at once, as Go's default dial does
     const opts: grpc.CallOptions = {};
     let settled = false;
@@ -307,7 +321,8 @@ export class WireTransport implements Transport {
       if (settled) return;
       settled = true;
       this.clientCalls.delete(call.id);
-      this.arrived(call.id, () => this.deliverClient(call, { kind: "finish", status: { code: status.code as GrpcStatus["code"], details: status.details } }));
+      this.remoteCalls.delete(call.id);
+      arrive(() => this.deliverClient(call, { kind: "finish", status: { code: status.code as GrpcStatus["code"], details: status.details } }));
     };
     /** The one response of a unary or client-streaming call, or its error. */
     const onResult: grpc.requestCallback<object> = (err, resp) => {
@@ -315,7 +330,8 @@ export class WireTransport implements Transport {
       if (err) return onStatus({ code: err.code, details: err.details, metadata: new grpc.Metadata() });
       settled = true;
       this.clientCalls.delete(call.id);
-      this.arrived(call.id, () => {
+      this.remoteCalls.delete(call.id);
+      arrive(() => {
         this.deliverClient(call, { kind: "message", message: resp });
         this.deliverClient(call, { kind: "finish", status: { code: Status.OK, details: "" } });
       });
@@ -326,7 +342,7 @@ export class WireTransport implements Transport {
     } else if (!def.requestStream) {
       const c = client.makeServerStreamRequest(path, ser, des, (request ?? {}) as object, md, opts);
       c.on("data", (m: object) => {
-        this.arrived(call.id, () => this.deliverClient(call, { kind: "message", message: m }));
+        arrive(() => this.deliverClient(call, { kind: "message", message: m }));
       });
       c.on("status", onStatus);
       c.on("error", () => {}); // the status event carries it
@@ -337,7 +353,7 @@ export class WireTransport implements Transport {
     } else {
       const c = client.makeBidiStreamRequest(path, ser, des, md, opts);
       c.on("data", (m: object) => {
-        this.arrived(call.id, () => this.deliverClient(call, { kind: "message", message: m }));
+        arrive(() => this.deliverClient(call, { kind: "message", message: m }));
       });
       c.on("status", onStatus);
       c.on("error", () => {});
@@ -348,16 +364,18 @@ export class WireTransport implements Transport {
   toServer(call: Call, ev: { kind: "message"; message: unknown } | { kind: "halfClose" } | { kind: "cancel" }): void {
     const c = this.clientCalls.get(call.id) as grpc.ClientWritableStream<object> | undefined;
     if (!c) return;
+    const counted = !this.remoteCalls.has(call.id);
     if (ev.kind === "message") {
-      this.expect(call);
+      if (counted) this.expect(call);
       c.write(ev.message as object);
     } else if (ev.kind === "halfClose") {
-      this.expect(call);
+      if (counted) this.expect(call);
       c.end();
     }
   }
 
   drop(call: Call): void {
+    this.remoteCalls.delete(call.id);
     const c = this.clientCalls.get(call.id);
     this.clientCalls.delete(call.id);
     const side = this.serverSides.get(call.id);
