@@ -103,22 +103,33 @@ export function judge(clause: Clause, seen: readonly Seen[]): ClauseVerdict {
     case "retries": {
       const t = find(clause.after, 0);
       if (!t) return verdict(false, `no ${describeSelector(clause.after)} was seen, so nothing needed retrying`, []);
+      // A retry is a new call: one whose first entry comes after the failure (another call that
+      // failed at the same moment is not a retry).
+      const firstOf = new Map<number, number>();
+      for (const s of seen) if (!firstOf.has(s.entry.stream)) firstOf.set(s.entry.stream, s.at);
       const attempts: Seen[] = [];
       for (let i = t.i + 1; i < seen.length; i++) {
         const s = seen[i]!;
         if (s.entry.virtualMs > t.s.entry.virtualMs + clause.windowMs) break;
-        if (select(clause.attempt, s, t.vars)) attempts.push(s);
+        if (firstOf.get(s.entry.stream)! > t.s.at && select(clause.attempt, s, t.vars)) attempts.push(s);
       }
       if (attempts.length < clause.min) {
         return verdict(false, `after ${describeSelector(clause.after)}, ${attempts.length} ${describeSelector(clause.attempt)} in ${clause.windowMs} ms, expected at least ${clause.min}`, [t.s, ...attempts]);
       }
       // The waits: from the failure to the first retry, then between retries.
-      const times = [t.s, ...attempts].map((a) => a.entry.virtualMs);
-      const gaps = times.slice(1).map((x, k) => Math.round(x - times[k]!));
+      const tries = [t.s, ...attempts];
+      let gaps = tries.slice(1).map((x, k) => Math.round(x.entry.virtualMs - tries[k]!.entry.virtualMs));
+      // One reconnection at once is allowed (clients re-open a stream that had been open
+      // straight away); the waits after that are the back-off's.
+      let skip = 0;
+      if (gaps.length > 1 && gaps[0]! < clause.minGapMs) {
+        gaps = gaps.slice(1);
+        skip = 1;
+      }
       const short = gaps.findIndex((g) => g < clause.minGapMs);
       if (short >= 0) {
-        const pair = short === 0 ? [t.s, attempts[0]!] : [attempts[short - 1]!, attempts[short]!];
-        return verdict(false, `retried after ${gaps[short]} ms, sooner than ${clause.minGapMs} ms: no back-off`, [t.s, ...pair]);
+        const k = short + skip;
+        return verdict(false, `retried after ${gaps[short]} ms, sooner than ${clause.minGapMs} ms: no back-off`, [t.s, tries[k]!, tries[k + 1]!]);
       }
       // Randomised and layered back-offs (a gRPC retry inside an outer one) are not monotonic;
       // a back-off still waits longer at some point than it did at first.
