@@ -12,8 +12,7 @@ import { stringify } from "yaml";
 import { Session } from "../cluster/session.ts";
 import { agentEnv } from "../cluster/serverconfig.ts";
 import { resolveChains } from "../scheduling/registry.ts";
-import { applyResource, holds, perform } from "../scenario/runner.ts";
-import { driveRealtime } from "../runtime/realtime.ts";
+import { playScenario, sleep } from "../roles/play.ts";
 import { Proc, type CallTap, type Engine } from "../runtime/engine.ts";
 import { MLSERVER_BOOT_MS } from "../cluster/build.ts";
 import type { RuntimeKind } from "../runtime/index.ts";
@@ -154,31 +153,11 @@ export async function verifyContract(contract: Contract, under: Under, options: 
       child = start(under, placeholders, env, options, (why) => (exited = why));
     }
 
-    session.engine.rules = [...scenario.network];
-    const driver = realtime ? driveRealtime(session.engine) : null;
-    const t0 = realtime ? performance.now() : 0;
-    const elapsed = () => (realtime ? performance.now() - t0 : session.now);
-    const advance = async (ms: number) => {
-      if (realtime) await sleep(ms);
-      else await session.advance(ms);
-    };
-    try {
-      if (contract.subject !== "controller" || !realtime) for (const r of scenario.resources) applyResource(session, r);
-      for (const step of scenario.timeline) {
-        if (step.at !== null && step.at > elapsed()) await advance(step.at - elapsed());
-        if (realtime && step.kind === "advance") await sleep(step.ms);
-        else if (realtime && step.kind === "wait") {
-          const until = performance.now() + step.timeoutMs;
-          while (!holds(session, step.condition) && performance.now() < until && exited === null) await sleep(50);
-          if (!holds(session, step.condition)) notes.push(`${step.origin.file}: ${step.origin.path}: the condition did not hold within ${step.timeoutMs} ms`);
-        } else await perform(session, step);
-      }
-      await advance(scenario.settleMs);
-    } catch (e) {
-      notes.push(`the stimuli stopped early: ${e instanceof Error ? e.message : String(e)}`);
-    } finally {
-      await driver?.stop();
-    }
+    notes.push(...await playScenario(session, scenario, {
+      realtime,
+      applyResources: contract.subject !== "controller" || !realtime,
+      abandoned: () => exited !== null,
+    }));
   } finally {
     if (exited !== null) notes.push(exited);
     await stop(child);
@@ -241,7 +220,6 @@ async function stop(child: ChildProcess | null): Promise<void> {
   clearTimeout(timer);
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
 async function freePort(): Promise<number> {
   const srv = net.createServer();

@@ -14,11 +14,22 @@ import { WireTransport } from "../../runtime/wire/transport.ts";
 import { formatWithSource } from "../../runtime/logfmt.ts";
 import { openRecording } from "../../recording/file.ts";
 import type { Engine } from "../../runtime/engine.ts";
+import * as nodePath from "node:path";
+import { loadScenarioFile } from "../../scenario/parse.ts";
+import { startScenarioServe } from "../../roles/serve-scenario.ts";
+import type { Role } from "../../roles/roles.ts";
 
-export const SERVE_HELP = `usage: seldon-sim serve [options]
+export const SERVE_HELP = `usage: seldon-sim serve [options] [SCENARIO.yaml]
 
 Runs a scheduler (and optionally servers, each replica an agent beside a fake MLServer) over
-real gRPC, until interrupted (SIGINT/SIGTERM).
+real gRPC, until interrupted (SIGINT/SIGTERM). With a scenario file: its whole cluster (every
+namespace, runtime, server, network rule), its resources applied and its timeline played on the
+wall clock, leaving out what real components take:
+  --without ROLE          agent | mlserver | controller | scheduler: run none of these (a real
+                          one joins on our ports); repeatable
+  --scheduler HOST:PORT   a real scheduler's AgentService, for our agents; its Scheduler service
+                          (for our controller) is --scheduler-api-port, default PORT-1
+  --scheduler-api-port N
 
 options:
   --host ADDR             address to bind (default 127.0.0.1)
@@ -97,7 +108,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
 }
 
 export const serveCommand: Command = async (argv: string[], io: CliIO) => {
-  const { values } = parseFlags("serve", argv, {
+  const { values, positionals } = parseFlags("serve", argv, {
     host: { type: "string" },
     namespace: { type: "string" },
     "scheduler-port": { type: "string" },
@@ -108,11 +119,19 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     "inference-http-port": { type: "string" },
     quiet: { type: "boolean" },
     record: { type: "string" },
+    without: { type: "string", multiple: true },
+    scheduler: { type: "string" },
+    "scheduler-api-port": { type: "string" },
     help: { type: "boolean" },
-  });
+  }, true);
   if (values.help) {
     io.stdout(SERVE_HELP);
     return 0;
+  }
+  if (positionals.length > 1) throw new UserError(`serve: one scenario file at most, got ${positionals.length}`);
+  if (positionals.length === 1) return serveScenario(positionals[0]!, values, io);
+  for (const f of ["without", "scheduler", "scheduler-api-port"] as const) {
+    if (values[f] !== undefined) throw new UserError(`serve: --${f} needs a scenario file`);
   }
   const namespace = values.namespace ?? "seldon-mesh";
   const memory = String(intFlag("serve", "memory", values.memory, 1_000_000_000));
@@ -141,3 +160,53 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
   io.stdout("seldon-sim serve: stopped\n");
   return 0;
 };
+
+const ROLES = ["agent", "mlserver", "controller", "scheduler"] as const;
+
+async function serveScenario(file: string, values: Record<string, string | boolean | string[] | undefined>, io: CliIO): Promise<number> {
+  for (const f of ["server", "namespace", "memory"]) if (values[f] !== undefined) throw new UserError(`serve: --${f} is taken from the scenario file when one is given`);
+  const scenario = loadScenarioFile(nodePath.resolve(io.cwd, file));
+  const without = ((values.without as string[] | undefined) ?? []).map((r) => {
+    if (!(ROLES as readonly string[]).includes(r)) throw new UserError(`serve: --without expects one of ${ROLES.join(", ")}, got "${r}"`);
+    return r as Role;
+  });
+  let scheduler: { host: string; agentPort: number; apiPort: number } | undefined;
+  if (typeof values.scheduler === "string") {
+    const m = /^(.+):(\d{1,5})$/.exec(values.scheduler);
+    if (!m || Number(m[2]) > 65535 || Number(m[2]) < 2) throw new UserError(`serve: --scheduler expects HOST:PORT, got "${values.scheduler}"`);
+    const agentPort = Number(m[2]);
+    scheduler = { host: m[1]!, agentPort, apiPort: intFlag("serve", "scheduler-api-port", values["scheduler-api-port"] as string | undefined, agentPort - 1, 1) };
+  }
+  const host = (values.host as string | undefined) ?? "127.0.0.1";
+  const recording = values.record === undefined ? null : openRecording(values.record as string);
+  const running = await startScenarioServe({
+    scenario, host, without, ...(scheduler ? { scheduler } : {}),
+    ports: {
+      scheduler: intFlag("serve", "scheduler-port", values["scheduler-port"] as string | undefined, 9004),
+      agent: intFlag("serve", "agent-port", values["agent-port"] as string | undefined, 9005),
+      inferenceGrpc: intFlag("serve", "inference-grpc-port", values["inference-grpc-port"] as string | undefined, 9500),
+      inferenceHttp: intFlag("serve", "inference-http-port", values["inference-http-port"] as string | undefined, 9000),
+    },
+    ...(recording ? { observe: (engine: Engine) => void recording.attach(engine) } : {}),
+  });
+  if (!values.quiet) {
+    const engine = running.session.engine;
+    for (const r of engine.logs) io.stderr(`${formatWithSource(r, engine.epochMs)}\n`);
+    engine.onLog.push((r) => io.stderr(`${formatWithSource(r, engine.epochMs)}\n`));
+  }
+  io.stdout(`seldon-sim serve: ${scenario.name} on ${host}${without.length > 0 ? `, without ${without.join(", ")}` : ""}${scheduler ? `, scheduler at ${scheduler.host}:${scheduler.agentPort}` : ""}\n`);
+  for (const [key, port] of running.ports) io.stdout(`  ${key.padEnd(48)} -> ${port}\n`);
+  io.stdout("Ctrl-C to stop.\n");
+  void running.played.then((notes) => {
+    for (const n of notes) io.stderr(`seldon-sim serve: ${n}\n`);
+    io.stdout("seldon-sim serve: timeline played\n");
+  });
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+  await running.stop();
+  recording?.close();
+  io.stdout("seldon-sim serve: stopped\n");
+  return 0;
+}
