@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   agent: { summary: "seldon-sim's agent on its own, for a real scheduler and inference server", load: async () => (await import("./commands/agent.ts")).agentCommand },
   proxy: { summary: "a recording relay between two real components", load: async () => (await import("./commands/proxy.ts")).proxyCommand },
   import: { summary: "turn a recording into a scenario to replay in sim", load: async () => (await import("./commands/import.ts")).importCommand },
+  replay: { summary: "play one side of a recording against a component; report the first divergence", load: async () => (await import("./commands/replay.ts")).replayCommand },
   verify: { summary: "judge a component under test against a behavioural contract", load: async () => (await import("./commands/verify.ts")).verifyCommand },
   check: { summary: "property-based testing over generated clusters, models and faults", load: async () => (await import("./commands/check.ts")).checkCommand },
 };
