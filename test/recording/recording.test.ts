@@ -188,6 +188,7 @@ describe("the recording's schema", () => {
     const { default: Ajv } = await import("ajv/dist/2020.js");
     const fs = await import("node:fs");
     const ajv = new (Ajv as any)({ allErrors: true, strict: false });
+    ajv.addFormat("date-time", (s: string) => !Number.isNaN(Date.parse(s)));
     const validate = ajv.compile(JSON.parse(fs.readFileSync("schema/recording.schema.json", "utf8")));
     let entries: RecordEntry[] = [];
     await runScenario(parseScenario(loadScenario(3), "load.yaml", () => ""), { runtime: "sim", observe: (e) => { entries = new Recorder(e).keep(); } });
