@@ -241,6 +241,7 @@ export class WireTransport implements Transport {
           else resolve({ ok: true, message: value });
         },
       });
+      this.engine.noteOutsideMessage(call, "request", request);
       this.deliverServer(call, { kind: "incoming", call: call.serverCallId, method, request, peer: "rest" });
     });
   }
