@@ -97,7 +97,7 @@ export async function verifyContract(contract: Contract, under: Under, options: 
   const seed = options.seed ?? scenario.seed;
   const env: Record<string, string> = {};
   if (under.kind === "command" && (contract.subject === "scheduler" || contract.subject === "mlserver")) {
-    child = start(under, placeholders, env, options, (why) => (exited = why));
+    child = await start(under, placeholders, env, options, (why) => (exited = why));
     await waitListening("127.0.0.1", remotePorts.get(contract.subject === "scheduler" ? 9004 : 9500)!, options.startTimeoutMs ?? 30_000, () => exited);
   }
 
@@ -150,7 +150,7 @@ export async function verifyContract(contract: Contract, under: Under, options: 
         placeholders.manifests = manifests;
         Object.assign(env, { SELDON_SCHEDULER_HOST: "127.0.0.1", SELDON_SCHEDULER_PORT: placeholders.schedulerPort!, SELDON_SIM_MANIFESTS: manifests });
       }
-      child = start(under, placeholders, env, options, (why) => (exited = why));
+      child = await start(under, placeholders, env, options, (why) => (exited = why));
     }
 
     notes.push(...await playScenario(session, scenario, {
@@ -196,7 +196,7 @@ function bootOnFirstContact(engine: Engine, place: SubjectPlace): void {
 }
 
 /** Starts the command under test with our ports in its environment and `{placeholders}`. */
-function start(under: Extract<Under, { kind: "command" }>, placeholders: Record<string, string>, env: Record<string, string>, options: VerifyOptions, onExit: (why: string) => void): ChildProcess {
+async function start(under: Extract<Under, { kind: "command" }>, placeholders: Record<string, string>, env: Record<string, string>, options: VerifyOptions, onExit: (why: string) => void): Promise<ChildProcess> {
   const fill = (a: string) => a.replace(/\{([A-Za-z]+)\}/g, (m, k: string) => placeholders[k] ?? m);
   const [cmd, ...args] = under.argv.map(fill);
   const allEnv: Record<string, string> = { ...(process.env as Record<string, string>), ...env };
@@ -205,7 +205,12 @@ function start(under: Extract<Under, { kind: "command" }>, placeholders: Record<
   const out = (b: Buffer) => (under.onOutput ?? options.log)?.(b.toString());
   child.stdout?.on("data", out);
   child.stderr?.on("data", out);
-  child.on("error", (e) => onExit(`the command under test could not start: ${e.message}`));
+  // A command that cannot be started at all is bad input, not a verdict.
+  const failed = await new Promise<Error | null>((resolve) => {
+    child.once("spawn", () => resolve(null));
+    child.once("error", (e) => resolve(e));
+  });
+  if (failed) throw new UserError(`verify: cannot start the command under test "${cmd}": ${failed.message}`);
   child.on("exit", (code, signal) => onExit(`the command under test exited ${signal ? `on ${signal}` : `with status ${code}`} before the contract's run ended`));
   return child;
 }

@@ -65,6 +65,9 @@ describe("contract files", () => {
     out.length = 0;
     expect(await main(["verify", "--contract", "contracts/agent.yaml", "--against", "127.0.0.1:9"], io)).toBe(2);
     expect(out.join("")).toContain("an agent dials us");
+    out.length = 0;
+    expect(await main(["verify", "--contract", "contracts/mlserver.yaml", "--", "./no-such-component"], io)).toBe(2);
+    expect(out.join("")).toContain('cannot start the command under test "./no-such-component"');
   });
 
   it("verify exits 0 when every clause holds and 1 when one fails, and writes JUnit", async () => {
