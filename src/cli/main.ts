@@ -9,6 +9,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   demo: { summary: "one model loaded end to end on a 2-replica mlserver", load: async () => (await import("./commands/demo.ts")).demoCommand },
   serve: { summary: "run the wire runtime as a standalone process on real ports", load: async () => (await import("./commands/serve.ts")).serveCommand },
   schedule: { summary: "explain one scheduling decision from a snapshot file", load: async () => (await import("./commands/schedule.ts")).scheduleCommand },
+  agent: { summary: "seldon-sim's agent on its own, for a real scheduler and inference server", load: async () => (await import("./commands/agent.ts")).agentCommand },
+  proxy: { summary: "a recording relay between two real components", load: async () => (await import("./commands/proxy.ts")).proxyCommand },
+  import: { summary: "turn a recording into a scenario to replay in sim", load: async () => (await import("./commands/import.ts")).importCommand },
+  replay: { summary: "play one side of a recording against a component; report the first divergence", load: async () => (await import("./commands/replay.ts")).replayCommand },
+  verify: { summary: "judge a component under test against a behavioural contract", load: async () => (await import("./commands/verify.ts")).verifyCommand },
   check: { summary: "property-based testing over generated clusters, models and faults", load: async () => (await import("./commands/check.ts")).checkCommand },
   merge: { summary: "merge the JSON or JUnit results of check or run shards into one report", load: async () => (await import("./commands/merge.ts")).mergeCommand },
 };

@@ -3,7 +3,8 @@
  * property test) performs on it — apply a resource, crash a container, block a link — each
  * turned into inputs for the components, so every run stays a function of its inputs and seed.
  */
-import type { Engine, Proc } from "../runtime/engine.ts";
+import { Proc, type Engine, type PodSpec, type ProcessSpec } from "../runtime/engine.ts";
+import { standIn } from "../roles/stand-in.ts";
 import { createEngine, prepare, type RuntimeKind } from "../runtime/index.ts";
 import type { WireOptions } from "../runtime/wire/transport.ts";
 import type { NetworkRule } from "../network/rules.ts";
@@ -36,6 +37,12 @@ export interface SessionOptions {
   retain?: Retention;
   /** The schedulers' `--scheduler-ready-timeout-seconds` (default: the Helm chart's 600). */
   schedulerReadyTimeoutSeconds?: number;
+  /** Called with the engine before any process starts (a recorder attaches here, so it sees all). */
+  observe?: (engine: Engine) => void;
+  /** Containers left out of the cluster, because a real component outside takes their place. */
+  omit?: (pod: PodSpec, container: string) => boolean;
+  /** Containers that stand for a real server elsewhere (see `ProcessSpec.remote`). */
+  remote?: (pod: PodSpec, container: string) => ProcessSpec["remote"] | undefined;
 }
 
 export class Session {
@@ -66,6 +73,14 @@ export class Session {
     if (options.wrap) engine.wrap = options.wrap;
     // The session changes its copy (scaling); the caller's description stays as written.
     const session = new Session(engine, structuredClone(cluster), options);
+    for (const pod of engine.pods.values()) {
+      for (const [c, proc] of [...pod.processes]) {
+        if (options.omit?.(pod.spec, c)) pod.processes.delete(c);
+        const remote = options.remote?.(pod.spec, c);
+        if (remote) pod.processes.set(c, new Proc(pod, standIn(proc.spec, remote)));
+      }
+    }
+    options.observe?.(engine);
     await prepare(engine, options.wire);
     engine.startAll();
     return session;

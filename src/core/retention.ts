@@ -14,6 +14,9 @@ export interface Retention {
 
 export const KEEP_EVERYTHING: Retention = { logs: Infinity, trace: Infinity, decisions: Infinity };
 
+/** What a long-running `serve` keeps of each by default: enough to look back, bounded whatever the load. */
+export const SERVE_RETAIN = 10_000;
+
 /** Drop the oldest entries of `list` once it is well over `max`; returns how many were dropped. */
 export function trimOldest<T>(list: T[], max: number): number {
   if (!Number.isFinite(max) || list.length <= max + Math.max(1, Math.floor(max / 2))) return 0;

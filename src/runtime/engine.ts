@@ -24,6 +24,11 @@ export interface ProcessSpec {
   restart?: boolean;
   /** Time from the container's start to the process serving (e.g. a Python server booting). */
   bootMs?: number;
+  /**
+   * The process is a real component outside this engine at `host`, serving the listeners the
+   * spawned stand-in declares: the wire transport dials `host:ports[port]` instead of binding.
+   */
+  remote?: { host: string; ports: Map<number, number> };
 }
 
 export interface PodSpec {
@@ -122,6 +127,15 @@ export interface DeliveryInterceptor {
   inbound?(call: Call, input: Input, deliver: (i: Input) => void): void;
 }
 
+/**
+ * Sees every message of every call and how each call ended, with the call it belongs to: what a
+ * recording is made from. Outside peers' messages are reported by the transport that receives them.
+ */
+export interface CallTap {
+  message(call: Call, dir: "request" | "response", message: unknown): void;
+  closed(call: Call, status: GrpcStatus): void;
+}
+
 /** How call traffic is carried. */
 export interface Transport {
   /** The call was admitted by the network: carry its opening (and request) to the server. */
@@ -190,6 +204,8 @@ export class Engine {
   readonly onStep: ((proc: Proc) => void)[] = [];
   /** Faults that act on messages in flight (see `DeliveryInterceptor`); none by default. */
   interceptor: DeliveryInterceptor | null = null;
+  /** Recorders: see `CallTap`. */
+  readonly taps: CallTap[] = [];
   /** Replaces a component as it is spawned: how a test plants a changed component. */
   wrap: ((component: Component, proc: Proc) => Component) | null = null;
 
@@ -353,6 +369,8 @@ export class Engine {
             this.send(call, { kind: "message", dir: "response", message: e.message });
           } else {
             this.serverCalls.delete(`${proc.id}#${call.serverCallId}`);
+            // A call from an engine process is closed (and tapped) when the status reaches it.
+            if (!call.client) for (const tap of this.taps) tap.closed(call, e.status);
             this.send(call, { kind: "finish", status: e.status });
           }
           break;
@@ -404,6 +422,7 @@ export class Engine {
   }
 
   private traceMessage(call: Call, dir: "request" | "response", message: unknown): void {
+    for (const tap of this.taps) tap.message(call, dir, message);
     if (!this.traceMessages) return;
     this.record({
       t: this.now, type: "message", method: call.method, dir, message,
@@ -511,6 +530,20 @@ export class Engine {
 
   // Called by transports when something arrives.
 
+  /** A message an outside peer sent: into the trace and the taps, as our own processes' are. */
+  noteOutsideMessage(call: Call, dir: "request" | "response", message: unknown): void {
+    this.traceMessage(call, dir, message);
+  }
+
+  /** An outside peer's call that no process could take (it was down): the taps still see it. */
+  noteRefusedOutsideCall(server: Proc, method: MethodPath, peer: string, request: unknown, status: GrpcStatus): void {
+    const call = new Call(this.nextCall++, null, "", 0, peer, method);
+    call.server = server;
+    call.closed = true;
+    if (request !== undefined) for (const tap of this.taps) tap.message(call, "request", request);
+    for (const tap of this.taps) tap.closed(call, status);
+  }
+
   arrivedAtServer(call: Call, input: Input): void {
     if (call.closed || !call.server) return;
     if (call.client === null && this.interceptor?.inbound) {
@@ -525,6 +558,7 @@ export class Engine {
   arrivedAtClient(call: Call, ev: { kind: "message"; message: unknown } | { kind: "finish"; status: GrpcStatus }): void {
     if (call.closed) return;
     if (ev.kind === "finish") return this.closeClient(call, ev.status);
+    if (call.server?.spec.remote) this.traceMessage(call, "response", ev.message);
     if (!call.client || call.client.incarnation !== call.clientIncarnation) return;
     this.deliver(call.client, { kind: "response", call: call.clientCallId, message: ev.message });
   }
@@ -537,6 +571,7 @@ export class Engine {
     this.clientCalls.delete(`${call.client?.id}#${call.clientCallId}`);
     if (call.server) this.serverCalls.delete(`${call.server.id}#${call.serverCallId}`);
     this.record({ t: this.now, type: "callClose", method: call.method, from: call.client?.id ?? "outside", to: call.server?.id ?? call.target, code: status.code, details: status.details });
+    for (const tap of this.taps) tap.closed(call, status);
     if (call.client && call.client.incarnation === call.clientIncarnation) {
       this.deliver(call.client, { kind: "closed", call: call.clientCallId, status });
     }
@@ -559,6 +594,7 @@ export class Engine {
       this.clientCalls.delete(`${call.client?.id}#${call.clientCallId}`);
       if (server) this.serverCalls.delete(`${server.id}#${serverCallId}`);
       this.record({ t: this.now, type: "callClose", method: call.method, from: call.client?.id ?? "outside", to: server?.id ?? call.target, code: Status.CANCELLED, details: "context canceled" });
+      for (const tap of this.taps) tap.closed(call, { code: Status.CANCELLED, details: "context canceled" });
     }
     if (server && side !== "server" && server.up) this.deliver(server, { kind: "incomingCancelled", call: serverCallId });
   }

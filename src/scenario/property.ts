@@ -35,6 +35,8 @@ export interface RunOptions {
   /** Something that drives the running cluster too (the control API of `run --control-port`):
    * told when the cluster is up, and waited for once the run is over, before it is closed. */
   control?: RunControl;
+  /** Called with the engine of the (first) run before it starts, e.g. to record it. */
+  observe?: SessionOptions["observe"];
 }
 
 export interface RunControl {

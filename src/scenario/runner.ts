@@ -44,7 +44,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const first = await runOnce(scenario, options, properties.filter((p): p is RunProperty => p.kind === "run"));
   for (const p of properties) {
     if (p.kind !== "comparison") continue;
-    const second = await runOnce(scenario, p.other(options), []);
+    const { observe: _first, ...rest } = options;
+    const second = await runOnce(scenario, p.other(rest), []);
     const message = p.compare(first, second);
     first.expectations.push(propertyResult(scenario, p, message === null ? null : { property: p.name, t: first.endMs, message }));
     if (message !== null) {
@@ -79,6 +80,7 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
     runtime: options.runtime, seed, epochMs: scenario.epochMs,
     ...(chains ? { chains } : {}),
     ...(options.wrap ? { wrap: options.wrap } : {}),
+    ...(options.observe ? { observe: options.observe } : {}),
   });
   const violations = new Map<string, Violation>();
   const watches = properties.map((p) => ({ p, w: p.watch({ session, scenario }) }));
@@ -120,7 +122,7 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
     judge.checkpoint(session.now);
     for (const step of scenario.timeline) {
       if (step.at !== null && step.at > session.now) await clock.advance(step.at - session.now);
-      await perform(session, clock, step, faults);
+      await performStep(session, clock, step, faults);
     }
     await clock.advance(scenario.settleMs);
   } catch (e) {
@@ -191,7 +193,7 @@ function timedProbes(scenario: Scenario, session: Session): { expectation: Model
   return out;
 }
 
-function applyResource(session: Session, r: K8sResource): void {
+export function applyResource(session: Session, r: K8sResource): void {
   // Without a controller nothing reads the resources (the pods still come from the topology).
   if (!session.controller()) return;
   session.apply(r);
@@ -201,7 +203,12 @@ function usesFaults(scenario: Scenario): boolean {
   return scenario.faults.length > 0 || scenario.timeline.some((s) => s.kind === "fault");
 }
 
-async function perform(session: Session, clock: JudgedClock, step: TimelineStep, faults: Faults | null): Promise<void> {
+/** One timeline step on a session outside a judged run (serve playing a scenario's timeline). */
+export function perform(session: Session, step: TimelineStep): Promise<void> {
+  return performStep(session, { advance: (ms) => session.advance(ms), waitFor: (p, t) => session.waitFor(p, t) }, step, null);
+}
+
+async function performStep(session: Session, clock: JudgedClock, step: TimelineStep, faults: Faults | null): Promise<void> {
   switch (step.kind) {
     case "apply": return applyResource(session, step.resource);
     case "delete": return session.delete(step.resource.kind, step.resource.namespace, step.resource.name);
@@ -230,7 +237,7 @@ async function perform(session: Session, clock: JudgedClock, step: TimelineStep,
   }
 }
 
-function holds(session: Session, c: Condition): boolean {
+export function holds(session: Session, c: Condition): boolean {
   switch (c.kind) {
     case "modelReady": return modelRow(session, c.namespace, c.name)?.ready ?? false;
     case "modelState": return modelRow(session, c.namespace, c.name)?.state === c.state;

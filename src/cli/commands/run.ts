@@ -12,6 +12,7 @@ import type { Scenario } from "../../scenario/types.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../../runtime/index.ts";
 import { parseShard } from "../../properties/campaign.ts";
 import { controlForRun } from "../control.ts";
+import { openRecording } from "../../recording/file.ts";
 
 export const BUNDLED_SCENARIOS = fileURLToPath(new URL("../../../scenarios/", import.meta.url));
 
@@ -34,6 +35,7 @@ options:
   --control-port N     serve the HTTP control API (and Toxiproxy's API) on 127.0.0.1:N during the run
                        and after it, until interrupted, on the run's virtual clock (one scenario only;
                        0 = any free port; see docs/api.md)
+  --record FILE        record every gRPC message of every run as JSON Lines (schema/recording.schema.json)
 `;
 
 export function findScenarioFiles(paths: string[], cwd: string): string[] {
@@ -82,6 +84,7 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
     plugin: { type: "string", multiple: true },
     shard: { type: "string" },
     "control-port": { type: "string" },
+    record: { type: "string" },
     help: { type: "boolean" },
   }, true);
   if (values.help) {
@@ -107,6 +110,7 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
   const results: ScenarioResult[] = [];
   const invalid: InvalidScenario[] = [];
   const progress = (line: string) => io.stderr(`… ${line}\n`);
+  const recording = values.record === undefined ? null : openRecording(values.record);
   const report = (r: ScenarioResult) => {
     if (!values.json) io.stdout(values.quiet ? `${r.passed ? "PASS" : "FAIL"} ${r.name} (${path.relative(io.cwd, r.file) || r.file})\n` : `${renderText(r, { logs })}\n`);
   };
@@ -129,10 +133,15 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
     }
     // With a control API, the run is reported when it ends and the API stays up after it.
     const control = controlPort === null ? undefined : controlForRun(io, controlPort, report);
-    const r = await runScenario(scenario, { runtime, progress, ...(seed !== undefined ? { seed } : {}), ...(control ? { control } : {}) });
+    const r = await runScenario(scenario, {
+      runtime, progress, ...(seed !== undefined ? { seed } : {}), ...(control ? { control } : {}),
+      ...(recording ? { observe: (engine) => void recording.attach(engine) } : {}),
+    });
+    recording?.detach();
     results.push(r);
     if (!control) report(r);
   }
+  recording?.close();
   if (values.json) io.stdout(renderJson(results));
   if (values.junit) writeReport("run", "junit", io, values.junit, renderJunit(results, invalid));
   const failed = results.filter((r) => !r.passed).length;

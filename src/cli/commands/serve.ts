@@ -6,7 +6,7 @@
 import type { CliIO, Command } from "../io.ts";
 import { intFlag, parseFlags } from "../args.ts";
 import { UserError } from "../../core/errors.ts";
-import { Session } from "../../cluster/session.ts";
+import { Session, type SessionOptions } from "../../cluster/session.ts";
 import type { ClusterSpec, ServerTopology } from "../../scenario/types.ts";
 import { SCHEDULER_POD } from "../../cluster/build.ts";
 import { M } from "../../proto/index.ts";
@@ -15,20 +15,32 @@ import { WireTransport } from "../../runtime/wire/transport.ts";
 import { formatWithSource } from "../../runtime/logfmt.ts";
 import { hostPort, type TlsFiles } from "../../runtime/wire/listeners.ts";
 import type { ListenerInfo } from "../../runtime/wire/transport.ts";
-import type { Retention } from "../../core/retention.ts";
+import { SERVE_RETAIN, type Retention } from "../../core/retention.ts";
 import { mountControlApi } from "../../api/mount.ts";
+import { openRecording } from "../../recording/file.ts";
+import type { Engine } from "../../runtime/engine.ts";
+import * as nodePath from "node:path";
+import { loadScenarioFile } from "../../scenario/parse.ts";
+import { startScenarioServe } from "../../roles/serve-scenario.ts";
+import type { Role } from "../../roles/roles.ts";
 import * as dns from "node:dns/promises";
 import * as net from "node:net";
 import * as tls from "node:tls";
 
-/** What a long-running serve keeps by default: enough to look back, bounded whatever the load. */
-export const DEFAULT_RETAIN = 10_000;
+export const DEFAULT_RETAIN = SERVE_RETAIN;
 
-export const SERVE_HELP = `usage: seldon-sim serve [options]
+export const SERVE_HELP = `usage: seldon-sim serve [options] [SCENARIO.yaml]
 
 Runs a scheduler (and optionally servers, each replica an agent beside a fake MLServer) over
 real gRPC, until interrupted (SIGINT/SIGTERM: every open call ends with UNAVAILABLE and the
 process exits 0 within a few seconds). See docs/security.md before exposing it beyond loopback.
+With a scenario file: its whole cluster (every namespace, runtime, server, network rule), its
+resources applied and its timeline played on the wall clock, leaving out what real components take:
+  --without ROLE            agent | mlserver | controller | scheduler: run none of these (a real
+                            one joins on our ports); repeatable
+  --scheduler HOST:PORT     a real scheduler's AgentService, for our agents; its Scheduler service
+                            (for our controller) is --scheduler-api-port, default PORT-1
+  --scheduler-api-port N
 
 options:
   --host ADDR               address of the public listeners: IPv4, IPv6 or a name (default 127.0.0.1)
@@ -58,6 +70,7 @@ options:
   --tls-cert FILE           PEM certificate for the scheduler's ports (9004, 9005); needs --tls-key
   --tls-key FILE            PEM private key for --tls-cert
   --tls-ca FILE             PEM CA bundle: clients must present a certificate it signed (mTLS)
+  --record FILE             record every gRPC message, outside peers' included, as JSON Lines
   --quiet                   do not print component logs
 `;
 
@@ -83,6 +96,8 @@ export interface ServeOptions {
   /** gRPC health and reflection on the fakes' ports (default true). */
   grpcProbes?: boolean;
   onLog?: (line: string) => void;
+  /** Called with the engine before anything starts (recording). */
+  observe?: SessionOptions["observe"];
 }
 
 export interface RunningServe {
@@ -125,6 +140,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
   const session = await Session.start(cluster, {
     runtime: "wire", seed: 1, epochMs: Date.now(), retain,
     ...(o.schedulerReadyTimeoutSeconds !== undefined ? { schedulerReadyTimeoutSeconds: o.schedulerReadyTimeoutSeconds } : {}),
+    ...(o.observe ? { observe: o.observe } : {}),
     wire: {
       host: o.host, fixedPorts, orderedDeliveries: false, probes: o.grpcProbes ?? true,
       ...(o.connectionTimeoutMs !== undefined ? { connectionTimeoutMs: o.connectionTimeoutMs } : {}),
@@ -169,7 +185,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
 const STOP_DEADLINE_MS = 4_000;
 
 export const serveCommand: Command = async (argv: string[], io: CliIO) => {
-  const { values } = parseFlags("serve", argv, {
+  const { values, positionals } = parseFlags("serve", argv, {
     host: { type: "string" },
     namespace: { type: "string" },
     "scheduler-port": { type: "string" },
@@ -190,11 +206,20 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     "tls-key": { type: "string" },
     "tls-ca": { type: "string" },
     quiet: { type: "boolean" },
+    record: { type: "string" },
+    without: { type: "string", multiple: true },
+    scheduler: { type: "string" },
+    "scheduler-api-port": { type: "string" },
     help: { type: "boolean" },
-  });
+  }, true);
   if (values.help) {
     io.stdout(SERVE_HELP);
     return 0;
+  }
+  if (positionals.length > 1) throw new UserError(`serve: one scenario file at most, got ${positionals.length}`);
+  if (positionals.length === 1) return serveScenario(positionals[0]!, values, io);
+  for (const f of ["without", "scheduler", "scheduler-api-port"] as const) {
+    if (values[f] !== undefined) throw new UserError(`serve: --${f} needs a scenario file`);
   }
   // Every flag is checked before anything is bound: a bad one exits 2 with nothing left running.
   const namespace = values.namespace ?? "seldon-mesh";
@@ -226,9 +251,22 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     if (names.has(s.name)) throw new UserError(`serve: --server ${s.name} is given twice`);
     names.add(s.name);
   }
+  const recording = values.record === undefined ? null : openRecording(values.record);
+  if (recording) options.observe = (engine: Engine) => void recording.attach(engine);
   const running = await startServe(options);
   io.stdout(banner(running, options));
-  await new Promise<void>((resolve) => {
+  await untilSignal(io);
+  const deadline = forceExitAfter(STOP_DEADLINE_MS);
+  await running.stop();
+  clearTimeout(deadline);
+  recording?.close();
+  io.stdout("seldon-sim serve: stopped\n");
+  return 0;
+};
+
+/** Waits for SIGINT or SIGTERM. */
+function untilSignal(io: CliIO): Promise<void> {
+  return new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       io.stdout(`seldon-sim serve: ${signal}, stopping\n`);
       resolve();
@@ -236,17 +274,17 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
   });
-  // A second signal, or a stop that hangs, ends the process at once: shutdown never waits on peers.
+}
+
+/** A second signal, or a stop that hangs, ends the process at once: shutdown never waits on peers. */
+function forceExitAfter(ms: number): NodeJS.Timeout {
   const force = () => process.exit(0);
   process.once("SIGINT", force);
   process.once("SIGTERM", force);
-  const deadline = setTimeout(force, STOP_DEADLINE_MS);
+  const deadline = setTimeout(force, ms);
   deadline.unref();
-  await running.stop();
-  clearTimeout(deadline);
-  io.stdout("seldon-sim serve: stopped\n");
-  return 0;
-};
+  return deadline;
+}
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -321,4 +359,53 @@ function tlsFlags(io: CliIO, cert: string | undefined, key: string | undefined, 
     throw new UserError(`serve: --tls-cert/--tls-key do not make a usable pair: ${(e as Error).message}`);
   }
   return { tls: files };
+}
+
+const ROLES = ["agent", "mlserver", "controller", "scheduler"] as const;
+
+async function serveScenario(file: string, values: Record<string, string | boolean | string[] | undefined>, io: CliIO): Promise<number> {
+  for (const f of ["server", "namespace", "memory"]) if (values[f] !== undefined) throw new UserError(`serve: --${f} is taken from the scenario file when one is given`);
+  const scenario = loadScenarioFile(nodePath.resolve(io.cwd, file));
+  const without = ((values.without as string[] | undefined) ?? []).map((r) => {
+    if (!(ROLES as readonly string[]).includes(r)) throw new UserError(`serve: --without expects one of ${ROLES.join(", ")}, got "${r}"`);
+    return r as Role;
+  });
+  let scheduler: { host: string; agentPort: number; apiPort: number } | undefined;
+  if (typeof values.scheduler === "string") {
+    const m = /^(.+):(\d{1,5})$/.exec(values.scheduler);
+    if (!m || Number(m[2]) > 65535 || Number(m[2]) < 2) throw new UserError(`serve: --scheduler expects HOST:PORT, got "${values.scheduler}"`);
+    const agentPort = Number(m[2]);
+    scheduler = { host: m[1]!, agentPort, apiPort: intFlag("serve", "scheduler-api-port", values["scheduler-api-port"] as string | undefined, agentPort - 1, 1) };
+  }
+  const host = await hostFlag((values.host as string | undefined) ?? "127.0.0.1");
+  const recording = values.record === undefined ? null : openRecording(values.record as string);
+  const running = await startScenarioServe({
+    scenario, host, without, ...(scheduler ? { scheduler } : {}),
+    ports: {
+      scheduler: portFlag("scheduler-port", values["scheduler-port"] as string | undefined, 9004),
+      agent: portFlag("agent-port", values["agent-port"] as string | undefined, 9005),
+      inferenceGrpc: portFlag("inference-grpc-port", values["inference-grpc-port"] as string | undefined, 9500),
+      inferenceHttp: portFlag("inference-http-port", values["inference-http-port"] as string | undefined, 9000),
+    },
+    ...(recording ? { observe: (engine: Engine) => void recording.attach(engine) } : {}),
+  });
+  if (!values.quiet) {
+    const engine = running.session.engine;
+    for (const r of engine.logs) io.stderr(`${formatWithSource(r, engine.epochMs)}\n`);
+    engine.onLog.push((r) => io.stderr(`${formatWithSource(r, engine.epochMs)}\n`));
+  }
+  io.stdout(`seldon-sim serve: ${scenario.name} on ${host}${without.length > 0 ? `, without ${without.join(", ")}` : ""}${scheduler ? `, scheduler at ${scheduler.host}:${scheduler.agentPort}` : ""}\n`);
+  for (const [key, port] of running.ports) io.stdout(`  ${key.padEnd(48)} -> ${port}\n`);
+  io.stdout("Ctrl-C to stop.\n");
+  void running.played.then((notes) => {
+    for (const n of notes) io.stderr(`seldon-sim serve: ${n}\n`);
+    io.stdout("seldon-sim serve: timeline played\n");
+  });
+  await untilSignal(io);
+  const deadline = forceExitAfter(STOP_DEADLINE_MS);
+  await running.stop();
+  clearTimeout(deadline);
+  recording?.close();
+  io.stdout("seldon-sim serve: stopped\n");
+  return 0;
 }

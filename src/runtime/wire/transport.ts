@@ -93,6 +93,11 @@ export class WireTransport implements Transport {
   readonly listeners: ListenerInfo[] = [];
   private readonly publicListeners: PublicListener[] = [];
   private sockets: PrivateSockets | null = null;
+  /** `namespace/pod:port` → `host:port` of a remote process (see `ProcessSpec.remote`). */
+  private readonly remoteAddresses = new Map<string, string>();
+  /** Calls to such a remote process, whose deliveries are not counted in flight. */
+  private readonly remoteCalls = new Set<number>();
+  /** Channels by target (`unix:PATH` for our own processes, `host:port` for remote ones). */
   private readonly clients = new Map<string, grpc.Client>();
   private readonly clientCalls = new Map<number, grpc.ClientUnaryCall | grpc.ClientReadableStream<object> | grpc.ClientWritableStream<object> | grpc.ClientDuplexStream<object, object>>();
   private readonly serverSides = new Map<number, ServerSide>();
@@ -146,6 +151,16 @@ export class WireTransport implements Transport {
     const sockets = this.sockets;
     if (!sockets) throw new Error("bindPod before bind");
     for (const proc of pod.processes.values()) {
+      const remote = proc.spec.remote;
+      if (remote) {
+        // A real component elsewhere: calls to this process are dialled to it, nothing is bound.
+        for (const [port, real] of remote.ports) {
+          const key = `${proc.pod.namespace}/${proc.pod.name}:${port}`;
+          this.realPorts.set(key, real);
+          this.remoteAddresses.set(key, hostPort(remote.host, real));
+        }
+        continue;
+      }
       for (const l of proc.spec.spawn().listeners) {
         const key = `${proc.pod.namespace}/${proc.pod.name}:${l.port}`;
         // Private: our own processes' calls, paired by their call id.
@@ -230,7 +245,10 @@ export class WireTransport implements Transport {
         }
         const fromEngine = internal;
         // Refused here: the client's error status takes the request's delivery slot.
-        if (!call || call.closed || !proc.up) return null;
+        if (!call || call.closed || !proc.up) {
+          if (!internal) this.engine.noteRefusedOutsideCall(proc, path, peer, d.requestStream ? undefined : request, { code: Status.UNAVAILABLE, details: `${proc.id} is not running` });
+          return null;
+        }
         this.serverSides.set(call.id, side);
         const c = call;
         // grpc-js also says "cancelled" after a normal finish; only a call whose server side has
@@ -243,7 +261,10 @@ export class WireTransport implements Transport {
           ...(d.requestStream ? {} : { request }),
         };
         if (fromEngine) this.arrived(c.id, () => this.deliverServer(c, incoming));
-        else this.deliverServer(c, incoming);
+        else {
+          if (!d.requestStream) this.engine.noteOutsideMessage(c, "request", request);
+          this.deliverServer(c, incoming);
+        }
         return call;
       };
       const unavailable = { code: Status.UNAVAILABLE, details: `${proc.id} is not running` };
@@ -268,7 +289,10 @@ export class WireTransport implements Transport {
           call.on("data", (m: object) => {
             const deliver = () => this.deliverServer(c, { kind: "incomingMessage", call: c.serverCallId, message: m });
             if (fromEngine) this.arrived(c.id, deliver);
-            else deliver();
+            else {
+              if (!c.closed) this.engine.noteOutsideMessage(c, "request", m);
+              deliver();
+            }
           });
           call.on("end", () => {
             const deliver = () => this.deliverServer(c, { kind: "incomingHalfClose", call: c.serverCallId });
@@ -296,6 +320,7 @@ export class WireTransport implements Transport {
           else resolve({ ok: true, message: value });
         },
       });
+      this.engine.noteOutsideMessage(call, "request", request);
       this.deliverServer(call, { kind: "incoming", call: call.serverCallId, method, request, peer: "rest" });
     });
   }
@@ -327,39 +352,53 @@ export class WireTransport implements Transport {
   // ------------------------------------------------------------------------------------------
   // Client side
 
-  /** A channel to one private socket, shared by every call to it. */
-  private client(socketPath: string): grpc.Client {
-    let c = this.clients.get(socketPath);
+  /** A channel to one target, shared by every call to it. */
+  private client(target: string): grpc.Client {
+    let c = this.clients.get(target);
     if (!c) {
-      c = new grpc.Client(`unix:${socketPath}`, grpc.credentials.createInsecure(), {
+      c = new grpc.Client(target, grpc.credentials.createInsecure(), {
         "grpc.initial_reconnect_backoff_ms": 50,
         "grpc.max_reconnect_backoff_ms": 200,
       });
-      this.clients.set(socketPath, c);
+      this.clients.set(target, c);
     }
     return c;
   }
 
   open(call: Call, request: unknown, to: Proc): void {
-    const socketPath = this.privatePaths.get(`${to.pod.namespace}/${to.pod.name}:${portOf(call.target)}`);
+    const key = `${to.pod.namespace}/${to.pod.name}:${portOf(call.target)}`;
+    const remote = this.remoteAddresses.get(key);
+    if (remote !== undefined) return this.dial(call, remote, request, false, true);
+    const socketPath = this.privatePaths.get(key);
     if (socketPath === undefined) {
       this.engine.queue.push(this.engine.now, () => this.engine.closeClient(call, { code: Status.UNAVAILABLE, details: "no such listener" }));
       return;
     }
     this.byCallId.set(call.id, call);
-    this.dial(call, socketPath, request, false);
+    this.dial(call, `unix:${socketPath}`, request, false, false);
   }
 
-  private dial(call: Call, socketPath: string, request: unknown, swallowed: boolean): void {
+  /**
+   * Open `call` on `target`. Our own processes are dialled on their private sockets with the call
+   * id; a remote one (a real component elsewhere) on its address without it, and what it sends is
+   * handed over as it comes, as an outside peer's calls are, instead of in a reserved place on
+   * the virtual clock.
+   */
+  private dial(call: Call, target: string, request: unknown, swallowed: boolean, remote: boolean): void {
     if (this.closing) return;
     const def = methodDef(call.method);
     const md = new grpc.Metadata();
-    md.set(CALL_HEADER, String(call.id));
-    const client = this.client(socketPath);
+    if (!remote) md.set(CALL_HEADER, String(call.id));
+    const client = this.client(target);
     const path = call.method;
     const ser = def.requestSerialize as (v: object) => Buffer;
     const des = def.responseDeserialize as (b: Buffer) => object;
-    if (!swallowed) this.expect(call);
+    if (remote) this.remoteCalls.add(call.id);
+    const arrive = (deliver: () => void): void => {
+      if (!remote) return this.arrived(call.id, deliver);
+      if (!this.closing && !call.closed) deliver();
+    };
+    if (!swallowed && !remote) this.expect(call);
     // waitForReady=false: a refused connection fails the call at once, as Go's default dial does
     const opts: grpc.CallOptions = {};
     let settled = false;
@@ -367,7 +406,8 @@ export class WireTransport implements Transport {
       if (settled) return;
       settled = true;
       this.clientCalls.delete(call.id);
-      this.arrived(call.id, () => this.deliverClient(call, { kind: "finish", status: { code: status.code as GrpcStatus["code"], details: status.details } }));
+      this.remoteCalls.delete(call.id);
+      arrive(() => this.deliverClient(call, { kind: "finish", status: { code: status.code as GrpcStatus["code"], details: status.details } }));
     };
     /** The one response of a unary or client-streaming call, or its error. */
     const onResult: grpc.requestCallback<object> = (err, resp) => {
@@ -375,7 +415,8 @@ export class WireTransport implements Transport {
       if (err) return onStatus({ code: err.code, details: err.details, metadata: new grpc.Metadata() });
       settled = true;
       this.clientCalls.delete(call.id);
-      this.arrived(call.id, () => {
+      this.remoteCalls.delete(call.id);
+      arrive(() => {
         this.deliverClient(call, { kind: "message", message: resp });
         this.deliverClient(call, { kind: "finish", status: { code: Status.OK, details: "" } });
       });
@@ -386,7 +427,7 @@ export class WireTransport implements Transport {
     } else if (!def.requestStream) {
       const c = client.makeServerStreamRequest(path, ser, des, (request ?? {}) as object, md, opts);
       c.on("data", (m: object) => {
-        this.arrived(call.id, () => this.deliverClient(call, { kind: "message", message: m }));
+        arrive(() => this.deliverClient(call, { kind: "message", message: m }));
       });
       c.on("status", onStatus);
       c.on("error", () => {}); // the status event carries it
@@ -397,7 +438,7 @@ export class WireTransport implements Transport {
     } else {
       const c = client.makeBidiStreamRequest(path, ser, des, md, opts);
       c.on("data", (m: object) => {
-        this.arrived(call.id, () => this.deliverClient(call, { kind: "message", message: m }));
+        arrive(() => this.deliverClient(call, { kind: "message", message: m }));
       });
       c.on("status", onStatus);
       c.on("error", () => {});
@@ -408,19 +449,28 @@ export class WireTransport implements Transport {
   toServer(call: Call, ev: { kind: "message"; message: unknown } | { kind: "halfClose" } | { kind: "cancel" }): void {
     const c = this.clientCalls.get(call.id) as grpc.ClientWritableStream<object> | undefined;
     if (!c) return;
+    const counted = !this.remoteCalls.has(call.id);
     if (ev.kind === "message") {
-      this.expect(call);
+      if (counted) this.expect(call);
       c.write(ev.message as object);
     } else if (ev.kind === "halfClose") {
-      this.expect(call);
+      if (counted) this.expect(call);
       c.end();
     }
   }
 
   drop(call: Call): void {
+    this.remoteCalls.delete(call.id);
     const c = this.clientCalls.get(call.id);
     this.clientCalls.delete(call.id);
+    const side = this.serverSides.get(call.id);
     this.serverSides.delete(call.id);
+    // An outside peer's call whose server went away: the peer sees its connection fail.
+    if (!call.client && side) {
+      const status = { code: Status.UNAVAILABLE, details: "error reading from server: EOF" };
+      if (side.unaryCallback) side.unaryCallback(status);
+      else side.stream?.emit("error", status);
+    }
     this.byCallId.delete(call.id);
     const owed = this.slots.get(call.id)?.length ?? 0;
     this.slots.delete(call.id);
@@ -436,7 +486,7 @@ export class WireTransport implements Transport {
     if (how === "refused" || how === "reset") {
       // Make the failure real, then report it in the words of the pod's Go client.
       this.expect(call, 0);
-      const client = this.client(how === "refused" ? this.closedPath : this.resetPath);
+      const client = this.client(`unix:${how === "refused" ? this.closedPath : this.resetPath}`);
       const def = methodDef("/inference.GRPCInferenceService/ServerLive");
       client.makeUnaryRequest(def.path, def.requestSerialize as (v: object) => Buffer, def.responseDeserialize as (b: Buffer) => object, {}, (err) => {
         this.arrived(call.id, () => {
@@ -456,7 +506,7 @@ export class WireTransport implements Transport {
   blackhole(call: Call): void {
     // Dial a peer that never answers; the engine's deadline (virtual) ends the call.
     this.byCallId.set(call.id, call);
-    this.dial(call, this.blackholePath, {}, true);
+    this.dial(call, `unix:${this.blackholePath}`, {}, true, false);
     // This dial is not counted: nothing will ever arrive. Its failure must not be reported
     // before the deadline either, so detach it.
     const c = this.clientCalls.get(call.id);
