@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import { UserError } from "../core/errors.ts";
 import type { CliIO, Command } from "./io.ts";
+import { terminalOf } from "./render/terminal.ts";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   run: { summary: "run scenario files or folders (default: the bundled scenarios)", load: async () => (await import("./commands/run.ts")).runCommand },
@@ -31,6 +32,7 @@ export function nodeIO(): CliIO {
     },
     writeFile: (p, c) => fs.writeFileSync(p, c),
     cwd: process.cwd(),
+    terminal: terminalOf(process.stdout, process.env),
   };
 }
 

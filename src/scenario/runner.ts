@@ -68,6 +68,8 @@ export interface ScenarioResult {
   servers: ServerRow[];
   /** `namespace/model` → the last placement explanation, for models that are not available. */
   explanations: Map<string, string>;
+  /** `namespace/model` → the last placement decision with its snapshot, for models that are not available. */
+  decisions: Map<string, PlacementView>;
   kubectlModels: string;
   kubectlServers: string;
   logs: LogRecord[];
@@ -287,10 +289,13 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
   ];
   if (scenario.expect.tenantIsolation) results.push(checkTenantIsolation(scenario, session));
   const explanations = new Map<string, string>();
+  const decisions = new Map<string, PlacementView>();
   for (const m of models) {
     if (m.state === "ModelAvailable") continue;
     const d = lastDecision(session.scheduler(m.namespace), m.name);
-    if (d) explanations.set(`${m.namespace}/${m.name}`, renderDecisionText(d.full, DEFAULT_CHAINS));
+    if (!d) continue;
+    explanations.set(`${m.namespace}/${m.name}`, renderDecisionText(d.full, DEFAULT_CHAINS));
+    decisions.set(`${m.namespace}/${m.name}`, d);
   }
   const controller = session.controller();
   // Rendering the whole trace costs as much as a small run: only comparisons ask for it. The
@@ -309,9 +314,11 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
     models,
     servers,
     explanations,
+    decisions,
     kubectlModels: controller?.kubectlGetModels(undefined, session.now) ?? "",
     kubectlServers: controller?.kubectlGetServers(undefined, session.now) ?? "",
-    logs: session.engine.logs,
+    // Taken now: closing the session adds teardown lines a real cluster, still running, would not print.
+    logs: session.engine.logs.slice(),
     epochMs: session.engine.epochMs,
     endMs: session.now,
     error,

@@ -7,7 +7,9 @@ import { checkWritable, intFlag, loadPlugin, parseFlags, writeReport } from "../
 import { UserError } from "../../core/errors.ts";
 import { isManifestText, loadScenarioFile, readScenarioText } from "../../scenario/parse.ts";
 import { runScenario, type ScenarioResult } from "../../scenario/runner.ts";
-import { renderJson, renderJunit, renderText, type InvalidScenario } from "../../scenario/report.ts";
+import { renderJson, renderJunit, type InvalidScenario } from "../../scenario/report.ts";
+import { renderStory, renderSummary, type StoryOptions, type Timed } from "../render/story.ts";
+import { PLAIN } from "../render/terminal.ts";
 import type { Scenario } from "../../scenario/types.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../../runtime/index.ts";
 
@@ -24,7 +26,9 @@ options:
   --seed N             seed for every random choice (default: the scenario's own)
   --json               print results as JSON
   --junit FILE         also write a JUnit XML report to FILE
-  --logs all|warnings|none   component logs to print (default: warnings)
+  --logs all|warnings|none   component logs to print (default: warnings, grouped, the last few)
+  --details            print every scenario's story, not only the failures' (alias --verbose)
+  --matrix             with each model not Ready, every filter's verdict on every server and replica
   --quiet              print one line per scenario
   --plugin FILE        load a module that registers properties first (repeatable; see docs/properties.md)
 `;
@@ -72,6 +76,9 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
     junit: { type: "string" },
     logs: { type: "string" },
     quiet: { type: "boolean" },
+    details: { type: "boolean" },
+    verbose: { type: "boolean" },
+    matrix: { type: "boolean" },
     plugin: { type: "string", multiple: true },
     help: { type: "boolean" },
   }, true);
@@ -91,6 +98,8 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
   for (const file of values.plugin ?? []) await loadPlugin("run", io.cwd, file);
   // A file that does not load is reported and counted; the others still run.
   const results: ScenarioResult[] = [];
+  const timed: Timed[] = [];
+  const story: StoryOptions = { terminal: io.terminal ?? PLAIN, logs, matrix: values.matrix === true, cwd: io.cwd };
   const invalid: InvalidScenario[] = [];
   const progress = (line: string) => io.stderr(`… ${line}\n`);
   for (const file of files) {
@@ -105,9 +114,16 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
       if (!values.json) io.stderr(`error: ${e.describe()}\n`);
       continue;
     }
+    const started = performance.now();
     const r = await runScenario(scenario, { runtime, progress, ...(seed !== undefined ? { seed } : {}) });
     results.push(r);
-    if (!values.json) io.stdout(values.quiet ? `${r.passed ? "PASS" : "FAIL"} ${r.name} (${path.relative(io.cwd, r.file) || r.file})\n` : `${renderText(r, { logs })}\n`);
+    timed.push({ result: r, wallMs: performance.now() - started });
+    if (!values.json && values.quiet) io.stdout(`${r.passed ? "PASS" : "FAIL"} ${r.name} (${path.relative(io.cwd, r.file) || r.file})\n`);
+  }
+  if (!values.json && !values.quiet) {
+    // One scenario is a story; several are a table, with the stories of the failures.
+    if (files.length === 1 && timed.length === 1) io.stdout(renderStory(timed[0]!.result, story));
+    else if (timed.length > 0) io.stdout(renderSummary(timed, { ...story, details: values.details === true || values.verbose === true }));
   }
   if (values.json) io.stdout(renderJson(results));
   if (values.junit) writeReport("run", "junit", io, path.resolve(io.cwd, values.junit), renderJunit(results, invalid));
