@@ -9,7 +9,7 @@ import { canonicalJson } from "../core/canonical.ts";
 import { propertyByName } from "../properties/catalog.ts";
 import type { Property, RunProperty, Violation } from "../properties/property.ts";
 import type { RuntimeKind } from "../runtime/index.ts";
-import type { LogRecord } from "../runtime/engine.ts";
+import type { LogRecord, TraceEvent } from "../runtime/engine.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { PlacementChains, PlacementView } from "../scheduler/placement.ts";
 import { DEFAULT_CHAINS, resolveChains } from "../scheduling/registry.ts";
@@ -70,6 +70,10 @@ export interface ScenarioResult {
   explanations: Map<string, string>;
   /** `namespace/model` → the last placement decision with its snapshot, for models that are not available. */
   decisions: Map<string, PlacementView>;
+  /** `namespace/model` → every placement decision recorded for it, oldest first. */
+  history: Map<string, PlacementView[]>;
+  /** The run's trace events (messages, calls, logs, observations, lifecycles), as they stood at the end. */
+  readonly trace: readonly TraceEvent[];
   kubectlModels: string;
   kubectlServers: string;
   logs: LogRecord[];
@@ -297,6 +301,15 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
     explanations.set(`${m.namespace}/${m.name}`, renderDecisionText(d.full, DEFAULT_CHAINS));
     decisions.set(`${m.namespace}/${m.name}`, d);
   }
+  const history = new Map<string, PlacementView[]>();
+  for (const ns of scenario.cluster.namespaces) {
+    for (const d of session.scheduler(ns.name)?.decisions ?? []) {
+      const key = `${ns.name}/${d.full.model}`;
+      const list = history.get(key);
+      if (list) list.push(d);
+      else history.set(key, [d]);
+    }
+  }
   const controller = session.controller();
   // Rendering the whole trace costs as much as a small run: only comparisons ask for it. The
   // trace is taken as it stands now; closing the session appends events that are not the run's.
@@ -315,6 +328,7 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
     servers,
     explanations,
     decisions,
+    history,
     kubectlModels: controller?.kubectlGetModels(undefined, session.now) ?? "",
     kubectlServers: controller?.kubectlGetServers(undefined, session.now) ?? "",
     // Taken now: closing the session adds teardown lines a real cluster, still running, would not print.
@@ -323,6 +337,9 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
     endMs: session.now,
     error,
     violations: [],
+    get trace() {
+      return trace.slice(0, length);
+    },
     get traceText() {
       return (traceText ??= trace.slice(0, length).map((ev) => canonicalJson(ev)).join("\n"));
     },

@@ -1,13 +1,16 @@
 /** `seldon-sim run [files or folders]`: run scenarios and report; non-zero exit on any failure. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { CliIO, Command } from "../io.ts";
 import { checkWritable, intFlag, loadPlugin, parseFlags, writeReport } from "../args.ts";
 import { UserError } from "../../core/errors.ts";
 import { isManifestText, loadScenarioFile, readScenarioText } from "../../scenario/parse.ts";
 import { runScenario, type ScenarioResult } from "../../scenario/runner.ts";
-import { renderJson, renderJunit, type InvalidScenario } from "../../scenario/report.ts";
+import { renderJunit, type InvalidScenario } from "../../scenario/report.ts";
+import { runDocument } from "../../report/document.ts";
+import { renderHtml } from "../../report/html.ts";
+import { sequenceDiagram } from "../../report/mermaid.ts";
 import { renderStory, renderSummary, type StoryOptions, type Timed } from "../render/story.ts";
 import { PLAIN } from "../render/terminal.ts";
 import type { Scenario } from "../../scenario/types.ts";
@@ -24,7 +27,11 @@ bundled scenarios.
 options:
   --runtime sim|wire   in-memory on a virtual clock (default) or real gRPC on loopback
   --seed N             seed for every random choice (default: the scenario's own)
-  --json               print results as JSON
+  --json               print the run as JSON (schema/run.schema.json)
+  --html FILE          write the run as one self-contained HTML report to FILE
+  --open               with --html, print the report's file:// link
+  --mermaid FILE       write the message sequence as a Mermaid diagram to FILE (one scenario)
+  --model NAME         with --mermaid, only the messages about model NAME
   --junit FILE         also write a JUnit XML report to FILE
   --logs all|warnings|none   component logs to print (default: warnings, grouped, the last few)
   --details            print every scenario's story, not only the failures' (alias --verbose)
@@ -73,6 +80,10 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
     runtime: { type: "string" },
     seed: { type: "string" },
     json: { type: "boolean" },
+    html: { type: "string" },
+    open: { type: "boolean" },
+    mermaid: { type: "string" },
+    model: { type: "string" },
     junit: { type: "string" },
     logs: { type: "string" },
     quiet: { type: "boolean" },
@@ -94,6 +105,10 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
   const files = findScenarioFiles(positionals.length > 0 ? positionals : [BUNDLED_SCENARIOS], io.cwd);
   if (files.length === 0) throw new UserError("run: no scenario files found");
   if (values.junit !== undefined) checkWritable("run", "junit", path.resolve(io.cwd, values.junit));
+  if (values.html !== undefined) checkWritable("run", "html", path.resolve(io.cwd, values.html));
+  if (values.mermaid !== undefined) checkWritable("run", "mermaid", path.resolve(io.cwd, values.mermaid));
+  if (values.open && values.html === undefined) throw new UserError("run: --open needs --html FILE (the report to link to)");
+  if (values.model !== undefined && values.mermaid === undefined) throw new UserError("run: --model needs --mermaid FILE (it filters the diagram)");
   // Plugins register properties a scenario may name in expect.properties; load them first.
   for (const file of values.plugin ?? []) await loadPlugin("run", io.cwd, file);
   // A file that does not load is reported and counted; the others still run.
@@ -125,7 +140,19 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
     if (files.length === 1 && timed.length === 1) io.stdout(renderStory(timed[0]!.result, story));
     else if (timed.length > 0) io.stdout(renderSummary(timed, { ...story, details: values.details === true || values.verbose === true }));
   }
-  if (values.json) io.stdout(renderJson(results));
+  if (values.json || values.html !== undefined || values.mermaid !== undefined) {
+    const doc = runDocument(results);
+    if (values.json) io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+    if (values.html !== undefined) {
+      const file = path.resolve(io.cwd, values.html);
+      writeReport("run", "html", io, file, renderHtml(doc));
+      if (values.open) io.stdout(`report: ${pathToFileURL(file).href}\n`);
+    }
+    if (values.mermaid !== undefined) {
+      const text = doc.scenarios.map((s) => sequenceDiagram(s, values.model !== undefined ? { model: values.model } : {})).join("\n");
+      writeReport("run", "mermaid", io, path.resolve(io.cwd, values.mermaid), text);
+    }
+  }
   if (values.junit) writeReport("run", "junit", io, path.resolve(io.cwd, values.junit), renderJunit(results, invalid));
   const failed = results.filter((r) => !r.passed).length;
   if (!values.json) {
