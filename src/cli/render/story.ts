@@ -203,5 +203,6 @@ export function renderSummary(runs: readonly Timed[], o: StoryOptions & { detail
     if (r.passed && !o.details) continue;
     out.push("", renderStory(r, o).trimEnd());
   }
+  out.push("");
   return out.join("\n") + "\n";
 }
