@@ -1,6 +1,7 @@
 /** `seldon-sim <command> [...]`: dispatch to a command, turn user errors into one clean line. */
 import * as fs from "node:fs";
 import { UserError } from "../core/errors.ts";
+import { didYouMean } from "../core/suggest.ts";
 import type { CliIO, Command } from "./io.ts";
 import { terminalOf } from "./render/terminal.ts";
 
@@ -44,7 +45,7 @@ export async function main(argv: string[], io: CliIO = nodeIO()): Promise<number
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.stderr(`error: unknown command "${name}"\n\n${usage()}`);
+    io.stderr(`error: unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}\n\n${usage()}`);
     return 2;
   }
   try {

@@ -55,6 +55,7 @@ export interface ScenarioDocument {
   endMs: number;
   expectations: { description: string; passed: boolean; actual: string | null; origin: { file: string; line: number | null; path: string } }[];
   kubectl: { models: string; servers: string };
+  pods: { namespace: string; name: string; ready: string; status: string; restarts: number; startedAt: number | null; containers: { name: string; up: boolean; restarts: number; lastExit: string | null }[] }[];
   /** Filter names in the order Seldon runs them: the columns of every explanation matrix. */
   filters: { server: string[]; replica: string[] };
   servers: {
@@ -182,6 +183,7 @@ function scenarioDocument(r: ScenarioResult): ScenarioDocument {
       origin: { file: e.origin.file, line: e.origin.line ?? null, path: e.origin.path },
     })),
     kubectl: { models: r.kubectlModels, servers: r.kubectlServers },
+    pods: r.pods.map((x) => ({ ...x, containers: x.containers.map((c) => ({ ...c })) })),
     filters: { server: DEFAULT_CHAINS.serverFilters.map((f) => f.name), replica: DEFAULT_CHAINS.replicaFilters.map((f) => f.name) },
     servers: r.servers.map((s) => ({
       namespace: s.namespace,

@@ -15,6 +15,7 @@ import type { PlacementChains, PlacementView } from "../scheduler/placement.ts";
 import { DEFAULT_CHAINS, resolveChains } from "../scheduling/registry.ts";
 import { renderDecisionText } from "../scheduling/render.ts";
 import { formatLogrus } from "../runtime/logfmt.ts";
+import { podRows, type PodRow } from "./pods.ts";
 import type {
   Condition,
   K8sResource,
@@ -76,6 +77,8 @@ export interface ScenarioResult {
   readonly trace: readonly TraceEvent[];
   kubectlModels: string;
   kubectlServers: string;
+  /** Every pod as `kubectl get pods` would show it when the run ended. */
+  pods: PodRow[];
   logs: LogRecord[];
   epochMs: number;
   endMs: number;
@@ -331,6 +334,7 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
     history,
     kubectlModels: controller?.kubectlGetModels(undefined, session.now) ?? "",
     kubectlServers: controller?.kubectlGetServers(undefined, session.now) ?? "",
+    pods: podRows(session.engine, trace),
     // Taken now: closing the session adds teardown lines a real cluster, still running, would not print.
     logs: session.engine.logs.slice(),
     epochMs: session.engine.epochMs,

@@ -8,6 +8,7 @@ import { loadScenarioFile } from "../../src/scenario/parse.ts";
 import { runScenario } from "../../src/scenario/runner.ts";
 import { diagnose, formatBytes } from "../../src/report/diagnosis.ts";
 import * as fs from "node:fs";
+import * as os from "node:os";
 
 function io(columns = 80, color = false): CliIO & { out: string; err: string } {
   const o = {
@@ -99,5 +100,40 @@ describe("seldon-sim run for people", () => {
     expect(plain).toContain("AvailableMemoryReplicaFilter rejects mlserver replica 0: needs 100Mi");
     expect(plain).toMatch(/^\s+FILTER\s+mlserver\s+mlserver\/0 ✗/m);
     expect(plain).toMatch(/^\s+AvailableMemoryReplicaFilter\s+model memory 104857600/m);
+  });
+});
+
+describe("kubectl habits", () => {
+  const scenario = (body: string): string => {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/seldon-sim-pods-`);
+    fs.writeFileSync(`${dir}/s.yaml`, body);
+    return `${dir}/s.yaml`;
+  };
+
+  it("shows a crashed container waiting for its restart as CrashLoopBackOff, with its restarts", async () => {
+    const file = scenario(`
+cluster:
+  namespaces: [ns]
+  servers: [{name: mlserver, memory: 1Gi}]
+resources:
+  - {apiVersion: mlops.seldon.io/v1alpha1, kind: Server, metadata: {name: mlserver}, spec: {serverConfig: mlserver}}
+timeline:
+  - advance: 20s
+  - crash: {pod: ns/mlserver-0, container: agent}
+settle: 2s
+`);
+    const o = io();
+    expect(await main(["run", file, "--logs", "none"], o)).toBe(0);
+    expect(o.out).toContain("$ kubectl get pods -A");
+    expect(o.out).toMatch(/ns\s+mlserver-0\s+1\/2\s+CrashLoopBackOff\s+1\s+22s/);
+  });
+
+  it("suggests the nearest command and flag", async () => {
+    const o = io();
+    expect(await main(["rn"], o)).toBe(2);
+    expect(o.err.split("\n")[0]).toBe('error: unknown command "rn" (did you mean "run"?)');
+    const o2 = io();
+    expect(await main(["run", "--detals"], o2)).toBe(2);
+    expect(o2.err).toBe(`error: run: Unknown option '--detals' (did you mean "--details"?)\n`);
   });
 });

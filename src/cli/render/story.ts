@@ -12,6 +12,7 @@ import { diagnose } from "../../report/diagnosis.ts";
 import { DEFAULT_CHAINS, type SchedulerChains } from "../../scheduling/registry.ts";
 import type { Decision } from "../../scheduling/decide.ts";
 import { paint, type Paint, type Terminal } from "./terminal.ts";
+import { humanDuration } from "../../controller/kubectl.ts";
 import { renderTable, splitAligned, wrapText } from "./table.ts";
 
 export interface StoryOptions {
@@ -48,6 +49,12 @@ export function renderStory(r: ScenarioResult, o: StoryOptions): string {
     const t = text ? splitAligned(text) : null;
     if (!t) continue;
     out.push("", p.heading(title), ...renderTable(t.header, t.rows, { width, indent: 2 }));
+  }
+  // Pods are shown when one is not simply running: that is when they tell something.
+  if (r.pods.some((x) => x.status !== "Running" || x.restarts > 0)) {
+    out.push("", p.heading("$ kubectl get pods -A"), ...renderTable(["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+      r.pods.map((x) => [x.namespace, x.name, x.ready, x.status === "Running" ? x.status : p.warn(x.status), String(x.restarts), x.startedAt === null ? "<none>" : humanDuration(r.endMs - x.startedAt)]),
+      { width, indent: 2 }));
   }
   const unready = r.models.filter((m) => !m.ready);
   if (unready.length > 0) {
