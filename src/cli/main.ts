@@ -10,6 +10,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   demo: { summary: "one model loaded end to end on a 2-replica mlserver", load: async () => (await import("./commands/demo.ts")).demoCommand },
   serve: { summary: "run the wire runtime as a standalone process on real ports", load: async () => (await import("./commands/serve.ts")).serveCommand },
   schedule: { summary: "explain one scheduling decision from a snapshot file", load: async () => (await import("./commands/schedule.ts")).scheduleCommand },
+  get: { summary: "kubectl get models|servers|pods (-o wide|yaml|json, -n/-A) of a scenario's end state", load: async () => (await import("./commands/inspect.ts")).getCommand },
+  describe: { summary: "kubectl describe model NAME: status, why not Ready, decisions", load: async () => (await import("./commands/inspect.ts")).describeCommand },
+  logs: { summary: "a scenario's component logs, filtered by namespace, pod, container, level, model", load: async () => (await import("./commands/inspect.ts")).logsCommand },
+  completion: { summary: "print a bash completion script (source <(seldon-sim completion bash))", load: async () => (await import("./commands/completion.ts")).completionCommand },
   check: { summary: "property-based testing over generated clusters, models and faults", load: async () => (await import("./commands/check.ts")).checkCommand },
 };
 

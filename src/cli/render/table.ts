@@ -21,12 +21,15 @@ export interface TableOptions {
 const MIN_COLUMN = 6;
 
 export function renderTable(header: readonly string[] | null, rows: readonly (readonly string[])[], o: TableOptions): string[] {
-  const gap = o.gap ?? 3;
   const indent = " ".repeat(o.indent ?? 0);
   const all = header ? [header, ...rows] : rows;
   const count = Math.max(0, ...all.map((r) => r.length));
   if (count === 0) return [];
   const natural = Array.from({ length: count }, (_, i) => Math.max(1, ...all.map((r) => stringWidth(r[i] ?? ""))));
+  // A table that does not fit closes its gaps to two spaces before any cell wraps.
+  const wanted = o.gap ?? 3;
+  const fits = natural.reduce((a, b) => a + b, 0) + wanted * (count - 1) + indent.length <= o.width;
+  const gap = fits ? wanted : Math.min(wanted, 2);
   const words = Array.from({ length: count }, (_, i) => Math.max(1, ...all.flatMap((r) => (r[i] ?? "").split(/\s+/).map((w) => stringWidth(w)))));
   const widths = fit(natural, words, Math.max(count, o.width - indent.length - gap * (count - 1)), new Set(o.fixed ?? []));
   const lines: string[] = [];
@@ -64,6 +67,17 @@ function fit(natural: number[], words: number[], room: number, fixed: ReadonlySe
     }
   };
   shrink((i) => Math.min(natural[i]!, Math.max(MIN_COLUMN, words[i]!)));
+  // Still too wide: break words, in the columns of long text (widest naturally) first, so
+  // short names stay whole as long as anything else can give.
+  let total = widths.reduce((a, b) => a + b, 0);
+  const order = widths.map((_, i) => i).filter((i) => !fixed.has(i)).sort((a, b) => natural[b]! - natural[a]!);
+  for (const i of order) {
+    if (total <= room) break;
+    const target = Math.max(Math.min(natural[i]!, MIN_COLUMN * 2), widths[i]! - (total - room));
+    if (target >= widths[i]!) continue;
+    total -= widths[i]! - target;
+    widths[i] = target;
+  }
   shrink((i) => Math.min(natural[i]!, MIN_COLUMN));
   return widths;
 }
