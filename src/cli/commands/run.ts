@@ -91,7 +91,7 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
     verbose: { type: "boolean" },
     matrix: { type: "boolean" },
     plugin: { type: "string", multiple: true },
-    help: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
   }, true);
   if (values.help) {
     io.stdout(RUN_HELP);
