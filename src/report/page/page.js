@@ -118,12 +118,17 @@ function topology(s) {
         h("td", {}, `${fmtBytes(r.totalMemoryBytes)} total, ${fmtBytes(r.availableMemoryBytes)} available`),
         h("td", {}, h("div", { class: "bar", title: `used ${fmtBytes(used)}, reserved ${fmtBytes(reserved)}, available ${fmtBytes(avail)}${over ? " (over-committed)" : ""}` },
           h("div", { class: over ? "used over" : "used", style: `width:${(100 * used) / scale}%` }),
-          h("div", { class: "reserved", style: `width:${(100 * reserved) / scale}%` })),
+          h("div", { class: "reserved", style: `width:${(100 * reserved) / scale}%` }),
+          h("div", { class: "free", style: `width:${(100 * Math.max(0, avail - reserved)) / scale}%` })),
           total === 0 ? h("span", { class: "fail" }, " reports no memory") : null),
         h("td", {}, String(r.loadedModels)));
     })));
-  return h("section", { id: "topology" }, h("h2", {}, "Topology"), box,
-    h("p", { class: "legend muted" }, "capacity:", h("span", { style: "background:#4f7bd9" }), "used", h("span", { style: "background:#e2a33b" }), "reserved", h("span", { style: "background:#c62828" }), "over-committed; dashed red edges: every call on that link failed"),
+  const pods = h("table", { id: "pods" }, h("tr", {}, ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "CONTAINERS"].map((c) => h("th", {}, c))),
+    s.pods.map((p) => h("tr", {}, h("td", {}, p.namespace), h("td", {}, p.name), h("td", {}, p.ready),
+      h("td", { class: p.status === "Running" ? "" : "fail" }, p.status), h("td", { class: p.restarts ? "warn" : "" }, String(p.restarts)),
+      h("td", {}, p.containers.map((c) => `${c.name}${c.up ? "" : " (down)"}${c.restarts ? ` restarted ${c.restarts}×` : ""}${c.lastExit ? ` last ${c.lastExit}` : ""}`).join("; ")))));
+  return h("section", { id: "topology" }, h("h2", {}, "Topology"), box, h("h3", {}, "Pods"), pods,
+    h("p", { class: "legend muted" }, "capacity:", h("span", { style: "background:#4f7bd9" }), "used", h("span", { style: "background:#e2a33b" }), "reserved", h("span", { style: "background:#b9e2c4" }), "free", h("span", { style: "background:#c62828" }), "over-committed; dashed red edges: every call on that link failed"),
     s.servers.length ? capacity : h("p", { class: "muted" }, "No server replica is connected to any scheduler."));
 }
 
