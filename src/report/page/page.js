@@ -101,7 +101,7 @@ function topology(s) {
     if (!known.has(e.from)) continue;
     if (!e.known) lines.push(`  ${nodeId(e.to)}(["${e.to}"])`);
     const broken = e.failures > 0 && e.failures >= e.calls;
-    lines.push(`  ${nodeId(e.from)} ${broken ? "-. ✗ blocked .->" : "-->"} ${nodeId(e.to)}`);
+    lines.push(`  ${nodeId(e.from)} ${broken ? "-. ✗ every call failed .->" : "-->"} ${nodeId(e.to)}`);
     if (broken) linkStyles.push(`  linkStyle ${i} stroke:#c62828,stroke-width:2px,stroke-dasharray:4 4`);
     i++;
   }
