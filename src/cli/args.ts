@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UserError } from "../core/errors.ts";
+import { didYouMean } from "../core/suggest.ts";
 
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 /** Named so the declaration files can spell it. */
@@ -19,7 +20,10 @@ export function parseFlags<T extends FlagOptions>(
   } catch (e) {
     // parseArgs' messages run over several lines; the first says what is wrong.
     const first = (e as Error).message.split("\n")[0]!.replace(/\. To specify a positional.*$/s, "");
-    throw new UserError(`${command}: ${first}`);
+    // A mistyped flag gets the nearest real one, as kubectl and git suggest.
+    const unknown = /^Unknown option '(--[^']+)'/.exec(first);
+    const hint = unknown ? didYouMean(unknown[1]!, Object.keys(options).map((o) => `--${o}`)) : "";
+    throw new UserError(`${command}: ${first}${hint}`);
   }
 }
 

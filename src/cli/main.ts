@@ -1,8 +1,10 @@
 /** `seldon-sim <command> [...]`: dispatch to a command, turn user errors into one clean line. */
 import * as fs from "node:fs";
 import { UserError } from "../core/errors.ts";
+import { didYouMean } from "../core/suggest.ts";
 import type { CliIO, Command } from "./io.ts";
 import { versionLine } from "../core/version.ts";
+import { terminalOf } from "./render/terminal.ts";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   run: { summary: "run scenario files or folders (default: the bundled scenarios)", load: async () => (await import("./commands/run.ts")).runCommand },
@@ -14,6 +16,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   import: { summary: "turn a recording into a scenario to replay in sim", load: async () => (await import("./commands/import.ts")).importCommand },
   replay: { summary: "play one side of a recording against a component; report the first divergence", load: async () => (await import("./commands/replay.ts")).replayCommand },
   verify: { summary: "judge a component under test against a behavioural contract", load: async () => (await import("./commands/verify.ts")).verifyCommand },
+  get: { summary: "kubectl get models|servers|pods (-o wide|yaml|json, -n/-A) of a scenario's end state", load: async () => (await import("./commands/inspect.ts")).getCommand },
+  describe: { summary: "kubectl describe model NAME: status, why not Ready, decisions", load: async () => (await import("./commands/inspect.ts")).describeCommand },
+  logs: { summary: "a scenario's component logs, filtered by namespace, pod, container, level, model", load: async () => (await import("./commands/inspect.ts")).logsCommand },
+  completion: { summary: "print a bash completion script (source <(seldon-sim completion bash))", load: async () => (await import("./commands/completion.ts")).completionCommand },
   check: { summary: "property-based testing over generated clusters, models and faults", load: async () => (await import("./commands/check.ts")).checkCommand },
   merge: { summary: "merge the JSON or JUnit results of check or run shards into one report", load: async () => (await import("./commands/merge.ts")).mergeCommand },
 };
@@ -38,6 +44,7 @@ export function nodeIO(): CliIO {
     },
     writeFile: (p, c) => fs.writeFileSync(p, c),
     cwd: process.cwd(),
+    terminal: terminalOf(process.stdout, process.env),
   };
 }
 
@@ -53,7 +60,7 @@ export async function main(argv: string[], io: CliIO = nodeIO()): Promise<number
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.stderr(`error: unknown command "${name}"\n\n${usage()}`);
+    io.stderr(`error: unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}\n\n${usage()}`);
     return 2;
   }
   try {

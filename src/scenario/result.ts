@@ -4,7 +4,9 @@
  * (properties, reports, the CLI) depends on this shape, not on the runner.
  */
 import type { RuntimeKind } from "../runtime/index.ts";
-import type { LogRecord } from "../runtime/engine.ts";
+import type { LogRecord, TraceEvent } from "../runtime/engine.ts";
+import type { PlacementView } from "../scheduler/placement.ts";
+import type { PodRow } from "./pods.ts";
 import type { Origin } from "./types.ts";
 
 /** A property that failed in a run. */
@@ -56,8 +58,16 @@ export interface ScenarioResult {
   servers: ServerRow[];
   /** `namespace/model` → the last placement explanation, for models that are not available. */
   explanations: Map<string, string>;
+  /** `namespace/model` → the last placement decision with its snapshot, for models that are not available. */
+  decisions: Map<string, PlacementView>;
+  /** `namespace/model` → every placement decision recorded for it, oldest first. */
+  history: Map<string, PlacementView[]>;
+  /** The run's trace events (messages, calls, logs, observations, lifecycles), as they stood at the end. */
+  readonly trace: readonly TraceEvent[];
   kubectlModels: string;
   kubectlServers: string;
+  /** Every pod as `kubectl get pods` would show it when the run ended. */
+  pods: PodRow[];
   logs: LogRecord[];
   epochMs: number;
   endMs: number;

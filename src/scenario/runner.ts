@@ -9,7 +9,7 @@ import { canonicalJson } from "../core/canonical.ts";
 import { propertyByName, type Property, type RunOptions, type RunProperty } from "./property.ts";
 import type { ExpectationResult, ModelRow, ScenarioResult, ServerRow, Violation } from "./result.ts";
 import type { RuntimeKind } from "../runtime/index.ts";
-import type { LogRecord } from "../runtime/engine.ts";
+import type { LogRecord, TraceEvent } from "../runtime/engine.ts";
 import { Faults } from "../faults/faults.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { PlacementChains, PlacementView } from "../scheduler/placement.ts";
@@ -19,6 +19,7 @@ import { formatLog } from "../runtime/logfmt.ts";
 export type { ExpectationResult, ModelRow, ScenarioResult, ServerRow, Violation } from "./result.ts";
 export type { RunControl, RunOptions } from "./property.ts";
 import { describeMoment, MomentJudge, type Probe } from "./moments.ts";
+import { podRows } from "./pods.ts";
 import type {
   Condition,
   K8sResource,
@@ -297,10 +298,22 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
   ];
   if (scenario.expect.tenantIsolation) results.push(checkTenantIsolation(scenario, session));
   const explanations = new Map<string, string>();
+  const decisions = new Map<string, PlacementView>();
   for (const m of models) {
     if (m.state === "ModelAvailable") continue;
     const d = lastDecision(session.scheduler(m.namespace), m.name);
-    if (d) explanations.set(`${m.namespace}/${m.name}`, renderDecisionText(d.full, DEFAULT_CHAINS));
+    if (!d) continue;
+    explanations.set(`${m.namespace}/${m.name}`, renderDecisionText(d.full, DEFAULT_CHAINS));
+    decisions.set(`${m.namespace}/${m.name}`, d);
+  }
+  const history = new Map<string, PlacementView[]>();
+  for (const ns of scenario.cluster.namespaces) {
+    for (const d of session.scheduler(ns.name)?.decisions ?? []) {
+      const key = `${ns.name}/${d.full.model}`;
+      const list = history.get(key);
+      if (list) list.push(d);
+      else history.set(key, [d]);
+    }
   }
   const controller = session.controller();
   // Rendering the whole trace costs as much as a small run: only comparisons ask for it. The
@@ -319,13 +332,20 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
     models,
     servers,
     explanations,
+    decisions,
+    history,
     kubectlModels: controller?.kubectlGetModels(undefined, session.now) ?? "",
     kubectlServers: controller?.kubectlGetServers(undefined, session.now) ?? "",
-    logs: session.engine.logs,
+    pods: podRows(session.engine, trace),
+    // Taken now: closing the session adds teardown lines a real cluster, still running, would not print.
+    logs: session.engine.logs.slice(),
     epochMs: session.engine.epochMs,
     endMs: session.now,
     error,
     violations: [],
+    get trace() {
+      return trace.slice(0, length);
+    },
     get traceText() {
       return (traceText ??= trace.slice(0, length).map((ev) => canonicalJson(ev)).join("\n"));
     },

@@ -1,13 +1,18 @@
 /** `seldon-sim run [files or folders]`: run scenarios and report; non-zero exit on any failure. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { CliIO, Command } from "../io.ts";
 import { checkWritable, intFlag, loadPlugin, parseFlags, writeReport } from "../args.ts";
 import { UserError } from "../../core/errors.ts";
 import { isManifestText, loadScenarioFile, readScenarioText } from "../../scenario/parse.ts";
 import { runScenario, type ScenarioResult } from "../../scenario/runner.ts";
-import { renderJson, renderJunit, renderText, type InvalidScenario } from "../../scenario/report.ts";
+import { renderJunit, type InvalidScenario } from "../../scenario/report.ts";
+import { runDocument } from "../../report/document.ts";
+import { renderHtml } from "../../report/html.ts";
+import { sequenceDiagram } from "../../report/mermaid.ts";
+import { renderStory, renderSummary, type StoryOptions, type Timed } from "../render/story.ts";
+import { PLAIN } from "../render/terminal.ts";
 import type { Scenario } from "../../scenario/types.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../../runtime/index.ts";
 import { parseShard } from "../../properties/campaign.ts";
@@ -25,9 +30,15 @@ bundled scenarios.
 options:
   --runtime sim|wire   in-memory on a virtual clock (default) or real gRPC on loopback
   --seed N             seed for every random choice (default: the scenario's own)
-  --json               print results as JSON
+  --json               print the run as JSON (schema/run.schema.json)
+  --html FILE          write the run as one self-contained HTML report to FILE
+  --open               with --html, print the report's file:// link
+  --mermaid FILE       write the message sequence as a Mermaid diagram to FILE (one scenario)
+  --model NAME         with --mermaid, only the messages about model NAME
   --junit FILE         also write a JUnit XML report to FILE
-  --logs all|warnings|none   component logs to print (default: warnings)
+  --logs all|warnings|none   component logs to print (default: warnings, grouped, the last few)
+  --details            print every scenario's story, not only the failures' (alias --verbose)
+  --matrix             with each model not Ready, every filter's verdict on every server and replica
   --quiet              print one line per scenario
   --plugin FILE        load a module that registers properties first (repeatable; see docs/properties.md)
   --shard I/N          run only the I-th of N parts of the scenario files (I from 0), in file order;
@@ -78,14 +89,21 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
     runtime: { type: "string" },
     seed: { type: "string" },
     json: { type: "boolean" },
+    html: { type: "string" },
+    open: { type: "boolean" },
+    mermaid: { type: "string" },
+    model: { type: "string" },
     junit: { type: "string" },
     logs: { type: "string" },
     quiet: { type: "boolean" },
+    details: { type: "boolean" },
+    verbose: { type: "boolean" },
+    matrix: { type: "boolean" },
     plugin: { type: "string", multiple: true },
     shard: { type: "string" },
     "control-port": { type: "string" },
     record: { type: "string" },
-    help: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
   }, true);
   if (values.help) {
     io.stdout(RUN_HELP);
@@ -102,17 +120,30 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
   // Every shard sees the same file list, in the same order, and takes every N-th file.
   const files = shard === null ? found : found.filter((_, i) => i % shard.count === shard.index);
   if (values.junit !== undefined) checkWritable("run", "junit", path.resolve(io.cwd, values.junit));
+  if (values.html !== undefined) checkWritable("run", "html", path.resolve(io.cwd, values.html));
+  if (values.mermaid !== undefined) checkWritable("run", "mermaid", path.resolve(io.cwd, values.mermaid));
+  if (values.open && values.html === undefined) throw new UserError("run: --open needs --html FILE (the report to link to)");
+  if (values.model !== undefined && values.mermaid === undefined) throw new UserError("run: --model needs --mermaid FILE (it filters the diagram)");
   const controlPort = values["control-port"] === undefined ? null : intFlag("run", "control-port", values["control-port"], 0);
   if (controlPort !== null && files.length !== 1) throw new UserError(`run: --control-port serves one run; ${files.length} scenario files were given`);
   // Plugins register properties a scenario may name in expect.properties; load them first.
   for (const file of values.plugin ?? []) await loadPlugin("run", io.cwd, file);
   // A file that does not load is reported and counted; the others still run.
   const results: ScenarioResult[] = [];
+  const timed: Timed[] = [];
+  const story: StoryOptions = { terminal: io.terminal ?? PLAIN, logs, matrix: values.matrix === true, cwd: io.cwd };
+  let storyShown = false;
   const invalid: InvalidScenario[] = [];
   const progress = (line: string) => io.stderr(`… ${line}\n`);
   const recording = values.record === undefined ? null : openRecording(values.record);
   const report = (r: ScenarioResult) => {
-    if (!values.json) io.stdout(values.quiet ? `${r.passed ? "PASS" : "FAIL"} ${r.name} (${path.relative(io.cwd, r.file) || r.file})\n` : `${renderText(r, { logs })}\n`);
+    if (!values.json && values.quiet) io.stdout(`${r.passed ? "PASS" : "FAIL"} ${r.name} (${path.relative(io.cwd, r.file) || r.file})\n`);
+  };
+  // With a control API the run is told as soon as it ends: the API stays up after it.
+  const reportNow = (r: ScenarioResult) => {
+    report(r);
+    if (!values.json && !values.quiet) io.stdout(renderStory(r, story));
+    storyShown = true;
   };
   for (const file of files) {
     let scenario: Scenario;
@@ -132,17 +163,36 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
       io.stderr(`warning: ${at}: ${w.path}: ${w.message}\n`);
     }
     // With a control API, the run is reported when it ends and the API stays up after it.
-    const control = controlPort === null ? undefined : controlForRun(io, controlPort, report);
+    const control = controlPort === null ? undefined : controlForRun(io, controlPort, reportNow);
+    const started = performance.now();
     const r = await runScenario(scenario, {
       runtime, progress, ...(seed !== undefined ? { seed } : {}), ...(control ? { control } : {}),
       ...(recording ? { observe: (engine) => void recording.attach(engine) } : {}),
     });
     recording?.detach();
     results.push(r);
+    timed.push({ result: r, wallMs: performance.now() - started });
     if (!control) report(r);
   }
   recording?.close();
-  if (values.json) io.stdout(renderJson(results));
+  if (!values.json && !values.quiet && !storyShown) {
+    // One scenario is a story; several are a table, with the stories of the failures.
+    if (files.length === 1 && timed.length === 1) io.stdout(renderStory(timed[0]!.result, story));
+    else if (timed.length > 0) io.stdout(renderSummary(timed, { ...story, details: values.details === true || values.verbose === true }));
+  }
+  if (values.json || values.html !== undefined || values.mermaid !== undefined) {
+    const doc = runDocument(results);
+    if (values.json) io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+    if (values.html !== undefined) {
+      const file = path.resolve(io.cwd, values.html);
+      writeReport("run", "html", io, file, renderHtml(doc));
+      if (values.open) io.stdout(`report: ${pathToFileURL(file).href}\n`);
+    }
+    if (values.mermaid !== undefined) {
+      const text = doc.scenarios.map((s) => sequenceDiagram(s, values.model !== undefined ? { model: values.model } : {})).join("\n");
+      writeReport("run", "mermaid", io, path.resolve(io.cwd, values.mermaid), text);
+    }
+  }
   if (values.junit) writeReport("run", "junit", io, values.junit, renderJunit(results, invalid));
   const failed = results.filter((r) => !r.passed).length;
   if (!values.json) {
