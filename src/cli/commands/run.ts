@@ -13,6 +13,7 @@ import { renderHtml } from "../../report/html.ts";
 import { sequenceDiagram } from "../../report/mermaid.ts";
 import { renderStory, renderSummary, type StoryOptions, type Timed } from "../render/story.ts";
 import { PLAIN } from "../render/terminal.ts";
+import { wrapText } from "../render/table.ts";
 import type { Scenario } from "../../scenario/types.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../../runtime/index.ts";
 import { parseShard } from "../../properties/campaign.ts";
@@ -133,6 +134,7 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
   const timed: Timed[] = [];
   const story: StoryOptions = { terminal: io.terminal ?? PLAIN, logs, matrix: values.matrix === true, cwd: io.cwd };
   let storyShown = false;
+  const warned = new Set<string>();
   const invalid: InvalidScenario[] = [];
   const progress = (line: string) => io.stderr(`… ${line}\n`);
   const recording = values.record === undefined ? null : openRecording(values.record);
@@ -157,10 +159,14 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
       if (!values.json) io.stderr(`error: ${e.describe()}\n`);
       continue;
     }
-    // Fields of the pasted manifests that have no effect in the simulation: said, never ignored.
+    // Fields of the pasted manifests that have no effect in the simulation: said, never ignored;
+    // a manifest several scenarios include is said once.
     for (const w of scenario.warnings) {
       const at = w.line !== undefined ? `${path.relative(io.cwd, w.file) || w.file}:${w.line}:${w.column ?? 1}` : w.file;
-      io.stderr(`warning: ${at}: ${w.path}: ${w.message}\n`);
+      const line = `warning: ${at}: ${w.path}: ${w.message}`;
+      if (warned.has(line)) continue;
+      warned.add(line);
+      io.stderr(`${wrapText(line, story.terminal.columns, 0, 2).join("\n")}\n`);
     }
     // With a control API, the run is reported when it ends and the API stays up after it.
     const control = controlPort === null ? undefined : controlForRun(io, controlPort, reportNow);
