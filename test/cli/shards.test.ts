@@ -115,12 +115,12 @@ expect:
       const o = io(files);
       expect(await main(["run", dir, "--shard", shard, "--json", "--junit", `s${shard[0]}.xml`], o)).toBe(0);
       files.set(`s${shard[0]}.json`, o.out);
-      names.push((JSON.parse(o.out) as { name: string }[]).map((r) => r.name));
+      names.push((JSON.parse(o.out) as { scenarios: { name: string }[] }).scenarios.map((r) => r.name));
     }
     expect(names).toEqual([["shard-a", "shard-c"], ["shard-b"]]);
     const m = io(files);
     expect(await main(["merge", "s0.json", "s1.json", "--json", "all.json", "s0.xml", "s1.xml", "--junit", "all.xml"], m)).toBe(0);
-    expect((JSON.parse(files.get("all.json")!) as unknown[]).length).toBe(3);
+    expect((JSON.parse(files.get("all.json")!) as { scenarios: unknown[] }).scenarios.length).toBe(3);
     expect(files.get("all.xml")).toContain('tests="3" failures="0" errors="0"');
   }, 120_000);
 });

@@ -1,9 +1,10 @@
 /**
  * `seldon-sim merge`: one report from the shards of a campaign or of a scenario run, e.g. the
  * artifacts of a CI matrix or of a Kubernetes Indexed Job. JSON inputs are `check --json`
- * reports (merged as one campaign) or `run --json` results (concatenated); XML inputs are
+ * reports (merged as one campaign) or `run --json` run documents (their scenarios joined); XML inputs are
  * `run --junit` reports (their test cases gathered in one suite).
  */
+import { RUN_DOCUMENT_FORMAT, type RunDocument } from "../../report/document.ts";
 import { UserError } from "../../core/errors.ts";
 import type { CheckReport } from "../../properties/check.ts";
 import { mergeCheckReports } from "../../properties/campaign.ts";
@@ -13,7 +14,7 @@ import type { Command } from "../io.ts";
 const USAGE = `usage: seldon-sim merge [--json FILE] [--junit FILE] SHARD-FILE...
 
 Merges the outputs of the shards of 'seldon-sim check --shard I/N --json' (one campaign report)
-or of 'seldon-sim run --shard I/N' (--json results are concatenated, --junit reports gathered in
+or of 'seldon-sim run --shard I/N' (--json run documents joined into one, --junit reports gathered in
 one suite). Inputs ending in .xml are JUnit reports, the others JSON. Prints the merged JSON
 unless --json names a file; exits 1 when a shard failed.
 `;
@@ -49,8 +50,8 @@ export function mergeJunit(reports: readonly { file: string; text: string }[]): 
 /** One campaign report from check reports, or the concatenation of run results. */
 export function mergeJson(inputs: readonly { file: string; value: Json }[]): { value: Json; failed: boolean } {
   const checks = inputs.filter((i) => isCheckReport(i.value));
-  const runs = inputs.filter((i) => Array.isArray(i.value));
-  const other = inputs.find((i) => !isCheckReport(i.value) && !Array.isArray(i.value));
+  const runs = inputs.filter((i) => isRunDocument(i.value));
+  const other = inputs.find((i) => !isCheckReport(i.value) && !isRunDocument(i.value));
   if (other) throw new UserError("expected the JSON output of 'seldon-sim check --json' or 'seldon-sim run --json'", { file: other.file });
   if (checks.length > 0 && runs.length > 0) {
     throw new UserError("cannot merge check reports with run results", { file: runs[0]!.file });
@@ -59,8 +60,15 @@ export function mergeJson(inputs: readonly { file: string; value: Json }[]): { v
     const report = mergeCheckReports(checks.map((c) => c.value as CheckReport));
     return { value: report, failed: report.failed };
   }
-  const results = runs.flatMap((r) => r.value as { passed?: unknown }[]);
-  return { value: results, failed: results.some((r) => r.passed !== true) };
+  const scenarios = runs.flatMap((r) => (r.value as unknown as RunDocument).scenarios as unknown as { passed?: unknown }[]);
+  const merged = { format: RUN_DOCUMENT_FORMAT, scenarios } as unknown as Json;
+  return { value: merged, failed: scenarios.some((r) => r.passed !== true) };
+}
+
+/** `run --json` output: a run document (schema/run.schema.json) of one or more scenarios. */
+function isRunDocument(v: Json): boolean {
+  const d = v as unknown as Partial<RunDocument> | null;
+  return typeof d === "object" && d !== null && !Array.isArray(d) && d.format === RUN_DOCUMENT_FORMAT && Array.isArray(d.scenarios);
 }
 
 export const mergeCommand: Command = async (argv, io) => {
