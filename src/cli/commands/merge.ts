@@ -47,7 +47,7 @@ export function mergeJunit(reports: readonly { file: string; text: string }[]): 
   };
 }
 
-/** One campaign report from check reports, or the concatenation of run results. */
+/** One campaign report from check reports, or one run document of every shard's scenarios. */
 export function mergeJson(inputs: readonly { file: string; value: Json }[]): { value: Json; failed: boolean } {
   const checks = inputs.filter((i) => isCheckReport(i.value));
   const runs = inputs.filter((i) => isRunDocument(i.value));
