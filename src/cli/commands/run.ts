@@ -7,7 +7,7 @@ import { checkWritable, intFlag, loadPlugin, parseFlags, writeReport } from "../
 import { UserError } from "../../core/errors.ts";
 import { isManifestText, loadScenarioFile, readScenarioText } from "../../scenario/parse.ts";
 import { runScenario, type ScenarioResult } from "../../scenario/runner.ts";
-import { renderJunit, type InvalidScenario } from "../../scenario/report.ts";
+import { renderJunit, type InvalidScenario } from "../../scenario/junit.ts";
 import { runDocument } from "../../report/document.ts";
 import { renderHtml } from "../../report/html.ts";
 import { sequenceDiagram } from "../../report/mermaid.ts";

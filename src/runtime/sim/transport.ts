@@ -14,13 +14,15 @@ export function simPeer(call: Call): string {
 
 export class SimTransport implements Transport {
   readonly inFlight = 0;
-  private readonly dropped = new Set<number>();
+  /** Calls whose connection went: what is still on its way for them is not delivered. Weak, so a
+   * long run does not keep every call it ever dropped. */
+  private readonly dropped = new WeakSet<Call>();
 
   constructor(private readonly engine: Engine) {}
 
   private later(call: Call, run: () => void): void {
     this.engine.queue.push(this.engine.now + this.engine.latencyMs + call.extraDelayMs, () => {
-      if (!this.dropped.has(call.id)) run();
+      if (!this.dropped.has(call)) run();
     });
   }
 
@@ -56,7 +58,7 @@ export class SimTransport implements Transport {
   }
 
   drop(call: Call): void {
-    this.dropped.add(call.id);
+    this.dropped.add(call);
   }
 
   fail(call: Call, status: GrpcStatus): void {
