@@ -294,17 +294,20 @@ function banner(running: RunningServe, o: ServeOptions): string {
   for (const l of running.listeners) lines.push(`  ${l.key.padEnd(width)}  ${l.protocol.padEnd(8)} ${hostPort(l.host, l.port)}`);
   if (running.controlUrl) {
     const u = new URL(running.controlUrl);
-    lines.push(`  ${"control-api".padEnd(width)}  ${"http".padEnd(8)} ${u.host}   (control and Toxiproxy API; OpenAPI at ${running.controlUrl}/docs)`);
+    lines.push(`  ${"control-api".padEnd(width)}  ${"http".padEnd(8)} ${u.host}  (API; /docs)`);
   }
   const r = o.retain!;
   lines.push(
-    `  keeping the newest ${r.logs} log records, trace events and decisions; idle connections closed after ${Number.isFinite(o.connectionTimeoutMs!) ? `${o.connectionTimeoutMs! / 1000} s without a handshake` : "never"}`,
+    `  keeps the newest ${r.logs} log records, trace events and decisions (--retain)`,
+    Number.isFinite(o.connectionTimeoutMs!)
+      ? `  closes connections with no handshake after ${o.connectionTimeoutMs! / 1000} s (--connection-timeout)`
+      : "  keeps connections with no handshake open (--connection-timeout 0)",
     o.controller
       ? "  the simulated controller (seldon-system) announces the servers and applies resources"
       : o.awaitController
-        ? `  the scheduler waits for a controller's first-sync ServerNotify (ready timeout ${o.schedulerReadyTimeoutSeconds ?? 600} s)`
-        : `  first sync sent for ${o.servers.length} server(s), as the operator does on start (--await-controller to leave it to one)`,
-    "  calls between the simulated pods use private Unix sockets; nothing else listens",
+        ? `  the scheduler waits for a controller's first sync (ready timeout ${o.schedulerReadyTimeoutSeconds ?? 600} s)`
+        : `  first sync sent for ${o.servers.length} server(s), as the operator would (--await-controller)`,
+    "  the simulated pods talk over private Unix sockets; nothing else listens",
     "Ctrl-C to stop.",
   );
   return lines.join("\n") + "\n";
