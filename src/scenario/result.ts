@@ -7,6 +7,13 @@ import type { RuntimeKind } from "../runtime/index.ts";
 import type { LogRecord, TraceEvent } from "../runtime/engine.ts";
 import type { PlacementView } from "../scheduler/placement.ts";
 import type { PodRow } from "./pods.ts";
+import type { Condition } from "../controller/conditions.ts";
+import type { KubeEvent } from "../controller/controller.ts";
+
+export interface ModelObject {
+  conditions: Condition[];
+  events: KubeEvent[];
+}
 import type { Origin } from "./types.ts";
 
 /** A property that failed in a run. */
@@ -68,6 +75,9 @@ export interface ScenarioResult {
   kubectlServers: string;
   /** Every pod as `kubectl get pods` would show it when the run ended. */
   pods: PodRow[];
+  /** `namespace/model` → the Model resource's status conditions and the events the operator
+   * recorded for it (what `kubectl describe model` shows). */
+  modelObjects: Map<string, ModelObject>;
   logs: LogRecord[];
   epochMs: number;
   endMs: number;

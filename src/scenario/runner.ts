@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { Session, type SessionOptions } from "../cluster/session.ts";
 import { canonicalJson } from "../core/canonical.ts";
 import { propertyByName, type Property, type RunOptions, type RunProperty } from "./property.ts";
-import type { ExpectationResult, ModelRow, ScenarioResult, ServerRow, Violation } from "./result.ts";
+import type { ExpectationResult, ModelObject, ModelRow, ScenarioResult, ServerRow, Violation } from "./result.ts";
 import type { RuntimeKind } from "../runtime/index.ts";
 import type { LogRecord, TraceEvent } from "../runtime/engine.ts";
 import { Faults } from "../faults/faults.ts";
@@ -298,6 +298,16 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
   ];
   if (scenario.expect.tenantIsolation) results.push(checkTenantIsolation(scenario, session));
   const explanations = new Map<string, string>();
+  const modelObjects = new Map<string, ModelObject>();
+  const kube = session.controller();
+  const events = kube?.events() ?? [];
+  for (const m of models) {
+    const view = kube?.modelStatus(m.namespace, m.name);
+    modelObjects.set(`${m.namespace}/${m.name}`, {
+      conditions: view?.conditions.map((c) => ({ ...c })) ?? [],
+      events: events.filter((e) => e.kind === "Model" && e.namespace === m.namespace && e.name === m.name),
+    });
+  }
   const decisions = new Map<string, PlacementView>();
   for (const m of models) {
     if (m.state === "ModelAvailable") continue;
@@ -332,6 +342,7 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
     models,
     servers,
     explanations,
+    modelObjects,
     decisions,
     history,
     kubectlModels: controller?.kubectlGetModels(undefined, session.now) ?? "",

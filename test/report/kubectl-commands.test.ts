@@ -44,9 +44,20 @@ describe("get, describe, logs", () => {
     expect(o.out).toMatch(/^Name:\s+test-model-simple$/m);
     expect(o.out).toContain("ServerRequirementsFilter rejects mlserver: requirements not offered by mlserver: torch, numpy, scikit-learn.");
     expect(o.out).toMatch(/^ {2}#1 version 1: noMatchingServers/m);
+    // the Model resource's conditions, as the controller wrote them
+    expect(o.out).toMatch(/^Conditions:\n {2}Type\s+Status\s+Reason\s+Message\s+Last Transition\n {2}ModelReady\s+False\s+Failed to schedule model/m);
+    expect(o.out).toMatch(/^Events:\n {2}<none>$/m); // never Ready, so no ModelReady/ModelNotReady event
     const bad = io();
     expect(await main(["describe", "model", "test-model-simpel", "-f", F], bad)).toBe(2);
     expect(bad.err).toContain('(did you mean "test-model-simple"?)');
+  });
+
+  it("describe model shows the events the operator records when a model becomes Ready", async () => {
+    const o = io();
+    const file = "scenarios/scheduler/01-server-scales-up-for-model-replicas.yaml";
+    expect(await main(["describe", "model", "iris", "-f", file], o)).toBe(0);
+    expect(o.out).toMatch(/^ {2}ModelReady\s+True\s/m);
+    expect(o.out).toMatch(/^Events:\n {2}Type\s+Reason\s+Age\s+From\s+Message\n {2}Normal\s+ModelReady\s+\d+s\s+scheduler-client\s+Model \[iris\] is Ready$/m);
   });
 
   it("logs filters by container, level and model", async () => {

@@ -37,8 +37,9 @@ ${COMMON}  -o, --output wide|yaml|json   wide: more columns (state, reason, serv
 
 export const DESCRIBE_HELP = `usage: seldon-sim describe model NAME -f FILE [options]
 
-Runs the scenario FILE and describes model NAME: its status, why it is not Ready (the rejecting
-filter and what is missing), the explanation matrix of the last decision, and every decision.
+Runs the scenario FILE and describes model NAME: its status, the Model resource's conditions, why
+it is not Ready (the rejecting filter and what is missing), the explanation matrix of the last
+decision, every decision, and the events the operator recorded for it.
 
 options:
 ${COMMON}`;
@@ -160,6 +161,14 @@ export const describeCommand: Command = async (argv, io) => {
       `  State:               ${m.state}`, ...(m.reason ? [`  Reason:              ${m.reason}`] : []),
       `  Server:              ${m.server || "<none>"}`,
       `  Replica states:      ${Object.entries(m.replicaStates).map(([i, s]) => `${i}=${s}`).join(", ") || "<none>"}`);
+    const object = r.modelObjects.get(key);
+    out.push("Conditions:");
+    if (!object || object.conditions.length === 0) out.push("  <none>");
+    else {
+      out.push(...renderTable(["Type", "Status", "Reason", "Message", "Last Transition"], object.conditions.map((c) => [
+        c.type, c.status, c.reason || "<none>", c.message || "<none>", `${humanDuration(r.endMs - c.lastTransitionTime)} ago`,
+      ]), { width: t.columns, indent: 2, fixed: [0, 1] }));
+    }
     if (!m.ready) out.push("Why not Ready:", ...whyNotReady(r, m, p, t.columns).map((l) => l.slice(2)));
     const history = r.history.get(key) ?? [];
     const last = history[history.length - 1];
@@ -167,6 +176,14 @@ export const describeCommand: Command = async (argv, io) => {
     out.push("Decisions:");
     if (history.length === 0) out.push("  <none>");
     history.forEach((d, i) => out.push(`  #${i + 1} version ${d.full.version}: ${d.full.outcome}${d.full.scheduled ? ` on ${d.full.server} replicas ${d.full.replicaIdxs.join(", ")}` : ` (${d.full.error ?? ""})`}`));
+    // The operator's scheduler client records these (GetEventRecorderFor("scheduler-client")).
+    out.push("Events:");
+    if (!object || object.events.length === 0) out.push("  <none>");
+    else {
+      out.push(...renderTable(["Type", "Reason", "Age", "From", "Message"], object.events.map((e) => [
+        e.type, e.reason, humanDuration(r.endMs - e.t), "scheduler-client", e.message,
+      ]), { width: t.columns, indent: 2, fixed: [0, 1, 2, 3] }));
+    }
     out.push("");
   }
   io.stdout(`${out.join("\n")}`);
