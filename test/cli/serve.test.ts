@@ -1,19 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
-import { PROTO_FILES, PROTO_LOAD_OPTIONS } from "../../src/proto/index.ts";
+import { generated } from "../hardening/clients.ts";
 import { parseServerSpec, startServe, type RunningServe } from "../../src/cli/commands/serve.ts";
-
-/** A client generated the ordinary way from the .proto files, as an outside tool would. */
-function generated() {
-  const def = protoLoader.loadSync(PROTO_FILES, PROTO_LOAD_OPTIONS);
-  const pkg = grpc.loadPackageDefinition(def) as any;
-  return {
-    Scheduler: pkg.seldon.mlops.scheduler.Scheduler as grpc.ServiceClientConstructor,
-    Agent: pkg.seldon.mlops.agent.AgentService as grpc.ServiceClientConstructor,
-    Inference: pkg.inference.GRPCInferenceService as grpc.ServiceClientConstructor,
-  };
-}
 
 const unary = (client: any, method: string, req: object): Promise<any> =>
   new Promise((resolve, reject) => client[method](req, (err: any, resp: any) => (err ? reject(err) : resolve(resp))));

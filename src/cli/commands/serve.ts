@@ -255,6 +255,11 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
   if (recording) options.observe = (engine: Engine) => void recording.attach(engine);
   const running = await startServe(options);
   io.stdout(banner(running, options));
+  return serveUntilSignal(io, running, recording);
+};
+
+/** Serves until SIGINT or SIGTERM, then stops within the deadline whatever the peers hold. */
+async function serveUntilSignal(io: CliIO, running: { stop(): Promise<void> }, recording: { close(): void } | null): Promise<number> {
   await untilSignal(io);
   const deadline = forceExitAfter(STOP_DEADLINE_MS);
   await running.stop();
@@ -262,7 +267,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
   recording?.close();
   io.stdout("seldon-sim serve: stopped\n");
   return 0;
-};
+}
 
 /** Waits for SIGINT or SIGTERM. */
 function untilSignal(io: CliIO): Promise<void> {
@@ -404,11 +409,5 @@ async function serveScenario(file: string, values: Record<string, string | boole
     for (const n of notes) io.stderr(`seldon-sim serve: ${n}\n`);
     io.stdout("seldon-sim serve: timeline played\n");
   });
-  await untilSignal(io);
-  const deadline = forceExitAfter(STOP_DEADLINE_MS);
-  await running.stop();
-  clearTimeout(deadline);
-  recording?.close();
-  io.stdout("seldon-sim serve: stopped\n");
-  return 0;
+  return serveUntilSignal(io, running, recording);
 }
