@@ -26,7 +26,13 @@ describe("health and reflection on the fakes' ports", () => {
     const Health = grpc.makeGenericClientConstructor(healthService, "Health");
     const client = new Health(`127.0.0.1:${port("seldon-mesh/seldon-scheduler-0:9004")}`, grpc.credentials.createInsecure()) as any;
     const check = (service: string) => new Promise<any>((resolve, reject) => client.Check({ service }, (e: any, r: any) => (e ? reject(e) : resolve(r))));
-    expect((await check("")).status).toBe("SERVING");
+    // health follows the process within one refresh (200 ms), as a probe polling it sees it
+    let up = "";
+    for (let i = 0; i < 50 && up !== "SERVING"; i++) {
+      up = (await check("")).status;
+      if (up !== "SERVING") await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(up).toBe("SERVING");
     expect((await check("seldon.mlops.scheduler.Scheduler")).status).toBe("SERVING");
     await expect(check("no.such.Service")).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
     running.session.crash("seldon-mesh", "seldon-scheduler-0", "scheduler");
