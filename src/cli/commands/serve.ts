@@ -17,6 +17,7 @@ import { hostPort, type TlsFiles } from "../../runtime/wire/listeners.ts";
 import type { ListenerInfo } from "../../runtime/wire/transport.ts";
 import { SERVE_RETAIN, type Retention } from "../../core/retention.ts";
 import { mountControlApi } from "../../api/mount.ts";
+import { ApiListenError } from "../../api/server.ts";
 import { openRecording } from "../../recording/file.ts";
 import type { Engine } from "../../runtime/engine.ts";
 import * as nodePath from "node:path";
@@ -63,7 +64,8 @@ options:
                             the synchroniser's ready timeout (default 600, as the Helm chart)
   --controller              also run the simulated Seldon controller (namespace seldon-system), so
                             Model and Server resources can be applied through the control API
-  --control-port N          HTTP control API and Toxiproxy API port (default 8474; 0 = any free port)
+  --control-port N          HTTP control API and Toxiproxy API port (default 8474, or any free port
+                            when another process holds 8474; 0 = any free port)
   --no-control              no control API
   --no-grpc-probes          no gRPC health service or reflection on the fakes' ports (as Seldon
                             v2.9.0's scheduler and agent, which register neither)
@@ -93,6 +95,8 @@ export interface ServeOptions {
   controller?: boolean;
   /** Port of the control API; null or absent for none. */
   controlPort?: number | null;
+  /** The port is the default one (8474), not asked for: when it is taken, any free port will do. */
+  controlPortDefaulted?: boolean;
   /** gRPC health and reflection on the fakes' ports (default true). */
   grpcProbes?: boolean;
   onLog?: (line: string) => void;
@@ -163,7 +167,15 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
       isFirstSync: true,
     });
   }
-  const api = o.controlPort === null || o.controlPort === undefined ? null : await mountControlApi(session, transport.realPorts, o.host, o.controlPort);
+  const api = o.controlPort === null || o.controlPort === undefined ? null : await mountControlApi(session, transport.realPorts, o.host, o.controlPort).catch((e: unknown) => {
+    // Several serves side by side: only the first gets Toxiproxy's default port, the banner says which.
+    if (!o.controlPortDefaulted || !(e instanceof ApiListenError) || !/EADDRINUSE/.test(e.message)) throw e;
+    return mountControlApi(session, transport.realPorts, o.host, 0);
+  }).catch(async (e: unknown) => {
+    await driver.stop();
+    await session.close();
+    throw e;
+  });
   let stopping: Promise<void> | null = null;
   return {
     session,
@@ -242,6 +254,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     awaitController: values["await-controller"] === true,
     controller: values.controller ?? false,
     controlPort: values["no-control"] ? null : portFlag("control-port", values["control-port"], 8474),
+    controlPortDefaulted: values["control-port"] === undefined,
     grpcProbes: !values["no-grpc-probes"],
     schedulerReadyTimeoutSeconds: intFlag("serve", "scheduler-ready-timeout-seconds", values["scheduler-ready-timeout-seconds"], 600),
     ...(values.quiet ? {} : { onLog: (l: string) => io.stderr(`${l}\n`) }),
