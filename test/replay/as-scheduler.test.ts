@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import * as path from "node:path";
 import { loadScenarioFile } from "../../src/scenario/parse.ts";
 import { startScenarioServe } from "../../src/roles/serve-scenario.ts";
@@ -6,6 +6,8 @@ import { startStandaloneAgent } from "../../src/roles/standalone-agent.ts";
 import { Recorder } from "../../src/recording/recorder.ts";
 import type { RecordEntry } from "../../src/recording/entry.ts";
 import { replayAsScheduler } from "../../src/replay/as-scheduler.ts";
+import { main } from "../../src/cli/main.ts";
+import type { CliIO } from "../../src/cli/io.ts";
 
 const until = async (f: () => boolean, ms: number) => {
   for (const end = Date.now() + ms; Date.now() < end && !f(); ) await new Promise((r) => setTimeout(r, 100));
@@ -51,13 +53,28 @@ async function replayFor(entries: RecordEntry[], env: Record<string, string>) {
   }
 }
 
+/** The CLI in process, over a recording held in memory. */
+function cliIO(files: Record<string, string>) {
+  const out = { stdout: "", stderr: "" };
+  const io: CliIO = {
+    stdout: (t) => { out.stdout += t; }, stderr: (t) => { out.stderr += t; },
+    readFile: (p) => { const f = files[path.basename(p)]; if (f === undefined) throw new Error(`no file ${p}`); return f; },
+    writeFile: () => {}, cwd: "/",
+  };
+  return { io, out };
+}
+const jsonl = (entries: RecordEntry[]) => entries.map((e) => JSON.stringify(e)).join("\n") + "\n";
+
 describe("seldon-sim replay --as scheduler", () => {
+  let entries: RecordEntry[] = [];
+  beforeAll(async () => { entries = await recordAgent(); }, 60_000);
+
   it("answers an agent from a recording: the same agent passes, one with other memory diverges at the field", async () => {
-    const entries = await recordAgent();
     const same = await replayFor(entries, ENV);
     expect(same.divergence).toBeNull();
+    // the agent's Subscribe and its AgentEvents, every one it sent compared
     expect(same.calls).toBeGreaterThanOrEqual(2);
-    expect(same.compared).toBeGreaterThanOrEqual(2);
+    expect(same.compared).toBeGreaterThanOrEqual(same.calls);
 
     const other = await replayFor(entries, { ...ENV, MEMORY_REQUEST: "2147483648" });
     expect(other.divergence).not.toBeNull();
@@ -65,4 +82,49 @@ describe("seldon-sim replay --as scheduler", () => {
     expect(other.divergence!.index).toBe(0);
     expect(other.divergence!.diff.some((l) => /memoryBytes: "1073741824" → "2147483648"/.test(l))).toBe(true);
   }, 90_000);
+
+  it("the command listens for the agent and prints the first divergence: other capabilities, exit 1", async () => {
+    const { io, out } = cliIO({ "trace.jsonl": jsonl(entries) });
+    const inference = await startScenarioServe({ scenario: scenario(), host: "127.0.0.1", without: ["agent"], ports: servePorts });
+    const code = main(["replay", "trace.jsonl", "--as", "scheduler", "--for", "agent", "--listen", "127.0.0.1:0"], io);
+    try {
+      expect(await until(() => /on 127\.0\.0\.1:\d+/.test(out.stderr), 10_000)).toBe(true);
+      const port = Number(/on 127\.0\.0\.1:(\d+)/.exec(out.stderr)![1]);
+      const agent = await startStandaloneAgent({
+        scheduler: { host: "127.0.0.1", port },
+        inference: { host: "127.0.0.1", grpcPort: inference.ports.get("seldon-mesh/mlserver-0:9500")!, httpPort: inference.ports.get("seldon-mesh/mlserver-0:9000")! },
+        env: { ...ENV, SELDON_SERVER_CAPABILITIES: "sklearn,xgboost" },
+      });
+      try {
+        expect(await code).toBe(1);
+      } finally {
+        await agent.stop();
+      }
+    } finally {
+      await inference.stop();
+    }
+    expect(out.stdout).toMatch(/^replay: first divergence in Subscribe \(recorded call \d+\), message 0:\n/);
+    expect(out.stdout).toMatch(/capabilities\[1\]: \(missing\) → "xgboost"/);
+  }, 60_000);
+
+  it("bad flags are one error line and exit 2", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--as", "scheduler", "--against", "127.0.0.1:9005"], /--against does not apply to --as scheduler .* use --listen HOST:PORT/],
+      [["--as", "scheduler", "--listen", "nowhere"], /--listen expects HOST:PORT, got "nowhere"/],
+      [["--as", "scheduler", "--for", "mlserver"], /--for expects agent or controller, got "mlserver"/],
+      [["--as", "agent", "--listen", "127.0.0.1:1"], /--listen applies only to --as scheduler/],
+      [["--as", "planner"], /--as expects agent, controller or scheduler, got "planner"/],
+    ];
+    for (const [flags, msg] of cases) {
+      const { io, out } = cliIO({ "trace.jsonl": jsonl(entries) });
+      expect(await main(["replay", "trace.jsonl", ...flags], io)).toBe(2);
+      expect(out.stderr).toMatch(msg);
+      expect(out.stderr.trim().split("\n")).toHaveLength(1);
+    }
+    // a served cluster's recording holds our controller's calls beside the agent's
+    expect(entries.some((e) => e.method.startsWith("/seldon.mlops.scheduler.Scheduler/"))).toBe(true);
+    const { io, out } = cliIO({ "both.jsonl": jsonl(entries) });
+    expect(await main(["replay", "both.jsonl", "--as", "scheduler"], io)).toBe(2);
+    expect(out.stderr).toMatch(/both\.jsonl: holds both agent and controller calls; say which is under test with --for/);
+  });
 });
