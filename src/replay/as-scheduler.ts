@@ -127,6 +127,7 @@ export async function replayAsScheduler(entries: readonly RecordEntry[], peer: S
     timers.add(t);
   };
   const activity = () => {
+    if (finished) return;
     clearTimeout(idle);
     idle = setTimeout(end, waitMs);
     const allSent = active.length === recorded.length && active.every((a) => a.pending.length === 0 && !a.sending);
@@ -157,7 +158,10 @@ export async function replayAsScheduler(entries: readonly RecordEntry[], peer: S
       diverge({ method, stream: -1, index: 0, recorded: null, actual: method, diff: [`(call): (missing) → ${method}`] });
       return null;
     }
-    const a: ActiveCall = { stream: c.stream, method, requests: c.requests.map((r) => r.message), pending: [...(pendingOf.get(c.stream) ?? [])], status: c.status, received: 0, write: null, finish: null, sending: false };
+    // CANCELLED is the component giving up the call (it was stopped while recording), not an
+    // answer: sending it would end a stream the component still wants.
+    const status = c.status && c.status.code !== grpc.status.CANCELLED ? c.status : null;
+    const a: ActiveCall = { stream: c.stream, method, requests: c.requests.map((r) => r.message), pending: [...(pendingOf.get(c.stream) ?? [])], status, received: 0, write: null, finish: null, sending: false };
     active.push(a);
     return a;
   };

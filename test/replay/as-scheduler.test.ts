@@ -128,3 +128,49 @@ describe("seldon-sim replay --as scheduler", () => {
     expect(out.stderr).toMatch(/both\.jsonl: holds both agent and controller calls; say which is under test with --for/);
   });
 });
+
+describe("seldon-sim replay --as scheduler, for a controller", () => {
+  it("answers a controller's calls as recorded, and names the field of a changed LoadModel", async () => {
+    const grpc = await import("@grpc/grpc-js");
+    const protoLoader = await import("@grpc/proto-loader");
+    const { PROTO_FILES, PROTO_LOAD_OPTIONS } = await import("../../src/proto/index.ts");
+    const { startServe } = await import("../../src/cli/commands/serve.ts");
+    const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(PROTO_FILES, PROTO_LOAD_OPTIONS)) as any;
+    const ns = "seldon-mesh";
+    type Call = [string, object];
+    const conversation = (replicas: number): Call[] => [
+      ["ServerNotify", { servers: [{ name: "mlserver", expectedReplicas: 1, shared: true }], isFirstSync: true }],
+      ["LoadModel", { model: { meta: { name: "iris" }, modelSpec: { uri: "gs://x", requirements: ["sklearn"] }, deploymentSpec: { replicas } } }],
+      ["UnloadModel", { model: { name: "never-loaded" } }],
+    ];
+    const play = async (port: number, calls: Call[]) => {
+      const c = new pkg.seldon.mlops.scheduler.Scheduler(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+      const codes: number[] = [];
+      for (const [m, req] of calls) codes.push(await new Promise<number>((r) => c[m](req, (err: any) => r(err ? err.code : 0))));
+      c.close();
+      return codes;
+    };
+    let entries: RecordEntry[] = [];
+    const served = await startServe({ host: "127.0.0.1", namespace: ns, schedulerPort: 0, agentPort: 0, servers: [], inferenceGrpcPort: 0, inferenceHttpPort: 0, awaitController: true, observe: (e) => { entries = new Recorder(e).keep(); } });
+    let recordedCodes: number[];
+    try {
+      recordedCodes = await play(served.ports.get(`${ns}/seldon-scheduler-0:9004`)!, conversation(1));
+    } finally {
+      await served.stop();
+    }
+    // the scheduler's refusal to unload an unknown model is in the recording, and comes back from it
+    expect(recordedCodes.at(-1)).not.toBe(grpc.status.OK);
+
+    const same = await replayAsScheduler(entries, "controller", { host: "127.0.0.1", port: 0, settleMs: 300, waitMs: 5_000 });
+    expect(await play(same.port, conversation(1))).toEqual(recordedCodes);
+    const r = await same.result;
+    expect(r.divergence).toBeNull();
+    expect(r.compared).toBe(3);
+
+    const changed = await replayAsScheduler(entries, "controller", { host: "127.0.0.1", port: 0, settleMs: 300, waitMs: 5_000 });
+    await play(changed.port, conversation(2));
+    const d = (await changed.result).divergence;
+    expect(d?.method).toMatch(/\/LoadModel$/);
+    expect(d?.diff).toEqual(["model.deploymentSpec.replicas: 1 → 2"]);
+  }, 30_000);
+});
