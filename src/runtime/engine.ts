@@ -168,7 +168,7 @@ export interface Transport {
    * peer that resets) before reporting it.
    */
   fail(call: Call, status: GrpcStatus, how: "refused" | "reset" | "unresolved" | "unimplemented"): void;
-  /** The network swallows the call; only its deadline (if any) ends it. */
+  /** The network swallows the call; the engine ends it (its deadline, the connect timeout, a keepalive). */
   blackhole(call: Call): void;
   /** Make a pod added after start reachable (wire binds its listeners); sim has nothing to do. */
   bindPod?(pod: Pod): Promise<void>;
