@@ -171,10 +171,12 @@ export class Session {
   block(rule: NetworkRule): void {
     this.engine.rules = [...this.engine.rules.filter((r) => r.id !== rule.id), rule];
     this.engine.breakCallsMatching(rule);
+    this.engine.releaseHealedCalls();
   }
 
   heal(ruleId: string): void {
     this.engine.rules = this.engine.rules.filter((r) => r.id !== ruleId);
+    this.engine.releaseHealedCalls();
   }
 
   /** Scale a server's pods (the controller's ServerNotify is sent by applying the Server resource). */

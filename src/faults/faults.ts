@@ -57,6 +57,7 @@ export class Faults {
     const had = this.byId.delete(id);
     if (had) {
       this.engine.rules = this.engine.rules.filter((r) => r.id !== `fault:${id}`);
+      this.engine.releaseHealedCalls();
       this.injector.resetCount(id);
       this.sync();
     }
@@ -80,6 +81,7 @@ export class Faults {
     if (enabled) {
       this.disabled.delete(name);
       this.engine.rules = this.engine.rules.filter((r) => r.id !== id);
+      this.engine.releaseHealedCalls();
     } else if (!this.disabled.has(name)) {
       this.disabled.add(name);
       this.block({ id, from: {}, to: proxyEndpoint(p), mode: "refuse" });

@@ -93,4 +93,9 @@ export const goDialErrors = {
     `connection error: desc = "transport: Error while dialing: read tcp ${target}: read: connection reset by peer"`,
   deadline: (): string => "context deadline exceeded",
   eof: (): string => "error reading from server: EOF",
+  /** A connection attempt into a black hole, ended by grpc-go's connect timeout. */
+  dialTimeout: (target: string): string =>
+    `connection error: desc = "transport: Error while dialing: dial tcp ${target}: i/o timeout"`,
+  /** The client's keepalive ping went unanswered: grpc-go closes the transport with this. */
+  keepalive: (): string => `connection error: desc = "keepalive ping failed to receive ACK within timeout"`,
 };

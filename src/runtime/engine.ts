@@ -11,6 +11,7 @@ import type { CallId, Component, Effect, Fields, GrpcStatus, Input, LogLevel, Me
 import { Status } from "../core/protocol.ts";
 import { method as methodDef, serviceOf } from "../proto/index.ts";
 import { goDialErrors, policyFor, type EndpointFacts, type LinkPolicy, type NetworkRule } from "../network/rules.ts";
+import { KEEPALIVE_V2_9_0, type KeepaliveProfile } from "../network/keepalive.ts";
 import { EventQueue, type Timed } from "./queue.ts";
 import { KEEP_EVERYTHING, trimOldest, type Retention } from "../core/retention.ts";
 
@@ -80,6 +81,8 @@ export class Call {
   deadline: Timed | null = null;
   /** Extra one-way latency from `delay` rules. */
   extraDelayMs = 0;
+  /** Set while a black hole swallows the established connection under this call. */
+  silence: Silence | null = null;
   constructor(
     readonly id: number,
     readonly client: Proc | null,
@@ -88,6 +91,21 @@ export class Call {
     readonly target: string,
     readonly method: MethodPath,
   ) {}
+}
+
+/**
+ * A black-holed established stream: nothing passes in either direction, what each side sends
+ * waits (as unacknowledged TCP data does in the sender's kernel) and is delivered, in order, if
+ * the path returns before a keepalive gives up; whichever side gives up first ends its half.
+ */
+export interface Silence {
+  since: number;
+  held: Delivery[];
+  timers: Timed[];
+  /** The client side gave up (its keepalive fired); the server has not learnt it yet. */
+  clientGone: boolean;
+  /** The server side gave up (its keepalive fired); the client has not learnt it yet. */
+  serverGone: boolean;
 }
 
 export interface LogRecord {
@@ -150,7 +168,7 @@ export interface Transport {
    * peer that resets) before reporting it.
    */
   fail(call: Call, status: GrpcStatus, how: "refused" | "reset" | "unresolved" | "unimplemented"): void;
-  /** The network swallows the call; only its deadline (if any) ends it. */
+  /** The network swallows the call; the engine ends it (its deadline, the connect timeout, a keepalive). */
   blackhole(call: Call): void;
   /** Make a pod added after start reachable (wire binds its listeners); sim has nothing to do. */
   bindPod?(pod: Pod): Promise<void>;
@@ -196,6 +214,13 @@ export class Engine {
   private readonly clientCalls = new Map<string, Call>();
   private readonly serverCalls = new Map<string, Call>();
   private nextCall = 1;
+  /** Calls whose established connection a black hole swallows (see `Silence`). */
+  private readonly silenced = new Set<Call>();
+  /** Which client process (by incarnation) has an established connection to which target: a
+   * call into a black hole on one is a swallowed stream, without one a dial that times out. */
+  private readonly connections = new Map<string, number>();
+  /** Keepalive and dial-timeout facts of the Seldon version simulated. */
+  keepalive: KeepaliveProfile = KEEPALIVE_V2_9_0;
   private nextServerCall = 1;
   /** Listeners for logs, e.g. the CLI printing as the run goes. */
   readonly onLog: ((r: LogRecord) => void)[] = [];
@@ -482,8 +507,27 @@ export class Engine {
         return this.transport.fail(call, { code: Status.UNAVAILABLE, details: goDialErrors.refused(dialAddress(pod, host, port)) }, "refused");
       case "reset":
         return this.transport.fail(call, { code: Status.UNAVAILABLE, details: goDialErrors.reset(dialAddress(pod, host, port)) }, "reset");
-      case "blackhole":
+      case "blackhole": {
+        const conn = this.connections.get(connectionKey(proc, e.target));
+        if (conn === proc.incarnation) {
+          // A new stream on the established connection: swallowed like the connection's other
+          // streams; its deadline (already queued) or the client's keepalive ends it.
+          const c = "proc" in listener ? this.keepalive.client(proc.role, listener.proc.role) : null;
+          if (c) {
+            this.queue.push(this.now + c.timeMs + c.timeoutMs, () => {
+              if (!call.closed) this.breakCall(call, { code: Status.UNAVAILABLE, details: goDialErrors.keepalive() }, "both");
+            });
+          }
+          return this.transport.blackhole(call);
+        }
+        // No connection yet: grpc-go's connection attempt gives up after its connect timeout,
+        // unless the call's own deadline (already queued) comes first.
+        const status = { code: Status.UNAVAILABLE, details: goDialErrors.dialTimeout(dialAddress(pod, host, port)) };
+        this.queue.push(this.now + this.keepalive.connectTimeoutMs, () => {
+          if (!call.closed) this.breakCall(call, status, "both");
+        });
         return this.transport.blackhole(call);
+      }
       case "open":
         break;
     }
@@ -494,6 +538,7 @@ export class Engine {
       return this.transport.fail(call, { code: Status.UNIMPLEMENTED, details: listener.unimplemented }, "unimplemented");
     }
     call.extraDelayMs = policy.extraDelayMs;
+    this.connections.set(connectionKey(proc, e.target), proc.incarnation);
     call.server = listener.proc;
     call.serverCallId = `s${this.nextServerCall++}`;
     this.serverCalls.set(`${listener.proc.id}#${call.serverCallId}`, call);
@@ -509,6 +554,7 @@ export class Engine {
   }
 
   private carry(call: Call, d: Delivery): void {
+    if (call.silence) { call.silence.held.push(d); return; }
     switch (d.kind) {
       case "open": return this.transport.open(call, d.request, d.to);
       case "message":
@@ -566,6 +612,7 @@ export class Engine {
   /** The client side of a call learns it is over. */
   closeClient(call: Call, status: GrpcStatus): void {
     if (call.closed) return;
+    this.forgetSilence(call);
     call.closed = true;
     if (call.deadline) call.deadline.cancelled = true;
     this.clientCalls.delete(`${call.client?.id}#${call.clientCallId}`);
@@ -583,6 +630,7 @@ export class Engine {
    */
   breakCall(call: Call, status: GrpcStatus | null, side: "client" | "server" | "both"): void {
     if (call.closed) return;
+    this.forgetSilence(call);
     this.transport.drop(call);
     const server = call.server;
     const serverCallId = call.serverCallId;
@@ -607,7 +655,74 @@ export class Engine {
       const port = splitTarget(call.target).port;
       const p = policyFor([rule], call.client.facts(), call.server.facts(port), this.now);
       if (p.kind === "open") continue;
-      this.breakCall(call, { code: Status.UNAVAILABLE, details: goDialErrors.eof() }, "both");
+      if (p.kind === "blackhole") this.silence(call);
+      else {
+        this.connections.delete(connectionKey(call.client, call.target));
+        this.breakCall(call, { code: Status.UNAVAILABLE, details: goDialErrors.eof() }, "both");
+      }
+    }
+  }
+
+  /** An established call goes silent; the keepalive of whichever side has one ends it. */
+  private silence(call: Call): void {
+    if (call.silence || !call.client || !call.server) return;
+    const silence: Silence = { since: this.now, held: [], timers: [], clientGone: false, serverGone: false };
+    call.silence = silence;
+    this.silenced.add(call);
+    const server = call.server;
+    const serverCallId = call.serverCallId;
+    const c = this.keepalive.client(call.client.role, server.role);
+    const s = this.keepalive.server(server.role);
+    if (c) {
+      silence.timers.push(this.queue.push(this.now + c.timeMs + c.timeoutMs, () => {
+        if (silence.clientGone || call.closed) return;
+        silence.clientGone = true;
+        this.connections.delete(connectionKey(call.client!, call.target));
+        // The client's RST is swallowed too: the server goes on believing in the stream.
+        this.breakCall(call, { code: Status.UNAVAILABLE, details: goDialErrors.keepalive() }, "server");
+        if (silence.serverGone) this.silenced.delete(call);
+      }));
+    }
+    if (s) {
+      silence.timers.push(this.queue.push(this.now + s.timeMs + s.timeoutMs, () => {
+        if (silence.serverGone) return;
+        silence.serverGone = true;
+        if (server.up) this.deliver(server, { kind: "incomingCancelled", call: serverCallId });
+        if (silence.clientGone) this.silenced.delete(call);
+      }));
+    }
+  }
+
+  /** A silent call ends for a reason other than a keepalive (a deadline, a crash): no timers stay. */
+  private forgetSilence(call: Call): void {
+    const silence = call.silence;
+    if (!silence || silence.clientGone) return;
+    for (const t of silence.timers) t.cancelled = true;
+    call.silence = null;
+    this.silenced.delete(call);
+  }
+
+  /**
+   * After rules changed: silent calls no rule black-holes any more resume. What each side sent
+   * meanwhile arrives; a side that already gave up has its reset arrive instead.
+   */
+  releaseHealedCalls(): void {
+    for (const call of [...this.silenced]) {
+      const silence = call.silence!;
+      const server = call.server!;
+      const port = splitTarget(call.target).port;
+      const p = policyFor(this.rules, call.client!.facts(), server.facts(port), this.now);
+      if (p.kind === "blackhole") continue;
+      this.silenced.delete(call);
+      for (const t of silence.timers) t.cancelled = true;
+      call.silence = null;
+      if (silence.clientGone) {
+        if (!silence.serverGone && server.up) this.deliver(server, { kind: "incomingCancelled", call: call.serverCallId });
+      } else if (silence.serverGone) {
+        this.breakCall(call, { code: Status.UNAVAILABLE, details: goDialErrors.eof() }, "server");
+      } else {
+        for (const d of silence.held) this.carry(call, d);
+      }
     }
   }
 
@@ -615,6 +730,10 @@ export class Engine {
   openCalls(): Call[] {
     return [...this.clientCalls.values()];
   }
+}
+
+function connectionKey(client: Proc, target: string): string {
+  return `${client.id}>${target}`;
 }
 
 export function splitTarget(target: string): { host: string; port: number } {
