@@ -188,16 +188,32 @@ export interface Timed {
 }
 
 /** Several scenarios: one table, the models not Ready in a sentence each, then the stories of the failures. */
+/** Paths under the working folder inside a message, as the user would type them. */
+function relativeIn(text: string, cwd: string): string {
+  return text.split(`${cwd}/`).join("");
+}
+
 export function renderSummary(runs: readonly Timed[], o: StoryOptions & { details: boolean }): string {
   const p = paint(o.terminal);
   const width = o.terminal.columns;
-  const rows = runs.map(({ result: r, wallMs }) => {
-    const failing = r.error ? [`error: ${r.error}`] : r.expectations.filter((e) => !e.passed).map((e) => `${e.description}: ${e.actual}`);
-    return [r.name, r.passed ? p.pass("PASS") : p.fail("FAIL"), `${(wallMs / 1000).toFixed(1)}s`, failing.join("; ")];
+  // The table says how many expectations failed; what they are is listed below it at full width,
+  // where a long message (a file path, a reason) stays readable.
+  const failing = runs.map(({ result: r }) =>
+    r.error ? [`error: ${relativeIn(r.error, o.cwd)}`] : r.expectations.filter((e) => !e.passed).map((e) => `${e.description}: ${relativeIn(e.actual ?? "", o.cwd)}`));
+  const rows = runs.map(({ result: r, wallMs }, i) => {
+    const n = failing[i]!.length;
+    const count = r.error ? "run error" : n === 0 ? "" : `${n} expectation${n === 1 ? "" : "s"}`;
+    return [r.name, r.passed ? p.pass("PASS") : p.fail("FAIL"), `${(wallMs / 1000).toFixed(1)}s`, count];
   });
   const anyFailing = rows.some((r) => r[3] !== "");
-  const header = ["SCENARIO", "RESULT", "TIME", ...(anyFailing ? ["FAILING EXPECTATIONS"] : [])];
-  const out = renderTable(header, anyFailing ? rows : rows.map((r) => r.slice(0, 3)), { width, fixed: [1, 2] });
+  const header = ["SCENARIO", "RESULT", "TIME", ...(anyFailing ? ["FAILING"] : [])];
+  const out = renderTable(header, anyFailing ? rows : rows.map((r) => r.slice(0, 3)), { width, fixed: [1, 2, 3] });
+  if (anyFailing) {
+    out.push("", p.heading("Failing expectations"));
+    runs.forEach(({ result: r }, i) => {
+      for (const f of failing[i]!) out.push(...wrapText(`${p.bold(r.name)}: ${f}`, width, 2, 4));
+    });
+  }
   const unready = runs.flatMap(({ result: r }) => r.models.filter((m) => !m.ready).map((m) => ({ r, m })));
   if (unready.length > 0) {
     out.push("", p.heading("Models not Ready at the end") + p.dim(" (seldon-sim run FILE for one scenario's story)"));
