@@ -4,7 +4,7 @@
  */
 import type { Call, Engine, Proc } from "../runtime/engine.ts";
 import { splitTarget } from "../runtime/engine.ts";
-import type { Endpoint, EndpointFacts } from "../network/rules.ts";
+import { matches, type Endpoint, type EndpointFacts } from "../network/rules.ts";
 import type { LinkSelector } from "./spec.ts";
 import { serviceOf } from "../proto/index.ts";
 
@@ -37,16 +37,6 @@ export function listProxies(engine: Engine): ProxyInfo[] {
 
 const OUTSIDE: EndpointFacts = { role: "outside", namespace: "", pod: "" };
 
-function matches(e: Endpoint, f: EndpointFacts): boolean {
-  return (
-    (e.role === undefined || e.role === f.role) &&
-    (e.namespace === undefined || e.namespace === f.namespace) &&
-    (e.pod === undefined || e.pod === f.pod) &&
-    (e.server === undefined || e.server === f.server) &&
-    (e.replica === undefined || e.replica === f.replica) &&
-    (e.port === undefined || e.port === f.port)
-  );
-}
 
 /** The server port a call is on; for a call from outside (whose target is its peer), the port
  * of the server's listener for the call's service. */

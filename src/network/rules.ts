@@ -49,7 +49,8 @@ export type LinkPolicy =
   | { kind: "blackhole" }
   | { kind: "reset" };
 
-function matches(e: Endpoint, f: EndpointFacts): boolean {
+/** Whether an endpoint selector matches a process's facts: every field it names must agree. */
+export function matches(e: Endpoint, f: EndpointFacts): boolean {
   return (
     (e.role === undefined || e.role === f.role) &&
     (e.namespace === undefined || e.namespace === f.namespace) &&
