@@ -3,9 +3,9 @@
  * everything the HTML report draws, so other tools can draw it too. Byte counts are strings
  * (uint64 does not fit a JSON number); times are virtual milliseconds since the run began.
  */
-import { formatLogrus } from "../runtime/logfmt.ts";
+import { formatLog } from "../runtime/logfmt.ts";
 import type { TraceEvent } from "../runtime/engine.ts";
-import type { ScenarioResult } from "../scenario/runner.ts";
+import type { ModelRow, ScenarioResult } from "../scenario/result.ts";
 import type { Explanation } from "../scheduling/decide.ts";
 import { DEFAULT_CHAINS } from "../scheduling/registry.ts";
 import { diagnose, type Finding } from "./diagnosis.ts";
@@ -28,17 +28,8 @@ export interface DecisionDocument {
   explanation: Explanation;
 }
 
-export interface ModelDocument {
-  namespace: string;
-  name: string;
-  ready: boolean;
-  desiredReplicas: number;
-  availableReplicas: number;
-  state: string;
-  reason: string;
-  server: string;
-  version: number;
-  replicaStates: Record<string, string>;
+/** A model's row as the run reports it, with its diagnosis and decisions. */
+export interface ModelDocument extends ModelRow {
   diagnosis: { sentence: string; fix: string | null; findings: Finding[] } | null;
   decisions: DecisionDocument[];
 }
@@ -198,7 +189,7 @@ function scenarioDocument(r: ScenarioResult): ScenarioDocument {
     links: [...links.values()],
     messages,
     timeline,
-    logs: r.logs.map((l) => ({ t: l.t, namespace: l.namespace, pod: l.pod, container: l.container, role: l.role, level: l.level, line: formatLogrus(l, r.epochMs) })),
+    logs: r.logs.map((l) => ({ t: l.t, namespace: l.namespace, pod: l.pod, container: l.container, role: l.role, level: l.level, line: formatLog(l, r.epochMs) })),
   };
 }
 
