@@ -12,7 +12,7 @@ import type { Engine, Pod } from "../runtime/engine.ts";
 import { Scheduler, AGENT_PORT, SCHEDULER_PORT } from "../scheduler/scheduler.ts";
 import type { ClusterSpec, InferenceBehaviour, ServerTopology } from "../scenario/types.ts";
 import type { PlacementChains } from "../scheduler/placement.ts";
-import type { InstallKind } from "./install.ts";
+import { DEFAULT_INSTALL, INSTALLS, type InstallKind } from "./install.ts";
 import { agentEnv } from "./serverconfig.ts";
 
 export const SCHEDULER_POD = "seldon-scheduler-0";
@@ -37,12 +37,12 @@ export interface BuildOptions {
   recordDecisions?: boolean;
   /** See `SchedulerOptions.retainDecisions`. */
   retainDecisions?: number;
-  /** The scheduler's `--scheduler-ready-timeout-seconds` (default: the Helm chart's 600). */
+  /**
+   * Every scheduler's `--scheduler-ready-timeout-seconds`, over the scenario's and the install's
+   * (serve's flag).
+   */
   schedulerReadyTimeoutSeconds?: number;
 }
-
-/** `scheduler.schedulerReadyTimeoutSeconds` in the v2.9.0 Helm chart's values. */
-export const HELM_SCHEDULER_READY_TIMEOUT_SECONDS = 600;
 
 /** Pod IPs as K3s' flannel hands them out: 10.42.0.x, in the order pods are created. */
 class IpAllocator {
@@ -72,7 +72,7 @@ export function buildCluster(engine: Engine, cluster: ClusterSpec, options: Buil
             ...(options.chains ? { chains: options.chains } : {}),
             ...(options.recordDecisions !== undefined ? { recordDecisions: options.recordDecisions } : {}),
             ...(options.retainDecisions !== undefined ? { retainDecisions: options.retainDecisions } : {}),
-            readyTimeoutSeconds: options.schedulerReadyTimeoutSeconds ?? HELM_SCHEDULER_READY_TIMEOUT_SECONDS,
+            readyTimeoutSeconds: options.schedulerReadyTimeoutSeconds ?? cluster.schedulerReadyTimeoutSeconds ?? INSTALLS[cluster.install ?? DEFAULT_INSTALL].schedulerReadyTimeoutSeconds,
           }),
         },
       ],

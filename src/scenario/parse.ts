@@ -75,6 +75,7 @@ export const DEFAULTS = {
 
 export const TOP_FIELDS = ["name", "description", "seed", "epoch", "install", "scheduler", "cluster", "resources", "network", "faults", "timeline", "settle", "expect"];
 export const CHAIN_FIELDS = ["serverFilters", "replicaFilters", "serverSorters", "replicaSorters"] as const;
+const SCHEDULER_FIELDS = [...CHAIN_FIELDS, "readyTimeoutSeconds"];
 const CLUSTER_FIELDS = ["controller", "namespaces", "servers"];
 const CONTROLLER_FIELDS = ["namespace", "clusterwide", "watchNamespace"];
 const NAMESPACE_FIELDS = ["name", "runtime"];
@@ -284,7 +285,8 @@ class Loader {
     }, DEFAULTS.epochMs);
     const settleMs = top.opt("settle", (v) => v.duration(), DEFAULTS.settleMs);
     const install = top.opt("install", (v) => v.oneOf(INSTALL_KINDS, "install"), DEFAULT_INSTALL);
-    const schedulerChains = this.readChains(top.get("scheduler"));
+    const scheduler = this.readScheduler(top.get("scheduler"));
+    const schedulerChains = scheduler.chains;
 
     // Phase 1: the parts that need no context.
     const clusterObj = top.get("cluster")?.obj(CLUSTER_FIELDS, "cluster");
@@ -313,7 +315,11 @@ class Loader {
     const expect = this.readExpectations(top.get("expect"));
 
     issues.throwIfAny();
-    const cluster: ClusterSpec = { install, controllerNamespace: this.controllerNamespace, ...(this.controllerWatch !== undefined ? { controllerWatchNamespace: this.controllerWatch } : {}), namespaces: this.namespaces, servers: this.servers };
+    const cluster: ClusterSpec = {
+      install, controllerNamespace: this.controllerNamespace,
+      ...(this.controllerWatch !== undefined ? { controllerWatchNamespace: this.controllerWatch } : {}),
+      ...(scheduler.readyTimeoutSeconds !== undefined ? { schedulerReadyTimeoutSeconds: scheduler.readyTimeoutSeconds } : {}),
+      namespaces: this.namespaces, servers: this.servers };
     return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, faults, timeline, expect, settleMs, warnings: this.warnings };
   }
 
@@ -1188,10 +1194,16 @@ class Loader {
   // ----------------------------------------------------------------------------------------------
   // Scheduler plugin chains
 
-  private readChains(v: Val | undefined): ChainNames | null {
-    if (!v || v.kind === "null") return null;
-    const o = v.obj(CHAIN_FIELDS, "scheduler");
-    if (!o) return null;
+  private readScheduler(v: Val | undefined): { chains: ChainNames | null; readyTimeoutSeconds?: number } {
+    if (!v || v.kind === "null") return { chains: null };
+    const o = v.obj(SCHEDULER_FIELDS, "scheduler");
+    if (!o) return { chains: null };
+    const readyTimeoutSeconds = o.maybe("readyTimeoutSeconds", (x) => x.int({ min: 0, what: "whole seconds ≥ 0 (the scheduler's `--scheduler-ready-timeout-seconds`)" }));
+    const named = CHAIN_FIELDS.some((kind) => o.get(kind) !== undefined);
+    return { chains: named ? this.readChains(o) : null, ...(readyTimeoutSeconds !== undefined ? { readyTimeoutSeconds } : {}) };
+  }
+
+  private readChains(o: Obj): ChainNames {
     const chains: { -readonly [K in keyof ChainNames]: string[] } = {};
     for (const kind of CHAIN_FIELDS) {
       const list = o.get(kind);

@@ -385,11 +385,14 @@ export function scenarioJsonSchema(): Schema {
       },
       install: enumOf(INSTALL_KINDS, "How Seldon was installed; the server pods' defaults (agent log level, MEMORY_REQUEST, agent timing variables) follow it.", DEFAULT_INSTALL),
       scheduler: object(
-        Object.fromEntries(
-          CHAIN_FIELDS.map((kind) => [kind, list({ type: "string", enum: [...PLUGIN_REGISTRY[kind].keys()] }, `The ${kind} in order (an empty list runs none). Default: Seldon's.`)]),
-        ),
+        {
+          ...Object.fromEntries(
+            CHAIN_FIELDS.map((kind) => [kind, list({ type: "string", enum: [...PLUGIN_REGISTRY[kind].keys()] }, `The ${kind} in order (an empty list runs none). Default: Seldon's.`)]),
+          ),
+          readyTimeoutSeconds: int("The scheduler's --scheduler-ready-timeout-seconds: how long a (re)started scheduler holds scheduling for the servers of the first sync. Default: the install's (600)."),
+        },
         [],
-        "Scheduler plugin chains by name, to try a changed placement policy. Default: Seldon v2.9.0's.",
+        "Every scheduler's placement policy (plugin chains by name; default Seldon v2.9.0's) and start-up ready timeout.",
       ),
       cluster: object(
         {

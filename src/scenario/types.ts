@@ -52,6 +52,11 @@ export interface ClusterSpec {
    * undefined for every namespace (`--clusterwide=true`).
    */
   controllerWatchNamespace?: string;
+  /**
+   * Every scheduler's `--scheduler-ready-timeout-seconds`; undefined takes the install's
+   * (src/cluster/install.ts).
+   */
+  schedulerReadyTimeoutSeconds?: number;
   namespaces: NamespaceSpec[];
   servers: ServerTopology[];
 }

@@ -47,3 +47,36 @@ describe("install defaults", () => {
     expect(() => parseScenario("install: operator\n", "i.yaml", () => "")).toThrow(/install.*`operator`.*(helm|kustomize)/s);
   });
 });
+
+describe("the scheduler's ready timeout", () => {
+  // A Server of replicas 0 is announced as expecting one replica that never connects, so the
+  // start-up synchroniser only releases scheduling when the ready timeout passes.
+  const stalled = (top: string) => `${top}
+cluster: {controller: seldon-system}
+resources:
+  - {apiVersion: mlops.seldon.io/v1alpha1, kind: SeldonRuntime, metadata: {name: seldon, namespace: seldon-mesh}, spec: {seldonConfig: default}}
+  - {apiVersion: mlops.seldon.io/v1alpha1, kind: Server, metadata: {name: mlserver, namespace: seldon-mesh}, spec: {serverConfig: mlserver, replicas: 1}}
+  - {apiVersion: mlops.seldon.io/v1alpha1, kind: Server, metadata: {name: spare, namespace: seldon-mesh}, spec: {serverConfig: mlserver, replicas: 0}}
+timeline:
+  - wait: {for: {log: {component: scheduler, contains: "Scheduler is ready"}}, timeout: 15m}
+settle: 1s
+`;
+  const readyAt = async (top: string): Promise<number> => {
+    const r = await runScenario(parseScenario(stalled(top), "ready.yaml", () => ""), { runtime: "sim" });
+    const line = r.logs.find((l) => l.role === "scheduler" && l.msg === "Scheduler is ready");
+    expect(line, "the scheduler became ready").toBeDefined();
+    return line!.t;
+  };
+
+  it("comes from the install (600 s with both), and a scenario's scheduler.readyTimeoutSeconds replaces it", async () => {
+    const helm = await readyAt("install: helm");
+    expect(await readyAt("install: kustomize")).toBe(helm);
+    expect(helm).toBeGreaterThanOrEqual(600_000);
+    // Only the timeout moves the moment scheduling is released.
+    expect(helm - (await readyAt("scheduler: {readyTimeoutSeconds: 45}"))).toBe(555_000);
+  });
+
+  it("refuses a timeout that is not whole seconds", () => {
+    expect(() => parseScenario("scheduler: {readyTimeoutSeconds: 1.5}\n", "r.yaml", () => "")).toThrow(/readyTimeoutSeconds.*whole seconds/s);
+  });
+});

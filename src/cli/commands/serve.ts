@@ -3,6 +3,7 @@
  * component (or any client built from Seldon's protos) can join: as an agent on the
  * AgentService port, or as the controller on the Scheduler port.
  */
+import { DEFAULT_INSTALL, INSTALLS } from "../../cluster/install.ts";
 import type { CliIO, Command } from "../io.ts";
 import { intFlag, parseFlags } from "../args.ts";
 import { UserError } from "../../core/errors.ts";
@@ -256,7 +257,10 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
     controlPort: values["no-control"] ? null : portFlag("control-port", values["control-port"], 8474),
     controlPortDefaulted: values["control-port"] === undefined,
     grpcProbes: !values["no-grpc-probes"],
-    schedulerReadyTimeoutSeconds: intFlag("serve", "scheduler-ready-timeout-seconds", values["scheduler-ready-timeout-seconds"], 600),
+    // Without the flag the scenario's, else its install's (both installs set 600).
+    ...(values["scheduler-ready-timeout-seconds"] !== undefined
+      ? { schedulerReadyTimeoutSeconds: intFlag("serve", "scheduler-ready-timeout-seconds", values["scheduler-ready-timeout-seconds"], 600) }
+      : {}),
     ...(values.quiet ? {} : { onLog: (l: string) => io.stderr(`${l}\n`) }),
   };
   const names = new Set<string>();
@@ -323,7 +327,7 @@ function banner(running: RunningServe, o: ServeOptions): string {
     o.controller
       ? "  the simulated controller (seldon-system) announces the servers and applies resources"
       : o.awaitController
-        ? `  the scheduler waits for a controller's first sync (ready timeout ${o.schedulerReadyTimeoutSeconds ?? 600} s)`
+        ? `  the scheduler waits for a controller's first sync (ready timeout ${o.schedulerReadyTimeoutSeconds ?? INSTALLS[DEFAULT_INSTALL].schedulerReadyTimeoutSeconds} s)`
         : `  first sync sent for ${o.servers.length} server(s), as the operator would (--await-controller)`,
     "  the simulated pods talk over private Unix sockets; nothing else listens",
     "Ctrl-C to stop.",
