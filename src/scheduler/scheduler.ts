@@ -680,7 +680,8 @@ export class Scheduler implements Component {
    */
   private scheduleToServer(name: string, publishScaleUp = true): string | null {
     const model = this.store.models.get(name);
-    if (!model) return "Unable to find model";
+    // Seldon's store answers an unknown name with an empty model: no latest version
+    if (!model) return "Unable to find latest version for model";
     const latest = model.latest();
     if (!latest) return "Unable to find latest version for model";
     const fields = { Name: "SimpleScheduler", func: "scheduleToServer", model: name };

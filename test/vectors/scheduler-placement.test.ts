@@ -188,3 +188,11 @@ describe("which models a retry of failed models picks", () => {
     expect([...new Set(h.s.decisions.map((p) => p.full.model))].sort()).toEqual(retried);
   });
 });
+
+describe("a model the store does not know", () => {
+  it("fails to schedule for want of a latest version, as the store reports an empty model", () => {
+    const h = new SchedulerHarness();
+    const scheduleToServer = (h.s as unknown as { scheduleToServer(name: string): string | null }).scheduleToServer.bind(h.s);
+    expect(scheduleToServer("nope")).toBe("Unable to find latest version for model");
+  });
+});

@@ -392,6 +392,24 @@ describe("AddServerReplica", () => {
   });
 });
 
+describe("the status of a version an agent reports loaded on subscribe", () => {
+  // v2.9.0 computes it as for the latest version of a model not being deleted, whichever it is
+  it.each([
+    { what: "an older version than the latest", deleted: false },
+    { what: "a version of a model being deleted", deleted: true },
+  ])("$what is progressing, not terminating", ({ deleted }) => {
+    const spec = { modelSpec: {}, deploymentSpec: { replicas: 1, minReplicas: 0, maxReplicas: 0 } };
+    const store = buildStore({
+      models: { foo: { deleted, versions: [{ version: 1, defn: spec }, ...(deleted ? [] : [{ version: 2, defn: spec }])] } },
+    });
+    store.addServerReplica({
+      serverName: "server", shared: true, replicaIdx: 0, replicaConfig: null, availableMemoryBytes: "0",
+      loadedModels: [{ model: { meta: { name: "foo" }, ...spec }, version: 1 }],
+    });
+    expect(store.models.get("foo")!.version(1)!.status.state).toBe("ModelProgressing");
+  });
+});
+
 describe("RemoveServerReplica: which models to reschedule", () => {
   const cases: { what: string; start: StoreFixture; rescheduled: string[]; serverKept: boolean }[] = [
     {
