@@ -4,8 +4,8 @@
  * our MemoryStore from the same starting states.
  *
  * Not covered here: the snapshot accessors (`GetModel`, `GetServer` copies with and without model
- * details) are Go copy semantics with no counterpart; the server statistics they carry are checked
- * through the scheduler in test/scheduler/fidelity.test.ts.
+ * details) are Go copy semantics; a snapshot's independence and the server statistics a
+ * `GetServer` with details carries are checked in store-mesh.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import { MemoryStore, StoreError } from "../../src/scheduler/store.ts";
