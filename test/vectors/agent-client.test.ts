@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Status } from "../../src/core/protocol.ts";
+import { M } from "../../src/proto/index.ts";
 import { FakeInferenceServer, loadOp, setup, startSubscribed, unloadOp } from "../agent/harness.ts";
 
 const ENV = { MEMORY_REQUEST: "1000", SELDON_OVERCOMMIT_PERCENTAGE: "0", SELDON_MAX_LOAD_RETRY_COUNT: "1", SELDON_MAX_UNLOAD_RETRY_COUNT: "1" };
@@ -97,5 +98,21 @@ describe("operations out of order", () => {
     d.runFor(SETTLE_MS);
     expect(eventsOf(d)).toEqual(["iris:LOADED", "iris:UNLOADED"]);
     expect(a.models()).toHaveLength(0);
+  });
+});
+
+describe("what the agent reports loaded when it subscribes again", () => {
+  it("the version as the scheduler sent it, under its own name and version, with its runtime info", () => {
+    const { d } = agent();
+    const op = loadOp("iris", 3, 500) as { modelVersion: { model: Record<string, unknown>; version: number } };
+    d.pushOperation(op);
+    d.closeSubscribe({ code: Status.UNAVAILABLE, details: "scheduler restarted" });
+    d.runFor(SETTLE_MS);
+    const resubscribe = d.callsTo(M.agent.Subscribe).at(-1)!.request;
+    const sent = op.modelVersion;
+    const modelSpec = sent.model.modelSpec as Record<string, unknown>;
+    expect(resubscribe.loadedModels).toMatchObject([
+      { model: { ...sent.model, modelSpec: { ...modelSpec, modelRuntimeInfo: { mlserver: { parallelWorkers: 1 } } } }, version: 3 },
+    ]);
   });
 });
