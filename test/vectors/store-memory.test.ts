@@ -58,6 +58,29 @@ describe("UpdateModel: new model, same model, new version or in-place update", (
   });
 });
 
+describe("model names the store accepts (store/utils validate)", () => {
+  it.each([
+    { name: "this-name-is-valid1234", valid: true },
+    { name: "111111111111111111", valid: true },
+    { name: "a-a-a", valid: true },
+    { name: "--", valid: false },
+    { name: "1--", valid: false },
+    { name: "--a", valid: false },
+    { name: "this-name-is-not-Valid1234", valid: false },
+    { name: "not.valid", valid: false },
+    { name: "", valid: false },
+  ])("$name: $valid", ({ name, valid }) => {
+    const store = buildStore({});
+    const load = () => store.updateModel({ model: { meta: { name } } } as PbLoadModelRequest);
+    if (valid) {
+      load();
+      expect(store.models.get(name)!.latest()!.version).toBe(1);
+    } else {
+      expect(load).toThrow(`Model ${name} does not have a valid name - it must be alphanumeric and not contains dots (.)`);
+    }
+  });
+});
+
 describe("RemoveModel", () => {
   it.each([
     { what: "an unknown model is an error", start: {} as StoreFixture, fails: true },
