@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { compareModels } from "../../src/scheduler/store.ts";
-import type { PbModel } from "../../src/proto/messages.ts";
+import { M, roundTripRequest } from "../../src/proto/index.ts";
+import type { PbLoadModelRequest, PbModel } from "../../src/proto/messages.ts";
 
 const base = (over: { name?: string; uri?: string; replicas?: number; runtime?: boolean } = {}): PbModel => ({
   meta: { name: over.name ?? "foo" },
@@ -36,5 +37,8 @@ describe("model definition equality", () => {
   ])("$what", ({ a, b, answer }) => {
     expect(compareModels(a, b)).toEqual(answer);
     expect(compareModels(b, a)).toEqual(answer);
+    // the same, on definitions as they arrive over the wire
+    const wire = (m: PbModel) => (roundTripRequest(M.scheduler.LoadModel, { model: m }) as PbLoadModelRequest).model!;
+    expect(compareModels(wire(a), wire(b))).toEqual(answer);
   });
 });
