@@ -494,7 +494,8 @@ export class Scheduler implements Component {
       this.log("debug", `Could not scale model ${m.modelName}:${m.modelVersion}, type: ${trigger}`, { source: "AgentServer", func: "ModelScalingTrigger", error: reason });
     };
     const model = this.store.models.get(m.modelName);
-    if (!model) return refuse(`Model ${m.modelName} not found`);
+    // Seldon's store answers an unknown name with an empty model, so the refusal is the one for no versions
+    if (!model) return refuse(`Model ${m.modelName} does not exist yet, possibly due to scheduler restarting`);
     const latest = model.latest();
     if (!latest) return refuse(`Model ${m.modelName} does not exist yet, possibly due to scheduler restarting`);
     const lastAvailable = model.lastAvailable();
@@ -679,7 +680,8 @@ export class Scheduler implements Component {
    */
   private scheduleToServer(name: string, publishScaleUp = true): string | null {
     const model = this.store.models.get(name);
-    if (!model) return "Unable to find model";
+    // Seldon's store answers an unknown name with an empty model: no latest version
+    if (!model) return "Unable to find latest version for model";
     const latest = model.latest();
     if (!latest) return "Unable to find latest version for model";
     const fields = { Name: "SimpleScheduler", func: "scheduleToServer", model: name };

@@ -166,7 +166,16 @@ export class MemoryStore {
       }
       this.setReplicaState(mv, req.replicaIdx, "Loaded", "", "agentReportsLoaded");
       mv.server = req.serverName;
-      this.refreshStatus(model, mv);
+      // Seldon derives it as for the latest version of a model not being deleted, whichever it is
+      const lastAvailable = model.lastAvailable();
+      mv.status = deriveModelStatus({
+        replicas: mv.replicas.values(),
+        deleted: false,
+        isLatest: true,
+        desiredReplicas: mv.desiredReplicas(),
+        minReplicas: mv.minReplicas(),
+        replacingAvailableVersion: lastAvailable !== undefined && lastAvailable !== mv,
+      });
       this.publishModel(mv, "memory.status.model.update");
     }
     this.events.push({ type: "server", name: req.serverName, idx: req.replicaIdx, context: "replicaConnected" });
