@@ -7,7 +7,7 @@ import * as path from "node:path";
 import stringWidth from "string-width";
 import { formatLogrus, formatWithSource } from "../../runtime/logfmt.ts";
 import type { LogRecord } from "../../runtime/engine.ts";
-import type { ModelRow, ScenarioResult } from "../../scenario/runner.ts";
+import { NO_SCHEDULER_STATE, type ModelRow, type ScenarioResult } from "../../scenario/runner.ts";
 import { diagnose } from "../../report/diagnosis.ts";
 import { DEFAULT_CHAINS, type SchedulerChains } from "../../scheduling/registry.ts";
 import type { Decision } from "../../scheduling/decide.ts";
@@ -89,7 +89,7 @@ export function diagnosisSentence(r: ScenarioResult, m: ModelRow): { text: strin
     const dx = diagnose(d);
     return { text: dx.sentence, fix: dx.fix };
   }
-  if (m.state === "(unknown to any scheduler)") return { text: "no scheduler knows this model: the controller could not hand it to the scheduler of its namespace.", fix: null };
+  if (m.state === NO_SCHEDULER_STATE) return { text: "no scheduler knows this model: the controller could not hand it to the scheduler of its namespace.", fix: null };
   const replicas = Object.entries(m.replicaStates).map(([i, s]) => `replica ${i} ${s}`).join(", ");
   return { text: `${m.state}${m.reason ? ` (${m.reason})` : ""} on server ${m.server || "(none)"}${replicas ? `: ${replicas}` : ""}.`, fix: null };
 }
