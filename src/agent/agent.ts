@@ -19,6 +19,7 @@ import { goRpcError, Status } from "../core/protocol.ts";
 import type { Rng } from "../core/rng.ts";
 import { M, serviceOf } from "../proto/index.ts";
 import { ExponentialBackOff, MaxCountBackOff, STOP } from "./backoff.ts";
+import { Drainer } from "./drainer.ts";
 import { type AgentConfig, type ReplicaConfigMessage, replicaConfig } from "./config.ts";
 import * as C from "./constants.ts";
 import { type CallResult, Kernel, lock, rpc, sleep, type Task } from "./kernel.ts";
@@ -103,6 +104,7 @@ export class Agent implements Component {
   /** Per versioned model: the agent-relative time of the last operation handled. */
   private readonly timestamps = new Map<string, number>();
   private readonly scalingModels = new Set<string>();
+  private readonly drainer: Drainer;
 
   constructor(
     readonly config: AgentConfig,
@@ -118,6 +120,7 @@ export class Agent implements Component {
     this.rngReadiness = deps.rng.fork("agent-readiness");
     this.rngSubscribe = deps.rng.fork("agent-subscribe");
     this.rngOps = deps.rng.fork("agent-operations");
+    this.drainer = new Drainer(this.k, () => this.sendAgentDrainEvent());
   }
 
   // -- read-only views ---------------------------------------------------------------------------
@@ -168,6 +171,16 @@ export class Agent implements Component {
     return this.oip.pending();
   }
 
+  /** Whether the drainer has been triggered: loads finishing from now on are reported failed. */
+  get isDraining(): boolean {
+    return this.drainer.isDraining;
+  }
+
+  /** preStop hooks whose `/terminate` call has not returned (they wait for the drain). */
+  get preStopHooksRunning(): number {
+    return this.drainer.hooksRunning;
+  }
+
   /** Versioned names on the inference server, least recently used first (next to be evicted). */
   evictionOrder(): string[] {
     return this.sm.cache.ids();
@@ -184,6 +197,9 @@ export class Agent implements Component {
         break;
       case "timer":
         this.k.onTimer(input.timer);
+        break;
+      case "preStop":
+        this.drainer.terminate();
         break;
       case "response":
         this.k.onResponse(input.call, input.message);
@@ -641,11 +657,24 @@ export class Agent implements Component {
     runtimeInfo: ModelRuntimeInfoMsg | undefined,
     event: ModelEvent,
   ): Task<string | undefined> {
+    // A load that succeeds once the replica is draining is taken back: the scheduler is moving
+    // the replica's models elsewhere.
+    if (this.drainer.isDraining && event === "LOADED") {
+      yield* this.sendModelEventError(name, version, "LOAD_FAILED", "server replica is draining");
+      return undefined;
+    }
     const msg = this.eventMessage(name, version, event);
     if (runtimeInfo) msg.runtimeInfo = runtimeInfo;
     this.k.observe({ type: "agent.modelEvent", ...msg });
     const r = yield* this.schedulerUnary(M.agent.AgentEvent, msg);
     return r.ok ? undefined : goRpcError(r.status);
+  }
+
+  /** The drain itself (drainOnRequest): AgentDrain for this replica, then its result logged. */
+  private *sendAgentDrainEvent(): Task<void> {
+    const r = yield* this.schedulerUnary(M.agent.AgentDrain, { serverName: this.config.serverName, replicaIdx: this.config.replicaIdx });
+    if (r.ok) this.k.log("info", `Agent drain process result ${(r.message as { success?: boolean } | undefined)?.success === true}`, CLIENT);
+    else this.k.log("warning", "Could not drain agent / server", { ...CLIENT, error: goRpcError(r.status) });
   }
 
   private *sendModelEventError(name: string, version: number, event: ModelEvent, err: string): Task<void> {

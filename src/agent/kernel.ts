@@ -175,6 +175,13 @@ export class Kernel {
     else this.resume(next, undefined);
   }
 
+  /** Take the lock now if nobody holds it (Go's TryLock); the caller releases it with `unlock`. */
+  tryLock(key: string): boolean {
+    if (this.locks.has(key)) return false;
+    this.locks.set(key, []);
+    return true;
+  }
+
   isLocked(key: string): boolean {
     return this.locks.has(key);
   }

@@ -1,5 +1,6 @@
 /** `seldon-sim <command> [...]`: dispatch to a command, turn user errors into one clean line. */
 import * as fs from "node:fs";
+import { pathToFileURL } from "node:url";
 import { UserError } from "../core/errors.ts";
 import { didYouMean } from "../core/suggest.ts";
 import type { CliIO, Command } from "./io.ts";
@@ -72,4 +73,32 @@ export async function main(argv: string[], io: CliIO = nodeIO()): Promise<number
     }
     throw e;
   }
+}
+
+/**
+ * What the `seldon-sim` executable does: run `main` on the process's arguments and set its exit
+ * status. Our own faults are one line (exit 70) unless SELDON_SIM_DEBUG asks for the stack; a
+ * reader that went away (`seldon-sim run | head`) is not an error.
+ */
+export async function runFromCommandLine(): Promise<void> {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+  try {
+    process.exitCode = await main(process.argv.slice(2));
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`seldon-sim: internal error: ${message}\n`);
+    if (process.env.SELDON_SIM_DEBUG) process.stderr.write(`${e instanceof Error ? e.stack : ""}\n`);
+    else process.stderr.write("(set SELDON_SIM_DEBUG=1 for the stack trace; please report it)\n");
+    process.exitCode = 70;
+  }
+}
+
+// Run as a script (`npx tsx src/cli/main.ts run ...`), not imported by bin/seldon-sim.js.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1])).href) {
+  await runFromCommandLine();
 }

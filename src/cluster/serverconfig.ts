@@ -23,3 +23,11 @@ export function agentEnv(
     ...userEnv,
   };
 }
+
+/**
+ * Seldon's shipped ServerConfigs give each of a server pod's three containers (rclone, the agent,
+ * the inference server) a preStop hook that calls the agent's drainer, and the pod 120 s to
+ * terminate; after that Kubernetes kills what still runs.
+ */
+export const PRE_STOP_HOOKS = ["rclone", "agent", "server"] as const;
+export const TERMINATION_GRACE_PERIOD_MS = 120_000;

@@ -16,8 +16,7 @@ import type { Controller } from "../controller/controller.ts";
 import type { MlServer } from "../mlserver/server.ts";
 import type { Agent } from "../agent/agent.ts";
 import type { PlacementChains } from "../scheduler/placement.ts";
-import { agentEnv } from "./serverconfig.ts";
-import { M } from "../proto/index.ts";
+import { PRE_STOP_HOOKS, TERMINATION_GRACE_PERIOD_MS, agentEnv } from "./serverconfig.ts";
 import type { Retention } from "../core/retention.ts";
 
 export interface SessionOptions {
@@ -49,7 +48,6 @@ export class Session {
   readonly handles: ClusterHandles;
   private readonly rng: Rng;
   private ipCounter = 200;
-  private drains = 0;
 
   private constructor(readonly engine: Engine, readonly cluster: ClusterSpec, readonly options: SessionOptions) {
     this.rng = new Rng(options.seed);
@@ -156,6 +154,14 @@ export class Session {
     const c = this.controller();
     if (!proc || !c) throw new Error("no controller is running to delete resources");
     this.engine.apply(proc, c.delete(kind, namespace, name, this.engine.now));
+    // The Server owns its StatefulSet: Kubernetes deletes it and its pods, each with its hooks.
+    if (kind === "Server") {
+      const topo = this.cluster.servers.find((s) => s.namespace === namespace && s.name === name);
+      if (topo) {
+        for (let i = 0; i < topo.replicas; i++) this.terminatePod(namespace, `${name}-${i}`);
+        topo.replicas = 0;
+      }
+    }
   }
 
   crash(namespace: string, pod: string, container: string): void {
@@ -185,6 +191,8 @@ export class Session {
     if (!topo) throw new Error(`no server ${namespace}/${server}`);
     const current = topo.replicas;
     if (replicas > current) {
+      // A pod of the same name still terminating goes first (the StatefulSet recreates it after).
+      for (let i = current; i < replicas; i++) this.terminating.get(`${namespace}/${server}-${i}`)?.();
       addServerPods(this.engine, topo, current, replicas, { take: () => `10.42.1.${this.ipCounter++}` }, this.rng, this.handles.inference, this.cluster.install);
       for (let i = current; i < replicas; i++) {
         const pod = this.engine.pods.get(`${namespace}/${server}-${i}`)!;
@@ -192,27 +200,57 @@ export class Session {
         for (const c of ["mlserver", "agent"]) this.engine.boot(this.engine.proc(namespace, `${server}-${i}`, c));
       }
     } else {
-      for (let i = replicas; i < current; i++) this.engine.removePod(namespace, `${server}-${i}`);
+      for (let i = replicas; i < current; i++) this.terminatePod(namespace, `${server}-${i}`);
     }
     topo.replicas = replicas;
   }
 
+  /** Server pods being deleted, waiting for their preStop hooks: pod key → forced removal. */
+  private readonly terminating = new Map<string, () => void>();
+
   /**
-   * Kubernetes' preStop hook asks the agent's drainer to drain; the agent then calls AgentDrain
-   * on its scheduler. We make that call on the agent's behalf.
+   * Delete a server pod as Kubernetes does: run every container's preStop hook (each calls the
+   * agent's drainer, which drains the replica through the scheduler), and remove the pod once
+   * the hooks have returned, or when the grace period is over.
+   */
+  terminatePod(namespace: string, name: string): void {
+    const key = `${namespace}/${name}`;
+    const pod = this.engine.pods.get(key);
+    if (!pod || this.terminating.has(key)) return;
+    const agentProc = pod.processes.get("agent");
+    const agent = agentProc?.up ? this.agent(namespace, name) : null;
+    if (!agentProc || !agent) {
+      this.engine.removePod(namespace, name);
+      return;
+    }
+    let removed = false;
+    const remove = () => {
+      if (removed) return;
+      removed = true;
+      this.terminating.delete(key);
+      this.engine.onStep.splice(this.engine.onStep.indexOf(watch), 1);
+      if (this.engine.pods.get(key) === pod) this.engine.removePod(namespace, name);
+    };
+    // Checked after each step of any process; the removal itself waits for the event queue,
+    // outside the step that returned the last hook.
+    const watch = (proc: Proc) => {
+      if (proc === agentProc && (!agentProc.up || agent.preStopHooksRunning === 0)) this.engine.queue.push(this.engine.now, remove);
+    };
+    this.terminating.set(key, remove);
+    this.engine.onStep.push(watch);
+    this.engine.queue.push(this.engine.now + TERMINATION_GRACE_PERIOD_MS, remove);
+    for (const container of PRE_STOP_HOOKS) this.engine.deliver(agentProc, { kind: "preStop", container });
+  }
+
+  /**
+   * Run a server pod's preStop hooks without deleting it: each of its containers calls the
+   * agent's drainer, which marks the agent draining and asks its scheduler to drain the replica
+   * (AgentDrain); the hooks return when that is answered.
    */
   drain(namespace: string, server: string, replica: number): void {
     const proc = this.engine.proc(namespace, `${server}-${replica}`, "agent");
     if (!proc.up) throw new Error(`agent ${namespace}/${server}-${replica} is not running`);
-    const topo = this.cluster.servers.find((s) => s.namespace === namespace && s.name === server);
-    const env = topo ? agentEnv(topo.type, topo.env, proc.pod.name, namespace, this.cluster.install) : {};
-    this.engine.apply(proc, [{
-      kind: "call",
-      call: `drain-${this.drains++}`,
-      target: `${env.SELDON_SCHEDULER_HOST ?? "seldon-scheduler"}:${env.SELDON_SCHEDULER_PORT ?? "9005"}`,
-      method: M.agent.AgentDrain,
-      request: { serverName: server, replicaIdx: replica },
-    }]);
+    for (const container of PRE_STOP_HOOKS) this.engine.deliver(proc, { kind: "preStop", container });
   }
 
   setInference(namespace: string, server: string, replica: number | null, b: Partial<InferenceBehaviour>): void {

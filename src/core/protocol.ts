@@ -79,6 +79,11 @@ export type Input =
   /** The process has started (pod container started). */
   | { kind: "start" }
   | { kind: "timer"; timer: string }
+  /**
+   * Kubernetes runs a container's preStop hook. Seldon's server pods point every container's hook
+   * at the agent's drainer (`GET :9007/terminate`), so the agent receives one per container.
+   */
+  | { kind: "preStop"; container: string }
   // -- server side: calls other components make to the services this component serves
   /** A new call. Unary and server-streaming calls carry their request; client-streaming do not. */
   | { kind: "incoming"; call: CallId; method: MethodPath; request?: unknown; peer: string }

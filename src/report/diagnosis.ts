@@ -53,7 +53,7 @@ export function diagnose(view: DecisionInput): Diagnosis {
   if (d.scheduled) return make([{ filter: null, server: d.server, replica: null, problem: `placed on ${d.server} (replicas ${d.replicaIdxs.join(", ")}), not yet loaded` }], null);
   if (snapshot.servers.length === 0) {
     return make(
-      [{ filter: null, server: null, replica: null, problem: "no server has ever registered with this namespace's scheduler" }],
+      [{ filter: null, server: null, replica: null, problem: "no server was registered with this namespace's scheduler when it last tried to place the model" }],
       "create a Server in the model's namespace (a scheduler only sees the servers of its own namespace) and make sure its agents can reach the scheduler",
     );
   }

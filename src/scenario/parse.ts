@@ -101,7 +101,7 @@ const DURING_FIELDS = ["from", "to"];
 const PLACEMENT_EXPECT_FIELDS = ["model", "decisions"];
 const DECISION_FIELDS = ["server", "replicas", "failed"];
 const REPLICA_EXPECT_FIELDS = ["idx", "availableMemory", "totalMemory", "loadedModels"];
-const LOG_EXPECT_FIELDS = ["component", "namespace", "pod", "contains", "absent", "level"];
+const LOG_EXPECT_FIELDS = ["component", "namespace", "pod", "contains", "absent", "level", "count", "after", "before"];
 export const LOG_LEVELS = ["debug", "info", "warning", "error", "fatal"] as const;
 const REJECTION_FIELDS = ["model", "server", "replica", "filter"];
 const CONDITIONS = ["modelReady", "modelState", "log"] as const;
@@ -425,7 +425,10 @@ class Loader {
       this.warnAbout(r, rt.notes);
       if (rt.schedulerDisabled) withoutScheduler.add(r.namespace);
       const d = declared.get(r.namespace);
-      if (!d) declared.set(r.namespace, { runtime: true, val: r.val });
+      // The operator creates the runtime's scheduler; it never sees a SeldonRuntime outside its watch.
+      const unwatched = !this.watches(r.namespace);
+      if (unwatched) this.warnAbout(r, [{ path: "metadata.namespace", message: this.unwatchedNote("no scheduler pod is created for it") }]);
+      if (!d) declared.set(r.namespace, { runtime: !unwatched, val: r.val });
       else if (d.runtime === false) {
         (r.nsVal ?? r.val).error(`a SeldonRuntime is applied in namespace \`${r.namespace}\`, which is declared with \`runtime: false\`${d.val ? ` at ${where(d.val.origin)}` : ""}; remove one of them`);
       } else d.runtime = true;
@@ -437,6 +440,16 @@ class Loader {
     // A SeldonRuntime whose override disables the scheduler gives the namespace no scheduler pod.
     this.namespaces = [...declared].map(([name, d]) => ({ name, runtime: (d.runtime ?? true) && !withoutScheduler.has(name) }));
     this.namespaceSet = new Set(declared.keys());
+  }
+
+  /** Whether the controller reconciles objects of this namespace (`--clusterwide`, `--namespace`). */
+  private watches(namespace: string): boolean {
+    return this.controllerNamespace === null || this.controllerWatch === undefined || this.controllerWatch === namespace;
+  }
+
+  private unwatchedNote(what: string): string {
+    return `the controller only watches namespace \`${this.controllerWatch}\` (--clusterwide=false --namespace=${this.controllerWatch}), so ${what}; ` +
+      "declare the pods under cluster.servers / cluster.namespaces if something else creates them";
   }
 
   private describeNamespaces(): string {
@@ -625,6 +638,11 @@ class Loader {
       // The operator tells the namespace's scheduler first (ServerNotify) and only then builds the
       // StatefulSet; without a SeldonRuntime that call fails, so the server never gets pods.
       if (!this.namespaces.find((n) => n.name === t.namespace)?.runtime) t.replicas = 0;
+      // Nor does a Server the operator does not watch get a StatefulSet.
+      if (!this.watches(t.namespace)) {
+        this.warnAbout(cr, [{ path: "metadata.namespace", message: this.unwatchedNote("no StatefulSet (no pod) is created for it") }]);
+        t.replicas = 0;
+      }
       topologies.push(t);
     }
     this.servers = topologies;
@@ -1247,7 +1265,8 @@ class Loader {
     if (desired !== undefined) m.desiredReplicas = desired;
     const available = o.maybe("availableReplicas", (x) => x.int({ min: 0 }));
     if (available !== undefined) m.availableReplicas = available;
-    const state = o.maybe("state", (x) => x.oneOf(MODEL_STATES, "model state"));
+    // `none`: no scheduler has heard of the model (never reconciled into one).
+    const state = o.maybe("state", (x) => x.oneOf([...MODEL_STATES, "none"], "model state"));
     if (state !== undefined) m.state = state;
     const reason = o.maybe("reason", (x) => x.text("the status reason text"));
     if (reason !== undefined) m.reason = reason;
@@ -1409,9 +1428,18 @@ class Loader {
     }
     const text = o.get(has ? "contains" : "absent")!.name("the text to look for");
     const level = o.maybe("level", (x) => x.oneOf(LOG_LEVELS, "log level"));
+    const count = o.maybe("count", (x) => x.int({ min: 1, what: "how many lines must match, a whole number ≥ 1 (`absent` says none)" }));
+    if (count !== undefined && !has) o.keyOf("count")!.error("`count` goes with `contains` (how many lines contain it); `absent` already means none");
+    const after = o.maybe("after", (x) => x.duration());
+    const before = o.maybe("before", (x) => x.duration());
+    if (after !== undefined && before !== undefined && before <= after) o.keyOf("before")!.error("`before` must be later than `after`");
     if (component === undefined || namespace === undefined || text === undefined || (o.has("level") && level === undefined)) return undefined;
+    if ((o.has("count") && count === undefined) || (o.has("after") && after === undefined) || (o.has("before") && before === undefined)) return undefined;
     const l: LogExpectation = { component, namespace, pod, contains: text, present: has, origin: o.origin };
     if (level !== undefined) l.level = level;
+    if (count !== undefined && has) l.count = count;
+    if (after !== undefined) l.afterMs = after;
+    if (before !== undefined) l.beforeMs = before;
     return l;
   }
 

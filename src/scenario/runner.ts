@@ -265,7 +265,7 @@ export function modelRow(session: Session, namespace: string, name: string): Mod
     ready: status?.ready ?? false,
     desiredReplicas: status?.replicas ?? mv?.desiredReplicas() ?? 0,
     availableReplicas: status?.availableReplicas ?? 0,
-    state: mv?.status.state ?? "(unknown to any scheduler)",
+    state: mv?.status.state ?? NO_SCHEDULER_STATE,
     reason: mv?.status.reason ?? "",
     server: mv?.server ?? "",
     version: mv?.version ?? 0,
@@ -404,6 +404,9 @@ function check(description: string, failures: string[], origin: Origin): Expecta
   return failures.length === 0 ? { description, passed: true, origin } : { description, passed: false, actual: failures.join("; "), origin };
 }
 
+/** What a model row's state says when no scheduler has heard of the model (`state: none`). */
+export const NO_SCHEDULER_STATE = "(unknown to any scheduler)";
+
 /**
  * What a model expectation wants, and (given a session) what differs from it now. Without a
  * session only the description is built.
@@ -421,7 +424,8 @@ function modelDifferences(session: Session | null, e: ModelExpectation): { descr
   if (e.ready !== undefined) cmp("ready", e.ready, (r) => r.ready);
   if (e.desiredReplicas !== undefined) cmp("desired replicas", e.desiredReplicas, (r) => r.desiredReplicas);
   if (e.availableReplicas !== undefined) cmp("available replicas", e.availableReplicas, (r) => r.availableReplicas);
-  if (e.state !== undefined) cmp("state", e.state, (r) => r.state);
+  if (e.state === "none") cmp("state", "none (unknown to any scheduler)", (r) => r.state === NO_SCHEDULER_STATE ? "none (unknown to any scheduler)" : r.state);
+  else if (e.state !== undefined) cmp("state", e.state, (r) => r.state);
   if (e.reason !== undefined) cmp("reason", e.reason, (r) => r.reason);
   if (e.server !== undefined) cmp("server", e.server, (r) => r.server);
   if (e.replicaStates) {
@@ -511,12 +515,19 @@ export function logMatches(l: LogRecord, text: string): boolean {
 function checkLog(logs: LogRecord[], e: LogExpectation): ExpectationResult {
   const hits = logs.filter(
     (l) => l.role === e.component && (e.namespace === null || l.namespace === e.namespace) && (e.pod === null || l.pod === e.pod) &&
-      (e.level === undefined || l.level === e.level) && logMatches(l, e.contains),
+      (e.level === undefined || l.level === e.level) && (e.afterMs === undefined || l.t >= e.afterMs) &&
+      (e.beforeMs === undefined || l.t < e.beforeMs) && logMatches(l, e.contains),
   );
   const where = `${e.component}${e.namespace ? ` in ${e.namespace}` : ""}${e.pod ? ` (${e.pod})` : ""}`;
-  const description = e.present ? `log of ${where} contains "${e.contains}"` : `log of ${where} never contains "${e.contains}"`;
-  if (e.present === hits.length > 0) return { description, passed: true, origin: e.origin };
-  return { description, passed: false, actual: e.present ? "no such line" : `${hits.length} such line(s), first at t=${hits[0]!.t}ms`, origin: e.origin };
+  const window = e.afterMs === undefined && e.beforeMs === undefined ? ""
+    : e.beforeMs === undefined ? ` after t=${e.afterMs}ms` : ` between t=${e.afterMs ?? 0}ms and t=${e.beforeMs}ms`;
+  const description = !e.present ? `log of ${where} never contains "${e.contains}"${window}`
+    : e.count !== undefined ? `log of ${where} has ${e.count} line(s) containing "${e.contains}"${window}`
+    : `log of ${where} contains "${e.contains}"${window}`;
+  const passed = e.count !== undefined ? hits.length === e.count : e.present === hits.length > 0;
+  if (passed) return { description, passed: true, origin: e.origin };
+  const actual = hits.length === 0 ? "no such line" : `${hits.length} such line(s), at t=${hits.slice(0, 5).map((l) => `${l.t}ms`).join(", ")}${hits.length > 5 ? ", ..." : ""}`;
+  return { description, passed: false, actual, origin: e.origin };
 }
 
 function checkRejection(session: Session, e: RejectionExpectation): ExpectationResult {

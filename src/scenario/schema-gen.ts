@@ -287,7 +287,7 @@ function defs(): Record<string, Schema> {
         ready: bool("The Model's Ready condition."),
         desiredReplicas: int("Replicas wanted."),
         availableReplicas: int("Replicas available."),
-        state: enumOf(MODEL_STATES, "The scheduler's state for the model's latest version."),
+        state: enumOf([...MODEL_STATES, "none"], "The scheduler's state for the model's latest version; `none`: no scheduler has heard of the model."),
         reason: str("The state's reason text, exactly."),
         server: str("The server the model is scheduled on (name, in the model's namespace)."),
         replicaStates: {
@@ -351,6 +351,9 @@ function defs(): Record<string, Schema> {
           contains: str("A line containing this text must appear."),
           absent: str("No line may contain this text."),
           level: enumOf(LOG_LEVELS, "The line's level."),
+          count: int("With `contains`: exactly this many lines contain it."),
+          after: { $ref: "#/$defs/duration", description: "Only lines logged at or after this run time." },
+          before: { $ref: "#/$defs/duration", description: "Only lines logged before this run time." },
         },
         ["component"],
       ),

@@ -210,6 +210,12 @@ export interface LogExpectation {
   contains: string;
   present: boolean;
   level?: string;
+  /** Exactly this many matching lines (with `present`). */
+  count?: number;
+  /** Only lines logged at or after this run time... */
+  afterMs?: number;
+  /** ...and before this one. */
+  beforeMs?: number;
   origin: Origin;
 }
 

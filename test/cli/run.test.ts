@@ -63,6 +63,29 @@ expect:
     expect(o.out).toMatch(/ns\s+m\s+True\s+1\s+1/);
   });
 
+  it("explains a stuck model, but not one that was deleted", async () => {
+    const body = (deleted: boolean) => `
+cluster:
+  namespaces: [ns]
+  servers: [{name: mlserver, memory: 1Gi}]
+resources:
+  - {apiVersion: mlops.seldon.io/v1alpha1, kind: Server, metadata: {name: mlserver}, spec: {serverConfig: mlserver}}
+  - {apiVersion: mlops.seldon.io/v1alpha1, kind: Model, metadata: {name: m}, spec: {storageUri: "gs://m", requirements: [tensorflow]}}
+timeline:
+  - advance: 10s
+${deleted ? "  - delete: {kind: Model, name: m}\n" : ""}settle: 1m
+`;
+    for (const deleted of [false, true]) {
+      const files = [scenario(body(deleted)), scenario(body(deleted))];
+      const single = io();
+      await main(["run", files[0]!, "--logs", "none"], single);
+      expect(single.out.includes("Why not Ready"), `one scenario, deleted ${deleted}`).toBe(!deleted);
+      const several = io();
+      await main(["run", ...files, "--logs", "none"], several);
+      expect(several.out.includes("Models not Ready at the end"), `two scenarios, deleted ${deleted}`).toBe(!deleted);
+    }
+  });
+
   it("reports a typo with file, line, path and a suggestion, exit 2, no stack trace", async () => {
     const file = scenario(`
 cluster:

@@ -116,3 +116,30 @@ describe("loading", () => {
     expect(load(`  placements:\n    - {model: iris, decisions: [{server: mlserver, replicas: [0], failed: x}]}\n`)).toThrow(/not both/);
   });
 });
+
+describe("log expectations: how many lines, and when", () => {
+  const judged = async (line: string) => (await run(`  logs:\n    - ${line}\n`)).expectations[0]!;
+
+  it("count holds for exactly that many matching lines and says how many there were", async () => {
+    // One load request for the one replica of iris.
+    const request = `component: scheduler, contains: "Sending load model request for iris"`;
+    expect((await judged(`{${request}, count: 1}`)).passed).toBe(true);
+    const two = await judged(`{${request}, count: 2}`);
+    expect(two.passed).toBe(false);
+    expect(two.actual).toMatch(/^1 such line\(s\), at t=1\d{4}ms$/);
+  });
+
+  it("after and before keep to a window of run time", async () => {
+    const request = `component: scheduler, contains: "Sending load model request for iris"`;
+    expect((await judged(`{${request}, after: 10s}`)).passed).toBe(true);
+    expect((await judged(`{${request}, before: 10s}`)).passed).toBe(false);
+    expect((await judged(`{${request}, after: 5s, before: 10s}`)).passed).toBe(false);
+    expect((await judged(`{component: scheduler, absent: "Sending load model request for iris", before: 10s}`)).passed).toBe(true);
+  });
+
+  it("refuses count with absent and a window that ends before it starts", () => {
+    const parse = (line: string) => () => parseScenario(`${BASE}expect:\n  logs:\n    - ${line}\n`, "l.yaml", () => "");
+    expect(parse(`{component: agent, absent: x, count: 2}`)).toThrow(/`count` goes with `contains`/);
+    expect(parse(`{component: agent, contains: x, after: 10s, before: 5s}`)).toThrow(/`before` must be later than `after`/);
+  });
+});

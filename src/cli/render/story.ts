@@ -7,7 +7,7 @@ import * as path from "node:path";
 import stringWidth from "string-width";
 import { formatLogrus, formatWithSource } from "../../runtime/logfmt.ts";
 import type { LogRecord } from "../../runtime/engine.ts";
-import type { ModelRow, ScenarioResult } from "../../scenario/runner.ts";
+import { NO_SCHEDULER_STATE, type ModelRow, type ScenarioResult } from "../../scenario/runner.ts";
 import { diagnose } from "../../report/diagnosis.ts";
 import { DEFAULT_CHAINS, type SchedulerChains } from "../../scheduling/registry.ts";
 import type { Decision } from "../../scheduling/decide.ts";
@@ -56,7 +56,7 @@ export function renderStory(r: ScenarioResult, o: StoryOptions): string {
       r.pods.map((x) => [x.namespace, x.name, x.ready, x.status === "Running" ? x.status : p.warn(x.status), String(x.restarts), x.startedAt === null ? "<none>" : humanDuration(r.endMs - x.startedAt)]),
       { width, indent: 2 }));
   }
-  const unready = r.models.filter((m) => !m.ready);
+  const unready = notReady(r);
   if (unready.length > 0) {
     out.push("", p.heading("Why not Ready"));
     for (const m of unready) {
@@ -89,7 +89,7 @@ export function diagnosisSentence(r: ScenarioResult, m: ModelRow): { text: strin
     const dx = diagnose(d);
     return { text: dx.sentence, fix: dx.fix };
   }
-  if (m.state === "(unknown to any scheduler)") return { text: "no scheduler knows this model: the controller could not hand it to the scheduler of its namespace.", fix: null };
+  if (m.state === NO_SCHEDULER_STATE) return { text: "no scheduler knows this model: the controller could not hand it to the scheduler of its namespace.", fix: null };
   const replicas = Object.entries(m.replicaStates).map(([i, s]) => `replica ${i} ${s}`).join(", ");
   return { text: `${m.state}${m.reason ? ` (${m.reason})` : ""} on server ${m.server || "(none)"}${replicas ? `: ${replicas}` : ""}.`, fix: null };
 }
@@ -187,6 +187,11 @@ export interface Timed {
   wallMs: number;
 }
 
+/** The models a reader wants explained: not Ready, and not deleted (a terminated model is done, not stuck). */
+function notReady(r: ScenarioResult): ScenarioResult["models"] {
+  return r.models.filter((m) => !m.ready && m.state !== "ModelTerminated");
+}
+
 /** Several scenarios: one table, the models not Ready in a sentence each, then the stories of the failures. */
 /** Paths under the working folder inside a message, as the user would type them. */
 function relativeIn(text: string, cwd: string): string {
@@ -214,7 +219,7 @@ export function renderSummary(runs: readonly Timed[], o: StoryOptions & { detail
       for (const f of failing[i]!) out.push(...wrapText(`${p.bold(r.name)}: ${f}`, width, 2, 4));
     });
   }
-  const unready = runs.flatMap(({ result: r }) => r.models.filter((m) => !m.ready).map((m) => ({ r, m })));
+  const unready = runs.flatMap(({ result: r }) => notReady(r).map((m) => ({ r, m })));
   if (unready.length > 0) {
     out.push("", p.heading("Models not Ready at the end") + p.dim(" (seldon-sim run FILE for one scenario's story)"));
     for (const { r, m } of unready) {
