@@ -241,6 +241,8 @@ class Loader {
   private readonly issues = new Issues();
   /** Fields of the applied manifests that the simulator does not act on, by where they are. */
   private readonly warnings: Issue[] = [];
+  /** `scheduler.enableModelAutoscaling`. */
+  private modelAutoscaling = false;
   private namespaces: NamespaceSpec[] = [];
   private namespaceSet = new Set<string>();
   /** True when no namespace was declared and `seldon-mesh` was assumed. */
@@ -319,7 +321,7 @@ class Loader {
     const expect = this.readExpectations(top.get("expect"));
 
     issues.throwIfAny();
-    const cluster: ClusterSpec = { install, controllerNamespace: this.controllerNamespace, ...(this.controllerWatch !== undefined ? { controllerWatchNamespace: this.controllerWatch } : {}), namespaces: this.namespaces, servers: this.servers };
+    const cluster: ClusterSpec = { install, controllerNamespace: this.controllerNamespace, ...(this.controllerWatch !== undefined ? { controllerWatchNamespace: this.controllerWatch } : {}), namespaces: this.namespaces, servers: this.servers, ...(this.modelAutoscaling ? { modelAutoscaling: true } : {}) };
     return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, faults, timeline, expect, settleMs, warnings: this.warnings };
   }
 
@@ -1260,9 +1262,11 @@ class Loader {
 
   private readChains(v: Val | undefined): ChainNames | null {
     if (!v || v.kind === "null") return null;
-    const o = v.obj(CHAIN_FIELDS, "scheduler");
+    const o = v.obj([...CHAIN_FIELDS, "enableModelAutoscaling"], "scheduler");
     if (!o) return null;
+    this.modelAutoscaling = o.opt("enableModelAutoscaling", (x) => x.bool(), false) ?? false;
     const chains: { -readonly [K in keyof ChainNames]: string[] } = {};
+    if (!CHAIN_FIELDS.some((k) => o.has(k))) return null;
     for (const kind of CHAIN_FIELDS) {
       const list = o.get(kind);
       if (!list) continue;

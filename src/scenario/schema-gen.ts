@@ -418,11 +418,14 @@ export function scenarioJsonSchema(): Schema {
       },
       install: enumOf(INSTALL_KINDS, "How Seldon was installed; the server pods' defaults (agent log level, MEMORY_REQUEST, agent timing variables) follow it.", DEFAULT_INSTALL),
       scheduler: object(
-        Object.fromEntries(
-          CHAIN_FIELDS.map((kind) => [kind, list({ type: "string", enum: [...PLUGIN_REGISTRY[kind].keys()] }, `The ${kind} in order (an empty list runs none). Default: Seldon's.`)]),
-        ),
+        {
+          ...Object.fromEntries(
+            CHAIN_FIELDS.map((kind) => [kind, list({ type: "string", enum: [...PLUGIN_REGISTRY[kind].keys()] }, `The ${kind} in order (an empty list runs none). Default: Seldon's.`)]),
+          ),
+          enableModelAutoscaling: bool("The schedulers' `--enable-model-autoscaling` (Helm `autoscaling.autoscalingModelEnabled`): LoadModel asks agents to collect scaling stats for models with minReplicas or maxReplicas.", false),
+        },
         [],
-        "Scheduler plugin chains by name, to try a changed placement policy. Default: Seldon v2.9.0's.",
+        "Scheduler plugin chains by name, to try a changed placement policy (default: Seldon v2.9.0's), and its model-autoscaling flag.",
       ),
       cluster: object(
         {

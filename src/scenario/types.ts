@@ -54,6 +54,8 @@ export interface ClusterSpec {
   controllerWatchNamespace?: string;
   namespaces: NamespaceSpec[];
   servers: ServerTopology[];
+  /** The schedulers' `--enable-model-autoscaling` (default false, as v2.9.0 and its Helm chart). */
+  modelAutoscaling?: boolean;
 }
 
 export interface NamespaceSpec {
