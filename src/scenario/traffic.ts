@@ -55,6 +55,6 @@ export function checkTraffic(rows: readonly TrafficRow[], e: TrafficExpectation)
   for (const [code, n] of Object.entries(e.codes ?? {})) cmp(code, n, r?.codes[code] ?? 0);
   const description = `traffic to ${e.namespace}/${e.model}: ${wanted.join(", ")}`;
   if (failures.length === 0) return { description, passed: true, origin: e.origin };
-  const seen = r ? Object.entries(r.codes).map(([c, n]) => `${c} ${n}`).join(", ") : "no answer at all";
+  const seen = (r ? Object.entries(r.codes).map(([c, n]) => `${c} ${n}`).join(", ") : "") || "none";
   return { description, passed: false, actual: `${failures.join("; ")} (answers: ${seen})`, origin: e.origin };
 }
