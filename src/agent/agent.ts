@@ -10,14 +10,16 @@
  * A readiness re-check that fails (30 s budget) closes the scheduler connection; the agent then
  * shuts down (exit 0) once its subscription loop notices.
  *
+ * Inferences arrive on the reverse-proxy ports (`rproxy.ts`); every scaling-stats period the
+ * analyser's events go to the scheduler on the ModelScalingTrigger stream (`scaling-stats.ts`).
+ *
  * Log lines carry Seldon's texts, levels and logrus fields. Rclone, the model artifact download,
- * the reverse proxies, metrics, the drainer and model-scaling triggers are not simulated: they are
- * taken to be ready and to succeed.
+ * metrics and the drainer are not simulated: they are taken to be ready and to succeed.
  */
 import type { Address, CallId, Component, Effect, GrpcStatus, Input, Listener, Millis } from "../core/protocol.ts";
 import { goRpcError, Status } from "../core/protocol.ts";
 import type { Rng } from "../core/rng.ts";
-import { M, serviceOf } from "../proto/index.ts";
+import { M, SERVICES, serviceOf } from "../proto/index.ts";
 import { ExponentialBackOff, MaxCountBackOff, STOP } from "./backoff.ts";
 import { Drainer } from "./drainer.ts";
 import { type AgentConfig, type ReplicaConfigMessage, replicaConfig } from "./config.ts";
@@ -26,6 +28,8 @@ import { type CallResult, Kernel, lock, rpc, sleep, type Task } from "./kernel.t
 import { AgentLifecycle, type AgentLifecycleEvent, type AgentLifecycleState } from "./lifecycle.ts";
 import type { ModelEvent, ModelEventMsg, ModelOperationMsg, ModelRuntimeInfoMsg } from "./messages.ts";
 import { OipClient } from "./oip.ts";
+import { answerEffects, ReverseProxy } from "./rproxy.ts";
+import { ModelScalingStats, SCALING_EVENT_NUMBER, type ScalingEvent } from "./scaling-stats.ts";
 import { LocalStateManager } from "./state-manager.ts";
 import { modifiedModelVersion, originalModelNameAndVersion, versionedModelName } from "./state.ts";
 
@@ -79,7 +83,8 @@ interface SubscribeAttempt {
 export class Agent implements Component {
   readonly role = "agent";
   readonly name: string;
-  readonly listeners: Listener[] = [];
+  /** The reverse proxies' ports: Envoy's inferences for this replica arrive here. */
+  readonly listeners: Listener[];
 
   private readonly k: Kernel;
   private readonly lifecycle = new AgentLifecycle();
@@ -103,8 +108,11 @@ export class Agent implements Component {
   private tickPending = false;
   /** Per versioned model: the agent-relative time of the last operation handled. */
   private readonly timestamps = new Map<string, number>();
-  private readonly scalingModels = new Set<string>();
   private readonly drainer: Drainer;
+  private readonly scaling: ModelScalingStats;
+  private readonly proxy: ReverseProxy;
+  /** The proxies serve once the sub-services have started (after the start-up unload). */
+  private proxiesStarted = false;
 
   constructor(
     readonly config: AgentConfig,
@@ -121,6 +129,10 @@ export class Agent implements Component {
     this.rngSubscribe = deps.rng.fork("agent-subscribe");
     this.rngOps = deps.rng.fork("agent-operations");
     this.drainer = new Drainer(this.k, () => this.sendAgentDrainEvent());
+    this.scaling = new ModelScalingStats({ lag: config.modelInferenceLagThreshold, inactiveSeconds: config.modelInactiveSecondsThreshold });
+    this.proxy = new ReverseProxy(this.k, this.sm, this.oip, this.scaling, deps.inferenceAddress);
+    const ports = [...new Set([config.reverseProxyGrpcPort, config.reverseProxyHttpPort])];
+    this.listeners = ports.map((port) => ({ port, services: [SERVICES.inference] }));
   }
 
   // -- read-only views ---------------------------------------------------------------------------
@@ -208,7 +220,14 @@ export class Agent implements Component {
         this.k.onClosed(input.call, input.status);
         break;
       case "incoming":
-        // The agent's own servers (proxies, drainer, debug) are not simulated.
+        if (input.method === M.inference.ModelInfer && this.proxiesStarted) {
+          const call = input.call;
+          this.k.spawn(this.proxy.infer(input.request, input.headers), (a) => {
+            for (const e of answerEffects(call, a)) this.k.emit(e);
+          });
+          break;
+        }
+        // The other servers (drainer, debug, the proxies' other methods) are not simulated.
         this.k.emit({
           kind: "finish",
           call: input.call,
@@ -256,6 +275,8 @@ export class Agent implements Component {
       return;
     }
     this.transition({ type: "EXISTING_MODELS_UNLOADED" });
+    this.proxiesStarted = true;
+    this.startScalingAnalyser();
     this.startClient();
   }
 
@@ -503,6 +524,52 @@ export class Agent implements Component {
     });
   }
 
+  // -- model scaling triggers --------------------------------------------------------------------
+
+  /** The stats analyser's ticker, started with the sub-services. */
+  private startScalingAnalyser(): void {
+    const period = this.config.scalingStatsPeriodSeconds * 1000;
+    if (period <= 0) {
+      // time.NewTicker panics in the analyser's goroutine, which kills the process.
+      this.k.emit({ kind: "exit", code: 2, reason: "panic: non-positive interval for NewTicker" });
+      this.transition({ type: "EXIT" });
+      this.k.halt();
+      return;
+    }
+    const tick = () => {
+      this.k.setTimer("scaling-stats-tick", period, tick);
+      for (const e of this.scaling.analyse(this.k.now)) this.sendScalingTrigger(e);
+    };
+    this.k.setTimer("scaling-stats-tick", period, tick);
+  }
+
+  private sendScalingTrigger(e: ScalingEvent): void {
+    const n = SCALING_EVENT_NUMBER[e.type];
+    this.k.log("debug", `Produced event ${n} on channel for model ${e.model}`, { source: "StatsAnalyzerService" });
+    const orig = originalModelNameAndVersion(e.model);
+    if (!orig) {
+      this.k.log("warning", `Trigger model scaling event ${n} for model ${e.model} failed`, { ...CLIENT, error: `cannot extract model version from ${e.model}` });
+      return;
+    }
+    this.k.log("debug", `Trigger model scaling event ${n} for model ${orig.name}:${orig.version} with value ${e.value}`, CLIENT);
+    const stream = this.subscription?.scalingCall;
+    if (stream === undefined || this.connClosed) {
+      // The last stream was closed: Send on it fails.
+      this.k.log("warning", `Sending model scaling event ${n} for model ${e.model} failed`, { ...CLIENT, error: "EOF" });
+      return;
+    }
+    const message = {
+      serverName: this.config.serverName,
+      replicaIdx: this.config.replicaIdx,
+      modelName: orig.name,
+      modelVersion: orig.version,
+      trigger: e.type,
+      amount: e.value,
+    };
+    this.k.observe({ type: "agent.scalingTrigger", ...message });
+    this.k.emit({ kind: "send", call: stream, message });
+  }
+
   // -- model operations --------------------------------------------------------------------------
 
   private runtimeInfo(): ModelRuntimeInfoMsg {
@@ -564,7 +631,7 @@ export class Agent implements Component {
         }
         if (op.autoscalingEnabled) {
           this.k.log("debug", `Enabling autoscaling checks for model ${id}`, f);
-          this.scalingModels.add(id);
+          this.scaling.enable(id, this.k.now);
         }
         this.k.log("info", `Load model ${name}:${version} success`, f);
         return yield* this.sendAgentEvent(name, version, runtimeInfo, "LOADED");
@@ -601,10 +668,11 @@ export class Agent implements Component {
           yield* this.sendModelEventError(name, version, "UNLOAD_FAILED", err);
           return err;
         }
-        if (!this.scalingModels.delete(id)) {
+        const scalingErr = this.scaling.remove(id);
+        if (scalingErr !== undefined) {
           this.k.log("warning", `Cannot delete model ${id} from scaling service, likely that it was not enabled in the first place`, {
             ...f,
-            error: `could not find item ${id}`,
+            error: scalingErr,
           });
         }
         this.k.log("info", `Unload model ${name}:${version} success`, f);

@@ -151,6 +151,64 @@ export class LocalStateManager {
     return undefined;
   }
 
+  /**
+   * EnsureLoadModel, for an inference through a reverse proxy: a version on the inference server
+   * moves to the back of the eviction order; a registered version that was evicted is loaded
+   * again (making room as a load does). Undefined on success, else the error text.
+   */
+  *ensureLoadModel(id: string): Task<string | undefined> {
+    this.k.log("debug", `Ensure that model ${id} is loaded in memory`, SM);
+    // Seldon takes the version's lock for a reload and its read lock otherwise; the read side
+    // holds it for no I/O, so one exclusive lock orders the same.
+    yield* lock(id);
+    try {
+      if (this.cache.exists(id)) {
+        const err = this.cache.updateDefault(id, this.k.now);
+        if (err !== undefined) {
+          this.k.log("error", `Model ${id} has been unloaded by a concurrent request`, { ...SM, error: err });
+          return err;
+        }
+        this.k.log("debug", `Model exists in cache ${id}`, SM);
+        return undefined;
+      }
+      this.k.log("debug", `Making room for ${id}`, SM);
+      const bytes = this.models.memoryOf(id);
+      if (bytes === undefined) {
+        const err = `No details for model ${id}`;
+        this.k.log("error", `Error getting memory for model ${id}, model unloaded?`, { ...SM, error: err });
+        return err;
+      }
+      const roomErr = yield* this.makeRoomIfNeeded(id, bytes);
+      if (roomErr !== undefined) {
+        this.k.log("error", `No room ${roomErr} - ${id}`, SM);
+        return roomErr;
+      }
+      const memErr = this.memory.reserve(bytes);
+      if (memErr !== undefined) {
+        this.k.log("error", `Cannot update memory for model ${id}`, { ...SM, error: memErr });
+        return memErr;
+      }
+      const loadErr = yield* this.oip.loadModel(id);
+      if (loadErr !== undefined) {
+        const err = goRpcError(loadErr);
+        this.k.log("error", `Cannot reload ${id}`, { ...SM, error: err });
+        this.memory.release(bytes);
+        return err;
+      }
+      const cacheErr = this.cache.addDefault(id, this.k.now);
+      if (cacheErr !== undefined) {
+        this.k.log("warning", `Cannot re-add to cache ${id}`, { ...SM, error: cacheErr });
+        this.memory.release(bytes);
+      }
+      this.k.observe({ type: "agent.modelReloaded", model: id, memoryBytes: bytes, availableMainMemoryBytes: this.memory.availableMainMemoryBytes });
+      this.observeMemory("reloaded", id);
+      this.k.log("info", `Reload model ${id} success, available memory is ${this.memory.availableMainMemoryBytes}`, SM);
+      return undefined;
+    } finally {
+      this.k.unlock(id);
+    }
+  }
+
   /** Evict least-recently-used versions until `bytes` of main memory are free. */
   private *makeRoomIfNeeded(id: string, bytes: number): Task<string | undefined> {
     this.k.log("debug", `model: ${id}, avail: ${this.memory.availableMainMemoryBytes}, required ${bytes}`, SM);

@@ -73,6 +73,7 @@ export function buildCluster(engine: Engine, cluster: ClusterSpec, options: Buil
             ...(options.recordDecisions !== undefined ? { recordDecisions: options.recordDecisions } : {}),
             ...(options.retainDecisions !== undefined ? { retainDecisions: options.retainDecisions } : {}),
             readyTimeoutSeconds: options.schedulerReadyTimeoutSeconds ?? cluster.schedulerReadyTimeoutSeconds ?? INSTALLS[cluster.install ?? DEFAULT_INSTALL].schedulerReadyTimeoutSeconds,
+            ...(cluster.modelAutoscaling ? { modelAutoscaling: true } : {}),
           }),
         },
       ],

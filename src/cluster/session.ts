@@ -18,6 +18,11 @@ import type { Agent } from "../agent/agent.ts";
 import type { PlacementChains } from "../scheduler/placement.ts";
 import { PRE_STOP_HOOKS, TERMINATION_GRACE_PERIOD_MS, agentEnv } from "./serverconfig.ts";
 import type { Retention } from "../core/retention.ts";
+import { Envoy, type TrafficBurst } from "../traffic/envoy.ts";
+import { schedulerRoutes } from "../traffic/routes.ts";
+
+/** The pod taking a namespace's inference traffic, created with its first request. */
+export const ENVOY_POD = "seldon-envoy-0";
 
 export interface SessionOptions {
   runtime: RuntimeKind;
@@ -266,6 +271,29 @@ export class Session {
         outOfMemory: next.outOfMemory,
       });
     }
+  }
+
+  /**
+   * Inference requests into a namespace, through its Envoy (created on first use, so a scenario
+   * without traffic has no such pod) to the replicas the scheduler's routes name.
+   */
+  async sendTraffic(namespace: string, burst: TrafficBurst): Promise<void> {
+    let pod = this.engine.pods.get(`${namespace}/${ENVOY_POD}`);
+    if (!pod) {
+      pod = this.engine.addPod({
+        name: ENVOY_POD,
+        namespace,
+        ip: `10.42.1.${this.ipCounter++}`,
+        services: ["seldon-mesh"],
+        processes: [{ container: "envoy", role: "envoy", spawn: () => new Envoy(ENVOY_POD, schedulerRoutes(() => this.scheduler(namespace))) }],
+      });
+      await this.engine.transport.bindPod?.(pod);
+      this.engine.boot(this.engine.proc(namespace, ENVOY_POD, "envoy"));
+    }
+    const proc = this.engine.proc(namespace, ENVOY_POD, "envoy");
+    const envoy = proc.component as Envoy | null;
+    if (!proc.up || !envoy || typeof envoy.send !== "function") return;
+    this.engine.apply(proc, envoy.send(burst, this.engine.now));
   }
 
   schedulerPod(namespace: string): Proc {

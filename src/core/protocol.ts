@@ -68,6 +68,9 @@ export function goRpcError(status: GrpcStatus): string {
   return `rpc error: code = ${GO_STATUS_NAMES[status.code] ?? status.code} desc = ${status.details}`;
 }
 
+/** Request metadata (gRPC headers; lower-case keys), as a proxy routes on it. Most calls carry none. */
+export type Headers = Record<string, string>;
+
 export type LogLevel = "debug" | "info" | "warning" | "error" | "fatal";
 
 export type Fields = Record<string, string | number | boolean>;
@@ -86,7 +89,7 @@ export type Input =
   | { kind: "preStop"; container: string }
   // -- server side: calls other components make to the services this component serves
   /** A new call. Unary and server-streaming calls carry their request; client-streaming do not. */
-  | { kind: "incoming"; call: CallId; method: MethodPath; request?: unknown; peer: string }
+  | { kind: "incoming"; call: CallId; method: MethodPath; request?: unknown; peer: string; headers?: Headers }
   /** A message on a client-streaming call. */
   | { kind: "incomingMessage"; call: CallId; message: unknown }
   /** The client finished sending on a client-streaming call. */
@@ -105,7 +108,7 @@ export type Input =
 export type Effect =
   /** Start a call to `target`. Unary and server-streaming calls pass `request`. A deadline is
    * relative to now; without one the call waits for ever, as a Go context without deadline. */
-  | { kind: "call"; call: CallId; target: Address; method: MethodPath; request?: unknown; deadlineMs?: Millis }
+  | { kind: "call"; call: CallId; target: Address; method: MethodPath; request?: unknown; deadlineMs?: Millis; headers?: Headers }
   /** Send a message on a client-streaming call this component started. */
   | { kind: "send"; call: CallId; message: unknown }
   | { kind: "halfClose"; call: CallId }

@@ -5,7 +5,8 @@
  */
 import { formatLog } from "../runtime/logfmt.ts";
 import type { TraceEvent } from "../runtime/engine.ts";
-import type { ModelRow, ScenarioResult } from "../scenario/result.ts";
+import type { ModelRow, ScenarioResult, TrafficRow } from "../scenario/result.ts";
+import type { TrafficResponse } from "../traffic/envoy.ts";
 import type { Explanation } from "../scheduling/decide.ts";
 import { DEFAULT_CHAINS } from "../scheduling/registry.ts";
 import { diagnose, type Finding } from "./diagnosis.ts";
@@ -34,6 +35,10 @@ export interface ModelDocument extends ModelRow {
   decisions: DecisionDocument[];
 }
 
+export interface TrafficDocument extends TrafficRow {
+  responses: { t: number; id: number; protocol: string; version?: number; endpoint?: string; code: string; httpStatus?: number; details: string; latencyMs: number }[];
+}
+
 export interface ScenarioDocument {
   name: string;
   file: string;
@@ -46,6 +51,8 @@ export interface ScenarioDocument {
   endMs: number;
   expectations: { description: string; passed: boolean; actual: string | null; origin: { file: string; line: number | null; path: string } }[];
   kubectl: { models: string; servers: string };
+  /** Inference traffic per model, with every answer. */
+  traffic: TrafficDocument[];
   pods: { namespace: string; name: string; ready: string; status: string; restarts: number; startedAt: number | null; containers: { name: string; up: boolean; restarts: number; lastExit: string | null }[] }[];
   /** Filter names in the order Seldon runs them: the columns of every explanation matrix. */
   filters: { server: string[]; replica: string[] };
@@ -174,6 +181,7 @@ function scenarioDocument(r: ScenarioResult): ScenarioDocument {
       origin: { file: e.origin.file, line: e.origin.line ?? null, path: e.origin.path },
     })),
     kubectl: { models: r.kubectlModels, servers: r.kubectlServers },
+    traffic: trafficDocuments(r),
     pods: r.pods.map((x) => ({ ...x, containers: x.containers.map((c) => ({ ...c })) })),
     filters: { server: DEFAULT_CHAINS.serverFilters.map((f) => f.name), replica: DEFAULT_CHAINS.replicaFilters.map((f) => f.name) },
     servers: r.servers.map((s) => ({
@@ -191,6 +199,27 @@ function scenarioDocument(r: ScenarioResult): ScenarioDocument {
     timeline,
     logs: r.logs.map((l) => ({ t: l.t, namespace: l.namespace, pod: l.pod, container: l.container, role: l.role, level: l.level, line: formatLog(l, r.epochMs) })),
   };
+}
+
+function trafficDocuments(r: ScenarioResult): TrafficDocument[] {
+  if (r.traffic.length === 0) return [];
+  const docs = r.traffic.map((t) => ({ ...t, codes: { ...t.codes }, responses: [] as TrafficDocument["responses"] }));
+  for (const ev of r.trace) {
+    if (ev.type !== "observe" || ev.event.type !== "traffic.response") continue;
+    const e = ev.event as unknown as TrafficResponse;
+    const ns = ev.proc.slice(0, ev.proc.indexOf("/"));
+    const doc = docs.find((d) => d.namespace === ns && d.model === e.model);
+    if (!doc) continue;
+    doc.responses.push({
+      t: ev.t, id: e.id, protocol: e.protocol,
+      ...(e.version !== undefined ? { version: e.version } : {}),
+      ...(e.endpoint !== undefined ? { endpoint: e.endpoint } : {}),
+      code: e.code,
+      ...(e.httpStatus !== undefined ? { httpStatus: e.httpStatus } : {}),
+      details: e.details, latencyMs: e.latencyMs,
+    });
+  }
+  return docs;
 }
 
 export function shortMethod(method: string): string {

@@ -7,7 +7,7 @@
  * transport sends it over real gRPC. The clock is virtual in both: it advances to the next timer
  * only when no message is in flight, so the same scenario unfolds the same way.
  */
-import type { CallId, Component, Effect, Fields, GrpcStatus, Input, LogLevel, MethodPath, Observation } from "../core/protocol.ts";
+import type { CallId, Component, Effect, Fields, GrpcStatus, Headers, Input, LogLevel, MethodPath, Observation } from "../core/protocol.ts";
 import { Status } from "../core/protocol.ts";
 import { method as methodDef, serviceOf } from "../proto/index.ts";
 import { goDialErrors, policyFor, type EndpointFacts, type LinkPolicy, type NetworkRule } from "../network/rules.ts";
@@ -83,6 +83,8 @@ export class Call {
   extraDelayMs = 0;
   /** Set while a black hole swallows the established connection under this call. */
   silence: Silence | null = null;
+  /** Request metadata the client sent, handed to the server with the call. */
+  headers: Headers | undefined = undefined;
   constructor(
     readonly id: number,
     readonly client: Proc | null,
@@ -488,6 +490,7 @@ export class Engine {
 
   private openCall(proc: Proc, e: Extract<Effect, { kind: "call" }>): void {
     const call = new Call(this.nextCall++, proc, e.call, proc.incarnation, e.target, e.method);
+    if (e.headers) call.headers = e.headers;
     this.clientCalls.set(`${proc.id}#${e.call}`, call);
     if (e.deadlineMs !== undefined) {
       call.deadline = this.queue.push(this.now + e.deadlineMs, () => {
@@ -598,7 +601,7 @@ export class Engine {
       });
       return;
     }
-    this.deliver(call.server, input);
+    this.deliver(call.server, input.kind === "incoming" && call.headers ? { ...input, headers: call.headers } : input);
   }
 
   arrivedAtClient(call: Call, ev: { kind: "message"; message: unknown } | { kind: "finish"; status: GrpcStatus }): void {

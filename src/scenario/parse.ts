@@ -53,6 +53,7 @@ import type {
   ServerTopology,
   ServerType,
   TimelineStep,
+  TrafficExpectation,
 } from "./types.ts";
 
 export { ScenarioError, type Issue } from "./parse-reader.ts";
@@ -75,7 +76,7 @@ export const DEFAULTS = {
 
 export const TOP_FIELDS = ["name", "description", "seed", "epoch", "install", "scheduler", "cluster", "resources", "network", "faults", "timeline", "settle", "expect"];
 export const CHAIN_FIELDS = ["serverFilters", "replicaFilters", "serverSorters", "replicaSorters"] as const;
-const SCHEDULER_FIELDS = [...CHAIN_FIELDS, "readyTimeoutSeconds"];
+const SCHEDULER_FIELDS = [...CHAIN_FIELDS, "readyTimeoutSeconds", "enableModelAutoscaling"];
 const CLUSTER_FIELDS = ["controller", "namespaces", "servers"];
 const CONTROLLER_FIELDS = ["namespace", "clusterwide", "watchNamespace"];
 const NAMESPACE_FIELDS = ["name", "runtime"];
@@ -89,9 +90,14 @@ export const CONTAINERS = ROLES;
 export const NETWORK_MODES: readonly NetworkMode[] = ["refuse", "blackhole", "delay", "reset", "flap"];
 const RULE_FIELDS = ["id", "from", "to", "samePod", "mode", "delay", "period", "down"];
 const ENDPOINT_FIELDS = ["role", "namespace", "pod", "server", "replica", "port"];
-export const ACTIONS = ["apply", "delete", "scale", "crash", "restart", "drain", "block", "heal", "fault", "inference", "advance", "wait"] as const;
+export const ACTIONS = ["apply", "delete", "scale", "crash", "restart", "drain", "block", "heal", "fault", "inference", "traffic", "advance", "wait"] as const;
+export const TRAFFIC_FIELDS = ["model", "requests", "every", "rate", "for", "protocol"];
+export const TRAFFIC_PROTOCOLS = ["rest", "grpc"] as const;
+export const TRAFFIC_EXPECT_FIELDS = ["model", "sent", "ok", "failed", "codes"];
+/** gRPC status names, as the traffic answers are counted. */
+export const STATUS_NAMES_LIST = ["OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"];
 type Action = (typeof ACTIONS)[number];
-const EXPECT_FIELDS = ["tenantIsolation", "models", "servers", "placements", "logs", "rejections", "properties"];
+const EXPECT_FIELDS = ["tenantIsolation", "models", "servers", "placements", "logs", "rejections", "properties", "traffic"];
 /** When a model or server expectation is judged (default: at the end). */
 const MOMENT_FIELDS = ["at", "during", "never"];
 const MODEL_EXPECT_FIELDS = ["model", "ready", "desiredReplicas", "availableReplicas", "state", "reason", "server", "replicaStates", ...MOMENT_FIELDS];
@@ -236,6 +242,8 @@ class Loader {
   private readonly issues = new Issues();
   /** Fields of the applied manifests that the simulator does not act on, by where they are. */
   private readonly warnings: Issue[] = [];
+  /** `scheduler.enableModelAutoscaling`. */
+  private modelAutoscaling = false;
   private namespaces: NamespaceSpec[] = [];
   private namespaceSet = new Set<string>();
   /** True when no namespace was declared and `seldon-mesh` was assumed. */
@@ -319,7 +327,9 @@ class Loader {
       install, controllerNamespace: this.controllerNamespace,
       ...(this.controllerWatch !== undefined ? { controllerWatchNamespace: this.controllerWatch } : {}),
       ...(scheduler.readyTimeoutSeconds !== undefined ? { schedulerReadyTimeoutSeconds: scheduler.readyTimeoutSeconds } : {}),
-      namespaces: this.namespaces, servers: this.servers };
+      namespaces: this.namespaces, servers: this.servers,
+      ...(this.modelAutoscaling ? { modelAutoscaling: true } : {}),
+    };
     return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, faults, timeline, expect, settleMs, warnings: this.warnings };
   }
 
@@ -1072,6 +1082,11 @@ class Loader {
           if (server && replica !== undefined) out.push({ ...base, kind: "inference", server, replica, behaviour });
           break;
         }
+        case "traffic": {
+          const t = this.readTraffic(v);
+          if (t) out.push({ ...base, kind: "traffic", ...t });
+          break;
+        }
         case "advance": {
           const ms = v.duration();
           if (ms !== undefined) out.push({ ...base, kind: "advance", ms });
@@ -1088,6 +1103,65 @@ class Loader {
       }
     }
     return out;
+  }
+
+  /** `requests` (with `every`, default all at once) or `rate` per second `for` a duration. */
+  private readTraffic(v: Val): Omit<Extract<TimelineStep, { kind: "traffic" }>, "kind" | "at" | "origin"> | undefined {
+    const o = v.obj(TRAFFIC_FIELDS, "a traffic action");
+    if (!o) return undefined;
+    const model = this.maybeReq(o, "model", (x) => this.modelRef(x));
+    const protocol = o.opt("protocol", (x) => x.oneOf(TRAFFIC_PROTOCOLS, "protocol"), "rest") ?? "rest";
+    let count: number | undefined;
+    let intervalMs: number | undefined = 0;
+    if (o.has("requests") && o.has("rate")) {
+      o.keyOf("rate")!.error("a traffic action takes `requests` (with `every`) or `rate` (with `for`), not both");
+      return undefined;
+    }
+    if (o.has("rate")) {
+      if (o.has("every")) o.keyOf("every")!.error("`every` goes with `requests`; with `rate` the spacing is 1 s / rate");
+      const rate = o.get("rate")!.int({ min: 1, max: 1000, what: "requests per second" });
+      const forMs = this.maybeReq(o, "for", (x) => x.duration());
+      if (rate === undefined || forMs === undefined) return undefined;
+      count = Math.floor((rate * forMs) / 1000);
+      intervalMs = 1000 / rate;
+      if (count < 1) o.get("for")!.error(`\`rate: ${rate}\` for ${formatDuration(forMs)} sends no request; make \`for\` at least ${formatDuration(Math.ceil(1000 / rate))}`);
+    } else if (o.has("requests")) {
+      if (o.has("for")) o.keyOf("for")!.error("`for` goes with `rate`; with `requests` say `every` for the spacing");
+      count = o.get("requests")!.int({ min: 1, max: 100_000, what: "a number of requests" });
+      intervalMs = o.opt("every", (x) => x.duration(), 0);
+    } else {
+      v.error("a traffic action says how many requests: `requests: N` (with `every: 100ms`, default all at once) or `rate: N` (per second) with `for: 30s`");
+      return undefined;
+    }
+    if (!model || count === undefined || count < 1 || intervalMs === undefined) return undefined;
+    return { model, protocol, count, intervalMs };
+  }
+
+  private readTrafficExpectation(v: Val): TrafficExpectation | undefined {
+    const o = v.obj(TRAFFIC_EXPECT_FIELDS, "a traffic expectation");
+    if (!o) return undefined;
+    const ref = this.maybeReq(o, "model", (x) => this.modelRef(x));
+    if (o.keys().filter((k) => k !== "model").length === 0 && o.unknownCount === 0) v.error(`a traffic expectation checks at least one of ${TRAFFIC_EXPECT_FIELDS.slice(1).join(", ")}`);
+    if (!ref) return undefined;
+    const e: TrafficExpectation = { namespace: ref.namespace, model: ref.name, origin: o.origin };
+    for (const k of ["sent", "ok", "failed"] as const) {
+      const n = o.maybe(k, (x) => x.int({ min: 0 }));
+      if (n !== undefined) e[k] = n;
+    }
+    const codesV = o.get("codes");
+    if (codesV) {
+      const codes: Record<string, number> = {};
+      for (const c of codesV.entries("a mapping of gRPC status name to count")) {
+        if (!STATUS_NAMES_LIST.includes(c.key)) {
+          c.keyVal.error(`unknown gRPC status \`${c.key}\`${hint(c.key, STATUS_NAMES_LIST)}`);
+          continue;
+        }
+        const n = c.value.int({ min: 0 });
+        if (n !== undefined) codes[c.key] = n;
+      }
+      e.codes = codes;
+    }
+    return e;
   }
 
   private maybeReq<T>(o: Obj, key: string, read: (v: Val) => T | undefined): T | undefined {
@@ -1216,6 +1290,7 @@ class Loader {
     if (!v || v.kind === "null") return { chains: null };
     const o = v.obj(SCHEDULER_FIELDS, "scheduler");
     if (!o) return { chains: null };
+    this.modelAutoscaling = o.opt("enableModelAutoscaling", (x) => x.bool(), false) ?? false;
     const readyTimeoutSeconds = o.maybe("readyTimeoutSeconds", (x) => x.int({ min: 0, what: "whole seconds ≥ 0 (the scheduler's `--scheduler-ready-timeout-seconds`)" }));
     const named = CHAIN_FIELDS.some((kind) => o.get(kind) !== undefined);
     return { chains: named ? this.readChains(o) : null, ...(readyTimeoutSeconds !== undefined ? { readyTimeoutSeconds } : {}) };
@@ -1236,7 +1311,7 @@ class Loader {
   // Expectations
 
   private readExpectations(v: Val | undefined): Expectations {
-    const e: Expectations = { models: [], servers: [], placements: [], logs: [], rejections: [], tenantIsolation: false, properties: [] };
+    const e: Expectations = { models: [], servers: [], placements: [], logs: [], rejections: [], tenantIsolation: false, properties: [], traffic: [] };
     if (!v || v.kind === "null") return e;
     const o = v.obj(EXPECT_FIELDS, "expect");
     if (!o) return e;
@@ -1246,6 +1321,7 @@ class Loader {
     e.placements = (o.get("placements")?.optList() ?? []).map((x) => this.readPlacementExpectation(x)).filter(defined);
     e.logs = (o.get("logs")?.optList() ?? []).map((x) => this.readLogExpectation(x)).filter(defined);
     e.rejections = (o.get("rejections")?.optList() ?? []).map((x) => this.readRejection(x)).filter(defined);
+    e.traffic = (o.get("traffic")?.optList() ?? []).map((x) => this.readTrafficExpectation(x)).filter(defined);
     e.properties = (o.get("properties")?.optList("a list of property names") ?? []).map((x) => x.oneOf(propertyNames(), "property")).filter(defined);
     return e;
   }

@@ -53,6 +53,19 @@ export interface ServerRow {
   replicas: { idx: number; totalMemoryBytes: bigint; availableMemoryBytes: bigint; reservedMemoryBytes: bigint; loadedModels: number }[];
 }
 
+/** What a model's inference requests came to: how many were answered, and with which status. */
+export interface TrafficRow {
+  namespace: string;
+  model: string;
+  sent: number;
+  ok: number;
+  failed: number;
+  /** Answers not back when the run ended. */
+  pending: number;
+  /** gRPC status name → count (REST answers too: their status as the hop carried it). */
+  codes: Record<string, number>;
+}
+
 export interface ScenarioResult {
   name: string;
   description: string;
@@ -81,6 +94,8 @@ export interface ScenarioResult {
   logs: LogRecord[];
   epochMs: number;
   endMs: number;
+  /** The inference traffic's answers, per model (empty without traffic). */
+  traffic: TrafficRow[];
   /** A problem that stopped the run (not an expectation failure). */
   error: string | null;
   /** Properties that failed. */

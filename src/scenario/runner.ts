@@ -20,6 +20,9 @@ export type { ExpectationResult, ModelRow, ScenarioResult, ServerRow, Violation 
 export type { RunControl, RunOptions } from "./property.ts";
 import { describeMoment, MomentJudge, type Probe } from "./moments.ts";
 import { podRows } from "./pods.ts";
+import { checkTraffic, trafficRows } from "./traffic.ts";
+import { ENVOY_POD } from "../cluster/session.ts";
+import type { Envoy } from "../traffic/envoy.ts";
 import type {
   Condition,
   K8sResource,
@@ -229,6 +232,7 @@ async function performStep(session: Session, clock: JudgedClock, step: TimelineS
       return session.heal(step.ruleId);
     case "fault": return faults!.add(step.fault);
     case "inference": return session.setInference(step.server.namespace, step.server.name, step.replica, step.behaviour);
+    case "traffic": return session.sendTraffic(step.model.namespace, { model: step.model.name, protocol: step.protocol, count: step.count, intervalMs: step.intervalMs });
     case "advance": return clock.advance(step.ms);
     case "wait": {
       const ok = await clock.waitFor(() => holds(session, step.condition), step.timeoutMs);
@@ -289,12 +293,17 @@ function serverRow(session: Session, namespace: string, name: string): ServerRow
 function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, seed: number, error: string | null): ScenarioResult {
   const models = allModels(scenario, session);
   const servers = allServers(scenario, session);
+  const traffic = trafficRows(session.engine.trace, (ns) => {
+    const envoy = session.engine.pods.get(`${ns}/${ENVOY_POD}`)?.processes.get("envoy")?.component as Envoy | null | undefined;
+    return typeof envoy?.pendingByModel === "function" ? envoy.pendingByModel() : new Map();
+  }, scenario.cluster.namespaces.map((n) => n.name));
   const results: ExpectationResult[] = [
     ...scenario.expect.models.filter((e) => e.when.kind === "end").map((e) => checkModel(session, e)),
     ...scenario.expect.servers.filter((e) => e.when.kind === "end").map((e) => checkServer(session, e)),
     ...scenario.expect.placements.map((e) => checkPlacements(session, e)),
     ...scenario.expect.logs.map((e) => checkLog(session.engine.logs, e)),
     ...scenario.expect.rejections.map((e) => checkRejection(session, e)),
+    ...scenario.expect.traffic.map((e) => checkTraffic(traffic, e)),
   ];
   if (scenario.expect.tenantIsolation) results.push(checkTenantIsolation(scenario, session));
   const explanations = new Map<string, string>();
@@ -352,6 +361,7 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
     logs: session.engine.logs.slice(),
     epochMs: session.engine.epochMs,
     endMs: session.now,
+    traffic,
     error,
     violations: [],
     get trace() {

@@ -13,6 +13,8 @@ import { MODEL_STATES, REPLICA_STATES } from "../scheduler/states.ts";
 import { API_VERSION, OBJECT_META_SHAPES, SPEC_SHAPES, SUPPORTED_KINDS, type Shape } from "./parse-crd.ts";
 import {
   ACTIONS,
+  STATUS_NAMES_LIST,
+  TRAFFIC_PROTOCOLS,
   AGENT_ENV_NAMES,
   CHAIN_FIELDS,
   AGENT_FLAGS,
@@ -201,6 +203,21 @@ function defs(): Record<string, Schema> {
         ["server"],
         "Change how the inference server behaves from now on (only the given fields).",
       ),
+      traffic: {
+        ...object(
+          {
+            model: MODEL_REF,
+            requests: int("How many requests (with `every`).", 1),
+            every: ref("duration", "Time between two requests (with `requests`). Default 0: all at once."),
+            rate: { type: "integer", minimum: 1, maximum: 1000, description: "Requests per second (with `for`)." },
+            for: ref("duration", "How long to send at `rate`."),
+            protocol: enumOf(TRAFFIC_PROTOCOLS, "How the request reaches the agent: REST (reverse proxy HTTP port, the default) or gRPC (reverse proxy gRPC port)."),
+          },
+          ["model"],
+          "Send inference requests to a model through its namespace's Envoy, from this step on (the timeline goes on meanwhile).",
+        ),
+        oneOf: [{ required: ["requests"] }, { required: ["rate", "for"] }],
+      },
       advance: ref("duration", "Let this much run time pass."),
       wait: object(
         {
@@ -359,6 +376,22 @@ function defs(): Record<string, Schema> {
       ),
       oneOf: [{ required: ["contains"] }, { required: ["absent"] }],
     },
+    trafficExpectation: object(
+      {
+        model: MODEL_REF,
+        sent: int("Requests sent to the model (answered or not)."),
+        ok: int("Requests answered OK."),
+        failed: int("Requests answered with an error."),
+        codes: {
+          type: "object",
+          description: "Answers per gRPC status name (`OK`, `NOT_FOUND`, `UNIMPLEMENTED` for no route, …).",
+          propertyNames: { enum: STATUS_NAMES_LIST },
+          additionalProperties: { type: "integer", minimum: 0 },
+        },
+      },
+      ["model"],
+      "Counts of a model's inference answers at the end of the run.",
+    ),
     rejection: object(
       {
         model: MODEL_REF,
@@ -393,9 +426,10 @@ export function scenarioJsonSchema(): Schema {
             CHAIN_FIELDS.map((kind) => [kind, list({ type: "string", enum: [...PLUGIN_REGISTRY[kind].keys()] }, `The ${kind} in order (an empty list runs none). Default: Seldon's.`)]),
           ),
           readyTimeoutSeconds: int("The scheduler's --scheduler-ready-timeout-seconds: how long a (re)started scheduler holds scheduling for the servers of the first sync. Default: the install's (600)."),
+          enableModelAutoscaling: bool("The schedulers' `--enable-model-autoscaling` (Helm `autoscaling.autoscalingModelEnabled`): LoadModel asks agents to collect scaling stats for models with minReplicas or maxReplicas.", false),
         },
         [],
-        "Every scheduler's placement policy (plugin chains by name; default Seldon v2.9.0's) and start-up ready timeout.",
+        "Every scheduler's placement policy (plugin chains by name; default Seldon v2.9.0's), start-up ready timeout and model-autoscaling flag.",
       ),
       cluster: object(
         {
@@ -434,6 +468,7 @@ export function scenarioJsonSchema(): Schema {
             placements: list(ref("placement"), "Every placement decision of a model, in order."),
             logs: list(ref("logExpectation"), "Log lines that must (or must not) appear."),
             rejections: list(ref("rejection"), "Scheduler filters that must have rejected a server (or replica) for a model."),
+            traffic: list(ref("trafficExpectation"), "How a model's inference requests were answered."),
             properties: list(
               { type: "string", enum: propertyNames() },
               "Properties watched during the run (see docs/properties.md); a violation fails the scenario.",

@@ -59,6 +59,8 @@ export interface ClusterSpec {
   schedulerReadyTimeoutSeconds?: number;
   namespaces: NamespaceSpec[];
   servers: ServerTopology[];
+  /** The schedulers' `--enable-model-autoscaling` (default false, as v2.9.0 and its Helm chart). */
+  modelAutoscaling?: boolean;
 }
 
 export interface NamespaceSpec {
@@ -120,6 +122,8 @@ export type TimelineStep = { at: number | null; origin: Origin } & (
   | { kind: "heal"; ruleId: string }
   | { kind: "fault"; fault: Fault }
   | { kind: "inference"; server: { namespace: string; name: string }; replica: number | null; behaviour: Partial<InferenceBehaviour> }
+  /** Inference requests into the model's namespace, through its Envoy: `count`, `intervalMs` apart. */
+  | { kind: "traffic"; model: { namespace: string; name: string }; protocol: "rest" | "grpc"; count: number; intervalMs: number }
   | { kind: "advance"; ms: number }
   | { kind: "wait"; condition: Condition; timeoutMs: number }
 );
@@ -151,6 +155,20 @@ export interface Expectations {
   tenantIsolation: boolean;
   /** Properties (see `src/properties`) watched during the run; a violation fails the scenario. */
   properties: string[];
+  /** Answers to the scenario's inference traffic, counted per model. */
+  traffic: TrafficExpectation[];
+}
+
+/** Counts of a model's inference answers at the end of the run; only the given counts are checked. */
+export interface TrafficExpectation {
+  namespace: string;
+  model: string;
+  sent?: number;
+  ok?: number;
+  failed?: number;
+  /** Per gRPC status name (`OK`, `NOT_FOUND`, …). */
+  codes?: Record<string, number>;
+  origin: Origin;
 }
 
 export interface ModelExpectation {

@@ -52,6 +52,8 @@ export class FakeInferenceServer {
   failUnload?: (name: string) => GrpcStatus | undefined;
   /** Calls answered later by the test (for RepositoryModelLoad). */
   hangLoads = false;
+  /** ModelInfer calls are left hanging (a slow model). */
+  hangInfers = false;
 
   constructor(initial: Record<string, string> = {}) {
     for (const [k, v] of Object.entries(initial)) this.loaded.set(k, v);
@@ -78,6 +80,13 @@ export class FakeInferenceServer {
           return { status: { code: Status.NOT_FOUND, details: `Model ${request.model_name} not found` } };
         }
         return { message: {} };
+      }
+      case "ModelInfer": {
+        if (this.hangInfers) return "hang";
+        if (this.loaded.get(request.model_name) !== "READY") {
+          return { status: { code: Status.NOT_FOUND, details: `Model ${request.model_name} with version ${request.model_version} not found` } };
+        }
+        return { message: { model_name: request.model_name, id: request.id ?? "" } };
       }
       default:
         return { status: { code: Status.UNIMPLEMENTED, details: "unknown method" } };
@@ -304,6 +313,32 @@ export function loadOp(name: string, version: number, memoryBytes: number | unde
     autoscalingEnabled: false,
     ...extra,
   };
+}
+
+/** What the agent answered on a call it serves: the reply message and the final status. */
+export function served(d: Driver, call: CallId): { message?: unknown; status?: GrpcStatus } {
+  const out: { message?: unknown; status?: GrpcStatus } = {};
+  for (const { effect } of d.effects) {
+    if (effect.kind === "reply" && effect.call === call) out.message = effect.message;
+    if (effect.kind === "finish" && effect.call === call) out.status = effect.status;
+  }
+  return out;
+}
+
+/** An inference as Envoy sends it to the agent's reverse proxy. */
+export function infer(d: Driver, call: CallId, model: string, version: number, protocol: "rest" | "grpc" = "grpc", headers?: Record<string, string>): void {
+  d.deliver({
+    kind: "incoming",
+    call,
+    method: M.inference.ModelInfer,
+    request: { model_name: model, id: call, inputs: [] },
+    peer: "10.42.0.9:40000",
+    headers: headers ?? {
+      "seldon-internal-model": `${model}_${version}`,
+      "seldon-model": model,
+      "content-type": protocol === "rest" ? "application/json" : "application/grpc",
+    },
+  });
 }
 
 export function unloadOp(name: string, version: number): unknown {

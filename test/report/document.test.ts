@@ -26,6 +26,16 @@ describe("the run document", () => {
     expect(doc.scenarios).toHaveLength(consultation.length);
   });
 
+  it("carries every inference answer of a scenario with traffic, and matches the schema", async () => {
+    const doc = await documentOf(["scenarios/traffic/01-evicted-model-reloaded-on-demand.yaml"]);
+    expect(validate(JSON.parse(JSON.stringify(doc)))).toBe(true);
+    const [s] = doc.scenarios;
+    expect(s!.traffic.map((t) => [t.model, t.sent, t.ok, t.failed, t.pending, t.responses.length])).toEqual([["a", 3, 3, 0, 0, 3], ["b", 1, 1, 0, 0, 1]]);
+    expect(s!.traffic[0]!.responses[0]).toMatchObject({ protocol: "rest", version: 1, endpoint: "mlserver-0:9001", code: "OK", httpStatus: 200 });
+    expect(s!.traffic[1]!.responses[0]).toMatchObject({ protocol: "grpc", endpoint: "mlserver-0:9501", code: "OK" });
+    expect((await documentOf(["scenarios/consultation/04-zero-memory.yaml"])).scenarios[0]!.traffic).toEqual([]);
+  });
+
   it("carries the diagnosis, the decision history and the failed links of a scenario", async () => {
     const [s] = (await documentOf(["scenarios/consultation/03-inference-server-unreachable.yaml"])).scenarios;
     const m = s!.models.find((x) => x.name === "test-model-simple")!;

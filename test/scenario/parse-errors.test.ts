@@ -376,3 +376,36 @@ describe("faults in scenario files", () => {
     expect(() => parseScenario(heal, "s.yaml", () => "")).toThrow(/timeline\[1\]\.heal: no network rule or fault `slwo`.*slow/);
   });
 });
+
+describe("traffic", () => {
+  const withModel = (rest: string) => `resources:\n${MODEL("iris")}${rest}`;
+
+  test("a traffic action is read with its defaults, a rate becomes requests spaced 1 s / rate", () => {
+    const s = parseScenario(withModel("timeline:\n  - traffic: {model: iris, requests: 3}\n  - traffic: {model: iris, rate: 4, for: 2s, protocol: grpc}\n"), FILE, () => "");
+    expect(s.timeline.map((t) => (t.kind === "traffic" ? [t.model.name, t.protocol, t.count, t.intervalMs] : t.kind))).toEqual([
+      ["iris", "rest", 3, 0],
+      ["iris", "grpc", 8, 250],
+    ]);
+  });
+
+  test("an unknown field is named with a suggestion", () => {
+    expectError(withModel("timeline:\n  - traffic: {model: iris, requets: 3}\n"), { line: 7, col: 28, path: "timeline[0].traffic.requets" }, ["unknown field `requets` in a traffic action", "did you mean `requests`?"]);
+  });
+
+  test("it says how many requests, once", () => {
+    expectError(withModel("timeline:\n  - traffic: {model: iris}\n"), { line: 7, col: 14, path: "timeline[0].traffic" }, ["`requests: N`", "`rate: N`"]);
+    expectError(withModel("timeline:\n  - traffic: {model: iris, requests: 3, rate: 2}\n"), { line: 7, col: 41, path: "timeline[0].traffic.rate" }, ["not both"]);
+    expectError(withModel("timeline:\n  - traffic: {model: iris, rate: 2}\n"), { line: 7, col: 14, path: "timeline[0].traffic" }, ["for"]);
+  });
+
+  test("the model must be applied and the protocol known", () => {
+    expectError(withModel("timeline:\n  - traffic: {model: irs, requests: 1}\n"), { line: 7, col: 22, path: "timeline[0].traffic.model" }, ["no Model `seldon-mesh/irs`", "did you mean"]);
+    expectError(withModel("timeline:\n  - traffic: {model: iris, requests: 1, protocol: http}\n"), { line: 7, col: 51, path: "timeline[0].traffic.protocol" }, ["unknown protocol `http`"]);
+  });
+
+  test("expect.traffic names gRPC statuses", () => {
+    const s = parseScenario(withModel("expect:\n  traffic:\n    - {model: iris, ok: 2, codes: {NOT_FOUND: 1}}\n"), FILE, () => "");
+    expect(s.expect.traffic).toMatchObject([{ namespace: "seldon-mesh", model: "iris", ok: 2, codes: { NOT_FOUND: 1 } }]);
+    expectError(withModel("expect:\n  traffic:\n    - {model: iris, codes: {NOTFOUND: 1}}\n"), { line: 8, col: 29, path: "expect.traffic[0].codes.NOTFOUND" }, ["unknown gRPC status `NOTFOUND`", "did you mean `NOT_FOUND`?"]);
+  });
+});

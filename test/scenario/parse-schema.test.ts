@@ -115,7 +115,7 @@ describe("docs/scenarios.md", () => {
     for (const word of ["name", "description", "seed", "epoch", "cluster", "resources", "network", "timeline", "settle", "expect"]) {
       expect(docs).toContain(`\`${word}\``);
     }
-    for (const action of ["apply", "delete", "scale", "crash", "restart", "drain", "block", "heal", "inference", "advance", "wait"]) {
+    for (const action of ["apply", "delete", "scale", "crash", "restart", "drain", "block", "heal", "inference", "traffic", "advance", "wait"]) {
       expect(docs).toMatch(new RegExp(`### \`${action}\``));
     }
   });

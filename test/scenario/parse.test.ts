@@ -145,6 +145,7 @@ describe("a complete scenario", () => {
       ],
       expect: {
         properties: [],
+        traffic: [],
         tenantIsolation: true,
         models: [
           {
@@ -219,7 +220,7 @@ describe("defaults", () => {
       network: [],
       faults: [],
       timeline: [],
-      expect: { models: [], servers: [], placements: [], logs: [], rejections: [], tenantIsolation: false, properties: [] },
+      expect: { models: [], servers: [], placements: [], logs: [], rejections: [], tenantIsolation: false, properties: [], traffic: [] },
     } satisfies Scenario);
   });
 

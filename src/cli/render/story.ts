@@ -50,6 +50,12 @@ export function renderStory(r: ScenarioResult, o: StoryOptions): string {
     if (!t) continue;
     out.push("", p.heading(title), ...renderTable(t.header, t.rows, { width, indent: 2 }));
   }
+  if (r.traffic.length > 0) {
+    out.push("", p.heading("Inference traffic"), ...renderTable(["NAMESPACE", "MODEL", "SENT", "OK", "FAILED", "PENDING", "ANSWERS"],
+      r.traffic.map((t) => [t.namespace, t.model, String(t.sent), String(t.ok), t.failed > 0 ? p.warn(String(t.failed)) : "0", String(t.pending),
+        Object.entries(t.codes).map(([c, n]) => `${c} ${n}`).join(", ") || "-"]),
+      { width, indent: 2 }));
+  }
   // Pods are shown when one is not simply running: that is when they tell something.
   if (r.pods.some((x) => x.status !== "Running" || x.restarts > 0)) {
     out.push("", p.heading("$ kubectl get pods -A"), ...renderTable(["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"],

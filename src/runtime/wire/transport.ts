@@ -259,6 +259,7 @@ export class WireTransport implements Transport {
         const incoming: Input = {
           kind: "incoming", call: call.serverCallId, method: path, peer,
           ...(d.requestStream ? {} : { request }),
+          ...(internal ? (call.headers ? { headers: call.headers } : {}) : outsideHeaders(grpcCall.metadata)),
         };
         if (fromEngine) this.arrived(c.id, () => this.deliverServer(c, incoming));
         else {
@@ -389,6 +390,7 @@ export class WireTransport implements Transport {
     const def = methodDef(call.method);
     const md = new grpc.Metadata();
     if (!remote) md.set(CALL_HEADER, String(call.id));
+    else for (const [k, v] of Object.entries(call.headers ?? {})) md.set(k, v);
     const client = this.client(target);
     const path = call.method;
     const ser = def.requestSerialize as (v: object) => Buffer;
@@ -621,4 +623,11 @@ export class WireTransport implements Transport {
 
 function portOf(target: string): number {
   return Number(target.slice(target.lastIndexOf(":") + 1));
+}
+
+/** The text headers an outside peer sent (binary ones and our own call header left out). */
+function outsideHeaders(md: grpc.Metadata): { headers?: Record<string, string> } {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(md.getMap())) if (typeof v === "string" && k !== CALL_HEADER) headers[k] = v;
+  return Object.keys(headers).length > 0 ? { headers } : {};
 }
