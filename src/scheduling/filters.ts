@@ -15,6 +15,7 @@ export const serverReplicaFilter: ServerFilter = {
   kind: "serverFilter",
   name: "ServerReplicaFilter",
   filter: (_model, server) => server.replicas.length > 0,
+  modelKey: () => "",
   reason: (_model, server) =>
     `${goInt(server.replicas.length)} server replicas (waiting for server replicas to connect)`,
 };
@@ -25,6 +26,8 @@ export const sharingServerFilter: ServerFilter = {
   name: "SharingServerFilter",
   filter: (model, server) =>
     model.server === null ? server.shared : model.server === server.name,
+  // A requested server name is quoted, so no name can be taken for the shared case.
+  modelKey: (model) => (model.server === null ? "*" : JSON.stringify(model.server)),
   reason: (model, server) =>
     model.server !== null
       ? `requested server ${model.server} == ${server.name}`
@@ -36,6 +39,7 @@ export const deletedServerFilter: ServerFilter = {
   kind: "serverFilter",
   name: "DeletedServerFilter",
   filter: (_model, server) => server.expectedReplicas !== 0,
+  modelKey: () => "",
   reason: (_model, server) => `expected replicas ${goInt(server.expectedReplicas)} != 0`,
 };
 
@@ -58,6 +62,7 @@ export const serverRequirementsFilter: ServerFilter = {
     for (const req of model.requirements) if (!caps.includes(goTrimSpace(req))) return false;
     return true;
   },
+  modelKey: (model) => JSON.stringify(model.requirements),
   reason: (model, server) =>
     server.replicas.length === 0
       ? `model requirements ${goStringSlice(model.requirements)}, server capabilities unknown`

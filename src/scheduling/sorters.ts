@@ -14,6 +14,10 @@ export const modelAlreadyLoadedOnServerSorter: ServerSorter = {
   kind: "serverSorter",
   name: "ModelAlreadyLoadedOnServerSorter",
   isLess: (a) => currentServer(a.model) === a.server.name,
+  firstArgumentOnly: (model) => {
+    const current = currentServer(model);
+    return (server) => current === server.name;
+  },
 };
 
 /** Lower replica index first. */
