@@ -88,12 +88,22 @@ export function modelLoadedOnReplica(model: ModelSnapshot, replica: ServerReplic
  * subtracted, clamped at 0, and converted back to uint64.
  */
 export function filterFreeMemory(replica: ServerReplicaSnapshot): bigint {
-  const free = Math.max(
-    0,
-    uint64ToFloat64(replica.availableMemoryBytes) - uint64ToFloat64(replica.reservedMemoryBytes),
-  );
-  return float64ToUint64(free);
+  let free = filterFreeMemoryOf.get(replica);
+  if (free === undefined) {
+    free = float64ToUint64(
+      Math.max(0, uint64ToFloat64(replica.availableMemoryBytes) - uint64ToFloat64(replica.reservedMemoryBytes)),
+    );
+    filterFreeMemoryOf.set(replica, free);
+  }
+  return free;
 }
+
+/**
+ * `filterFreeMemory` of each replica snapshot, worked out once: snapshots never change, the
+ * scheduler reuses them until the server changes, and a bigint to float64 conversion costs
+ * several times a lookup.
+ */
+const filterFreeMemoryOf = new WeakMap<ServerReplicaSnapshot, bigint>();
 
 /** The model fits in the replica's free memory, or is already there on its current server. */
 export const availableMemoryReplicaFilter: ReplicaFilter = {

@@ -82,11 +82,11 @@ function replicasInOrder(
   return true;
 }
 
-interface PositionedReplica extends CandidateReplica {
-  readonly pos: number;
-}
-
-/** Sorts positions into `server.replicas` by the sorters, in place. */
+/**
+ * Sorts positions into `server.replicas` by the sorters, in place. Go's stable sort moves
+ * elements only by the comparator's answers, so sorting positions with a comparator that
+ * looks their replicas up gives the order sorting the replicas themselves would.
+ */
 export function sortReplicaPositions(
   model: ModelSnapshot,
   server: ServerSnapshot,
@@ -94,15 +94,22 @@ export function sortReplicaPositions(
   sorters: readonly ReplicaSorter[],
 ): void {
   if (sorters.length === 0 || positions.length < 2) return;
-  let candidates: PositionedReplica[] | null = null;
+  const replicas = server.replicas;
+  // One candidate object per replica for the whole sort, as Seldon's comparator gets; only
+  // built for a sorter without a key that finds the list out of order.
+  let candidates: CandidateReplica[] | null = null;
   for (const sorter of sorters) {
-    if (candidates === null) {
-      if (replicasInOrder(model, server, positions, sorter)) continue;
-      candidates = positions.map((pos) => ({ model, server, replica: server.replicas[pos]!, pos }));
+    if (sorter.key !== undefined) {
+      // `isLess` restated on keys, worked out once per replica: the same answers.
+      const keys = new Float64Array(replicas.length);
+      for (const p of positions) keys[p] = sorter.key(model, server, replicas[p]!);
+      if (!inOrder(positions, (x, y) => keys[x]! < keys[y]!)) goStableSort(positions, (x, y) => keys[x]! < keys[y]!);
+      continue;
     }
-    if (!inOrder(candidates, (x, y) => sorter.isLess(x, y))) goStableSort(candidates, (x, y) => sorter.isLess(x, y));
+    if (replicasInOrder(model, server, positions, sorter)) continue;
+    const cands = (candidates ??= replicas.map((replica) => ({ model, server, replica })));
+    goStableSort(positions, (x, y) => sorter.isLess(cands[x]!, cands[y]!));
   }
-  if (candidates !== null) for (let i = 0; i < candidates.length; i++) positions[i] = candidates[i]!.pos;
 }
 
 function inOrder<T>(items: readonly T[], less: (x: T, y: T) => boolean): boolean {

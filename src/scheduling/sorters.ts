@@ -25,6 +25,7 @@ export const replicaIndexSorter: ReplicaSorter = {
   kind: "replicaSorter",
   name: "ReplicaIndexSorter",
   isLess: (a, b) => a.replica.idx < b.replica.idx,
+  key: (_model, _server, replica) => replica.idx,
 };
 
 /**
@@ -32,14 +33,23 @@ export const replicaIndexSorter: ReplicaSorter = {
  * above the available memory wraps around to a huge value, which sorts such a replica first.
  */
 export function sorterFreeMemory(replica: ServerReplicaSnapshot): number {
-  return Math.max(0, uint64ToFloat64(uint64Sub(replica.availableMemoryBytes, replica.reservedMemoryBytes)));
+  let free = sorterFreeMemoryOf.get(replica);
+  if (free === undefined) {
+    free = Math.max(0, uint64ToFloat64(uint64Sub(replica.availableMemoryBytes, replica.reservedMemoryBytes)));
+    sorterFreeMemoryOf.set(replica, free);
+  }
+  return free;
 }
+
+/** `sorterFreeMemory` of each replica snapshot, worked out once (snapshots never change). */
+const sorterFreeMemoryOf = new WeakMap<ServerReplicaSnapshot, number>();
 
 /** More free memory first. */
 export const availableMemorySorter: ReplicaSorter = {
   kind: "replicaSorter",
   name: "AvailableMemorySorter",
   isLess: (a, b) => sorterFreeMemory(a.replica) > sorterFreeMemory(b.replica),
+  key: (_model, _server, replica) => -sorterFreeMemory(replica),
 };
 
 /** Replicas where the model is requested, loading or loaded (on its current server) first. */
@@ -49,4 +59,5 @@ export const modelAlreadyLoadedSorter: ReplicaSorter = {
   isLess: (a, b) =>
     isLoadingOrLoaded(a.model, a.server.name, a.replica.idx) &&
     !isLoadingOrLoaded(b.model, b.server.name, b.replica.idx),
+  key: (model, server, replica) => (isLoadingOrLoaded(model, server.name, replica.idx) ? 0 : 1),
 };

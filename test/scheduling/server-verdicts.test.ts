@@ -170,4 +170,25 @@ describe("plugin declarations the short cuts rely on", () => {
       { numRuns: 300, seed: 34 },
     );
   });
+
+  it("a replica sorter's key restates its isLess", () => {
+    fc.assert(
+      fc.property(schedulingSnapshotArb({ maxServers: 4, maxReplicas: 6 }), (snapshot) => {
+        const model = snapshot.model;
+        for (const sorter of PLUGIN_REGISTRY.replicaSorters.values()) {
+          expect(sorter.key).toBeTypeOf("function");
+          for (const server of snapshot.servers) {
+            for (const a of server.replicas) {
+              for (const b of server.replicas) {
+                const ka = sorter.key!(model, server, a);
+                expect(Number.isNaN(ka)).toBe(false);
+                expect(ka < sorter.key!(model, server, b)).toBe(sorter.isLess({ model, server, replica: a }, { model, server, replica: b }));
+              }
+            }
+          }
+        }
+      }),
+      { numRuns: 300, seed: 35 },
+    );
+  });
 });
