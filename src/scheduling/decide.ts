@@ -6,6 +6,7 @@ import {
   EMPTY_EXPLANATION,
   formatExplanation,
   recordExplanation,
+  suitableReplicas,
   type Explanation,
   type ExplanationRecord,
 } from "./explanation.ts";
@@ -249,7 +250,7 @@ class RecordedCandidates implements Candidates {
   }
   replicaIdxs(k: number): readonly number[] {
     const replicas = this.record.snapshot.servers[this.record.order[k]!]!.replicas;
-    return this.record.suitable[k]!.map((p) => replicas[p]!.idx);
+    return suitableReplicas(this.record, k).map((p) => replicas[p]!.idx);
   }
 }
 

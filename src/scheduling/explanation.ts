@@ -53,13 +53,37 @@ export interface ExplanationRecord {
   readonly replicaPass: Uint8Array;
   /** Positions of the accepted servers, in the order Seldon tries them. */
   readonly order: readonly number[];
-  /** Positions of each tried server's suitable replicas, sorted: `suitable[k]` for `order[k]`. */
-  readonly suitable: readonly (readonly number[])[];
+  /** Where each server's replica verdicts start in `replicaPass`, in replicas. */
+  readonly firstReplica: readonly number[];
+  /**
+   * Positions of the suitable replicas of `order[k]`, sorted: worked out from the verdicts
+   * when the decision tries that server or a reader asks for the replica order.
+   */
+  readonly suitable: (readonly number[] | undefined)[];
+}
+
+/** Positions of the suitable replicas of the k-th accepted server, after the replica sorters. */
+export function suitableReplicas(record: ExplanationRecord, k: number): readonly number[] {
+  let positions = record.suitable[k];
+  if (positions === undefined) {
+    const { snapshot, chains, replicaPass } = record;
+    const i = record.order[k]!;
+    const server = snapshot.servers[i]!;
+    const kr = chains.replicaFilters.length;
+    const base = record.firstReplica[i]!;
+    const found: number[] = [];
+    for (let p = 0; p < server.replicas.length; p++) if (allSet(replicaPass, (base + p) * kr, kr)) found.push(p);
+    sortReplicaPositions(snapshot.model, server, found, chains.replicaSorters);
+    positions = found;
+    record.suitable[k] = positions;
+  }
+  return positions;
 }
 
 /**
- * Evaluates every filter on every server and replica (none skipped) and applies the sorters.
- * With a cache, server filter verdicts on unchanged server snapshots are reused.
+ * Evaluates every filter on every server and replica (none skipped) and orders the accepted
+ * servers; each one's replicas are ordered when first needed (`suitableReplicas`). With a
+ * cache, server filter verdicts on unchanged server snapshots are reused.
  */
 export function recordExplanation(
   snapshot: SchedulingSnapshot,
@@ -95,15 +119,7 @@ export function recordExplanation(
     }
   }
   const order = sortedServerPositions(model, servers, accepted, chains.serverSorters);
-  const suitable = order.map((i) => {
-    const server = servers[i]!;
-    const positions: number[] = [];
-    const base = firstReplica[i]!;
-    for (let p = 0; p < server.replicas.length; p++) if (allSet(replicaPass, (base + p) * kr, kr)) positions.push(p);
-    sortReplicaPositions(model, server, positions, chains.replicaSorters);
-    return positions;
-  });
-  return { snapshot, chains, serverPass, replicaPass, order, suitable };
+  return { snapshot, chains, serverPass, replicaPass, order, firstReplica, suitable: [] };
 }
 
 function allSet(bytes: Uint8Array, from: number, count: number): boolean {
@@ -141,7 +157,7 @@ export function formatExplanation(record: ExplanationRecord): Explanation {
   const tried: ServerSnapshot[] = record.order.map((i) => snapshot.servers[i]!);
   const replicaOrder: Record<string, readonly number[]> = {};
   tried.forEach((server, k) => {
-    replicaOrder[server.name] = record.suitable[k]!.map((p) => server.replicas[p]!.idx);
+    replicaOrder[server.name] = suitableReplicas(record, k).map((p) => server.replicas[p]!.idx);
   });
   return { servers, serverOrder: tried.map((s) => s.name), replicaOrder };
 }

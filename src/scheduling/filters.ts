@@ -10,6 +10,26 @@ import { alreadyLoadingOrLoaded } from "./states.ts";
 import type { ModelSnapshot, ServerReplicaSnapshot, ServerSnapshot } from "./types.ts";
 import { float64ToUint64, uint64ToFloat64 } from "./uint64.ts";
 
+/**
+ * `%v` of a string list, remembering the last two lists: an explanation prints the model's
+ * requirements and the first replica's capabilities for every server, and that replica's
+ * capabilities again, so most lists come back at once (snapshot lists never change). Two
+ * entries and no map: nothing to allocate or collect.
+ */
+function listText(items: readonly string[]): string {
+  if (items === lastLists[0]) return lastTexts[0];
+  if (items === lastLists[1]) return lastTexts[1];
+  const text = goStringSlice(items);
+  lastLists[1] = lastLists[0];
+  lastTexts[1] = lastTexts[0];
+  lastLists[0] = items;
+  lastTexts[0] = text;
+  return text;
+}
+
+const lastLists: [readonly string[] | null, readonly string[] | null] = [null, null];
+const lastTexts: [string, string] = ["", ""];
+
 /** Rejects servers with no connected replica. */
 export const serverReplicaFilter: ServerFilter = {
   kind: "serverFilter",
@@ -65,10 +85,8 @@ export const serverRequirementsFilter: ServerFilter = {
   modelKey: (model) => JSON.stringify(model.requirements),
   reason: (model, server) =>
     server.replicas.length === 0
-      ? `model requirements ${goStringSlice(model.requirements)}, server capabilities unknown`
-      : `model requirements ${goStringSlice(model.requirements)}, server capabilities ${goStringSlice(
-          firstReplicaCapabilities(server),
-        )}`,
+      ? `model requirements ${listText(model.requirements)}, server capabilities unknown`
+      : `model requirements ${listText(model.requirements)}, server capabilities ${listText(firstReplicaCapabilities(server))}`,
 };
 
 /**
@@ -88,29 +106,35 @@ export function modelLoadedOnReplica(model: ModelSnapshot, replica: ServerReplic
  * subtracted, clamped at 0, and converted back to uint64.
  */
 export function filterFreeMemory(replica: ServerReplicaSnapshot): bigint {
-  let free = filterFreeMemoryOf.get(replica);
-  if (free === undefined) {
-    free = float64ToUint64(
-      Math.max(0, uint64ToFloat64(replica.availableMemoryBytes) - uint64ToFloat64(replica.reservedMemoryBytes)),
-    );
-    filterFreeMemoryOf.set(replica, free);
-  }
-  return free;
+  const free = Math.max(
+    0,
+    uint64ToFloat64(replica.availableMemoryBytes) - uint64ToFloat64(replica.reservedMemoryBytes),
+  );
+  return float64ToUint64(free);
 }
 
+const TWO_POW_63 = 2 ** 63;
+const TWO_POW_64 = 2 ** 64;
+
 /**
- * `filterFreeMemory` of each replica snapshot, worked out once: snapshots never change, the
- * scheduler reuses them until the server changes, and a bigint to float64 conversion costs
- * several times a lookup.
+ * `memory <= filterFreeMemory(replica)` without building the bigint: the float64 difference
+ * is a whole number (both operands are), so `uint64(free)` is `free` itself, or 2^63 from
+ * 2^64 up; and comparing a bigint with a number compares their exact values.
  */
-const filterFreeMemoryOf = new WeakMap<ServerReplicaSnapshot, bigint>();
+export function fitsFilterFreeMemory(memory: bigint, replica: ServerReplicaSnapshot): boolean {
+  const free = Math.max(
+    0,
+    uint64ToFloat64(replica.availableMemoryBytes) - uint64ToFloat64(replica.reservedMemoryBytes),
+  );
+  return memory <= (free >= TWO_POW_64 ? TWO_POW_63 : free);
+}
 
 /** The model fits in the replica's free memory, or is already there on its current server. */
 export const availableMemoryReplicaFilter: ReplicaFilter = {
   kind: "replicaFilter",
   name: "AvailableMemoryReplicaFilter",
   filter: (model, replica) =>
-    model.memoryBytes <= filterFreeMemory(replica) || modelLoadedOnReplica(model, replica),
+    fitsFilterFreeMemory(model.memoryBytes, replica) || modelLoadedOnReplica(model, replica),
   // Seldon prints the raw available memory, not the free memory the check used.
   reason: (model, replica) =>
     `model memory ${goInt(model.memoryBytes)} replica memory ${goInt(replica.availableMemoryBytes)}`,
@@ -125,7 +149,7 @@ export const explainerFilter: ReplicaFilter = {
   filter: (model, replica) => !model.explainer || replica.capabilities.includes(ALIBI_EXPLAIN),
   // Seldon prints whether the explainer spec is ABSENT after "model is explainer".
   reason: (model, replica) =>
-    `model is explainer ${goBool(!model.explainer)} replica capabilities ${goStringSlice(replica.capabilities)}`,
+    `model is explainer ${goBool(!model.explainer)} replica capabilities ${listText(replica.capabilities)}`,
 };
 
 /** Rejects replicas being drained. */

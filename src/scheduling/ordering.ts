@@ -101,8 +101,8 @@ export function sortReplicaPositions(
   for (const sorter of sorters) {
     if (sorter.key !== undefined) {
       // `isLess` restated on keys, worked out once per replica: the same answers.
-      const keys = new Float64Array(replicas.length);
-      for (const p of positions) keys[p] = sorter.key(model, server, replicas[p]!);
+      const keys: number[] = [];
+      for (let p = 0; p < replicas.length; p++) keys.push(sorter.key(model, server, replicas[p]!));
       if (!inOrder(positions, (x, y) => keys[x]! < keys[y]!)) goStableSort(positions, (x, y) => keys[x]! < keys[y]!);
       continue;
     }

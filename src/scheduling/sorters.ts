@@ -33,16 +33,8 @@ export const replicaIndexSorter: ReplicaSorter = {
  * above the available memory wraps around to a huge value, which sorts such a replica first.
  */
 export function sorterFreeMemory(replica: ServerReplicaSnapshot): number {
-  let free = sorterFreeMemoryOf.get(replica);
-  if (free === undefined) {
-    free = Math.max(0, uint64ToFloat64(uint64Sub(replica.availableMemoryBytes, replica.reservedMemoryBytes)));
-    sorterFreeMemoryOf.set(replica, free);
-  }
-  return free;
+  return Math.max(0, uint64ToFloat64(uint64Sub(replica.availableMemoryBytes, replica.reservedMemoryBytes)));
 }
-
-/** `sorterFreeMemory` of each replica snapshot, worked out once (snapshots never change). */
-const sorterFreeMemoryOf = new WeakMap<ServerReplicaSnapshot, number>();
 
 /** More free memory first. */
 export const availableMemorySorter: ReplicaSorter = {
