@@ -1,11 +1,16 @@
 /**
  * What one placement decision costs at a given cluster size: `decide()` on a snapshot of
  * `servers × replicas` server replicas with MLServer's capability list and half-full memory,
- * with the explanation left unread (what the scheduler does) and computed (what `schedule`,
- * `run` and the reports read). Timed by tinybench; medians and p99 in microseconds.
+ * as the scheduler makes it (with its server verdict cache, one server's snapshot replaced
+ * since the previous decision, as a load replaces it), with the explanation left unread (what
+ * the scheduler does) and recorded (`explain: true`). Also measured: the same with nothing to
+ * reuse (no cache, every snapshot object new), and an explained decision whose explanation is
+ * read in full (every reason text, what `schedule`, `run` and the reports read).
+ * Timed by tinybench; medians and p99 in microseconds.
  */
 import { Bench } from "tinybench";
 import { DEFAULT_CHAINS, decide } from "../src/scheduling/index.ts";
+import { ServerVerdictCache } from "../src/scheduling/server-verdicts.ts";
 import type { SchedulingSnapshot, ServerSnapshot } from "../src/scheduling/types.ts";
 import { MLSERVER_CAPABILITIES } from "../src/properties/snapshot-arb.ts";
 import { growthExponent } from "./stats.ts";
@@ -17,9 +22,16 @@ export interface DecisionRow {
   replicasPerServer: number;
   serverReplicas: number;
   explained: boolean;
+  /** With the verdict cache, one server changed since the previous decision. */
   medianUs: number;
   p99Us: number;
   samples: number;
+  /** Nothing reused: no verdict cache, every snapshot object new (built outside the timing). */
+  coldMedianUs: number;
+  coldP99Us: number;
+  /** Explained rows only: the decision and then its whole explanation read (null otherwise). */
+  readMedianUs: number | null;
+  readP99Us: number | null;
 }
 
 export interface DecisionResult {
@@ -69,29 +81,73 @@ export function decisionSnapshot(servers: number, replicasPerServer: number): Sc
   };
 }
 
+/**
+ * Server lists as the scheduler hands them out decision after decision: the same snapshot
+ * objects, except one server per step whose snapshot was taken again (same content: a load
+ * changes memory, which no server filter reads).
+ */
+function changingServerLists(snapshot: SchedulingSnapshot, steps: number): SchedulingSnapshot[] {
+  const n = snapshot.servers.length;
+  return Array.from({ length: steps }, (_, step) => {
+    const servers = [...snapshot.servers];
+    const at = (step * 37) % n;
+    const old = servers[at]!;
+    servers[at] = { ...old, replicas: old.replicas.map((r) => ({ ...r, capabilities: [...r.capabilities] })) };
+    return { servers, model: snapshot.model };
+  });
+}
+
+interface Timing {
+  medianUs: number;
+  p99Us: number;
+  samples: number;
+}
+
+async function time(label: string, timeMs: number, minSamples: number, fn: () => void, beforeEach?: () => void): Promise<Timing> {
+  const bench = new Bench({ time: timeMs, iterations: minSamples, warmupTime: Math.min(100, timeMs / 2), warmupIterations: 2 });
+  bench.add("decide", fn, beforeEach === undefined ? {} : { beforeEach });
+  await bench.run();
+  const r = bench.tasks[0]!.result;
+  if (r.state !== "completed") throw new Error(`decision benchmark ${label}: ${r.state}`);
+  return { medianUs: r.latency.p50 * 1000, p99Us: r.latency.p99 * 1000, samples: r.latency.samplesCount };
+}
+
 export async function benchDecision(sizes: readonly number[], timeMs: number, minSamples = 10): Promise<DecisionResult> {
   const rows: DecisionRow[] = [];
   for (const replicasPerServer of [1, 10]) {
     for (const size of sizes) {
       const servers = Math.max(1, Math.round(size / replicasPerServer));
-      const snapshot = decisionSnapshot(servers, replicasPerServer);
+      const label = `${servers}x${replicasPerServer}`;
+      const lists = changingServerLists(decisionSnapshot(servers, replicasPerServer), 16);
       for (const explained of [false, true]) {
-        const bench = new Bench({ time: timeMs, iterations: minSamples, warmupTime: Math.min(100, timeMs / 2), warmupIterations: 2 });
-        bench.add("decide", () => {
-          const d = decide(snapshot, DEFAULT_CHAINS, { explain: explained });
-          if (explained && d.explanation.servers.length !== servers) throw new Error("explanation incomplete");
+        const cache = new ServerVerdictCache();
+        let step = 0;
+        const warm = await time(label, timeMs, minSamples, () => {
+          decide(lists[step++ % lists.length]!, DEFAULT_CHAINS, { explain: explained, verdicts: cache });
         });
-        await bench.run();
-        const r = bench.tasks[0]!.result;
-        if (r.state !== "completed") throw new Error(`decision benchmark ${servers}x${replicasPerServer}: ${r.state}`);
+        // A new snapshot for every sample: nothing kept from one decision helps the next.
+        let fresh = decisionSnapshot(servers, replicasPerServer);
+        const cold = await time(`${label} cold`, Math.max(20, timeMs / 3), minSamples, () => {
+          decide(fresh, DEFAULT_CHAINS, { explain: explained });
+        }, () => {
+          fresh = decisionSnapshot(servers, replicasPerServer);
+        });
+        const read = explained
+          ? await time(`${label} read`, timeMs, minSamples, () => {
+              const d = decide(lists[step++ % lists.length]!, DEFAULT_CHAINS, { explain: true, verdicts: cache });
+              if (d.explanation.servers.length !== servers) throw new Error("explanation incomplete");
+            })
+          : null;
         rows.push({
           servers,
           replicasPerServer,
           serverReplicas: servers * replicasPerServer,
           explained,
-          medianUs: r.latency.p50 * 1000,
-          p99Us: r.latency.p99 * 1000,
-          samples: r.latency.samplesCount,
+          ...warm,
+          coldMedianUs: cold.medianUs,
+          coldP99Us: cold.p99Us,
+          readMedianUs: read?.medianUs ?? null,
+          readP99Us: read?.p99Us ?? null,
         });
       }
     }

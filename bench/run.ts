@@ -241,7 +241,8 @@ if (results.decision) {
   for (const r of results.decision.rows) {
     rows.push([
       `decision${r.explained ? ", explained" : ""}`, `${r.servers} × ${r.replicasPerServer}`,
-      `median ${fmt(r.medianUs)} µs, p99 ${fmt(r.p99Us)} µs`,
+      `median ${fmt(r.medianUs)} µs, p99 ${fmt(r.p99Us)} µs; nothing reused ${fmt(r.coldMedianUs)} / ${fmt(r.coldP99Us)} µs` +
+        (r.readMedianUs === null ? "" : `; explanation read ${fmt(r.readMedianUs)} / ${fmt(r.readP99Us ?? NaN)} µs`),
       r.serverReplicas === 1000 ? `${fmt(r.medianUs / (r.explained ? 200 : 20))} × target` : "",
     ]);
   }

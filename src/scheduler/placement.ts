@@ -5,6 +5,7 @@
  */
 import { decide, type Decision } from "../scheduling/decide.ts";
 import { DEFAULT_CHAINS, type SchedulerChains } from "../scheduling/registry.ts";
+import { ServerVerdictCache } from "../scheduling/server-verdicts.ts";
 import type { SchedulingSnapshot, ServerSnapshot, ModelVersionState } from "../scheduling/types.ts";
 import type { Model, ModelVersion, Server } from "./model.ts";
 import type { MemoryStore } from "./store.ts";
@@ -91,10 +92,25 @@ function versionState(mv: ModelVersion): ModelVersionState {
   };
 }
 
+/**
+ * Each store's server filter verdicts from its earlier decisions. They stay exact because a
+ * server's snapshot object is replaced whenever its revision moves (`serverSnapshotOf`).
+ */
+const verdictCaches = new WeakMap<MemoryStore, ServerVerdictCache>();
+
+function verdictCacheOf(store: MemoryStore): ServerVerdictCache {
+  let cache = verdictCaches.get(store);
+  if (cache === undefined) {
+    cache = new ServerVerdictCache();
+    verdictCaches.set(store, cache);
+  }
+  return cache;
+}
+
 /** Decide where `model`'s latest version goes, from the store as it is now. */
 export function placeModel(store: MemoryStore, model: Model, chains: Partial<SchedulerChains> = {}): PlacementView {
   const snapshot = snapshotOf(store, model);
-  const full = decide(snapshot, { ...DEFAULT_CHAINS, ...chains });
+  const full = decide(snapshot, { ...DEFAULT_CHAINS, ...chains }, { verdicts: verdictCacheOf(store) });
   const hasServer = model.latest()!.server !== "";
   const askedScaleUp = full.outcome === "notEnoughReplicas";
   return {

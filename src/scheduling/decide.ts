@@ -2,7 +2,14 @@
  * One placement decision, as Seldon v2.9.0's `SimpleScheduler.scheduleToServer` makes it for
  * one model, computed without touching any store: the caller applies the outcome.
  */
-import { goStableSortUnlessOrdered } from "./gosort.ts";
+import {
+  EMPTY_EXPLANATION,
+  formatExplanation,
+  recordExplanation,
+  suitableReplicas,
+  type Explanation,
+  type ExplanationRecord,
+} from "./explanation.ts";
 import {
   assignmentCount,
   currentServer,
@@ -11,46 +18,18 @@ import {
   isLoadingOrLoadedOnServer,
   latestVersion,
 } from "./model.ts";
-import type { CandidateReplica, CandidateServer } from "./plugins.ts";
+import { sortReplicaPositions, sortedServerPositions } from "./ordering.ts";
 import { DEFAULT_CHAINS, type SchedulerChains } from "./registry.ts";
+import type { ServerVerdictCache } from "./server-verdicts.ts";
 import { alreadyLoadingOrLoaded, unloadingOrUnloaded } from "./states.ts";
 import type { ModelSnapshot, ModelVersionState, SchedulingSnapshot, ServerReplicaSnapshot, ServerSnapshot } from "./types.ts";
+
+export type { Explanation, FilterResult, ReplicaExplanation, ServerExplanation } from "./explanation.ts";
 
 export const NO_MATCHING_SERVERS = "Failed to schedule model as no matching servers are available";
 export const NOT_ENOUGH_REPLICAS = "Failed to schedule model as no matching server had enough suitable replicas";
 export const MIN_REPLICAS_WARNING =
   "Failed to schedule model as no matching server had enough suitable replicas, managed to schedule with min replicas";
-
-/** The outcome of one plugin check. `reason` is Seldon's description text, pass or fail. */
-export interface FilterResult {
-  readonly name: string;
-  readonly pass: boolean;
-  readonly reason: string;
-}
-
-export interface ReplicaExplanation {
-  readonly idx: number;
-  /** All replica filters pass. Only meaningful when the server is accepted. */
-  readonly accepted: boolean;
-  readonly filters: readonly FilterResult[];
-}
-
-export interface ServerExplanation {
-  readonly name: string;
-  /** All server filters pass. */
-  readonly accepted: boolean;
-  readonly filters: readonly FilterResult[];
-  readonly replicas: readonly ReplicaExplanation[];
-}
-
-export interface Explanation {
-  /** Every server in snapshot order, every filter evaluated (even after one rejected). */
-  readonly servers: readonly ServerExplanation[];
-  /** Accepted servers after the server sorters, in the order Seldon tries them. */
-  readonly serverOrder: readonly string[];
-  /** For each accepted server: its suitable replica indexes after the replica sorters. */
-  readonly replicaOrder: Readonly<Record<string, readonly number[]>>;
-}
 
 /** The event `serverScaleUp` publishes (coordinator `ServerEventMsg` with `SERVER_SCALE_UP`). */
 export interface ServerScaleUpEvent {
@@ -173,50 +152,10 @@ interface Placement {
 
 /** The accepted servers in the order Seldon tries them, and each one's suitable replicas. */
 interface Candidates {
-  readonly servers: readonly ServerSnapshot[];
-  /** Suitable replicas of `servers[i]` after the replica sorters. */
-  sortedReplicas(i: number): readonly ServerReplicaSnapshot[];
-}
-
-function explainServer(model: ModelSnapshot, server: ServerSnapshot, chains: SchedulerChains): ServerExplanation {
-  const filters = chains.serverFilters.map((f) => ({
-    name: f.name,
-    pass: f.filter(model, server),
-    reason: f.reason(model, server),
-  }));
-  const replicas = server.replicas.map((replica) => {
-    const rf = chains.replicaFilters.map((f) => ({
-      name: f.name,
-      pass: f.filter(model, replica),
-      reason: f.reason(model, replica),
-    }));
-    return { idx: replica.idx, accepted: rf.every((r) => r.pass), filters: rf };
-  });
-  return { name: server.name, accepted: filters.every((r) => r.pass), filters, replicas };
-}
-
-function sortServers(model: ModelSnapshot, servers: ServerSnapshot[], chains: SchedulerChains): void {
-  if (chains.serverSorters.length === 0 || servers.length < 2) return;
-  // One candidate object per server for the whole sort, as Seldon's comparator gets.
-  const candidates: CandidateServer[] = servers.map((server) => ({ model, server }));
-  for (const sorter of chains.serverSorters) {
-    goStableSortUnlessOrdered(candidates, (a, b) => sorter.isLess(a, b));
-  }
-  for (let i = 0; i < candidates.length; i++) servers[i] = candidates[i]!.server;
-}
-
-function sortReplicas(
-  model: ModelSnapshot,
-  server: ServerSnapshot,
-  replicas: ServerReplicaSnapshot[],
-  chains: SchedulerChains,
-): void {
-  if (chains.replicaSorters.length === 0 || replicas.length < 2) return;
-  const candidates: CandidateReplica[] = replicas.map((replica) => ({ model, server, replica }));
-  for (const sorter of chains.replicaSorters) {
-    goStableSortUnlessOrdered(candidates, (a, b) => sorter.isLess(a, b));
-  }
-  for (let i = 0; i < candidates.length; i++) replicas[i] = candidates[i]!.replica;
+  readonly count: number;
+  serverName(k: number): string;
+  /** Indexes of the suitable replicas of the k-th server tried, after the replica sorters. */
+  replicaIdxs(k: number): readonly number[];
 }
 
 /**
@@ -225,12 +164,12 @@ function sortReplicas(
  * up to the desired count.
  */
 function findPlacement(candidates: Candidates, desired: number, needed: number): Placement | null {
-  for (let i = 0; i < candidates.servers.length; i++) {
-    const replicas = candidates.sortedReplicas(i);
+  for (let k = 0; k < candidates.count; k++) {
+    const replicas = candidates.replicaIdxs(k);
     const available = replicas.length;
     if (available < needed) continue;
     const take = needed === desired ? needed : Math.min(available, desired);
-    return { server: candidates.servers[i]!.name, replicaIdxs: replicas.slice(0, take).map((r) => r.idx) };
+    return { server: candidates.serverName(k), replicaIdxs: replicas.slice(0, take) };
   }
   return null;
 }
@@ -265,48 +204,54 @@ function scaleUpEvents(serverName: string): readonly ServerScaleUpEvent[] {
   return serverName === "" ? [] : [{ serverName, updateContext: "SERVER_SCALE_UP" }];
 }
 
-const NO_CANDIDATES: Candidates = { servers: [], sortedReplicas: () => [] };
-const EMPTY_EXPLANATION: Explanation = { servers: [], serverOrder: [], replicaOrder: {} };
+// Candidates are class instances rather than object literals of closures: a decision builds
+// one each, and methods cost nothing per instance.
+class NoCandidates implements Candidates {
+  readonly count = 0;
+  serverName(): string {
+    return "";
+  }
+  replicaIdxs(): readonly number[] {
+    return [];
+  }
+}
+
+const NO_CANDIDATES: Candidates = new NoCandidates();
 
 export interface DecideOptions {
   /**
-   * Compute the explanation while deciding (every filter of every server and replica, with
-   * its reason text). By default the decision takes Seldon's short cuts (a server's filters stop
-   * at the first that rejects it; replicas are only filtered on the servers tried) and the
-   * explanation is computed from the same snapshot the first time it is read. Both give the
-   * same decision and the same explanation.
+   * Record the explanation while deciding: every filter's verdict on every server and replica,
+   * and the orders tried. By default the decision takes Seldon's short cuts (a server's filters
+   * stop at the first that rejects it; replicas are only filtered on the servers tried) and the
+   * explanation is recorded from the same snapshot the first time it is read. Either way the
+   * reason texts are formatted when the explanation is first read, and both give the same
+   * decision and the same explanation.
    */
   readonly explain?: boolean;
+  /**
+   * Server filter verdicts kept from earlier decisions on the same server snapshots (what the
+   * scheduler passes). It changes no decision, only what a decision has to evaluate.
+   */
+  readonly verdicts?: ServerVerdictCache;
 }
 
 /** Every server and replica with every filter's verdict and reason, and the orders Seldon tries. */
 export function explainDecision(snapshot: SchedulingSnapshot, chains: SchedulerChains = DEFAULT_CHAINS): Explanation {
-  return explainCandidates(snapshot, chains).explanation;
+  return formatExplanation(recordExplanation(snapshot, chains));
 }
 
-function explainCandidates(
-  snapshot: SchedulingSnapshot,
-  chains: SchedulerChains,
-): { explanation: Explanation; candidates: Candidates } {
-  const model = snapshot.model;
-  const servers = snapshot.servers.map((s) => explainServer(model, s, chains));
-  const accepted = snapshot.servers.filter((_, i) => servers[i]!.accepted);
-  const explainedOf = new Map(snapshot.servers.map((s, i) => [s, servers[i]!]));
-  sortServers(model, accepted, chains);
-  const sorted = accepted.map((server) => {
-    const expl = explainedOf.get(server);
-    const suitable = server.replicas.filter((_, i) => expl?.replicas[i]?.accepted === true);
-    sortReplicas(model, server, suitable, chains);
-    return suitable;
-  });
-  const replicaOrder: Record<string, readonly number[]> = {};
-  accepted.forEach((server, i) => {
-    replicaOrder[server.name] = sorted[i]!.map((r) => r.idx);
-  });
-  return {
-    explanation: { servers, serverOrder: accepted.map((s) => s.name), replicaOrder },
-    candidates: { servers: accepted, sortedReplicas: (i) => sorted[i]! },
-  };
+class RecordedCandidates implements Candidates {
+  readonly count: number;
+  constructor(private readonly record: ExplanationRecord) {
+    this.count = record.order.length;
+  }
+  serverName(k: number): string {
+    return this.record.snapshot.servers[this.record.order[k]!]!.name;
+  }
+  replicaIdxs(k: number): readonly number[] {
+    const replicas = this.record.snapshot.servers[this.record.order[k]!]!.replicas;
+    return suitableReplicas(this.record, k).map((p) => replicas[p]!.idx);
+  }
 }
 
 function acceptsServer(model: ModelSnapshot, server: ServerSnapshot, chains: SchedulerChains): boolean {
@@ -314,9 +259,22 @@ function acceptsServer(model: ModelSnapshot, server: ServerSnapshot, chains: Sch
   return true;
 }
 
-function acceptsReplica(model: ModelSnapshot, replica: ServerReplicaSnapshot, chains: SchedulerChains): boolean {
-  for (const f of chains.replicaFilters) if (!f.filter(model, replica)) return false;
-  return true;
+/**
+ * Positions of the servers every server filter accepts, in snapshot order: from the cache's
+ * verdicts when it has them, otherwise stopping each server's filters at the first that
+ * rejects it, as Seldon does.
+ */
+function acceptedPositions(
+  snapshot: SchedulingSnapshot,
+  chains: SchedulerChains,
+  cache: ServerVerdictCache | undefined,
+): readonly number[] {
+  const { model, servers } = snapshot;
+  const cached = cache?.accepted(model, servers, chains.serverFilters) ?? null;
+  if (cached !== null) return cached;
+  const accepted: number[] = [];
+  for (let i = 0; i < servers.length; i++) if (acceptsServer(model, servers[i]!, chains)) accepted.push(i);
+  return accepted;
 }
 
 /**
@@ -324,32 +282,71 @@ function acceptsReplica(model: ModelSnapshot, replica: ServerReplicaSnapshot, ch
  * and sorted only when a pass first reaches it (Seldon filters replicas server by server and
  * stops at the first that fits).
  */
-function lazyCandidates(snapshot: SchedulingSnapshot, chains: SchedulerChains): Candidates {
-  const model = snapshot.model;
-  const accepted: ServerSnapshot[] = [];
-  for (const s of snapshot.servers) if (acceptsServer(model, s, chains)) accepted.push(s);
-  sortServers(model, accepted, chains);
-  const sorted: (ServerReplicaSnapshot[] | undefined)[] = [];
-  return {
-    servers: accepted,
-    sortedReplicas: (i) => {
-      let replicas = sorted[i];
-      if (replicas === undefined) {
-        const server = accepted[i]!;
-        replicas = server.replicas.filter((r) => acceptsReplica(model, r, chains));
-        sortReplicas(model, server, replicas, chains);
-        sorted[i] = replicas;
-      }
-      return replicas;
-    },
-  };
+class LazyCandidates implements Candidates {
+  private readonly order: readonly number[];
+  private readonly sorted: (readonly number[] | undefined)[] = [];
+
+  constructor(
+    private readonly snapshot: SchedulingSnapshot,
+    private readonly chains: SchedulerChains,
+    cache: ServerVerdictCache | undefined,
+  ) {
+    const accepted = acceptedPositions(snapshot, chains, cache);
+    this.order = sortedServerPositions(snapshot.model, snapshot.servers, accepted, chains.serverSorters);
+  }
+
+  get count(): number {
+    return this.order.length;
+  }
+
+  serverName(k: number): string {
+    return this.snapshot.servers[this.order[k]!]!.name;
+  }
+
+  replicaIdxs(k: number): readonly number[] {
+    let idxs = this.sorted[k];
+    if (idxs === undefined) {
+      const model = this.snapshot.model;
+      const server = this.snapshot.servers[this.order[k]!]!;
+      const replicas = server.replicas;
+      const positions: number[] = [];
+      for (let p = 0; p < replicas.length; p++) if (acceptsReplica(model, replicas[p]!, this.chains)) positions.push(p);
+      sortReplicaPositions(model, server, positions, this.chains.replicaSorters);
+      idxs = positions.map((p) => replicas[p]!.idx);
+      this.sorted[k] = idxs;
+    }
+    return idxs;
+  }
+}
+
+function acceptsReplica(model: ModelSnapshot, replica: ServerReplicaSnapshot, chains: SchedulerChains): boolean {
+  for (const f of chains.replicaFilters) if (!f.filter(model, replica)) return false;
+  return true;
+}
+
+/** The explanation of one decision, spelled out the first time it is read. */
+class ExplanationSource {
+  constructor(
+    private readonly snapshot: SchedulingSnapshot,
+    private readonly chains: SchedulerChains,
+    private record: ExplanationRecord | null,
+    private memo: Explanation | null = null,
+  ) {}
+
+  read(): Explanation {
+    if (this.memo === null) {
+      this.memo = formatExplanation(this.record ?? recordExplanation(this.snapshot, this.chains));
+      this.record = null;
+    }
+    return this.memo;
+  }
 }
 
 /**
  * Decides where Seldon would place the model of `snapshot`, and explains why.
  * Pure and deterministic: the initial orders are those of the snapshot lists (where Seldon
  * iterates Go maps in random order). The snapshot must not change afterwards: the explanation
- * is read from it when first asked for (unless `options.explain`).
+ * is read from it when first asked for.
  */
 export function decide(
   snapshot: SchedulingSnapshot,
@@ -357,23 +354,38 @@ export function decide(
   options: DecideOptions = {},
 ): Decision {
   // Seldon does not look at servers for a deleted model.
-  if (snapshot.model.deleted) return withExplanation(outcomeOf(snapshot, NO_CANDIDATES), () => EMPTY_EXPLANATION);
-  if (options.explain === true) {
-    const { explanation, candidates } = explainCandidates(snapshot, chains);
-    return withExplanation(outcomeOf(snapshot, candidates), () => explanation);
+  if (snapshot.model.deleted) {
+    return withExplanation(outcomeOf(snapshot, NO_CANDIDATES), new ExplanationSource(snapshot, chains, null, EMPTY_EXPLANATION));
   }
-  let memo: Explanation | null = null;
-  return withExplanation(outcomeOf(snapshot, lazyCandidates(snapshot, chains)), () => {
-    memo ??= explainDecision(snapshot, chains);
-    return memo;
-  });
+  if (options.explain === true) {
+    const record = recordExplanation(snapshot, chains, options.verdicts);
+    return withExplanation(outcomeOf(snapshot, new RecordedCandidates(record)), new ExplanationSource(snapshot, chains, record));
+  }
+  const candidates = new LazyCandidates(snapshot, chains, options.verdicts);
+  return withExplanation(outcomeOf(snapshot, candidates), new ExplanationSource(snapshot, chains, null));
 }
 
 type Outcome = Decision extends infer D ? (D extends Decision ? Omit<D, "explanation"> : never) : never;
 
-/** The decision object with `explanation` as an enumerable property read on demand. */
-function withExplanation(outcome: Outcome, explanation: () => Explanation): Decision {
-  return Object.defineProperty(outcome, "explanation", { get: explanation, enumerable: true }) as Decision;
+const SOURCE = Symbol("explanation source");
+
+/**
+ * One getter shared by every decision: V8 then gives decisions of one outcome one hidden
+ * class, where a getter of their own would give each decision a class of its own.
+ */
+function readExplanation(this: { readonly [SOURCE]: ExplanationSource }): Explanation {
+  return this[SOURCE].read();
+}
+
+const EXPLANATION_PROPERTY: PropertyDescriptor = { get: readExplanation, enumerable: true };
+
+/**
+ * The decision object with `explanation` as an enumerable property read on demand (so that
+ * spreading or printing a decision shows it), its source a hidden property.
+ */
+function withExplanation(outcome: Outcome, source: ExplanationSource): Decision {
+  Object.defineProperty(outcome, SOURCE, { value: source });
+  return Object.defineProperty(outcome, "explanation", EXPLANATION_PROPERTY) as Decision;
 }
 
 function outcomeOf(snapshot: SchedulingSnapshot, candidates: Candidates): Outcome {
@@ -381,11 +393,17 @@ function outcomeOf(snapshot: SchedulingSnapshot, candidates: Candidates): Outcom
   const latest = latestVersion(model);
   const desired = model.replicas;
   const min = model.minReplicas;
-  const common = { model: model.name, version: latest.version, desiredReplicas: desired, minReplicas: min };
+  const name = model.name;
+  const version = latest.version;
+  // Each outcome is one object literal with the common fields written out: V8 builds a literal
+  // in a few nanoseconds, and a spread followed by more fields a hundred times slower.
 
   if (model.deleted) {
     return {
-      ...common,
+      model: name,
+      version,
+      desiredReplicas: desired,
+      minReplicas: min,
       outcome: "deleted",
       scheduled: false,
       server: null,
@@ -402,9 +420,12 @@ function outcomeOf(snapshot: SchedulingSnapshot, candidates: Candidates): Outcom
     };
   }
 
-  if (candidates.servers.length === 0) {
+  if (candidates.count === 0) {
     return {
-      ...common,
+      model: name,
+      version,
+      desiredReplicas: desired,
+      minReplicas: min,
       outcome: "noMatchingServers",
       scheduled: false,
       server: null,
@@ -420,7 +441,10 @@ function outcomeOf(snapshot: SchedulingSnapshot, candidates: Candidates): Outcom
   const placed = findPlacement(candidates, desired, desired);
   if (placed !== null) {
     return {
-      ...common,
+      model: name,
+      version,
+      desiredReplicas: desired,
+      minReplicas: min,
       outcome: "scheduled",
       scheduled: true,
       server: placed.server,
@@ -442,7 +466,10 @@ function outcomeOf(snapshot: SchedulingSnapshot, candidates: Candidates): Outcom
         ? fallback.server
         : currentServer(model);
     return {
-      ...common,
+      model: name,
+      version,
+      desiredReplicas: desired,
+      minReplicas: min,
       outcome: "scheduledWithMinReplicas",
       scheduled: true,
       server: fallback.server,
@@ -456,7 +483,10 @@ function outcomeOf(snapshot: SchedulingSnapshot, candidates: Candidates): Outcom
   }
 
   return {
-    ...common,
+    model: name,
+    version,
+    desiredReplicas: desired,
+    minReplicas: min,
     outcome: "notEnoughReplicas",
     scheduled: false,
     server: null,

@@ -10,11 +10,32 @@ import { alreadyLoadingOrLoaded } from "./states.ts";
 import type { ModelSnapshot, ServerReplicaSnapshot, ServerSnapshot } from "./types.ts";
 import { float64ToUint64, uint64ToFloat64 } from "./uint64.ts";
 
+/**
+ * `%v` of a string list, remembering the last two lists: an explanation prints the model's
+ * requirements and the first replica's capabilities for every server, and that replica's
+ * capabilities again, so most lists come back at once (snapshot lists never change). Two
+ * entries and no map: nothing to allocate or collect.
+ */
+function listText(items: readonly string[]): string {
+  if (items === lastLists[0]) return lastTexts[0];
+  if (items === lastLists[1]) return lastTexts[1];
+  const text = goStringSlice(items);
+  lastLists[1] = lastLists[0];
+  lastTexts[1] = lastTexts[0];
+  lastLists[0] = items;
+  lastTexts[0] = text;
+  return text;
+}
+
+const lastLists: [readonly string[] | null, readonly string[] | null] = [null, null];
+const lastTexts: [string, string] = ["", ""];
+
 /** Rejects servers with no connected replica. */
 export const serverReplicaFilter: ServerFilter = {
   kind: "serverFilter",
   name: "ServerReplicaFilter",
   filter: (_model, server) => server.replicas.length > 0,
+  modelKey: () => "",
   reason: (_model, server) =>
     `${goInt(server.replicas.length)} server replicas (waiting for server replicas to connect)`,
 };
@@ -25,6 +46,8 @@ export const sharingServerFilter: ServerFilter = {
   name: "SharingServerFilter",
   filter: (model, server) =>
     model.server === null ? server.shared : model.server === server.name,
+  // A requested server name is quoted, so no name can be taken for the shared case.
+  modelKey: (model) => (model.server === null ? "*" : JSON.stringify(model.server)),
   reason: (model, server) =>
     model.server !== null
       ? `requested server ${model.server} == ${server.name}`
@@ -36,6 +59,7 @@ export const deletedServerFilter: ServerFilter = {
   kind: "serverFilter",
   name: "DeletedServerFilter",
   filter: (_model, server) => server.expectedReplicas !== 0,
+  modelKey: () => "",
   reason: (_model, server) => `expected replicas ${goInt(server.expectedReplicas)} != 0`,
 };
 
@@ -58,12 +82,11 @@ export const serverRequirementsFilter: ServerFilter = {
     for (const req of model.requirements) if (!caps.includes(goTrimSpace(req))) return false;
     return true;
   },
+  modelKey: (model) => JSON.stringify(model.requirements),
   reason: (model, server) =>
     server.replicas.length === 0
-      ? `model requirements ${goStringSlice(model.requirements)}, server capabilities unknown`
-      : `model requirements ${goStringSlice(model.requirements)}, server capabilities ${goStringSlice(
-          firstReplicaCapabilities(server),
-        )}`,
+      ? `model requirements ${listText(model.requirements)}, server capabilities unknown`
+      : `model requirements ${listText(model.requirements)}, server capabilities ${listText(firstReplicaCapabilities(server))}`,
 };
 
 /**
@@ -90,12 +113,28 @@ export function filterFreeMemory(replica: ServerReplicaSnapshot): bigint {
   return float64ToUint64(free);
 }
 
+const TWO_POW_63 = 2 ** 63;
+const TWO_POW_64 = 2 ** 64;
+
+/**
+ * `memory <= filterFreeMemory(replica)` without building the bigint: the float64 difference
+ * is a whole number (both operands are), so `uint64(free)` is `free` itself, or 2^63 from
+ * 2^64 up; and comparing a bigint with a number compares their exact values.
+ */
+export function fitsFilterFreeMemory(memory: bigint, replica: ServerReplicaSnapshot): boolean {
+  const free = Math.max(
+    0,
+    uint64ToFloat64(replica.availableMemoryBytes) - uint64ToFloat64(replica.reservedMemoryBytes),
+  );
+  return memory <= (free >= TWO_POW_64 ? TWO_POW_63 : free);
+}
+
 /** The model fits in the replica's free memory, or is already there on its current server. */
 export const availableMemoryReplicaFilter: ReplicaFilter = {
   kind: "replicaFilter",
   name: "AvailableMemoryReplicaFilter",
   filter: (model, replica) =>
-    model.memoryBytes <= filterFreeMemory(replica) || modelLoadedOnReplica(model, replica),
+    fitsFilterFreeMemory(model.memoryBytes, replica) || modelLoadedOnReplica(model, replica),
   // Seldon prints the raw available memory, not the free memory the check used.
   reason: (model, replica) =>
     `model memory ${goInt(model.memoryBytes)} replica memory ${goInt(replica.availableMemoryBytes)}`,
@@ -110,7 +149,7 @@ export const explainerFilter: ReplicaFilter = {
   filter: (model, replica) => !model.explainer || replica.capabilities.includes(ALIBI_EXPLAIN),
   // Seldon prints whether the explainer spec is ABSENT after "model is explainer".
   reason: (model, replica) =>
-    `model is explainer ${goBool(!model.explainer)} replica capabilities ${goStringSlice(replica.capabilities)}`,
+    `model is explainer ${goBool(!model.explainer)} replica capabilities ${listText(replica.capabilities)}`,
 };
 
 /** Rejects replicas being drained. */

@@ -81,6 +81,7 @@ export {
   type ServerExplanation,
   type ServerScaleUpEvent,
 } from "./decide.ts";
+export { ServerVerdictCache } from "./server-verdicts.ts";
 export { parseSnapshot, snapshotFromJson } from "./snapshot.ts";
 export { renderDecisionJson, renderDecisionText } from "./render.ts";
 export {

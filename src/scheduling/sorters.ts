@@ -14,6 +14,10 @@ export const modelAlreadyLoadedOnServerSorter: ServerSorter = {
   kind: "serverSorter",
   name: "ModelAlreadyLoadedOnServerSorter",
   isLess: (a) => currentServer(a.model) === a.server.name,
+  firstArgumentOnly: (model) => {
+    const current = currentServer(model);
+    return (server) => current === server.name;
+  },
 };
 
 /** Lower replica index first. */
@@ -21,6 +25,7 @@ export const replicaIndexSorter: ReplicaSorter = {
   kind: "replicaSorter",
   name: "ReplicaIndexSorter",
   isLess: (a, b) => a.replica.idx < b.replica.idx,
+  key: (_model, _server, replica) => replica.idx,
 };
 
 /**
@@ -36,6 +41,7 @@ export const availableMemorySorter: ReplicaSorter = {
   kind: "replicaSorter",
   name: "AvailableMemorySorter",
   isLess: (a, b) => sorterFreeMemory(a.replica) > sorterFreeMemory(b.replica),
+  key: (_model, _server, replica) => -sorterFreeMemory(replica),
 };
 
 /** Replicas where the model is requested, loading or loaded (on its current server) first. */
@@ -45,4 +51,5 @@ export const modelAlreadyLoadedSorter: ReplicaSorter = {
   isLess: (a, b) =>
     isLoadingOrLoaded(a.model, a.server.name, a.replica.idx) &&
     !isLoadingOrLoaded(b.model, b.server.name, b.replica.idx),
+  key: (model, server, replica) => (isLoadingOrLoaded(model, server.name, replica.idx) ? 0 : 1),
 };

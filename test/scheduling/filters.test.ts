@@ -1,4 +1,6 @@
 import { describe, it, expect } from "vitest";
+import fc from "fast-check";
+import { fitsFilterFreeMemory, filterFreeMemory } from "../../src/scheduling/filters.ts";
 import {
   availableMemoryReplicaFilter,
   deletedServerFilter,
@@ -166,5 +168,25 @@ describe("ReplicaDrainingFilter", () => {
     const r = replica({ idx, draining });
     expect(replicaDrainingFilter.filter(model(), r)).toBe(pass);
     expect(replicaDrainingFilter.reason(model(), r)).toBe(reason);
+  });
+});
+
+describe("fitsFilterFreeMemory", () => {
+  it("answers as comparing with filterFreeMemory does, over the whole uint64 range", () => {
+    const u64 = fc.oneof(
+      fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+      fc.bigInt({ min: 0n, max: 1n << 40n }),
+      fc.constantFrom(0n, 1n, (1n << 53n) + 1n, (1n << 63n) - 1n, 1n << 63n, (1n << 64n) - 1n),
+    );
+    fc.assert(
+      fc.property(u64, u64, u64, (memory, available, reserved) => {
+        const replica = { idx: 0, serverName: "s", memoryBytes: 0n, availableMemoryBytes: available, reservedMemoryBytes: reserved, capabilities: [], overCommitPercentage: 0, draining: false, loadedModels: [] };
+        expect(fitsFilterFreeMemory(memory, replica)).toBe(memory <= filterFreeMemory(replica));
+        // Memory right at the boundary, where rounding would show.
+        const free = filterFreeMemory(replica);
+        for (const m of [free, free + 1n, free > 0n ? free - 1n : 0n]) expect(fitsFilterFreeMemory(m, replica)).toBe(m <= free);
+      }),
+      { numRuns: 3000, seed: 36 },
+    );
   });
 });

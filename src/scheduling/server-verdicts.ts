@@ -1,0 +1,143 @@
+/**
+ * Server filter verdicts, as bit masks (bit j set: the chain's filter j accepts the server),
+ * and a cache that keeps them from one decision to the next.
+ *
+ * A server filter's verdict depends only on the server snapshot and on the filter's model key
+ * (`ServerFilter.modelKey`). Snapshots never change, so a verdict stays exact for as long as
+ * the same snapshot object sits at the same place in the server list; the scheduler hands out a
+ * new snapshot object whenever its store changes a server (src/scheduler/placement.ts). A
+ * decision at 1,000 servers then compares 1,000 object references and evaluates filters only
+ * on the servers that changed since the last model with the same key.
+ */
+import type { ServerFilter } from "./plugins.ts";
+import type { ModelSnapshot, ServerSnapshot } from "./types.ts";
+
+/** Chains longer than this are evaluated without masks (the masks are 32-bit integers). */
+export const MAX_MASKED_FILTERS = 31;
+
+/** The mask of a server every filter of a chain of `count` filters accepts. */
+export function allPass(count: number): number {
+  return count === 0 ? 0 : (2 ** count - 1) >>> 0;
+}
+
+/** Every filter's verdict on one server, none skipped. */
+export function serverMask(model: ModelSnapshot, server: ServerSnapshot, filters: readonly ServerFilter[]): number {
+  let mask = 0;
+  for (let j = 0; j < filters.length; j++) if (filters[j]!.filter(model, server)) mask |= 1 << j;
+  return mask >>> 0;
+}
+
+/** Every filter's verdict on every server, computed afresh. */
+export function serverMasks(model: ModelSnapshot, servers: readonly ServerSnapshot[], filters: readonly ServerFilter[]): Uint32Array {
+  const masks = new Uint32Array(servers.length);
+  for (let i = 0; i < servers.length; i++) masks[i] = serverMask(model, servers[i]!, filters);
+  return masks;
+}
+
+/** The verdicts of one model key: the snapshot each mask was computed on, by position. */
+interface VerdictRow {
+  servers: ServerSnapshot[];
+  masks: Uint32Array;
+  /** Positions every filter accepts, while no mask has changed; null once one has. */
+  accepted: number[] | null;
+}
+
+/**
+ * Server filter verdicts of recent model keys, for one filter chain at a time. Bounded: it
+ * keeps the `capacity` keys used last, and starts over when asked about another chain.
+ */
+export class ServerVerdictCache {
+  private filters: readonly ServerFilter[] = [];
+  private readonly rows = new Map<string, VerdictRow>();
+
+  constructor(private readonly capacity = 64) {
+    if (!(capacity >= 1)) throw new RangeError(`ServerVerdictCache capacity must be at least 1, got ${capacity}`);
+  }
+
+  /** How many model keys are kept now. */
+  get size(): number {
+    return this.rows.size;
+  }
+
+  /**
+   * Every filter's verdict on every server of `servers`, by position; null when some filter
+   * has no model key (or the chain is too long for a mask). The array is the cache's own and
+   * holds these verdicts until the next call: copy it to keep it.
+   */
+  masks(model: ModelSnapshot, servers: readonly ServerSnapshot[], filters: readonly ServerFilter[]): Uint32Array | null {
+    return this.rowOf(model, servers, filters)?.masks ?? null;
+  }
+
+  /**
+   * Positions of the servers every filter accepts, in list order; null when some filter has
+   * no model key. The array is shared with later calls until a verdict changes: do not modify it.
+   */
+  accepted(model: ModelSnapshot, servers: readonly ServerSnapshot[], filters: readonly ServerFilter[]): readonly number[] | null {
+    const row = this.rowOf(model, servers, filters);
+    if (row === null) return null;
+    if (row.accepted === null) {
+      const all = allPass(filters.length);
+      const masks = row.masks;
+      const accepted: number[] = [];
+      for (let i = 0; i < masks.length; i++) if (masks[i] === all) accepted.push(i);
+      row.accepted = accepted;
+    }
+    return row.accepted;
+  }
+
+  private rowOf(model: ModelSnapshot, servers: readonly ServerSnapshot[], filters: readonly ServerFilter[]): VerdictRow | null {
+    const key = this.keyOf(model, filters);
+    if (key === null) return null;
+    let row = this.rows.get(key);
+    if (row === undefined) {
+      row = { servers: [], masks: new Uint32Array(servers.length), accepted: null };
+      if (this.rows.size >= this.capacity) this.rows.delete(this.rows.keys().next().value!);
+    } else {
+      this.rows.delete(key);
+    }
+    // Most recently used last, so that the first key is the one to evict.
+    this.rows.set(key, row);
+    const n = servers.length;
+    if (row.masks.length !== n) {
+      const masks = new Uint32Array(n);
+      masks.set(n < row.masks.length ? row.masks.subarray(0, n) : row.masks);
+      row.masks = masks;
+      row.accepted = null;
+    }
+    const seen = row.servers;
+    if (seen.length > n) seen.length = n;
+    const masks = row.masks;
+    for (let i = 0; i < n; i++) {
+      const server = servers[i]!;
+      if (seen[i] !== server) {
+        const mask = serverMask(model, server, filters);
+        // A new snapshot of a server usually keeps its verdicts (a load changed its memory).
+        if (mask !== masks[i] || i >= seen.length) row.accepted = null;
+        masks[i] = mask;
+        seen[i] = server;
+      }
+    }
+    return row;
+  }
+
+  /** The chain's model keys joined, or null when the chain cannot be cached. */
+  private keyOf(model: ModelSnapshot, filters: readonly ServerFilter[]): string | null {
+    if (filters.length > MAX_MASKED_FILTERS) return null;
+    if (!sameChain(filters, this.filters)) {
+      this.rows.clear();
+      this.filters = [...filters];
+    }
+    const parts: string[] = [];
+    for (const f of filters) {
+      if (f.modelKey === undefined) return null;
+      parts.push(f.modelKey(model));
+    }
+    return JSON.stringify(parts);
+  }
+}
+
+function sameChain(a: readonly ServerFilter[], b: readonly ServerFilter[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,194 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { schedulingSnapshotArb } from "../../src/properties/snapshot-arb.ts";
+import {
+  DEFAULT_CHAINS,
+  PLUGIN_REGISTRY,
+  decide,
+  type Decision,
+  type ModelSnapshot,
+  type SchedulerChains,
+  type SchedulingSnapshot,
+  type ServerFilter,
+  type ServerSnapshot,
+} from "../../src/scheduling/index.ts";
+import { ServerVerdictCache, serverMasks } from "../../src/scheduling/server-verdicts.ts";
+
+const plain = (d: Decision): Record<string, unknown> => ({ ...d });
+
+const chainsArb: fc.Arbitrary<SchedulerChains> = fc.record({
+  serverFilters: fc.shuffledSubarray([...PLUGIN_REGISTRY.serverFilters.values()]),
+  replicaFilters: fc.shuffledSubarray([...PLUGIN_REGISTRY.replicaFilters.values()]),
+  serverSorters: fc.shuffledSubarray([...PLUGIN_REGISTRY.serverSorters.values()]),
+  replicaSorters: fc.shuffledSubarray([...PLUGIN_REGISTRY.replicaSorters.values()]),
+});
+
+/**
+ * One step of a cluster's life as a scheduler sees it: a new server list in which some places
+ * keep the previous step's snapshot object (the server did not change) and the others hold a
+ * new one (changed, added or removed), and a model that is often the previous step's again.
+ */
+const stepArb = fc.record({
+  snapshot: schedulingSnapshotArb({ maxServers: 6, maxReplicas: 4 }),
+  keep: fc.array(fc.boolean(), { maxLength: 6 }),
+  sameModel: fc.boolean(),
+  // A changed server that is a copy of the old one: same verdicts, new object.
+  copy: fc.array(fc.boolean(), { maxLength: 6 }),
+});
+
+function applySteps(steps: readonly StepValue[]): SchedulingSnapshot[] {
+  const out: SchedulingSnapshot[] = [];
+  let previous: SchedulingSnapshot | null = null;
+  for (const step of steps) {
+    const servers: ServerSnapshot[] = step.snapshot.servers.map((server, i) => {
+      const old = previous?.servers[i];
+      if (old === undefined) return server;
+      if (step.keep[i] === true) return old;
+      if (step.copy[i] === true) return { ...old, replicas: old.replicas.map((r) => ({ ...r })) };
+      return server;
+    });
+    const model: ModelSnapshot = step.sameModel && previous !== null ? previous.model : step.snapshot.model;
+    previous = { servers, model };
+    out.push(previous);
+  }
+  return out;
+}
+
+interface StepValue {
+  snapshot: SchedulingSnapshot;
+  keep: boolean[];
+  sameModel: boolean;
+  copy: boolean[];
+}
+
+describe("ServerVerdictCache: reused verdicts give the decision a fresh evaluation gives", () => {
+  it("over generated sequences of server lists with Seldon's chains", () => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 12 }), (steps) => {
+        const cache = new ServerVerdictCache(3);
+        for (const snapshot of applySteps(steps)) {
+          const fresh = plain(decide(snapshot));
+          expect(plain(decide(snapshot, DEFAULT_CHAINS, { verdicts: cache }))).toEqual(fresh);
+          expect(plain(decide(snapshot, DEFAULT_CHAINS, { verdicts: cache, explain: true }))).toEqual(fresh);
+          expect(cache.size).toBeLessThanOrEqual(3);
+        }
+      }),
+      { numRuns: 300, seed: 31 },
+    );
+  });
+
+  it("over generated sequences with any chains, switching chains mid-way", () => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 10 }), chainsArb, chainsArb, (steps, first, second) => {
+        const cache = new ServerVerdictCache();
+        applySteps(steps).forEach((snapshot, i) => {
+          const chains = i % 4 < 2 ? first : second;
+          expect(plain(decide(snapshot, chains, { verdicts: cache }))).toEqual(plain(decide(snapshot, chains)));
+        });
+      }),
+      { numRuns: 200, seed: 32 },
+    );
+  });
+
+  it("evaluates the filters again only on servers whose snapshot object changed", () => {
+    const calls: string[] = [];
+    const counted: ServerFilter[] = DEFAULT_CHAINS.serverFilters.map((f) => ({
+      ...f,
+      filter: (m, s) => {
+        calls.push(s.name);
+        return f.filter(m, s);
+      },
+    }));
+    const chains = { ...DEFAULT_CHAINS, serverFilters: counted };
+    const [base] = fc.sample(schedulingSnapshotArb({ maxServers: 1, maxReplicas: 2 }), { numRuns: 1, seed: 5 });
+    const server = base!.servers[0]!;
+    const servers = ["a", "b", "c"].map((name) => ({ ...server, name, replicas: server.replicas.map((r) => ({ ...r, serverName: name })) }));
+    const cache = new ServerVerdictCache();
+    decide({ servers, model: base!.model }, chains, { verdicts: cache });
+    expect(new Set(calls)).toEqual(new Set(["a", "b", "c"]));
+    calls.length = 0;
+    const changed = [servers[0]!, { ...servers[1]! }, servers[2]!];
+    decide({ servers: changed, model: base!.model }, chains, { verdicts: cache });
+    expect(new Set(calls)).toEqual(new Set(["b"]));
+    calls.length = 0;
+    // Another model key has verdicts of its own.
+    decide({ servers: changed, model: { ...base!.model, requirements: [...base!.model.requirements, "other"] } }, chains, { verdicts: cache });
+    expect(new Set(calls)).toEqual(new Set(["a", "b", "c"]));
+  });
+
+  it("is not used for a chain with a filter that declares no model key", () => {
+    const keyless: ServerFilter = { ...PLUGIN_REGISTRY.serverFilters.get("SharingServerFilter")!, modelKey: undefined };
+    const cache = new ServerVerdictCache();
+    const [snapshot] = fc.sample(schedulingSnapshotArb(), { numRuns: 1, seed: 6 });
+    expect(cache.masks(snapshot!.model, snapshot!.servers, [keyless])).toBeNull();
+    expect(cache.masks(snapshot!.model, snapshot!.servers, DEFAULT_CHAINS.serverFilters)).toEqual(
+      serverMasks(snapshot!.model, snapshot!.servers, DEFAULT_CHAINS.serverFilters),
+    );
+  });
+
+  it("keeps at most its capacity of model keys", () => {
+    const cache = new ServerVerdictCache(4);
+    const [snapshot] = fc.sample(schedulingSnapshotArb(), { numRuns: 1, seed: 7 });
+    for (let i = 0; i < 50; i++) {
+      cache.masks({ ...snapshot!.model, requirements: [`r${i}`] }, snapshot!.servers, DEFAULT_CHAINS.serverFilters);
+      expect(cache.size).toBe(Math.min(i + 1, 4));
+    }
+    expect(() => new ServerVerdictCache(0)).toThrow(/capacity/);
+  });
+});
+
+describe("plugin declarations the short cuts rely on", () => {
+  it("models with the same model key get the same verdict from every server filter", () => {
+    fc.assert(
+      fc.property(schedulingSnapshotArb(), schedulingSnapshotArb(), (a, b) => {
+        for (const f of PLUGIN_REGISTRY.serverFilters.values()) {
+          expect(f.modelKey).toBeTypeOf("function");
+          for (const server of [...a.servers, ...b.servers]) {
+            // b's model with a's key where they match, so that equal keys are met often.
+            const other = f.modelKey!(a.model) === f.modelKey!(b.model) ? b.model : { ...b.model, requirements: a.model.requirements, server: a.model.server };
+            expect(f.modelKey!(other)).toBe(f.modelKey!(a.model));
+            expect(f.filter(other, server)).toBe(f.filter(a.model, server));
+          }
+        }
+      }),
+      { numRuns: 500, seed: 33 },
+    );
+  });
+
+  it("a server sorter's firstArgumentOnly predicate is its isLess", () => {
+    fc.assert(
+      fc.property(schedulingSnapshotArb({ maxServers: 6 }), (snapshot) => {
+        const model = snapshot.model;
+        for (const sorter of PLUGIN_REGISTRY.serverSorters.values()) {
+          if (sorter.firstArgumentOnly === undefined) continue;
+          const less = sorter.firstArgumentOnly(model);
+          for (const a of snapshot.servers) {
+            for (const b of snapshot.servers) expect(less(a)).toBe(sorter.isLess({ model, server: a }, { model, server: b }));
+          }
+        }
+      }),
+      { numRuns: 300, seed: 34 },
+    );
+  });
+
+  it("a replica sorter's key restates its isLess", () => {
+    fc.assert(
+      fc.property(schedulingSnapshotArb({ maxServers: 4, maxReplicas: 6 }), (snapshot) => {
+        const model = snapshot.model;
+        for (const sorter of PLUGIN_REGISTRY.replicaSorters.values()) {
+          expect(sorter.key).toBeTypeOf("function");
+          for (const server of snapshot.servers) {
+            for (const a of server.replicas) {
+              for (const b of server.replicas) {
+                const ka = sorter.key!(model, server, a);
+                expect(Number.isNaN(ka)).toBe(false);
+                expect(ka < sorter.key!(model, server, b)).toBe(sorter.isLess({ model, server, replica: a }, { model, server, replica: b }));
+              }
+            }
+          }
+        }
+      }),
+      { numRuns: 300, seed: 35 },
+    );
+  });
+});
