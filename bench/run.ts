@@ -24,7 +24,7 @@ import { benchDecision, type DecisionResult } from "./decision.ts";
 import type { RolloutMeasurement } from "./rollout-child.ts";
 import type { ChurnMeasurement } from "./churn-child.ts";
 import type { ScenarioMeasurement } from "./scenario-child.ts";
-import { grpcCeiling, measureLoadShape, replicaLoads, type CeilingMeasurement, type LoadShape } from "./wire.ts";
+import { measureLoadShape, replicaLoads, type CeilingMeasurement, type LoadShape } from "./wire.ts";
 import { growthExponent, median } from "./stats.ts";
 import { renderChart } from "./chart.ts";
 
@@ -57,7 +57,7 @@ const profilePath = (suite: Suite) => path.join(RESULTS_DIR, `${stamp}-${suite}.
 
 /** Runs a benchmark script in a fresh Node process (its own heap, RSS and CPU time) and reads its JSON line. */
 function child<T>(script: string, args: readonly (string | number)[], suite: Suite): Promise<T> {
-  const prof = profile === suite ? ["--cpu-prof", `--cpu-prof-dir=${RESULTS_DIR}`, `--cpu-prof-name=${stamp}-${suite}-${args.join("-")}.cpuprofile`] : [];
+  const prof = profile === suite ? ["--cpu-prof", `--cpu-prof-dir=${RESULTS_DIR}`, `--cpu-prof-name=${stamp}-${suite}-${[path.basename(script, ".ts"), ...args.map(String).filter((a) => /^[\w.-]+$/.test(a))].join("-")}.cpuprofile`] : [];
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [...prof, "--import", "tsx", path.join(BENCH_DIR, script), ...args.map(String)], {
       stdio: ["ignore", "pipe", "inherit"],
@@ -77,9 +77,9 @@ function child<T>(script: string, args: readonly (string | number)[], suite: Sui
   });
 }
 
-/** Runs `f` under the inspector's CPU profiler when `suite` is the one asked for (and `first`: one profile per suite). */
-async function profiled<T>(suite: Suite, f: () => Promise<T>, first = true): Promise<T> {
-  if (profile !== suite || !first) return f();
+/** Runs `f` under the inspector's CPU profiler when `suite` is the one asked for. */
+async function profiled<T>(suite: Suite, f: () => Promise<T>): Promise<T> {
+  if (profile !== suite) return f();
   const session = new InspectorSession();
   session.connect();
   await session.post("Profiler.enable");
@@ -136,7 +136,7 @@ const WIRE_RUNS = 3;
 
 const sizes = quick
   ? { decision: [10, 100, 1000, 10000], decisionMs: 150, rollouts: [[10, 10, 500], [10, 10, 1000], [10, 10, 2000]] as const, big: [] as (readonly [number, number, number])[],
-      wire: [2, 10, 200] as const, fanout: 100, churn: [10, 10, 500] as const, cases: 10, scenario: [10, 10, 1000] as const }
+      wire: [10, 10, 1000] as const, fanout: 100, churn: [10, 10, 500] as const, cases: 10, scenario: [10, 10, 1000] as const }
   : { decision: [10, 100, 1000, 10000], decisionMs: 500, rollouts: [[100, 10, 2500], [100, 10, 5000], [100, 10, 10000]] as const, big: [[1000, 10, 100000]] as (readonly [number, number, number])[],
       wire: [10, 10, 2000] as const, fanout: 1000, churn: [100, 10, 10000] as const, cases: 50, scenario: [100, 10, 10000] as const };
 
@@ -200,7 +200,7 @@ if (wanted("wire")) {
   const ceilings: CeilingMeasurement[] = [];
   for (let run = 0; run < WIRE_RUNS; run++) {
     rollouts.push(await child<RolloutMeasurement>("rollout-child.ts", ["wire", servers, replicas, models], "wire"));
-    ceilings.push(await profiled("wire", () => grpcCeiling(shape, loads, servers * replicas), run === 0));
+    ceilings.push(await child<CeilingMeasurement>("ceiling-child.ts", [JSON.stringify(shape), loads, servers * replicas], "wire"));
   }
   const wireLoadsPerS = median(rollouts.map((r) => loads / r.wallS));
   const ceilingLoadsPerS = median(ceilings.map((c) => c.loadsPerS));
