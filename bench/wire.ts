@@ -23,9 +23,12 @@ export interface LoadShape {
   unaryResponseBytes: number;
   streamMessageBytes: number;
   /**
-   * Share of the stream messages on the busiest stream (a model status stream of the
-   * scheduler's), the others spread over the agents' streams.
+   * Share of the unary calls that go to the busiest listener (the scheduler's: `LoadModel`,
+   * `AgentEvent`), the others going to one listener per agent (its MLServer's); and share of the
+   * stream messages on the busiest stream (the controller's model status stream), the others
+   * spread over the agents' streams.
    */
+  unaryToHub: number;
   streamMessagesOnHub: number;
 }
 
@@ -43,8 +46,8 @@ export async function measureLoadShape(models = 60): Promise<LoadShape> {
   let reqBytes = 0;
   let resBytes = 0;
   let streamBytes = 0;
-  let unary = 0;
-  /** Stream messages per stream, while counting. */
+  /** Unary calls per target, and stream messages per stream, while counting. */
+  const unaryByTarget = new Map<string, number>();
   const messagesByStream = new Map<string, number>();
   const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
   const size = (bytes: Buffer) => bytes.length;
@@ -65,7 +68,7 @@ export async function measureLoadShape(models = 60): Promise<LoadShape> {
         if (e.kind === "call") {
           const def = methodDef(e.method as MethodPath);
           if (!def.requestStream && !def.responseStream) {
-            unary++;
+            count(unaryByTarget, String(e.target));
             reqBytes += size(def.requestSerialize(e.request ?? {}));
           } else if (!def.requestStream) {
             count(messagesByStream, `${self}/${e.call}`);
@@ -102,6 +105,7 @@ export async function measureLoadShape(models = 60): Promise<LoadShape> {
     const loads = replicaLoads(models);
     const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
     const busiest = (m: Map<string, number>) => Math.max(0, ...m.values());
+    const unary = total(unaryByTarget);
     const stream = total(messagesByStream);
     return {
       unaryPerLoad: unary / loads,
@@ -109,6 +113,7 @@ export async function measureLoadShape(models = 60): Promise<LoadShape> {
       unaryRequestBytes: reqBytes / Math.max(1, unary),
       unaryResponseBytes: resBytes / Math.max(1, unary),
       streamMessageBytes: streamBytes / Math.max(1, stream),
+      unaryToHub: busiest(unaryByTarget) / Math.max(1, unary),
       streamMessagesOnHub: busiest(messagesByStream) / Math.max(1, stream),
     };
   } finally {
@@ -133,62 +138,74 @@ export interface CeilingMeasurement {
 }
 
 /**
- * grpc-js alone, laid out as `wire` lays out our own processes' calls: one server on a Unix
- * socket, one channel to it with the same channel options. `loads` loads, in total exactly the
- * shape's unary calls (one after another within a load, as a load's steps are) and stream
- * messages (the hub's share on one stream, the others on the load's agent's stream), all loads
- * in flight at once as in the rollout. Handlers do nothing; payloads are bytes of the shape's
- * sizes, so no protobuf work is counted.
+ * grpc-js alone, laid out as `wire` lays out the fakes: one hub server (the scheduler) and one
+ * server per agent (its MLServer), each on a Unix socket of its own as our processes' private
+ * listeners are, dialled with the same channel options. `loads` loads, in total exactly the
+ * shape's unary calls (one after another within a load, as a load's steps are; the hub's share
+ * to the hub, the others to the load's agent) and stream messages (the hub's share on one stream,
+ * the others on the load's agent's stream), all loads in flight at once as in the rollout.
+ * Handlers do nothing; payloads are bytes of the shape's sizes, so no protobuf work is counted.
  */
 export async function grpcCeiling(shape: LoadShape, loads: number, agents: number): Promise<CeilingMeasurement> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "seldon-sim-ceiling-"));
   const response = Buffer.alloc(Math.round(shape.unaryResponseBytes));
   const streamMessage = Buffer.alloc(Math.round(shape.streamMessageBytes));
   const request = Buffer.alloc(Math.round(shape.unaryRequestBytes));
-  const streams: grpc.ServerWritableStream<Buffer, Buffer>[] = [];
-  const server = new grpc.Server();
-  server.addService(CEILING_SERVICE, {
-    Unary: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, response),
-    Stream: (call: grpc.ServerWritableStream<Buffer, Buffer>) => { streams.push(call); },
-  });
-  const target = `unix:${path.join(dir, "ceiling.sock")}`;
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())),
-  );
+  const servers: grpc.Server[] = [];
   const Client = grpc.makeGenericClientConstructor(CEILING_SERVICE, "Ceiling");
-  const client = new Client(target, grpc.credentials.createInsecure(), INTERNAL_CHANNEL_OPTIONS) as unknown as {
+  type CeilingClient = {
     Unary(req: Buffer, cb: (e: grpc.ServiceError | null, r?: Buffer) => void): void;
     Stream(req: Buffer): grpc.ClientReadableStream<Buffer>;
     close(): void;
   };
+  /** One listener: its server, a channel to it and the server side of the streams opened on it. */
+  const listen = async (name: string) => {
+    const streams: grpc.ServerWritableStream<Buffer, Buffer>[] = [];
+    const server = new grpc.Server();
+    server.addService(CEILING_SERVICE, {
+      Unary: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, response),
+      Stream: (call: grpc.ServerWritableStream<Buffer, Buffer>) => { streams.push(call); },
+    });
+    const target = `unix:${path.join(dir, `${name}.sock`)}`;
+    await new Promise<void>((resolve, reject) =>
+      server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())),
+    );
+    servers.push(server);
+    const client = new Client(target, grpc.credentials.createInsecure(), INTERNAL_CHANNEL_OPTIONS) as unknown as CeilingClient;
+    return { streams, client };
+  };
+  const hub = await listen("hub");
+  const perAgent = await Promise.all(Array.from({ length: agents }, (_, i) => listen(`agent-${i}`)));
   let received = 0;
   let expected = 0;
   let done: () => void = () => {};
   const allReceived = new Promise<void>((r) => { done = r; });
-  const open = () => {
+  const open = (client: CeilingClient) => {
     const s = client.Stream(Buffer.alloc(0));
     s.on("data", () => { if (++received === expected && expected > 0) done(); });
     s.on("error", () => {});
     return s;
   };
-  // The hub's stream, and one stream per agent.
-  const readers = Array.from({ length: agents + 1 }, open);
-  while (streams.length < agents + 1) await new Promise((r) => setTimeout(r, 5));
-  const [hubStream, ...agentStreams] = streams;
+  // The hub's stream, and one stream per agent (on the hub: the scheduler's agent streams).
+  const readers = [open(hub.client), ...Array.from({ length: agents }, () => open(hub.client))];
+  while (hub.streams.length < agents + 1) await new Promise((r) => setTimeout(r, 5));
+  const [hubStream, ...agentStreams] = hub.streams;
   const totalUnary = Math.round(loads * shape.unaryPerLoad);
   const totalStream = Math.round(loads * shape.streamMessagesPerLoad);
   expected = totalStream;
-  const unary = () => new Promise<void>((resolve, reject) => client.Unary(request, (e) => (e ? reject(e) : resolve())));
+  const unary = (client: CeilingClient) => new Promise<void>((resolve, reject) => client.Unary(request, (e) => (e ? reject(e) : resolve())));
+  let unaryIndex = 0;
   let streamIndex = 0;
-  /** Whether the `index`th message is one of the hub stream's: its share, spread evenly. */
+  /** Whether the `index`th call (or message) is one of the hub's: its share, spread evenly. */
   const toHub = (index: number, hubShare: number) => Math.floor((index + 1) * hubShare) > Math.floor(index * hubShare);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: loads }, async (_, i) => {
+      const calls = Array.from({ length: share(totalUnary, loads, i) }, () => toHub(unaryIndex++, shape.unaryToHub));
       const messages = Array.from({ length: share(totalStream, loads, i) }, () => toHub(streamIndex++, shape.streamMessagesOnHub));
       const agent = i % agents;
-      for (let u = share(totalUnary, loads, i); u > 0; u--) await unary();
+      for (const hubCall of calls) await unary(hubCall ? hub.client : perAgent[agent]!.client);
       for (const onHub of messages) (onHub ? hubStream! : agentStreams[agent]!).write(streamMessage);
     }),
   );
@@ -196,8 +213,8 @@ export async function grpcCeiling(shape: LoadShape, loads: number, agents: numbe
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   for (const r of readers) r.cancel();
-  client.close();
-  await new Promise<void>((r) => server.tryShutdown(() => r()));
+  for (const l of [hub, ...perAgent]) l.client.close();
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.tryShutdown(() => r()))));
   rmSync(dir, { recursive: true, force: true });
   return { loadsPerS: loads / seconds, cpuMsPerLoad: (cpu.user + cpu.system) / 1000 / loads };
 }
