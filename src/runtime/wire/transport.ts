@@ -1,12 +1,9 @@
 /**
- * Real gRPC. Every listener of every process is served by grpc-js on a public TCP port (the
- * configured host) for outside peers. The calls between our own processes go over one private
- * Unix socket, served by one grpc-js server for every process: each carries the call id that
- * pairs its two sides, and the engine's call says which process serves it. One socket and one
- * channel instead of one per listener keeps a thousand pods from costing a thousand servers,
- * sockets and HTTP/2 sessions, and lets grpc-js batch the frames of many calls per write.
- * Faults happen for real: a refused link dials a socket nobody listens on, a reset link dials a
- * peer that drops the connection, a black-holed link dials a peer that accepts and never answers. The engine's clock
+ * Real gRPC. Every listener of every process is served twice by grpc-js: on a public TCP port
+ * (the configured host) for outside peers, and on a private Unix socket for the calls between our
+ * own processes, which carry the call id that pairs the two sides of a call. Faults happen for
+ * real: a refused link dials a socket nobody listens on, a reset link dials a peer that drops the
+ * connection, a black-holed link dials a peer that accepts and never answers. The engine's clock
  * stays virtual: it advances only when nothing is in flight, so timers fire in the same order as
  * in `sim`.
  */
@@ -32,9 +29,6 @@ export const INTERNAL_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.initial_reconnect_backoff_ms": 50,
   "grpc.max_reconnect_backoff_ms": 200,
 };
-
-/** What `arrive` hands back for a call it refused. */
-const refusal = (x: Call | GrpcStatus): x is GrpcStatus => "code" in x;
 
 /** How long shutdown lets open calls finish before it ends their connections. */
 const SHUTDOWN_GRACE_MS = 1_000;
@@ -101,12 +95,8 @@ export class WireTransport implements Transport {
   private readonly servers: grpc.Server[] = [];
   /** `namespace/pod:port` → real port. */
   readonly realPorts = new Map<string, number>();
-  /** `namespace/pod:port` of every listener of our own processes (all served on `internalTarget`). */
-  private readonly internalListeners = new Set<string>();
-  /** The one private server of our own processes' calls, its target, and the services it serves. */
-  private internal: grpc.Server | null = null;
-  private internalTarget = "";
-  private readonly internalServices = new Set<string>();
+  /** `namespace/pod:port` → the private socket our own processes dial. */
+  private readonly privatePaths = new Map<string, string>();
   /** Public listeners, in the order they were bound. */
   readonly listeners: ListenerInfo[] = [];
   private readonly publicListeners: PublicListener[] = [];
@@ -154,16 +144,6 @@ export class WireTransport implements Transport {
   async bind(): Promise<void> {
     this.sockets = PrivateSockets.create();
     try {
-      const internal = new grpc.Server();
-      const socketPath = this.sockets.path();
-      await new Promise<void>((resolve, reject) =>
-        internal.bindAsync(`unix:${socketPath}`, grpc.ServerCredentials.createInsecure(), (err) =>
-          err ? reject(new Error(`cannot listen on ${socketPath}: ${err.message}`)) : resolve(),
-        ),
-      );
-      this.internal = internal;
-      this.servers.push(internal);
-      this.internalTarget = `unix:${socketPath}`;
       for (const pod of this.engine.pods.values()) await this.bindPod(pod);
       this.closedPath = this.sockets.path();
       this.resetPath = await this.listenFault((s) => s.destroy());
@@ -176,8 +156,8 @@ export class WireTransport implements Transport {
 
   /** Bind the listeners of one pod's processes (at start, and for pods added by a scale-up). */
   async bindPod(pod: Pod): Promise<void> {
-    const internal = this.internal;
-    if (!internal) throw new Error("bindPod before bind");
+    const sockets = this.sockets;
+    if (!sockets) throw new Error("bindPod before bind");
     for (const proc of pod.processes.values()) {
       const remote = proc.spec.remote;
       if (remote) {
@@ -191,17 +171,20 @@ export class WireTransport implements Transport {
       }
       for (const l of proc.spec.spawn().listeners) {
         const key = `${proc.pod.namespace}/${proc.pod.name}:${l.port}`;
-        // Private: our own processes' calls, paired by their call id, on the one shared server
-        // (grpc-js registers a service's methods whenever it is added, also once serving).
-        for (const service of l.services) {
-          if (this.internalServices.has(service)) continue;
-          this.internalServices.add(service);
-          internal.addService(serviceDefinition(service), this.handlers(null, service));
-        }
-        this.internalListeners.add(key);
+        // Private: our own processes' calls, paired by their call id.
+        const internal = new grpc.Server();
+        for (const service of l.services) internal.addService(serviceDefinition(service), this.handlers(proc, service, true));
+        const socketPath = sockets.path();
+        await new Promise<void>((resolve, reject) =>
+          internal.bindAsync(`unix:${socketPath}`, grpc.ServerCredentials.createInsecure(), (err) =>
+            err ? reject(new Error(`cannot listen on ${socketPath} for ${key}: ${err.message}`)) : resolve(),
+          ),
+        );
+        this.servers.push(internal);
+        this.privatePaths.set(key, socketPath);
         // Public: outside peers, each call a new outside call whatever it carries.
         const external = new grpc.Server();
-        for (const service of l.services) external.addService(serviceDefinition(service), this.handlers(proc, service));
+        for (const service of l.services) external.addService(serviceDefinition(service), this.handlers(proc, service, false));
         if (this.options.probes !== false) this.probes.add(external, proc, l.services);
         const tls = proc.role === "scheduler" ? this.options.tls : undefined;
         const listener = await PublicListener.open(
@@ -247,38 +230,32 @@ export class WireTransport implements Transport {
   // Server side
 
   /**
-   * The handlers of one service. Public ones serve one process (`listener`) and take every call
-   * as a new outside call; internal ones (`listener` null) serve our own processes' calls, find
-   * the engine's call by the id it carries and the process by the call.
+   * The handlers of one service of one process. `internal` handlers serve our own processes and
+   * find the engine's call by the id it carries; public ones take every call as a new outside call.
    */
-  private handlers(listener: Proc | null, service: string): grpc.UntypedServiceImplementation {
-    const internal = listener === null;
+  private handlers(proc: Proc, service: string, internal: boolean): grpc.UntypedServiceImplementation {
     const impl: grpc.UntypedServiceImplementation = {};
     for (const [name, def] of Object.entries(serviceDefinition(service))) {
       const path = (def as MethodDefinition).path as MethodPath;
       const d = def as MethodDefinition;
-      /** The engine's call, or the status refusing it. */
-      const arrive = (grpcCall: AnyServerCall, side: ServerSide, request: unknown): Call | GrpcStatus => {
-        if (this.closing) return { code: Status.UNAVAILABLE, details: `${listener?.id ?? "process"} is not running` };
+      const arrive = (grpcCall: AnyServerCall, side: ServerSide, request: unknown): Call | null => {
+        if (this.closing) return null;
         let call: Call | undefined;
         let peer: string;
-        let proc: Proc | null = listener;
-        if (listener === null) {
+        if (internal) {
           const id = Number(grpcCall.metadata.get(CALL_HEADER)[0]);
           call = this.byCallId.get(id);
           this.byCallId.delete(id);
-          proc = call?.server ?? null;
           peer = call ? simPeer(call) : "";
         } else {
           peer = grpcCall.getPeer();
-          if (listener.up) call = this.engine.acceptOutsideCall(listener, path, peer);
+          if (proc.up) call = this.engine.acceptOutsideCall(proc, path, peer);
         }
         const fromEngine = internal;
         // Refused here: the client's error status takes the request's delivery slot.
-        if (!call || call.closed || !proc || !proc.up) {
-          const refused = { code: Status.UNAVAILABLE, details: `${proc?.id ?? "process"} is not running` };
-          if (listener) this.engine.noteRefusedOutsideCall(listener, path, peer, d.requestStream ? undefined : request, refused);
-          return refused;
+        if (!call || call.closed || !proc.up) {
+          if (!internal) this.engine.noteRefusedOutsideCall(proc, path, peer, d.requestStream ? undefined : request, { code: Status.UNAVAILABLE, details: `${proc.id} is not running` });
+          return null;
         }
         this.serverSides.set(call.id, side);
         const c = call;
@@ -298,23 +275,22 @@ export class WireTransport implements Transport {
         }
         return call;
       };
+      const unavailable = { code: Status.UNAVAILABLE, details: `${proc.id} is not running` };
       if (!d.requestStream && !d.responseStream) {
         impl[name] = (call: grpc.ServerUnaryCall<object, object>, callback: grpc.sendUnaryData<object>) => {
-          const c = arrive(call, { def: d, unaryCallback: callback }, call.request);
-          if (refusal(c)) callback(c);
+          if (!arrive(call, { def: d, unaryCallback: callback }, call.request)) callback(unavailable);
         };
       } else if (!d.requestStream && d.responseStream) {
         impl[name] = (call: grpc.ServerWritableStream<object, object>) => {
-          const c = arrive(call, { def: d, stream: call }, call.request);
-          if (refusal(c)) call.emit("error", c);
+          if (!arrive(call, { def: d, stream: call }, call.request)) call.emit("error", unavailable);
         };
       } else {
         impl[name] = (call: grpc.ServerReadableStream<object, object> | grpc.ServerDuplexStream<object, object>, callback?: grpc.sendUnaryData<object>) => {
           const side: ServerSide = { def: d, ...(callback ? { unaryCallback: callback } : { stream: call as grpc.ServerDuplexStream<object, object> }) };
           const c = arrive(call, side, undefined);
-          if (refusal(c)) {
-            if (callback) callback(c);
-            else call.emit("error", c);
+          if (!c) {
+            if (callback) callback(unavailable);
+            else call.emit("error", unavailable);
             return;
           }
           const fromEngine = c.client !== null;
@@ -398,12 +374,13 @@ export class WireTransport implements Transport {
     const key = `${to.pod.namespace}/${to.pod.name}:${portOf(call.target)}`;
     const remote = this.remoteAddresses.get(key);
     if (remote !== undefined) return this.dial(call, remote, request, false, true);
-    if (!this.internalListeners.has(key)) {
+    const socketPath = this.privatePaths.get(key);
+    if (socketPath === undefined) {
       this.engine.queue.push(this.engine.now, () => this.engine.closeClient(call, { code: Status.UNAVAILABLE, details: "no such listener" }));
       return;
     }
     this.byCallId.set(call.id, call);
-    this.dial(call, this.internalTarget, request, false, false);
+    this.dial(call, `unix:${socketPath}`, request, false, false);
   }
 
   /**
