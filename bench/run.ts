@@ -24,8 +24,8 @@ import { benchDecision, type DecisionResult } from "./decision.ts";
 import type { RolloutMeasurement } from "./rollout-child.ts";
 import type { ChurnMeasurement } from "./churn-child.ts";
 import type { ScenarioMeasurement } from "./scenario-child.ts";
-import { grpcCeiling, measureLoadShape, replicaLoads, type LoadShape } from "./wire.ts";
-import { growthExponent } from "./stats.ts";
+import { measureLoadShape, replicaLoads, type CeilingMeasurement, type LoadShape } from "./wire.ts";
+import { growthExponent, median } from "./stats.ts";
 import { renderChart } from "./chart.ts";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -57,7 +57,7 @@ const profilePath = (suite: Suite) => path.join(RESULTS_DIR, `${stamp}-${suite}.
 
 /** Runs a benchmark script in a fresh Node process (its own heap, RSS and CPU time) and reads its JSON line. */
 function child<T>(script: string, args: readonly (string | number)[], suite: Suite): Promise<T> {
-  const prof = profile === suite ? ["--cpu-prof", `--cpu-prof-dir=${RESULTS_DIR}`, `--cpu-prof-name=${stamp}-${suite}-${args.join("-")}.cpuprofile`] : [];
+  const prof = profile === suite ? ["--cpu-prof", `--cpu-prof-dir=${RESULTS_DIR}`, `--cpu-prof-name=${stamp}-${suite}-${[path.basename(script, ".ts"), ...args.map(String).filter((a) => /^[\w.-]+$/.test(a))].join("-")}.cpuprofile`] : [];
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [...prof, "--import", "tsx", path.join(BENCH_DIR, script), ...args.map(String)], {
       stdio: ["ignore", "pipe", "inherit"],
@@ -115,18 +115,28 @@ export interface BenchResults {
   rolloutExponent: { wall: number; cpu: number } | null;
   /** `seldon-sim run` on a rollout scenario file, recording what it records by default. */
   scenario: ScenarioMeasurement | null;
-  wire: { shape: LoadShape; rollout: RolloutMeasurement; wireLoadsPerS: number; ceilingLoadsPerS: number; ratio: number } | null;
+  /** Wire rollouts and ceilings alternate (`runs` of each); the figures are their medians. */
+  wire: {
+    shape: LoadShape; runs: number; rollouts: RolloutMeasurement[]; ceilings: CeilingMeasurement[];
+    wireLoadsPerS: number; ceilingLoadsPerS: number; ratio: number;
+    /** CPU per load: the ceiling's over wire's, less sensitive than wall time to a loaded machine. */
+    wireCpuMsPerLoad: number; ceilingCpuMsPerLoad: number; cpuRatio: number;
+  } | null;
   fanout: { agents: number; connectWallS: number; peakRssMiB: number; baselineRssMiB: number; rssPerAgentMiB: number } | null;
-  churn: ChurnMeasurement | null;
+  /** The same churn in `sim` and in `wire`. */
+  churn: ChurnMeasurement[];
   properties: { cases: number; properties: number; seconds: number; casesPerS: number } | null;
   /** `seldon-sim check` over many seeds (the job fails on a counterexample). */
   checkSeeds: { seeds: number[]; runs: number; seconds: number; failures: string[] } | null;
   targets: Target[];
 }
 
+/** Wire rollouts and ceilings, alternating: the figures are medians of this many of each. */
+const WIRE_RUNS = 3;
+
 const sizes = quick
   ? { decision: [10, 100, 1000, 10000], decisionMs: 150, rollouts: [[10, 10, 500], [10, 10, 1000], [10, 10, 2000]] as const, big: [] as (readonly [number, number, number])[],
-      wire: [2, 10, 200] as const, fanout: 100, churn: [10, 10, 500] as const, cases: 10, scenario: [10, 10, 1000] as const }
+      wire: [10, 10, 1000] as const, fanout: 100, churn: [10, 10, 500] as const, cases: 10, scenario: [10, 10, 1000] as const }
   : { decision: [10, 100, 1000, 10000], decisionMs: 500, rollouts: [[100, 10, 2500], [100, 10, 5000], [100, 10, 10000]] as const, big: [[1000, 10, 100000]] as (readonly [number, number, number])[],
       wire: [10, 10, 2000] as const, fanout: 1000, churn: [100, 10, 10000] as const, cases: 50, scenario: [100, 10, 10000] as const };
 
@@ -138,7 +148,7 @@ const results: BenchResults = {
     cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverage: os.loadavg(),
   },
-  decision: null, rollouts: [], rolloutExponent: null, scenario: null, wire: null, fanout: null, churn: null, properties: null, checkSeeds: null, targets: [],
+  decision: null, rollouts: [], rolloutExponent: null, scenario: null, wire: null, fanout: null, churn: [], properties: null, checkSeeds: null, targets: [],
 };
 
 const target = (name: string, value: number, unit: string, kind: "max" | "min", limit: number) =>
@@ -183,13 +193,23 @@ if (wanted("scenario")) {
 
 if (wanted("wire")) {
   const [servers, replicas, models] = sizes.wire;
-  log(`wire: ${servers * replicas} agents, ${models} models, and grpc-js's ceiling ...`);
+  log(`wire: ${servers * replicas} agents, ${models} models, and grpc-js's ceiling, ${WIRE_RUNS} times each, alternating ...`);
   const shape = await measureLoadShape();
-  const rollout = await child<RolloutMeasurement>("rollout-child.ts", ["wire", servers, replicas, models], "wire");
   const loads = replicaLoads(models);
-  const ceilingLoadsPerS = await profiled("wire", () => grpcCeiling(shape, loads, servers * replicas));
-  const wireLoadsPerS = loads / rollout.wallS;
-  results.wire = { shape, rollout, wireLoadsPerS, ceilingLoadsPerS, ratio: wireLoadsPerS / ceilingLoadsPerS };
+  const rollouts: RolloutMeasurement[] = [];
+  const ceilings: CeilingMeasurement[] = [];
+  for (let run = 0; run < WIRE_RUNS; run++) {
+    rollouts.push(await child<RolloutMeasurement>("rollout-child.ts", ["wire", servers, replicas, models], "wire"));
+    ceilings.push(await child<CeilingMeasurement>("ceiling-child.ts", [JSON.stringify(shape), loads, servers * replicas], "wire"));
+  }
+  const wireLoadsPerS = median(rollouts.map((r) => loads / r.wallS));
+  const ceilingLoadsPerS = median(ceilings.map((c) => c.loadsPerS));
+  const wireCpuMsPerLoad = median(rollouts.map((r) => (r.cpuS * 1000) / loads));
+  const ceilingCpuMsPerLoad = median(ceilings.map((c) => c.cpuMsPerLoad));
+  results.wire = {
+    shape, runs: WIRE_RUNS, rollouts, ceilings, wireLoadsPerS, ceilingLoadsPerS, ratio: wireLoadsPerS / ceilingLoadsPerS,
+    wireCpuMsPerLoad, ceilingCpuMsPerLoad, cpuRatio: ceilingCpuMsPerLoad / wireCpuMsPerLoad,
+  };
   target("wire loads/s ÷ grpc-js ceiling", results.wire.ratio, "", "min", 0.6);
 }
 
@@ -205,8 +225,10 @@ if (wanted("fanout")) {
 
 if (wanted("churn")) {
   const [servers, replicas, models] = sizes.churn;
-  log(`churn: a tenth of ${servers * replicas} agents restart under ${models} models ...`);
-  results.churn = await child<ChurnMeasurement>("churn-child.ts", ["sim", servers, replicas, models], "churn");
+  for (const runtime of ["sim", "wire"] as const) {
+    log(`churn in ${runtime}: a tenth of ${servers * replicas} agents restart under ${models} models ...`);
+    results.churn.push(await child<ChurnMeasurement>("churn-child.ts", [runtime, servers, replicas, models], "churn"));
+  }
 }
 
 if (wanted("properties")) {
@@ -264,15 +286,16 @@ if (results.scenario) {
 }
 if (results.wire) {
   const w = results.wire;
-  rows.push(["wire vs grpc-js", `${w.rollout.agents} agents, ${w.rollout.models} models`, `${fmt(w.wireLoadsPerS)} loads/s vs ${fmt(w.ceilingLoadsPerS)} loads/s`, `ratio ${fmt(w.ratio)} (target ≥ 0.6)`]);
+  const size = `${w.rollouts[0]!.agents} agents, ${w.rollouts[0]!.models} models`;
+  rows.push(["wire vs grpc-js", size, `${fmt(w.wireLoadsPerS)} loads/s vs ${fmt(w.ceilingLoadsPerS)} loads/s (medians of ${w.runs})`, `ratio ${fmt(w.ratio)} (target ≥ 0.6)`]);
+  rows.push(["wire vs grpc-js, CPU", size, `${fmt(w.wireCpuMsPerLoad)} vs ${fmt(w.ceilingCpuMsPerLoad)} ms CPU per load`, `ratio ${fmt(w.cpuRatio)}`]);
 }
 if (results.fanout) {
   const f = results.fanout;
   rows.push(["fan-out, wire", `${f.agents} agents`, `${fmt(f.connectWallS)} s to connect, ${fmt(f.rssPerAgentMiB, 3)} MiB per agent`, ""]);
 }
-if (results.churn) {
-  const c = results.churn;
-  rows.push(["churn, sim", `${c.restarted}/${c.agents} agents restart, ${c.models} models`, `${fmt(c.recoveryVirtualS)} s virtual, ${fmt(c.recoveryWallS)} s wall to all available`, ""]);
+for (const c of results.churn) {
+  rows.push([`churn, ${c.runtime}`, `${c.restarted}/${c.agents} agents restart, ${c.models} models`, `${fmt(c.recoveryVirtualS)} s virtual, ${fmt(c.recoveryWallS)} s wall to all available`, ""]);
 }
 if (results.properties) {
   const p = results.properties;

@@ -5,9 +5,13 @@
  * by handlers that do nothing.
  */
 import * as grpc from "@grpc/grpc-js";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { Session } from "../src/cluster/session.ts";
 import type { CallId, Component, Effect, Input, MethodPath } from "../src/core/protocol.ts";
 import { method as methodDef } from "../src/proto/index.ts";
+import { INTERNAL_CHANNEL_OPTIONS } from "../src/runtime/wire/transport.ts";
 import { clusterSpec, modelResource, serverResource, RolloutWatch } from "./cluster.ts";
 
 /** What one replica load is made of on the wire, measured on a small rollout. */
@@ -18,6 +22,14 @@ export interface LoadShape {
   unaryRequestBytes: number;
   unaryResponseBytes: number;
   streamMessageBytes: number;
+  /**
+   * Share of the unary calls that go to the busiest listener (the scheduler's: `LoadModel`,
+   * `AgentEvent`), the others going to one listener per agent (its MLServer's); and share of the
+   * stream messages on the busiest stream (the controller's model status stream), the others
+   * spread over the agents' streams.
+   */
+  unaryToHub: number;
+  streamMessagesOnHub: number;
 }
 
 /** Replicas model `i` asks for (see `modelResource`). */
@@ -30,36 +42,42 @@ export const replicaLoads = (models: number): number => {
 
 /** Counts and sizes every message of a small `sim` rollout, per replica load. */
 export async function measureLoadShape(models = 60): Promise<LoadShape> {
-  let unary = 0;
-  let stream = 0;
+  let counting = false;
   let reqBytes = 0;
   let resBytes = 0;
   let streamBytes = 0;
+  /** Unary calls per target, and stream messages per stream, while counting. */
+  const unaryByTarget = new Map<string, number>();
+  const messagesByStream = new Map<string, number>();
+  const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
   const size = (bytes: Buffer) => bytes.length;
   const watch = new RolloutWatch();
+  let components = 0;
   const wrap = (component: Component): Component => {
     watch.wrap(component);
     const handle = component.handle.bind(component);
+    const self = `${component.role}#${components++}`;
     const outgoing = new Map<CallId, MethodPath>();
     const incoming = new Map<CallId, MethodPath>();
     component.handle = (input: Input, now) => {
       if (input.kind === "incoming") incoming.set(input.call, input.method as MethodPath);
       const effects = handle(input, now);
       for (const e of effects as Effect[]) {
+        if (e.kind === "call") outgoing.set(e.call, e.method as MethodPath);
+        if (!counting) continue;
         if (e.kind === "call") {
           const def = methodDef(e.method as MethodPath);
-          outgoing.set(e.call, e.method as MethodPath);
           if (!def.requestStream && !def.responseStream) {
-            unary++;
+            count(unaryByTarget, String(e.target));
             reqBytes += size(def.requestSerialize(e.request ?? {}));
           } else if (!def.requestStream) {
-            stream++;
+            count(messagesByStream, `${self}/${e.call}`);
             streamBytes += size(def.requestSerialize(e.request ?? {}));
           }
         } else if (e.kind === "send") {
           const m = outgoing.get(e.call);
           if (m) {
-            stream++;
+            count(messagesByStream, `${self}/${e.call}`);
             streamBytes += size(methodDef(m).requestSerialize(e.message as object));
           }
         } else if (e.kind === "reply") {
@@ -68,7 +86,7 @@ export async function measureLoadShape(models = 60): Promise<LoadShape> {
           const def = methodDef(m);
           const bytes = size(def.responseSerialize(e.message as object));
           if (def.responseStream) {
-            stream++;
+            count(messagesByStream, `${self}/${e.call}`);
             streamBytes += bytes;
           } else resBytes += bytes;
         }
@@ -81,21 +99,30 @@ export async function measureLoadShape(models = 60): Promise<LoadShape> {
   try {
     for (let i = 0; i < 4; i++) s.apply(serverResource(i, 5));
     await s.advance(10_000);
-    const u0 = unary, s0 = stream, q0 = reqBytes, r0 = resBytes, b0 = streamBytes;
+    counting = true;
     for (let i = 0; i < models; i++) s.apply(modelResource(i));
     await s.waitFor(() => watch.available === models, 3_600_000);
     const loads = replicaLoads(models);
+    const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+    const busiest = (m: Map<string, number>) => Math.max(0, ...m.values());
+    const unary = total(unaryByTarget);
+    const stream = total(messagesByStream);
     return {
-      unaryPerLoad: (unary - u0) / loads,
-      streamMessagesPerLoad: (stream - s0) / loads,
-      unaryRequestBytes: (reqBytes - q0) / Math.max(1, unary - u0),
-      unaryResponseBytes: (resBytes - r0) / Math.max(1, unary - u0),
-      streamMessageBytes: (streamBytes - b0) / Math.max(1, stream - s0),
+      unaryPerLoad: unary / loads,
+      streamMessagesPerLoad: stream / loads,
+      unaryRequestBytes: reqBytes / Math.max(1, unary),
+      unaryResponseBytes: resBytes / Math.max(1, unary),
+      streamMessageBytes: streamBytes / Math.max(1, stream),
+      unaryToHub: busiest(unaryByTarget) / Math.max(1, unary),
+      streamMessagesOnHub: busiest(messagesByStream) / Math.max(1, stream),
     };
   } finally {
     await s.close();
   }
 }
+
+/** How many of `total` things spread evenly over `n` slots fall in slot `i` (they add up to `total`). */
+const share = (total: number, n: number, i: number): number => Math.floor(((i + 1) * total) / n) - Math.floor((i * total) / n);
 
 const identity = { serialize: (b: Buffer) => b, deserialize: (b: Buffer) => b };
 const CEILING_SERVICE: grpc.ServiceDefinition = {
@@ -103,57 +130,91 @@ const CEILING_SERVICE: grpc.ServiceDefinition = {
   Stream: { path: "/bench.Ceiling/Stream", requestStream: false, responseStream: true, requestSerialize: identity.serialize, requestDeserialize: identity.deserialize, responseSerialize: identity.serialize, responseDeserialize: identity.deserialize },
 };
 
+/** What the ceiling measured. */
+export interface CeilingMeasurement {
+  loadsPerS: number;
+  /** CPU time per load, in ms (this process does nothing else meanwhile). */
+  cpuMsPerLoad: number;
+}
+
 /**
- * grpc-js alone: `loads` loads over `agents` long-lived server streams, each load being the
- * shape's unary calls (one after the other, as a load's steps are) and its stream messages,
- * all loads in flight at once as in the rollout. Returns loads per second.
+ * grpc-js alone, laid out as `wire` lays out the fakes: one hub server (the scheduler) and one
+ * server per agent (its MLServer), each on a Unix socket of its own as our processes' private
+ * listeners are, dialled with the same channel options. `loads` loads, in total exactly the
+ * shape's unary calls (one after another within a load, as a load's steps are; the hub's share
+ * to the hub, the others to the load's agent) and stream messages (the hub's share on one stream,
+ * the others on the load's agent's stream), all loads in flight at once as in the rollout.
+ * Handlers do nothing; payloads are bytes of the shape's sizes, so no protobuf work is counted.
  */
-export async function grpcCeiling(shape: LoadShape, loads: number, agents: number): Promise<number> {
+export async function grpcCeiling(shape: LoadShape, loads: number, agents: number): Promise<CeilingMeasurement> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "seldon-sim-ceiling-"));
   const response = Buffer.alloc(Math.round(shape.unaryResponseBytes));
   const streamMessage = Buffer.alloc(Math.round(shape.streamMessageBytes));
-  const streams: grpc.ServerWritableStream<Buffer, Buffer>[] = [];
-  const server = new grpc.Server();
-  server.addService(CEILING_SERVICE, {
-    Unary: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, response),
-    Stream: (call: grpc.ServerWritableStream<Buffer, Buffer>) => { streams.push(call); },
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
-  );
+  const request = Buffer.alloc(Math.round(shape.unaryRequestBytes));
+  const servers: grpc.Server[] = [];
   const Client = grpc.makeGenericClientConstructor(CEILING_SERVICE, "Ceiling");
-  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as {
+  type CeilingClient = {
     Unary(req: Buffer, cb: (e: grpc.ServiceError | null, r?: Buffer) => void): void;
     Stream(req: Buffer): grpc.ClientReadableStream<Buffer>;
     close(): void;
   };
+  /** One listener: its server, a channel to it and the server side of the streams opened on it. */
+  const listen = async (name: string) => {
+    const streams: grpc.ServerWritableStream<Buffer, Buffer>[] = [];
+    const server = new grpc.Server();
+    server.addService(CEILING_SERVICE, {
+      Unary: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, response),
+      Stream: (call: grpc.ServerWritableStream<Buffer, Buffer>) => { streams.push(call); },
+    });
+    const target = `unix:${path.join(dir, `${name}.sock`)}`;
+    await new Promise<void>((resolve, reject) =>
+      server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())),
+    );
+    servers.push(server);
+    const client = new Client(target, grpc.credentials.createInsecure(), INTERNAL_CHANNEL_OPTIONS) as unknown as CeilingClient;
+    return { streams, client };
+  };
+  const hub = await listen("hub");
+  const perAgent = await Promise.all(Array.from({ length: agents }, (_, i) => listen(`agent-${i}`)));
   let received = 0;
   let expected = 0;
   let done: () => void = () => {};
   const allReceived = new Promise<void>((r) => { done = r; });
-  const readers = Array.from({ length: agents }, () => {
+  const open = (client: CeilingClient) => {
     const s = client.Stream(Buffer.alloc(0));
     s.on("data", () => { if (++received === expected && expected > 0) done(); });
     s.on("error", () => {});
     return s;
-  });
-  while (streams.length < agents) await new Promise((r) => setTimeout(r, 5));
-  const request = Buffer.alloc(Math.round(shape.unaryRequestBytes));
-  const unary = () => new Promise<void>((resolve, reject) => client.Unary(request, (e) => (e ? reject(e) : resolve())));
-  const perLoadStream = Math.round(shape.streamMessagesPerLoad);
-  const perLoadUnary = Math.round(shape.unaryPerLoad);
-  expected = loads * perLoadStream;
+  };
+  // The hub's stream, and one stream per agent (on the hub: the scheduler's agent streams).
+  const readers = [open(hub.client), ...Array.from({ length: agents }, () => open(hub.client))];
+  while (hub.streams.length < agents + 1) await new Promise((r) => setTimeout(r, 5));
+  const [hubStream, ...agentStreams] = hub.streams;
+  const totalUnary = Math.round(loads * shape.unaryPerLoad);
+  const totalStream = Math.round(loads * shape.streamMessagesPerLoad);
+  expected = totalStream;
+  const unary = (client: CeilingClient) => new Promise<void>((resolve, reject) => client.Unary(request, (e) => (e ? reject(e) : resolve())));
+  let unaryIndex = 0;
+  let streamIndex = 0;
+  /** Whether the `index`th call (or message) is one of the hub's: its share, spread evenly. */
+  const toHub = (index: number, hubShare: number) => Math.floor((index + 1) * hubShare) > Math.floor(index * hubShare);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: loads }, async (_, i) => {
-      for (let u = 0; u < perLoadUnary; u++) await unary();
-      const stream = streams[i % agents]!;
-      for (let m = 0; m < perLoadStream; m++) stream.write(streamMessage);
+      const calls = Array.from({ length: share(totalUnary, loads, i) }, () => toHub(unaryIndex++, shape.unaryToHub));
+      const messages = Array.from({ length: share(totalStream, loads, i) }, () => toHub(streamIndex++, shape.streamMessagesOnHub));
+      const agent = i % agents;
+      for (const hubCall of calls) await unary(hubCall ? hub.client : perAgent[agent]!.client);
+      for (const onHub of messages) (onHub ? hubStream! : agentStreams[agent]!).write(streamMessage);
     }),
   );
   if (expected > 0 && received < expected) await allReceived;
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   for (const r of readers) r.cancel();
-  client.close();
-  await new Promise<void>((r) => server.tryShutdown(() => r()));
-  return loads / seconds;
+  for (const l of [hub, ...perAgent]) l.client.close();
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.tryShutdown(() => r()))));
+  rmSync(dir, { recursive: true, force: true });
+  return { loadsPerS: loads / seconds, cpuMsPerLoad: (cpu.user + cpu.system) / 1000 / loads };
 }

@@ -24,6 +24,12 @@ import { Probes } from "./probes.ts";
 /** Pairs an internal call's two sides; sent only on private sockets, never read on public ones. */
 const CALL_HEADER = "x-seldon-sim-call";
 
+/** Options of every channel we dial (also what the benchmark's grpc-js ceiling dials with). */
+export const INTERNAL_CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  "grpc.initial_reconnect_backoff_ms": 50,
+  "grpc.max_reconnect_backoff_ms": 200,
+};
+
 /** How long shutdown lets open calls finish before it ends their connections. */
 const SHUTDOWN_GRACE_MS = 1_000;
 
@@ -81,6 +87,8 @@ interface Slot {
 export class WireTransport implements Transport {
   /** Deliveries sent and not yet arrived. */
   private pending = 0;
+  /** Deliveries arrived so far: how a wait tells a slow delivery from one that never comes. */
+  private arrivals = 0;
   /** Per call, the queue places of its deliveries still on their way, in order. A call we drop
    * takes them with it, and whatever grpc-js still reports for it is not an arrival. */
   private readonly slots = new Map<number, Slot[]>();
@@ -357,10 +365,7 @@ export class WireTransport implements Transport {
   private client(target: string): grpc.Client {
     let c = this.clients.get(target);
     if (!c) {
-      c = new grpc.Client(target, grpc.credentials.createInsecure(), {
-        "grpc.initial_reconnect_backoff_ms": 50,
-        "grpc.max_reconnect_backoff_ms": 200,
-      });
+      c = new grpc.Client(target, grpc.credentials.createInsecure(), INTERNAL_CHANNEL_OPTIONS);
       this.clients.set(target, c);
     }
     return c;
@@ -556,9 +561,16 @@ export class WireTransport implements Transport {
     if (!slot) return; // not something we were waiting for (e.g. a status after our own cancel)
     if (queue!.length === 0) this.slots.delete(callId);
     this.pending = Math.max(0, this.pending - 1);
-    if (slot.due) deliver(); // came after we stopped waiting for it: as soon as possible
-    else slot.run = deliver;
-    this.wake();
+    this.arrivals++;
+    if (slot.due) {
+      deliver(); // came after we stopped waiting for it: as soon as possible
+      this.wake(); // and it may be what the run waits for
+    } else {
+      slot.run = deliver;
+      // Nothing runs before its place comes up, and that needs nothing in flight: until the
+      // last delivery is in, waking the run would only have it look and wait again.
+      if (this.pending === 0) this.wake();
+    }
   }
 
   private wake(): void {
@@ -569,15 +581,25 @@ export class WireTransport implements Transport {
 
   waitForDelivery(): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        // A delivery that never came (a bug, or a peer that vanished): stop waiting for it.
+      let seen = this.arrivals;
+      const watch = () => {
+        // Deliveries are still coming in: give the rest the full time again.
+        if (this.arrivals !== seen) {
+          seen = this.arrivals;
+          timer = setTimeout(watch, this.deliveryTimeoutMs);
+          return;
+        }
+        // Nothing arrived for that long (a bug, or a peer that vanished): stop waiting for one.
+        this.waiters = this.waiters.filter((w) => w !== waiter);
         this.pending = Math.max(0, this.pending - 1);
         resolve();
-      }, this.deliveryTimeoutMs);
-      this.waiters.push(() => {
+      };
+      let timer = setTimeout(watch, this.deliveryTimeoutMs);
+      const waiter = () => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      this.waiters.push(waiter);
     });
   }
 
