@@ -1067,7 +1067,7 @@ export class Controller implements Component {
   /** updateModelStatus: write if different; record ModelReady / ModelNotReady on a flip. */
   private writeModelStatus(obj: StoredObject, status: ModelObjectStatus): void {
     const before = obj.modelStatus;
-    if (before && statusJson(before) === statusJson(status)) return;
+    if (before && sameStatus(before, status)) return;
     const wasReady = before !== null && isTrue(before.conditions, READY);
     const nowReady = isTrue(status.conditions, READY);
     obj.modelStatus = status;
@@ -1087,7 +1087,7 @@ export class Controller implements Component {
     if (!obj) return;
     const status = cloneModelStatus(obj.modelStatus);
     markDependent(status.conditions, MODEL_READY, false, err, canRetry ? "ModelProgressing" : "ModelFailed", this.now);
-    if (obj.modelStatus && statusJson(obj.modelStatus) === statusJson(status)) return;
+    if (obj.modelStatus && sameStatus(obj.modelStatus, status)) return;
     obj.modelStatus = status;
     this.observe({ type: "controller.modelStatus", namespace, name, ready: false, state: canRetry ? "ModelProgressing" : "ModelFailed", reason: err });
   }
@@ -1095,7 +1095,7 @@ export class Controller implements Component {
   /** A Server status write; a change is a watch event, which reconciles the Server again. */
   private writeServerStatus(obj: StoredObject, status: ServerObjectStatus, withEvents: boolean): void {
     const before = obj.serverStatus;
-    if (before && statusJson(before) === statusJson(status)) return;
+    if (before && sameStatus(before, status)) return;
     const wasReady = before !== null && isTrue(before.conditions, READY);
     const nowReady = isTrue(status.conditions, READY);
     obj.serverStatus = status;
@@ -1196,9 +1196,54 @@ function cloneServerStatus(s: ServerObjectStatus | null): ServerObjectStatus {
   return s ? { ...s, conditions: s.conditions.map((c) => ({ ...c })) } : { loadedModels: 0, replicas: 0, selector: "", conditions: [] };
 }
 
-/** A status as Kubernetes compares it: condition times do not count. */
-function statusJson(s: ModelObjectStatus | ServerObjectStatus): string {
-  return stableJson({ ...s, conditions: s.conditions.map(({ lastTransitionTime: _t, ...c }) => c) });
+/**
+ * Two statuses as Kubernetes compares them: condition times do not count. The same answer as
+ * comparing their `stableJson` texts, without building them (this runs on every model event).
+ */
+function sameStatus(a: ModelObjectStatus | ServerObjectStatus, b: ModelObjectStatus | ServerObjectStatus): boolean {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  if (!sameJsonKeys(x, y, "conditions")) return false;
+  const ca = a.conditions;
+  const cb = b.conditions;
+  if (!Array.isArray(ca) || !Array.isArray(cb)) return sameJson(ca, cb);
+  if (ca.length !== cb.length) return false;
+  for (let i = 0; i < ca.length; i++) {
+    const p = ca[i] as unknown;
+    const q = cb[i] as unknown;
+    if (!isPlainObject(p) || !isPlainObject(q)) {
+      if (!sameJson(p, q)) return false;
+    } else if (!sameJsonKeys(p, q, "lastTransitionTime")) return false;
+  }
+  return true;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** `stableJson(a) === stableJson(b)`, stopping at the first difference. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (isPlainObject(a) || isPlainObject(b)) return isPlainObject(a) && isPlainObject(b) && sameJsonKeys(a, b);
+  return (JSON.stringify(a) ?? "null") === (JSON.stringify(b) ?? "null");
+}
+
+/** The objects' defined keys (but `except`) are the same, with `sameJson` values. */
+function sameJsonKeys(a: Record<string, unknown>, b: Record<string, unknown>, except?: string): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (!Object.hasOwn(a, k) || k === except || a[k] === undefined) continue;
+    n++;
+    if (!Object.hasOwn(b, k) || b[k] === undefined || !sameJson(a[k], b[k])) return false;
+  }
+  for (const k in b) {
+    if (Object.hasOwn(b, k) && k !== except && b[k] !== undefined) n--;
+  }
+  return n === 0;
 }
 
 /** JSON with sorted keys (values kept as they are, zeros and empties included). */
