@@ -147,7 +147,8 @@ export interface KubeEvent {
  * restarted operator lists them from Kubernetes.
  */
 export class KubeStore {
-  private readonly objects = new Map<string, StoredObject>();
+  /** By kind, then namespace, then name: a lookup hashes strings the caller already holds. */
+  private readonly objects = new Map<Kind, Map<string, Map<string, StoredObject>>>();
   readonly events: KubeEvent[] = [];
   /**
    * Replica counts the operator wrote to a Server's StatefulSet after a scheduler's scaling
@@ -155,28 +156,36 @@ export class KubeStore {
    */
   readonly statefulSetScales: { namespace: string; name: string; replicas: number }[] = [];
 
-  private static key(kind: Kind, namespace: string, name: string): string {
-    return `${kind}/${namespace}/${name}`;
-  }
-
   get(kind: Kind, namespace: string, name: string): StoredObject | undefined {
-    return this.objects.get(KubeStore.key(kind, namespace, name));
+    return this.objects.get(kind)?.get(namespace)?.get(name);
   }
 
   put(obj: StoredObject): void {
     const m = obj.resource.metadata;
-    this.objects.set(KubeStore.key(obj.resource.kind, m.namespace, m.name), obj);
+    let byNamespace = this.objects.get(obj.resource.kind);
+    if (!byNamespace) this.objects.set(obj.resource.kind, byNamespace = new Map());
+    let byName = byNamespace.get(m.namespace);
+    if (!byName) byNamespace.set(m.namespace, byName = new Map());
+    byName.set(m.name, obj);
   }
 
   remove(kind: Kind, namespace: string, name: string): void {
-    this.objects.delete(KubeStore.key(kind, namespace, name));
+    const byNamespace = this.objects.get(kind);
+    const byName = byNamespace?.get(namespace);
+    if (!byName?.delete(name) || byName.size > 0) return;
+    byNamespace!.delete(namespace);
+    if (byNamespace!.size === 0) this.objects.delete(kind);
   }
 
   /** Objects of a kind, in the API server's order (namespace, then name). */
   list(kind: Kind, namespace?: string): StoredObject[] {
-    return [...this.objects.values()]
-      .filter((o) => o.resource.kind === kind && (namespace === undefined || o.resource.metadata.namespace === namespace))
-      .sort((a, b) => cmp(a.resource.metadata.namespace, b.resource.metadata.namespace) || cmp(a.resource.metadata.name, b.resource.metadata.name));
+    const byNamespace = this.objects.get(kind);
+    if (!byNamespace) return [];
+    const out: StoredObject[] = [];
+    for (const [ns, byName] of byNamespace) {
+      if (namespace === undefined || ns === namespace) for (const o of byName.values()) out.push(o);
+    }
+    return out.sort((a, b) => cmp(a.resource.metadata.namespace, b.resource.metadata.namespace) || cmp(a.resource.metadata.name, b.resource.metadata.name));
   }
 }
 
