@@ -238,6 +238,11 @@ export class Engine {
   readonly taps: CallTap[] = [];
   /** Replaces a component as it is spawned: how a test plants a changed component. */
   wrap: ((component: Component, proc: Proc) => Component) | null = null;
+  /**
+   * Moves whenever a component may have run: while it stands still, a message object sent twice
+   * (one status to every subscriber) is the same message, and its encoding can be reused.
+   */
+  effectBatch = 0;
 
   constructor(options: EngineOptions = {}) {
     this.latencyMs = options.latencyMs ?? 1;
@@ -361,6 +366,7 @@ export class Engine {
     const c = proc.component;
     if (!c) return;
     let effects: Effect[];
+    this.effectBatch++;
     try {
       effects = c.handle(input, this.now);
     } catch (e) {
@@ -371,11 +377,13 @@ export class Engine {
       return;
     }
     this.apply(proc, effects);
+    this.effectBatch++;
     for (const f of this.onStep) f(proc);
   }
 
   /** Carry out effects a process produced outside `handle` (e.g. the controller's apply). */
   apply(proc: Proc, effects: Effect[]): void {
+    this.effectBatch++;
     for (const e of effects) {
       if (!proc.up) return;
       switch (e.kind) {
