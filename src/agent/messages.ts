@@ -66,7 +66,31 @@ export interface ModelIndexMsg {
   reason?: string;
 }
 
-/** Deep copy of a decoded message (plain data only). */
+/**
+ * Deep copy of a decoded message: what `structuredClone` gives for the plain objects, arrays and
+ * primitives a decoder produces (without aliases or cycles, which a decoder never makes), several
+ * times faster; anything else is handed to `structuredClone`, which also rejects what it rejects.
+ */
 export function cloneMessage<T>(m: T): T {
-  return structuredClone(m);
+  return clonePlain(m) as T;
+}
+
+function clonePlain(v: unknown): unknown {
+  if (v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol")) return v;
+  if (Array.isArray(v)) {
+    if (Object.keys(v).length !== v.length) return structuredClone(v);
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = clonePlain(v[i]);
+    return out;
+  }
+  const proto = typeof v === "object" ? Object.getPrototypeOf(v) : undefined;
+  if (proto !== Object.prototype && proto !== null) return structuredClone(v);
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) {
+    // An own `__proto__` (a map key off the wire can be one) stays an own property.
+    if (k === "__proto__") Object.defineProperty(out, k, { value: clonePlain(o[k]), enumerable: true, writable: true, configurable: true });
+    else out[k] = clonePlain(o[k]);
+  }
+  return out;
 }

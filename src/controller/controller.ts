@@ -147,7 +147,8 @@ export interface KubeEvent {
  * restarted operator lists them from Kubernetes.
  */
 export class KubeStore {
-  private readonly objects = new Map<string, StoredObject>();
+  /** By kind, then namespace, then name: a lookup hashes strings the caller already holds. */
+  private readonly objects = new Map<Kind, Map<string, Map<string, StoredObject>>>();
   readonly events: KubeEvent[] = [];
   /**
    * Replica counts the operator wrote to a Server's StatefulSet after a scheduler's scaling
@@ -155,28 +156,36 @@ export class KubeStore {
    */
   readonly statefulSetScales: { namespace: string; name: string; replicas: number }[] = [];
 
-  private static key(kind: Kind, namespace: string, name: string): string {
-    return `${kind}/${namespace}/${name}`;
-  }
-
   get(kind: Kind, namespace: string, name: string): StoredObject | undefined {
-    return this.objects.get(KubeStore.key(kind, namespace, name));
+    return this.objects.get(kind)?.get(namespace)?.get(name);
   }
 
   put(obj: StoredObject): void {
     const m = obj.resource.metadata;
-    this.objects.set(KubeStore.key(obj.resource.kind, m.namespace, m.name), obj);
+    let byNamespace = this.objects.get(obj.resource.kind);
+    if (!byNamespace) this.objects.set(obj.resource.kind, byNamespace = new Map());
+    let byName = byNamespace.get(m.namespace);
+    if (!byName) byNamespace.set(m.namespace, byName = new Map());
+    byName.set(m.name, obj);
   }
 
   remove(kind: Kind, namespace: string, name: string): void {
-    this.objects.delete(KubeStore.key(kind, namespace, name));
+    const byNamespace = this.objects.get(kind);
+    const byName = byNamespace?.get(namespace);
+    if (!byName?.delete(name) || byName.size > 0) return;
+    byNamespace!.delete(namespace);
+    if (byNamespace!.size === 0) this.objects.delete(kind);
   }
 
   /** Objects of a kind, in the API server's order (namespace, then name). */
   list(kind: Kind, namespace?: string): StoredObject[] {
-    return [...this.objects.values()]
-      .filter((o) => o.resource.kind === kind && (namespace === undefined || o.resource.metadata.namespace === namespace))
-      .sort((a, b) => cmp(a.resource.metadata.namespace, b.resource.metadata.namespace) || cmp(a.resource.metadata.name, b.resource.metadata.name));
+    const byNamespace = this.objects.get(kind);
+    if (!byNamespace) return [];
+    const out: StoredObject[] = [];
+    for (const [ns, byName] of byNamespace) {
+      if (namespace === undefined || ns === namespace) for (const o of byName.values()) out.push(o);
+    }
+    return out.sort((a, b) => cmp(a.resource.metadata.namespace, b.resource.metadata.namespace) || cmp(a.resource.metadata.name, b.resource.metadata.name));
   }
 }
 
@@ -1067,7 +1076,7 @@ export class Controller implements Component {
   /** updateModelStatus: write if different; record ModelReady / ModelNotReady on a flip. */
   private writeModelStatus(obj: StoredObject, status: ModelObjectStatus): void {
     const before = obj.modelStatus;
-    if (before && statusJson(before) === statusJson(status)) return;
+    if (before && sameStatus(before, status)) return;
     const wasReady = before !== null && isTrue(before.conditions, READY);
     const nowReady = isTrue(status.conditions, READY);
     obj.modelStatus = status;
@@ -1087,7 +1096,7 @@ export class Controller implements Component {
     if (!obj) return;
     const status = cloneModelStatus(obj.modelStatus);
     markDependent(status.conditions, MODEL_READY, false, err, canRetry ? "ModelProgressing" : "ModelFailed", this.now);
-    if (obj.modelStatus && statusJson(obj.modelStatus) === statusJson(status)) return;
+    if (obj.modelStatus && sameStatus(obj.modelStatus, status)) return;
     obj.modelStatus = status;
     this.observe({ type: "controller.modelStatus", namespace, name, ready: false, state: canRetry ? "ModelProgressing" : "ModelFailed", reason: err });
   }
@@ -1095,7 +1104,7 @@ export class Controller implements Component {
   /** A Server status write; a change is a watch event, which reconciles the Server again. */
   private writeServerStatus(obj: StoredObject, status: ServerObjectStatus, withEvents: boolean): void {
     const before = obj.serverStatus;
-    if (before && statusJson(before) === statusJson(status)) return;
+    if (before && sameStatus(before, status)) return;
     const wasReady = before !== null && isTrue(before.conditions, READY);
     const nowReady = isTrue(status.conditions, READY);
     obj.serverStatus = status;
@@ -1196,9 +1205,54 @@ function cloneServerStatus(s: ServerObjectStatus | null): ServerObjectStatus {
   return s ? { ...s, conditions: s.conditions.map((c) => ({ ...c })) } : { loadedModels: 0, replicas: 0, selector: "", conditions: [] };
 }
 
-/** A status as Kubernetes compares it: condition times do not count. */
-function statusJson(s: ModelObjectStatus | ServerObjectStatus): string {
-  return stableJson({ ...s, conditions: s.conditions.map(({ lastTransitionTime: _t, ...c }) => c) });
+/**
+ * Two statuses as Kubernetes compares them: condition times do not count. The same answer as
+ * comparing their `stableJson` texts, without building them (this runs on every model event).
+ */
+function sameStatus(a: ModelObjectStatus | ServerObjectStatus, b: ModelObjectStatus | ServerObjectStatus): boolean {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  if (!sameJsonKeys(x, y, "conditions")) return false;
+  const ca = a.conditions;
+  const cb = b.conditions;
+  if (!Array.isArray(ca) || !Array.isArray(cb)) return sameJson(ca, cb);
+  if (ca.length !== cb.length) return false;
+  for (let i = 0; i < ca.length; i++) {
+    const p = ca[i] as unknown;
+    const q = cb[i] as unknown;
+    if (!isPlainObject(p) || !isPlainObject(q)) {
+      if (!sameJson(p, q)) return false;
+    } else if (!sameJsonKeys(p, q, "lastTransitionTime")) return false;
+  }
+  return true;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** `stableJson(a) === stableJson(b)`, stopping at the first difference. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (isPlainObject(a) || isPlainObject(b)) return isPlainObject(a) && isPlainObject(b) && sameJsonKeys(a, b);
+  return (JSON.stringify(a) ?? "null") === (JSON.stringify(b) ?? "null");
+}
+
+/** The objects' defined keys (but `except`) are the same, with `sameJson` values. */
+function sameJsonKeys(a: Record<string, unknown>, b: Record<string, unknown>, except?: string): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (!Object.hasOwn(a, k) || k === except || a[k] === undefined) continue;
+    n++;
+    if (!Object.hasOwn(b, k) || b[k] === undefined || !sameJson(a[k], b[k])) return false;
+  }
+  for (const k in b) {
+    if (Object.hasOwn(b, k) && k !== except && b[k] !== undefined) n--;
+  }
+  return n === 0;
 }
 
 /** JSON with sorted keys (values kept as they are, zeros and empties included). */

@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import * as protoLoader from "@grpc/proto-loader";
+import protobuf from "protobufjs";
 import type { MethodPath } from "../core/protocol.ts";
 
 export const PROTOS_DIR = fileURLToPath(new URL("../../protos/", import.meta.url));
@@ -37,8 +38,48 @@ export type ServiceName = (typeof SERVICES)[keyof typeof SERVICES];
 
 let cached: protoLoader.PackageDefinition | undefined;
 
+/**
+ * The decoder turns every 64-bit field into a `Long` and then into decimal digits with
+ * `Long#toString`, which divides in 64-bit arithmetic digit group by digit group. Every value
+ * within ±2^53 is exact as a double, so its digits are the number's own: the same text, several
+ * times faster (memory sizes and generations are on every status message).
+ */
+function useFastLongDigits(): void {
+  const Long = protobuf.util.Long as unknown as (new (low: number, high: number, unsigned?: boolean) => LongValue) | undefined;
+  if (!Long || (Long as unknown as { fastDigits?: true }).fastDigits) return;
+  class FastDigitsLong extends Long {
+    static readonly fastDigits = true;
+    override toString(radix?: number): string {
+      return fastDigits(this, radix) ?? super.toString(radix);
+    }
+  }
+  // The reader builds its 64-bit values with `new util.Long`; static helpers are inherited.
+  protobuf.util.Long = FastDigitsLong as unknown as typeof protobuf.util.Long;
+  protobuf.configure();
+}
+
+interface LongValue {
+  low: number;
+  high: number;
+  unsigned: boolean;
+  toNumber(): number;
+  toString(radix?: number): string;
+}
+
+/** Decimal digits of a 64-bit value within ±2^53, or null (then the slow exact path). */
+export function fastDigits(v: LongValue, radix?: number): string | null {
+  if (radix !== undefined && radix !== 10) return null;
+  const high = v.unsigned ? v.high >>> 0 : v.high | 0;
+  // |value| < 2^53 ⇔ high word within ±2^21 (the signed lower bound, exactly −2^53, is exact too).
+  if (high >= 0x200000 || high < -0x200000) return null;
+  return String(v.toNumber());
+}
+
 export function packageDefinition(): protoLoader.PackageDefinition {
-  cached ??= protoLoader.loadSync(PROTO_FILES, PROTO_LOAD_OPTIONS);
+  if (!cached) {
+    useFastLongDigits();
+    cached = protoLoader.loadSync(PROTO_FILES, PROTO_LOAD_OPTIONS);
+  }
   return cached;
 }
 

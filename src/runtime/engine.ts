@@ -59,8 +59,11 @@ export class Proc {
   readonly timers = new Map<string, Timed>();
   /** What the process listened on when last up, so a refused dial can still name who was meant. */
   knownPorts = new Set<number>();
-  constructor(readonly pod: Pod, readonly spec: ProcessSpec) {}
-  get id(): string { return `${this.pod.namespace}/${this.pod.name}/${this.spec.container}`; }
+  /** `namespace/pod/container`: built once, as every call-table key starts with it. */
+  readonly id: string;
+  constructor(readonly pod: Pod, readonly spec: ProcessSpec) {
+    this.id = `${pod.namespace}/${pod.name}/${spec.container}`;
+  }
   get role(): string { return this.spec.role; }
   get up(): boolean { return this.component !== null; }
   facts(port?: number): EndpointFacts {
@@ -213,14 +216,16 @@ export class Engine {
   readonly dropped = { logs: 0, trace: 0 };
   readonly recording: boolean;
   private readonly hosts = new Map<string, Pod>();
-  private readonly clientCalls = new Map<string, Call>();
-  private readonly serverCalls = new Map<string, Call>();
+  private readonly clientCalls = new CallTable();
+  private readonly serverCalls = new CallTable();
+  /** Open client calls in the order they were opened (what `openCalls` and rule changes walk). */
+  private readonly openClientCalls = new Set<Call>();
   private nextCall = 1;
   /** Calls whose established connection a black hole swallows (see `Silence`). */
   private readonly silenced = new Set<Call>();
   /** Which client process (by incarnation) has an established connection to which target: a
    * call into a black hole on one is a swallowed stream, without one a dial that times out. */
-  private readonly connections = new Map<string, number>();
+  private readonly connections = new Map<string, Map<string, number>>();
   /** Keepalive and dial-timeout facts of the Seldon version simulated. */
   keepalive: KeepaliveProfile = KEEPALIVE_V2_9_0;
   private nextServerCall = 1;
@@ -235,6 +240,11 @@ export class Engine {
   readonly taps: CallTap[] = [];
   /** Replaces a component as it is spawned: how a test plants a changed component. */
   wrap: ((component: Component, proc: Proc) => Component) | null = null;
+  /**
+   * Moves whenever a component may have run: while it stands still, a message object sent twice
+   * (one status to every subscriber) is the same message, and its encoding can be reused.
+   */
+  effectBatch = 0;
 
   constructor(options: EngineOptions = {}) {
     this.latencyMs = options.latencyMs ?? 1;
@@ -306,10 +316,10 @@ export class Engine {
     for (const t of proc.timers.values()) t.cancelled = true;
     proc.timers.clear();
     this.record({ t: this.now, type: "lifecycle", proc: proc.id, what, reason });
-    for (const call of [...this.clientCalls.values()]) {
+    for (const call of this.clientCalls.of(proc.id)) {
       if (call.client === proc) this.breakCall(call, null, "client");
     }
-    for (const call of [...this.serverCalls.values()]) {
+    for (const call of this.serverCalls.of(proc.id)) {
       if (call.server === proc) this.breakCall(call, { code: Status.UNAVAILABLE, details: goDialErrors.eof() }, "server");
     }
     if (restart) {
@@ -358,6 +368,7 @@ export class Engine {
     const c = proc.component;
     if (!c) return;
     let effects: Effect[];
+    this.effectBatch++;
     try {
       effects = c.handle(input, this.now);
     } catch (e) {
@@ -368,17 +379,19 @@ export class Engine {
       return;
     }
     this.apply(proc, effects);
+    this.effectBatch++;
     for (const f of this.onStep) f(proc);
   }
 
   /** Carry out effects a process produced outside `handle` (e.g. the controller's apply). */
   apply(proc: Proc, effects: Effect[]): void {
+    this.effectBatch++;
     for (const e of effects) {
       if (!proc.up) return;
       switch (e.kind) {
         case "call": this.openCall(proc, e); break;
         case "send": case "halfClose": case "cancel": {
-          const call = this.clientCalls.get(`${proc.id}#${e.call}`);
+          const call = this.clientCalls.get(proc.id, e.call);
           if (!call || call.closed) break;
           if (e.kind === "cancel") {
             this.breakCall(call, null, "client");
@@ -389,13 +402,13 @@ export class Engine {
           break;
         }
         case "reply": case "finish": {
-          const call = this.serverCalls.get(`${proc.id}#${e.call}`);
+          const call = this.serverCalls.get(proc.id, e.call);
           if (!call || call.closed) break;
           if (e.kind === "reply") {
             this.traceMessage(call, "response", e.message);
             this.send(call, { kind: "message", dir: "response", message: e.message });
           } else {
-            this.serverCalls.delete(`${proc.id}#${call.serverCallId}`);
+            this.serverCalls.delete(proc.id, call.serverCallId);
             // A call from an engine process is closed (and tapped) when the status reaches it.
             if (!call.client) for (const tap of this.taps) tap.closed(call, e.status);
             this.send(call, { kind: "finish", status: e.status });
@@ -421,7 +434,7 @@ export class Engine {
           break;
         }
         case "log": this.log(proc, e.level, e.msg, e.fields); break;
-        case "observe": this.record({ t: this.now, type: "observe", proc: proc.id, event: e.event }); break;
+        case "observe": if (this.recording) this.record({ t: this.now, type: "observe", proc: proc.id, event: e.event }); break;
         case "exit":
           this.stop(proc, "exit", e.reason);
           return;
@@ -430,6 +443,7 @@ export class Engine {
   }
 
   log(proc: Proc, level: LogLevel, msg: string, fields?: Fields): void {
+    if (!this.recording && this.onLog.length === 0) return;
     const r: LogRecord = {
       t: this.now, namespace: proc.pod.namespace, pod: proc.pod.name, container: proc.spec.container, role: proc.role,
       level, msg, ...(fields ? { fields } : {}),
@@ -449,6 +463,7 @@ export class Engine {
   }
 
   private traceMessage(call: Call, dir: "request" | "response", message: unknown): void {
+    if (this.taps.length === 0 && !this.traceMessages) return;
     for (const tap of this.taps) tap.message(call, dir, message);
     if (!this.traceMessages) return;
     this.record({
@@ -491,7 +506,8 @@ export class Engine {
   private openCall(proc: Proc, e: Extract<Effect, { kind: "call" }>): void {
     const call = new Call(this.nextCall++, proc, e.call, proc.incarnation, e.target, e.method);
     if (e.headers) call.headers = e.headers;
-    this.clientCalls.set(`${proc.id}#${e.call}`, call);
+    this.clientCalls.set(proc.id, e.call, call);
+    this.openClientCalls.add(call);
     if (e.deadlineMs !== undefined) {
       call.deadline = this.queue.push(this.now + e.deadlineMs, () => {
         if (call.closed) return;
@@ -502,16 +518,17 @@ export class Engine {
     const pod = this.resolveHost(proc.pod, host);
     if (!pod) return this.transport.fail(call, { code: Status.UNAVAILABLE, details: goDialErrors.noSuchHost(host) }, "unresolved");
     const listener = this.listenerFor(pod, port, e.method);
-    const targetFacts: EndpointFacts = listenerFacts(pod, port, listener);
-    const policy: LinkPolicy = policyFor(this.rules, proc.facts(), targetFacts, this.now);
-    this.record({ t: this.now, type: "callOpen", method: e.method, from: proc.id, to: `${pod.namespace}/${pod.name}:${port}`, target: e.target });
+    // Without rules every link is open: the endpoints' facts are built only for rules to match.
+    const policy: LinkPolicy = this.rules.length === 0 ? OPEN_LINK
+      : policyFor(this.rules, proc.facts(), listenerFacts(pod, port, listener), this.now);
+    if (this.recording) this.record({ t: this.now, type: "callOpen", method: e.method, from: proc.id, to: `${pod.namespace}/${pod.name}:${port}`, target: e.target });
     switch (policy.kind) {
       case "refuse":
         return this.transport.fail(call, { code: Status.UNAVAILABLE, details: goDialErrors.refused(dialAddress(pod, host, port)) }, "refused");
       case "reset":
         return this.transport.fail(call, { code: Status.UNAVAILABLE, details: goDialErrors.reset(dialAddress(pod, host, port)) }, "reset");
       case "blackhole": {
-        const conn = this.connections.get(connectionKey(proc, e.target));
+        const conn = this.connections.get(proc.id)?.get(e.target);
         if (conn === proc.incarnation) {
           // A new stream on the established connection: swallowed like the connection's other
           // streams; its deadline (already queued) or the client's keepalive ends it.
@@ -541,10 +558,10 @@ export class Engine {
       return this.transport.fail(call, { code: Status.UNIMPLEMENTED, details: listener.unimplemented }, "unimplemented");
     }
     call.extraDelayMs = policy.extraDelayMs;
-    this.connections.set(connectionKey(proc, e.target), proc.incarnation);
+    this.connected(proc, e.target, proc.incarnation);
     call.server = listener.proc;
     call.serverCallId = `s${this.nextServerCall++}`;
-    this.serverCalls.set(`${listener.proc.id}#${call.serverCallId}`, call);
+    this.serverCalls.set(listener.proc.id, call.serverCallId, call);
     const def = methodDef(e.method);
     if (!def.requestStream) this.traceMessage(call, "request", e.request ?? {});
     this.send(call, { kind: "open", request: def.requestStream ? undefined : (e.request ?? {}), to: listener.proc });
@@ -573,7 +590,7 @@ export class Engine {
     const call = new Call(this.nextCall++, null, "", 0, peer, method);
     call.server = server;
     call.serverCallId = `s${this.nextServerCall++}`;
-    this.serverCalls.set(`${server.id}#${call.serverCallId}`, call);
+    this.serverCalls.set(server.id, call.serverCallId, call);
     return call;
   }
 
@@ -618,9 +635,9 @@ export class Engine {
     this.forgetSilence(call);
     call.closed = true;
     if (call.deadline) call.deadline.cancelled = true;
-    this.clientCalls.delete(`${call.client?.id}#${call.clientCallId}`);
-    if (call.server) this.serverCalls.delete(`${call.server.id}#${call.serverCallId}`);
-    this.record({ t: this.now, type: "callClose", method: call.method, from: call.client?.id ?? "outside", to: call.server?.id ?? call.target, code: status.code, details: status.details });
+    this.forgetClientCall(call);
+    if (call.server) this.serverCalls.delete(call.server.id, call.serverCallId);
+    if (this.recording) this.record({ t: this.now, type: "callClose", method: call.method, from: call.client?.id ?? "outside", to: call.server?.id ?? call.target, code: status.code, details: status.details });
     for (const tap of this.taps) tap.closed(call, status);
     if (call.client && call.client.incarnation === call.clientIncarnation) {
       this.deliver(call.client, { kind: "closed", call: call.clientCallId, status });
@@ -642,9 +659,9 @@ export class Engine {
     } else {
       call.closed = true;
       if (call.deadline) call.deadline.cancelled = true;
-      this.clientCalls.delete(`${call.client?.id}#${call.clientCallId}`);
-      if (server) this.serverCalls.delete(`${server.id}#${serverCallId}`);
-      this.record({ t: this.now, type: "callClose", method: call.method, from: call.client?.id ?? "outside", to: server?.id ?? call.target, code: Status.CANCELLED, details: "context canceled" });
+      this.forgetClientCall(call);
+      if (server) this.serverCalls.delete(server.id, serverCallId);
+      if (this.recording) this.record({ t: this.now, type: "callClose", method: call.method, from: call.client?.id ?? "outside", to: server?.id ?? call.target, code: Status.CANCELLED, details: "context canceled" });
       for (const tap of this.taps) tap.closed(call, { code: Status.CANCELLED, details: "context canceled" });
     }
     if (server && side !== "server" && server.up) this.deliver(server, { kind: "incomingCancelled", call: serverCallId });
@@ -653,14 +670,14 @@ export class Engine {
   /** Break every open call between processes matched by a newly applied blocking rule. */
   breakCallsMatching(rule: NetworkRule): void {
     if (rule.mode === "delay") return;
-    for (const call of [...this.clientCalls.values()]) {
+    for (const call of [...this.openClientCalls]) {
       if (!call.client || !call.server) continue;
       const port = splitTarget(call.target).port;
       const p = policyFor([rule], call.client.facts(), call.server.facts(port), this.now);
       if (p.kind === "open") continue;
       if (p.kind === "blackhole") this.silence(call);
       else {
-        this.connections.delete(connectionKey(call.client, call.target));
+        this.disconnected(call.client, call.target);
         this.breakCall(call, { code: Status.UNAVAILABLE, details: goDialErrors.eof() }, "both");
       }
     }
@@ -680,7 +697,7 @@ export class Engine {
       silence.timers.push(this.queue.push(this.now + c.timeMs + c.timeoutMs, () => {
         if (silence.clientGone || call.closed) return;
         silence.clientGone = true;
-        this.connections.delete(connectionKey(call.client!, call.target));
+        this.disconnected(call.client!, call.target);
         // The client's RST is swallowed too: the server goes on believing in the stream.
         this.breakCall(call, { code: Status.UNAVAILABLE, details: goDialErrors.keepalive() }, "server");
         if (silence.serverGone) this.silenced.delete(call);
@@ -731,13 +748,61 @@ export class Engine {
 
   /** Open client calls, for inspection (e.g. properties checking nothing leaks). */
   openCalls(): Call[] {
-    return [...this.clientCalls.values()];
+    return [...this.openClientCalls];
+  }
+
+  private forgetClientCall(call: Call): void {
+    if (!call.client) return;
+    this.clientCalls.delete(call.client.id, call.clientCallId);
+    this.openClientCalls.delete(call);
+  }
+
+  private connected(client: Proc, target: string, incarnation: number): void {
+    let byTarget = this.connections.get(client.id);
+    if (!byTarget) this.connections.set(client.id, byTarget = new Map());
+    byTarget.set(target, incarnation);
+  }
+
+  private disconnected(client: Proc, target: string): void {
+    const byTarget = this.connections.get(client.id);
+    if (!byTarget) return;
+    byTarget.delete(target);
+    if (byTarget.size === 0) this.connections.delete(client.id);
   }
 }
 
-function connectionKey(client: Proc, target: string): string {
-  return `${client.id}>${target}`;
+/**
+ * Calls by the id of the process holding them and that process's own call id. Two levels, so a
+ * lookup hashes strings the process already holds instead of building a joined key per message.
+ */
+class CallTable {
+  private readonly byProc = new Map<string, Map<CallId, Call>>();
+
+  get(procId: string, id: CallId): Call | undefined {
+    return this.byProc.get(procId)?.get(id);
+  }
+
+  set(procId: string, id: CallId, call: Call): void {
+    let calls = this.byProc.get(procId);
+    if (!calls) this.byProc.set(procId, calls = new Map());
+    calls.set(id, call);
+  }
+
+  delete(procId: string, id: CallId): void {
+    const calls = this.byProc.get(procId);
+    if (!calls) return;
+    calls.delete(id);
+    if (calls.size === 0) this.byProc.delete(procId);
+  }
+
+  /** The process's calls, oldest first, as a copy that stays valid while calls are broken. */
+  of(procId: string): Call[] {
+    const calls = this.byProc.get(procId);
+    return calls ? [...calls.values()] : [];
+  }
 }
+
+const OPEN_LINK: LinkPolicy = Object.freeze({ kind: "open", extraDelayMs: 0 });
 
 export function splitTarget(target: string): { host: string; port: number } {
   const i = target.lastIndexOf(":");

@@ -18,7 +18,19 @@ export class SimTransport implements Transport {
    * long run does not keep every call it ever dropped. */
   private readonly dropped = new WeakSet<Call>();
 
+  /** The last response encoded, for the next subscriber of the same message (`effectBatch`). */
+  private lastEncoded: { batch: number; message: unknown; method: string; bytes: Buffer } | null = null;
+
   constructor(private readonly engine: Engine) {}
+
+  /** A response's encoding: once per message object, however many streams it goes to. */
+  private encodeResponse(method: string, message: object): Buffer {
+    const last = this.lastEncoded;
+    if (last !== null && last.message === message && last.method === method && last.batch === this.engine.effectBatch) return last.bytes;
+    const bytes = methodDef(method).responseSerialize(message);
+    this.lastEncoded = { batch: this.engine.effectBatch, message, method, bytes };
+    return bytes;
+  }
 
   private later(call: Call, run: () => void): void {
     this.engine.queue.push(this.engine.now + this.engine.latencyMs + call.extraDelayMs, () => {
@@ -49,8 +61,7 @@ export class SimTransport implements Transport {
 
   toClient(call: Call, ev: { kind: "message"; message: unknown } | { kind: "finish"; status: GrpcStatus }): void {
     if (ev.kind === "message") {
-      const def = methodDef(call.method);
-      const decoded = def.responseDeserialize(def.responseSerialize(ev.message as object));
+      const decoded = methodDef(call.method).responseDeserialize(this.encodeResponse(call.method, ev.message as object));
       this.later(call, () => this.engine.arrivedAtClient(call, { kind: "message", message: decoded }));
     } else {
       this.later(call, () => this.engine.arrivedAtClient(call, ev));
