@@ -185,11 +185,12 @@ export class Session {
     if (!topo) throw new Error(`no server ${namespace}/${server}`);
     const current = topo.replicas;
     if (replicas > current) {
-      addServerPods(this.engine, topo, current, replicas, { take: () => `10.42.1.${this.ipCounter++}` }, this.rng, this.handles.inference, this.cluster.install);
+      addServerPods(this.engine, topo, current, replicas, { take: () => `10.42.1.${this.ipCounter++}` }, this.rng, this.handles.inference, this.cluster.install, this.cluster.artifacts);
       for (let i = current; i < replicas; i++) {
         const pod = this.engine.pods.get(`${namespace}/${server}-${i}`)!;
         await this.engine.transport.bindPod?.(pod);
-        for (const c of ["mlserver", "agent"]) this.engine.boot(this.engine.proc(namespace, `${server}-${i}`, c));
+        // rclone first: the agent's first call is to it.
+        for (const c of ["rclone", "mlserver", "agent"]) if (pod.processes.has(c)) this.engine.boot(this.engine.proc(namespace, `${server}-${i}`, c));
       }
     } else {
       for (let i = replicas; i < current; i++) this.engine.removePod(namespace, `${server}-${i}`);

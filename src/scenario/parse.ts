@@ -27,6 +27,8 @@ import {
   serverRequirementsFilter,
   sharingServerFilter,
 } from "../scheduling/filters.ts";
+import { isSecretManifest, readSecret, type RawSecret } from "./parse-secret.ts";
+import { readStorage } from "./parse-storage.ts";
 import { API_VERSION, checkShape, OBJECT_META_SHAPES, SPEC_SHAPES, SUPPORTED_KINDS, UNSUPPORTED_SELDON_KINDS, type SupportedKind } from "./parse-crd.ts";
 import { PLUGIN_REGISTRY, type ChainNames } from "../scheduling/registry.ts";
 import { propertyNames } from "../properties/catalog.ts";
@@ -40,6 +42,7 @@ import type {
   Expectations,
   InferenceBehaviour,
   K8sResource,
+  SecretSpec,
   ExpectedDecision,
   LogExpectation,
   ModelExpectation,
@@ -73,7 +76,7 @@ export const DEFAULTS = {
   flapPeriodMs: 10_000,
 } as const;
 
-export const TOP_FIELDS = ["name", "description", "seed", "epoch", "install", "scheduler", "cluster", "resources", "network", "faults", "timeline", "settle", "expect"];
+export const TOP_FIELDS = ["name", "description", "seed", "epoch", "install", "scheduler", "cluster", "storage", "resources", "network", "faults", "timeline", "settle", "expect"];
 export const CHAIN_FIELDS = ["serverFilters", "replicaFilters", "serverSorters", "replicaSorters"] as const;
 const CLUSTER_FIELDS = ["controller", "namespaces", "servers"];
 const CONTROLLER_FIELDS = ["namespace", "clusterwide", "watchNamespace"];
@@ -83,7 +86,7 @@ const SERVER_FIELDS = [
 ];
 const INFERENCE_FIELDS = ["loadDelay", "loadFailure", "outOfMemory"];
 export const SERVER_TYPES: readonly ServerType[] = ["mlserver", "triton"];
-export const ROLES = ["scheduler", "agent", "mlserver", "controller"] as const;
+export const ROLES = ["scheduler", "agent", "mlserver", "controller", "rclone"] as const;
 export const CONTAINERS = ROLES;
 export const NETWORK_MODES: readonly NetworkMode[] = ["refuse", "blackhole", "delay", "reset", "flap"];
 const RULE_FIELDS = ["id", "from", "to", "samePod", "mode", "delay", "period", "down"];
@@ -246,6 +249,9 @@ class Loader {
   private readonly models = new Map<string, Origin>();
   private readonly resourceKeys = new Map<string, Origin>();
   private readonly ruleIds = new Set<string>();
+  /** Secrets of `resources`; where a Secret was found elsewhere, the error says where it belongs. */
+  private readonly rawSecrets: RawSecret[] = [];
+  private secretPlace: "resources" | "timeline" | "manifests" = "resources";
 
   constructor(
     private readonly file: string,
@@ -291,7 +297,9 @@ class Loader {
     if (clusterObj) this.readController(clusterObj);
     const rawNamespaces = clusterObj ? this.readNamespaces(clusterObj.get("namespaces")) : [];
     const rawServers = clusterObj ? this.readServers(clusterObj.get("servers")) : [];
+    const storage = readStorage(top.get("storage"));
     const resources = (top.get("resources")?.optList("a list of Seldon resources (or `{file: path}` includes)") ?? []).flatMap((v) => this.readResourceEntry(v));
+    this.secretPlace = "timeline";
     const steps = (top.get("timeline")?.optList("a list of timeline steps") ?? []).map((v) => this.readStep(v)).filter((s): s is RawStep => s !== undefined);
     const timelineResources = steps.flatMap((s) => s.resources);
 
@@ -300,6 +308,7 @@ class Loader {
     const initial = this.finishResources(resources, true);
     for (const s of steps) this.finishResources(s.resources, false);
     this.buildServers(rawServers, [...resources, ...timelineResources]);
+    const secrets = this.finishSecrets();
 
     const network = (top.get("network")?.optList("a list of network rules") ?? [])
       .map((v, i) => this.readRule(v, `network[${i}]`))
@@ -313,11 +322,12 @@ class Loader {
     const expect = this.readExpectations(top.get("expect"));
 
     issues.throwIfAny();
-    const cluster: ClusterSpec = { install, controllerNamespace: this.controllerNamespace, ...(this.controllerWatch !== undefined ? { controllerWatchNamespace: this.controllerWatch } : {}), namespaces: this.namespaces, servers: this.servers };
+    const cluster: ClusterSpec = { install, controllerNamespace: this.controllerNamespace, ...(this.controllerWatch !== undefined ? { controllerWatchNamespace: this.controllerWatch } : {}), namespaces: this.namespaces, servers: this.servers, artifacts: { storage, secrets } };
     return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, faults, timeline, expect, settleMs, warnings: this.warnings };
   }
 
   manifests(text: string, cluster: ClusterSpec): K8sResource[] {
+    this.secretPlace = "manifests";
     this.namespaces = cluster.namespaces.map((n) => ({ ...n }));
     this.namespaceSet = new Set(this.namespaces.map((n) => n.name));
     this.controllerNamespace = cluster.controllerNamespace;
@@ -495,6 +505,15 @@ class Loader {
   }
 
   private readResource(v: Val): RawResource[] {
+    if (isSecretManifest(v)) {
+      if (this.secretPlace === "resources") {
+        const secret = readSecret(v);
+        if (secret) this.rawSecrets.push(secret);
+      } else {
+        v.error(`a Secret is read by the agents from the start of the run: list it under the scenario's \`resources\`${this.secretPlace === "timeline" ? ", not in the timeline" : ""}`);
+      }
+      return [];
+    }
     const entries = new Map(v.entries("a Seldon resource").map((e) => [e.key, e.value] as const));
     const kindVal = entries.get("kind");
     const kindText = kindVal?.kind === "string" ? (kindVal.scalar as string) : undefined;
@@ -557,6 +576,25 @@ class Loader {
     const metadata = (metaV!.plain() ?? {}) as Record<string, unknown>;
     const spec = (specV?.plain() ?? {}) as Record<string, unknown>;
     return [{ kind, apiVersion: apiVersion!, name, namespace, val: v, nsVal: meta.get("namespace"), metadata, spec, origin: v.origin }];
+  }
+
+  /** The Secrets' namespaces (defaulted as other resources') and duplicates. */
+  private finishSecrets(): SecretSpec[] {
+    const out: SecretSpec[] = [];
+    const seen = new Map<string, Origin>();
+    for (const r of this.rawSecrets) {
+      const ns = this.namespaceOf(r.namespace, r.nsVal ?? r.val, `Secret \`${r.name}\` (metadata.namespace)`);
+      if (ns === undefined) continue;
+      const key = `${ns}/${r.name}`;
+      const first = seen.get(key);
+      if (first) {
+        r.val.error(`Secret \`${key}\` is listed twice in resources (first at ${where(first)})`);
+        continue;
+      }
+      seen.set(key, r.origin);
+      out.push({ namespace: ns, name: r.name, data: r.data, origin: r.origin });
+    }
+    return out;
   }
 
   /** Namespaces and duplicates; records models and resource names for references. */
@@ -928,7 +966,7 @@ class Loader {
     }
     const m = /^(.+)-(0|[1-9]\d*)$/.exec(pod);
     if (m && this.servers.some((s) => s.name === m[1] && (namespace === undefined || s.namespace === namespace))) {
-      return { containers: ["agent", "mlserver"] };
+      return { containers: ["rclone", "agent", "mlserver"] };
     }
     return undefined;
   }
