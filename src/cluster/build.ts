@@ -151,7 +151,7 @@ export function addServerPods(
               schedulerAddress: `${config.schedulerHost}:${config.schedulerPort}`,
               inferenceAddress: `${config.inferenceHost}:${config.inferenceGrpcPort}`,
               rng: agentRng.fork("incarnation"),
-              rclone: { namespace: server.namespace, secrets, configSecrets: DEFAULT_CONFIG_SECRETS, rawConfigs: [] },
+              rclone: { namespace: server.namespace, secrets, ...agentRcloneConfig(artifacts, server.namespace) },
             });
           },
         },
@@ -169,6 +169,12 @@ export function addServerPods(
       ],
     });
   }
+}
+
+/** The `seldon-agent` ConfigMap's rclone lists: the SeldonRuntime's, then the SeldonConfig's (the operator's AddDefaults). */
+function agentRcloneConfig(artifacts: ArtifactsSpec, namespace: string): { configSecrets: string[]; rawConfigs: string[] } {
+  const runtime = artifacts.agentRclone?.[namespace];
+  return { configSecrets: [...(runtime?.configSecrets ?? []), ...DEFAULT_CONFIG_SECRETS], rawConfigs: [...(runtime?.rawConfigs ?? [])] };
 }
 
 function componentOf<T>(pod: Pod, container: string): T | null {

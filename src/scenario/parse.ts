@@ -252,6 +252,8 @@ class Loader {
   /** Secrets of `resources`; where a Secret was found elsewhere, the error says where it belongs. */
   private readonly rawSecrets: RawSecret[] = [];
   private secretPlace: "resources" | "timeline" | "manifests" = "resources";
+  /** Per namespace, its SeldonRuntime's `config.agentConfig.rclone`. */
+  private readonly agentRclone = new Map<string, { configSecrets: string[]; rawConfigs: string[] }>();
 
   constructor(
     private readonly file: string,
@@ -322,7 +324,7 @@ class Loader {
     const expect = this.readExpectations(top.get("expect"));
 
     issues.throwIfAny();
-    const cluster: ClusterSpec = { install, controllerNamespace: this.controllerNamespace, ...(this.controllerWatch !== undefined ? { controllerWatchNamespace: this.controllerWatch } : {}), namespaces: this.namespaces, servers: this.servers, artifacts: { storage, secrets } };
+    const cluster: ClusterSpec = { install, controllerNamespace: this.controllerNamespace, ...(this.controllerWatch !== undefined ? { controllerWatchNamespace: this.controllerWatch } : {}), namespaces: this.namespaces, servers: this.servers, artifacts: { storage, secrets, agentRclone: Object.fromEntries(this.agentRclone) } };
     return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, faults, timeline, expect, settleMs, warnings: this.warnings };
   }
 
@@ -427,6 +429,7 @@ class Loader {
       if (r.kind !== "SeldonRuntime" || r.namespace === null) continue;
       const rt = seldonRuntimeSpec(r.spec);
       this.warnAbout(r, rt.notes);
+      if (rt.agentRclone && !this.agentRclone.has(r.namespace)) this.agentRclone.set(r.namespace, rt.agentRclone);
       if (rt.schedulerDisabled) withoutScheduler.add(r.namespace);
       const d = declared.get(r.namespace);
       if (!d) declared.set(r.namespace, { runtime: true, val: r.val });

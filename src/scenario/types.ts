@@ -63,6 +63,8 @@ export interface ArtifactsSpec {
   /** Locations that exist; null when the scenario describes no storage (every source exists). */
   storage: StorageLocation[] | null;
   secrets: SecretSpec[];
+  /** Per namespace, the SeldonRuntime's `config.agentConfig.rclone` (preloaded before the installed defaults). */
+  agentRclone?: Record<string, { configSecrets: string[]; rawConfigs: string[] }>;
 }
 
 /** A `v1` Secret: `data` decoded from base64 with `stringData` merged over it, as the API server stores it. */

@@ -98,7 +98,7 @@ describe("serve as a process", () => {
   it("lists every port it listens on in its banner, on the host it was given", async () => {
     const s = await startServe(["--server", "mlserver:2", "--host", "localhost"]);
     const banner = [...s.listeners.values()].map((l) => l.port).sort((a, b) => a - b);
-    expect(banner.length).toBe(2 + 2 * 2 + 1); // scheduler 9004 and 9005; per replica MLServer gRPC and REST; the control API
+    expect(banner.length).toBe(2 + 2 * 3 + 1); // scheduler 9004 and 9005; per replica MLServer gRPC and REST, rclone HTTP; the control API
     await sleep(500);
     expect(listeningPorts(s.child.pid!)).toEqual(banner);
     for (const l of s.listeners.values()) expect(["127.0.0.1", "::1"]).toContain(l.host);
