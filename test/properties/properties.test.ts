@@ -40,7 +40,7 @@ describe("properties hold for the simulator as built", () => {
     // The generator reaches the interesting shapes.
     expect(Object.keys(report.sizes.faults ?? {}).map(Number).some((n) => n >= 3)).toBe(true);
     expect(Object.keys(report.sizes.models ?? {}).map(Number).some((n) => n >= 4)).toBe(true);
-  });
+  }, 300_000);
 
   it("sim and wire agree on sampled cases", async () => {
     const arbitrary = caseArb({ steps: 4, models: 3 }).filter((c) => c.models.length > 0 && c.servers.some((s) => s.replicas > 0));
