@@ -324,7 +324,9 @@ class Loader {
     const expect = this.readExpectations(top.get("expect"));
 
     issues.throwIfAny();
-    const cluster: ClusterSpec = { install, controllerNamespace: this.controllerNamespace, ...(this.controllerWatch !== undefined ? { controllerWatchNamespace: this.controllerWatch } : {}), namespaces: this.namespaces, servers: this.servers, artifacts: { storage, secrets, agentRclone: Object.fromEntries(this.agentRclone) } };
+    const cluster: ClusterSpec = { install, controllerNamespace: this.controllerNamespace, ...(this.controllerWatch !== undefined ? { controllerWatchNamespace: this.controllerWatch } : {}), namespaces: this.namespaces, servers: this.servers,
+      // Left out when the scenario says nothing of storage, Secrets or the agents' rclone config.
+      ...(storage !== null || secrets.length > 0 || this.agentRclone.size > 0 ? { artifacts: { storage, secrets, agentRclone: Object.fromEntries(this.agentRclone) } } : {}) };
     return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, faults, timeline, expect, settleMs, warnings: this.warnings };
   }
 
@@ -1184,7 +1186,8 @@ class Loader {
     } else if (kind.containers.length === 1) {
       container = kind.containers[0];
     } else {
-      o.val.error(`missing required field \`container\`: pod \`${pod}\` has ${kind.containers.join(" and ")}`);
+      const cs = kind.containers;
+      o.val.error(`missing required field \`container\`: pod \`${pod}\` has ${cs.length > 1 ? `${cs.slice(0, -1).join(", ")} and ${cs.at(-1)}` : cs.join("")}`);
     }
     return container === undefined ? undefined : { namespace: ns, pod, container };
   }

@@ -42,7 +42,7 @@ resources:
     expect(s.cluster.artifacts?.storage).toEqual([{ type: "s3", bucket: "models", path: "fraud/v3" }, { type: "gcs", bucket: "seldon-models" }]);
     expect(s.cluster.artifacts?.secrets.map(({ origin: _o, ...rest }) => rest)).toEqual([{ namespace: "ns", name: "two", data: { a: "hello", b: "new" } }]);
     expect(s.resources).toEqual([]);
-    expect(parse("cluster: {namespaces: [ns]}").cluster.artifacts).toEqual({ storage: null, secrets: [], agentRclone: {} });
+    expect(parse("cluster: {namespaces: [ns]}").cluster.artifacts).toBeUndefined();
   });
 
   it("refuses a bad Secret or storage entry with one clear error naming the place", () => {
