@@ -12,9 +12,14 @@
  *
  * Inferences arrive on the reverse-proxy ports (`rproxy.ts`); every scaling-stats period the
  * analyser's events go to the scheduler on the ModelScalingTrigger stream (`scaling-stats.ts`).
+ * The preStop hooks reach the drainer (`drainer.ts`).
  *
- * Log lines carry Seldon's texts, levels and logrus fields. Rclone, the model artifact download,
- * metrics and the drainer are not simulated: they are taken to be ready and to succeed.
+ * With `rclone` in its deps (every server pod the cluster builds), the agent first waits for its
+ * rclone container, configures rclone's remotes from the preloaded secrets after start-up, and
+ * downloads each model's artifacts through it before loading (src/agent/rclone-client.ts). Without
+ * (unit tests of other behaviour), rclone is taken to be ready and every download to succeed.
+ *
+ * Log lines carry Seldon's texts, levels and logrus fields. Metrics are not simulated.
  */
 import type { Address, CallId, Component, Effect, GrpcStatus, Input, Listener, Millis } from "../core/protocol.ts";
 import { goRpcError, Status } from "../core/protocol.ts";
@@ -30,6 +35,8 @@ import type { ModelEvent, ModelEventMsg, ModelOperationMsg, ModelRuntimeInfoMsg 
 import { OipClient } from "./oip.ts";
 import { answerEffects, ReverseProxy } from "./rproxy.ts";
 import { ModelScalingStats, SCALING_EVENT_NUMBER, type ScalingEvent } from "./scaling-stats.ts";
+import { ArtifactConfigResolver, type SecretReader } from "./artifacts.ts";
+import { RcloneClient } from "./rclone-client.ts";
 import { LocalStateManager } from "./state-manager.ts";
 import { modifiedModelVersion, originalModelNameAndVersion, versionedModelName } from "./state.ts";
 
@@ -39,6 +46,19 @@ export interface AgentDeps {
   /** `host:port` of the inference server's OIP gRPC endpoint. */
   inferenceAddress: Address;
   rng: Rng;
+  /** The pod's rclone and what the agent reads to configure it; absent: rclone is not simulated. */
+  rclone?: AgentRcloneDeps;
+}
+
+export interface AgentRcloneDeps {
+  /** The agent's namespace (`POD_NAMESPACE`): where its preloaded secrets are read. */
+  namespace: string;
+  /** The Kubernetes Secrets the agent can read. */
+  secrets: SecretReader;
+  /** `agentConfig.rclone.config_secrets` of the `seldon-agent` ConfigMap. */
+  configSecrets: readonly string[];
+  /** `agentConfig.rclone.config`. */
+  rawConfigs: readonly string[];
 }
 
 /** One model version as the agent sees it. */
@@ -89,6 +109,8 @@ export class Agent implements Component {
   private readonly k: Kernel;
   private readonly lifecycle = new AgentLifecycle();
   private readonly oip: OipClient;
+  private readonly rclone?: RcloneClient;
+  private readonly artifacts?: ArtifactConfigResolver;
   private readonly sm: LocalStateManager;
   private readonly rc: ReplicaConfigMessage;
   private readonly scheduler: Address;
@@ -122,6 +144,18 @@ export class Agent implements Component {
     this.k = new Kernel(config.logLevel);
     this.scheduler = deps.schedulerAddress;
     this.oip = new OipClient(this.k, deps.inferenceAddress);
+    if (deps.rclone) {
+      this.rclone = new RcloneClient(this.k, `${config.rcloneHost}:${config.rclonePort}`, {
+        host: config.rcloneHost,
+        port: config.rclonePort,
+        localPath: `${config.agentFolder}/rclone`,
+        namespace: deps.rclone.namespace,
+        secrets: deps.rclone.secrets,
+        configSecrets: deps.rclone.configSecrets,
+        rawConfigs: deps.rclone.rawConfigs,
+      });
+      this.artifacts = new ArtifactConfigResolver(deps.rclone.secrets);
+    }
     this.rc = replicaConfig(config);
     this.sm = new LocalStateManager(this.k, this.oip, this.rc.memoryBytes, this.rc.overCommitPercentage);
     this.rngStartup = deps.rng.fork("agent-startup");
@@ -255,6 +289,7 @@ export class Agent implements Component {
     for (const line of cfg.configLog) this.k.log(line.level, line.msg, line.fields, "info");
     this.k.log("info", `Setting log level to ${cfg.logLevelName}`, undefined, "info");
     this.k.log("info", `Model repository dir ${cfg.agentFolder}/models, Rclone repository dir ${cfg.agentFolder}/rclone `, undefined, "info");
+    this.rclone?.logCreated();
     if (cfg.serverType === "mlserver") this.k.log("info", "Creating MLServer repository handler");
     else if (cfg.serverType === "triton") this.k.log("info", "Creating Triton repository handler");
     else this.k.log("info", "Using default as no server type requested - creating MLServer repository handler");
@@ -273,6 +308,13 @@ export class Agent implements Component {
     if (err !== undefined) {
       this.fatal("Failed to wait for all agent dependent services to be ready", err);
       return;
+    }
+    if (this.rclone) {
+      const rcErr = yield* this.rclone.startConfigListener();
+      if (rcErr !== undefined) {
+        this.fatal("Failed to initialise rclone config listener", rcErr);
+        return;
+      }
     }
     this.transition({ type: "EXISTING_MODELS_UNLOADED" });
     this.proxiesStarted = true;
@@ -293,8 +335,9 @@ export class Agent implements Component {
   }
 
   /**
-   * Readiness of what the agent depends on. Rclone is not simulated (always ready); the inference
-   * server must answer ServerLive within the budget. At start-up, existing models are then unloaded.
+   * Readiness of what the agent depends on: rclone's no-op, then the inference server's
+   * ServerLive, each retried within the budget under one back-off (reset between the two, as
+   * RetryNotify does). At start-up, existing models are then unloaded.
    */
   private *waitReadySubServices(isStartup: boolean): Task<string | undefined> {
     const fields = fn("waitReady");
@@ -302,6 +345,20 @@ export class Agent implements Component {
     const backoff = new ExponentialBackOff(isStartup ? this.rngStartup : this.rngReadiness, this.k.now, {
       maxElapsedMs: isStartup ? t.maxElapsedReadyBeforeStartMs : t.maxElapsedReadyAfterStartMs,
     });
+    if (this.rclone) {
+      for (;;) {
+        const err = yield* this.rclone.ready();
+        if (err === undefined) break;
+        const wait = backoff.next(this.k.now);
+        if (wait === STOP) {
+          this.k.log("error", "Failed to wait for model repository to be ready", { ...fields, error: err });
+          return err;
+        }
+        this.k.log("error", "Rclone not ready", { ...fields, error: err });
+        yield* sleep(wait, isStartup ? "wait-rclone" : "recheck-rclone");
+      }
+      backoff.reset(this.k.now);
+    }
     for (;;) {
       const err = yield* this.oip.live();
       if (err === undefined) break;
@@ -619,7 +676,8 @@ export class Agent implements Component {
         return undefined;
       }
       try {
-        // The artifact download (rclone) is not simulated and always succeeds.
+        const downloadErr = yield* this.downloadArtifacts(op, id, name, version);
+        if (downloadErr !== undefined) return downloadErr;
         const runtimeInfo = this.runtimeInfo();
         const request = modifiedModelVersion(id, C.PINNED_MODEL_VERSION, mv, runtimeInfo);
         const t = this.config.timing;
@@ -641,6 +699,37 @@ export class Agent implements Component {
     } finally {
       this.k.unlock(id);
     }
+  }
+
+  /**
+   * The artifact steps of LoadModel: the storage config (inline or from the model's Secret), then
+   * the rclone copy into the local repository and the purge of the download. A failure is sent
+   * as LOAD_FAILED with the agent's text, and is not retried.
+   */
+  private *downloadArtifacts(op: ModelOperationMsg, id: string, name: string, version: number): Task<string | undefined> {
+    if (!this.rclone || !this.artifacts) return undefined;
+    if (ArtifactConfigResolver.hasStorageConfig(op)) this.k.log("info", "Getting Rclone configuration", fn("getArtifactConfig"));
+    const config = this.artifacts.resolve(op);
+    if ("error" in config) {
+      yield* this.sendModelEventError(name, version, "LOAD_FAILED", config.error);
+      return config.error;
+    }
+    const uri = String((op.modelVersion?.model?.modelSpec as { uri?: unknown } | null | undefined)?.uri ?? "");
+    this.k.log("debug", `running with model ${id}:${C.PINNED_MODEL_VERSION} srcUri ${uri}`, { Name: "V2ModelRepository", func: "DownloadModelVersion" });
+    const copied = yield* this.rclone.copy(id, uri, config.config);
+    let err = "error" in copied ? copied.error : undefined;
+    if (!("error" in copied)) {
+      // The download is purged once copied into the model repository, whatever happens next.
+      const purgeErr = yield* this.rclone.purgeLocal(copied.path);
+      if (purgeErr !== undefined) err = purgeErr;
+    }
+    if (err !== undefined) {
+      yield* this.sendModelEventError(name, version, "LOAD_FAILED", err);
+      this.k.log("info", `removed model ${id}`, fn("cleanup"));
+      return err;
+    }
+    this.k.log("info", `Chose path ${(copied as { path: string }).path} for model ${name}:${version}`, fn("LoadModel"));
+    return undefined;
   }
 
   private *unloadModel(op: ModelOperationMsg, sinceStart: number): Task<string | undefined> {

@@ -57,6 +57,8 @@ export interface AgentFlags {
   schedulerHost: string;
   schedulerPort: number;
   schedulerTlsPort: number;
+  rcloneHost: string;
+  rclonePort: number;
   inferenceHost: string;
   inferenceHttpPort: number;
   inferenceGrpcPort: number;
@@ -144,6 +146,9 @@ export interface AgentConfig {
   schedulerHost: string;
   schedulerPort: number;
   schedulerTlsPort: number;
+  /** `--rclone-host`, `--rclone-port`: the agent's rclone (flags only in v2.9.0). */
+  rcloneHost: string;
+  rclonePort: number;
   memoryBytes: number;
   capabilities: string[];
   overCommitPercentage: number;
@@ -478,6 +483,8 @@ export function agentConfigFromEnv(
     schedulerHost,
     schedulerPort,
     schedulerTlsPort,
+    rcloneHost: flagString("rcloneHost", C.DEFAULT_RCLONE_HOST),
+    rclonePort: flagNumber("rclonePort", C.DEFAULT_RCLONE_PORT),
     memoryBytes,
     capabilities,
     overCommitPercentage,
@@ -570,7 +577,7 @@ function camel(flag: string): string {
 
 /** Which flags take numbers: the ones whose default is a number. */
 const NUMERIC_FLAGS = new Set<string>([
-  "serverIdx", "schedulerPort", "schedulerTlsPort", "inferenceHttpPort", "inferenceGrpcPort",
+  "serverIdx", "schedulerPort", "schedulerTlsPort", "rclonePort", "inferenceHttpPort", "inferenceGrpcPort",
   "reverseProxyHttpPort", "reverseProxyGrpcPort", "debugGrpcPort", "metricsPort", "memoryBytes",
   "overCommitPercentage", "envoyPort", "drainerPort", "modelInferenceLagThreshold",
   "modelInactiveSecondsThreshold", "scalingStatsPeriodSeconds", "maxElapsedTimeReadySubServiceAfterStartSeconds",

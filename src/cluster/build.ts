@@ -14,6 +14,10 @@ import type { ClusterSpec, InferenceBehaviour, ServerTopology } from "../scenari
 import type { PlacementChains } from "../scheduler/placement.ts";
 import { DEFAULT_INSTALL, INSTALLS, type InstallKind } from "./install.ts";
 import { agentEnv } from "./serverconfig.ts";
+import { Rclone } from "../rclone/server.ts";
+import { ArtifactStore } from "../rclone/store.ts";
+import { DEFAULT_CONFIG_SECRETS, KubeSecrets, NO_ARTIFACTS } from "./secrets.ts";
+import type { ArtifactsSpec } from "../scenario/types.ts";
 
 export const SCHEDULER_POD = "seldon-scheduler-0";
 export const SCHEDULER_SERVICE = "seldon-scheduler";
@@ -82,7 +86,7 @@ export function buildCluster(engine: Engine, cluster: ClusterSpec, options: Buil
   }
 
   const inference = new Map<string, InferenceBehaviour>();
-  for (const server of cluster.servers) addServerPods(engine, server, 0, server.replicas, ips, rng, inference, cluster.install);
+  for (const server of cluster.servers) addServerPods(engine, server, 0, server.replicas, ips, rng, inference, cluster.install, cluster.artifacts);
 
   let controller: (() => Controller | null) | null = null;
   if (cluster.controllerNamespace !== null) {
@@ -117,7 +121,10 @@ export function addServerPods(
   rng: Rng,
   inference: Map<string, InferenceBehaviour>,
   install?: InstallKind,
+  artifacts: ArtifactsSpec = NO_ARTIFACTS,
 ): void {
+  const secrets = new KubeSecrets(artifacts);
+  const store = new ArtifactStore(artifacts.storage);
   for (let i = from; i < to; i++) {
     const podName = `${server.name}-${i}`;
     const ip = i === 0 && server.podIp ? server.podIp : ips.take();
@@ -134,6 +141,8 @@ export function addServerPods(
       server: server.name,
       replica: i,
       processes: [
+        // The ServerConfig's container order: rclone, agent, inference server.
+        { container: "rclone", role: "rclone", spawn: () => new Rclone({ name: podName, store }) },
         {
           container: "agent",
           role: "agent",
@@ -143,6 +152,7 @@ export function addServerPods(
               schedulerAddress: `${config.schedulerHost}:${config.schedulerPort}`,
               inferenceAddress: `${config.inferenceHost}:${config.inferenceGrpcPort}`,
               rng: agentRng.fork("incarnation"),
+              rclone: { namespace: server.namespace, secrets, ...agentRcloneConfig(artifacts, server.namespace) },
             });
           },
         },
@@ -160,6 +170,12 @@ export function addServerPods(
       ],
     });
   }
+}
+
+/** The `seldon-agent` ConfigMap's rclone lists: the SeldonRuntime's, then the SeldonConfig's (the operator's AddDefaults). */
+function agentRcloneConfig(artifacts: ArtifactsSpec, namespace: string): { configSecrets: string[]; rawConfigs: string[] } {
+  const runtime = artifacts.agentRclone?.[namespace];
+  return { configSecrets: [...(runtime?.configSecrets ?? []), ...DEFAULT_CONFIG_SECRETS], rawConfigs: [...(runtime?.rawConfigs ?? [])] };
 }
 
 function componentOf<T>(pod: Pod, container: string): T | null {

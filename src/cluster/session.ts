@@ -198,11 +198,12 @@ export class Session {
     if (replicas > current) {
       // A pod of the same name still terminating goes first (the StatefulSet recreates it after).
       for (let i = current; i < replicas; i++) this.terminating.get(`${namespace}/${server}-${i}`)?.();
-      addServerPods(this.engine, topo, current, replicas, { take: () => `10.42.1.${this.ipCounter++}` }, this.rng, this.handles.inference, this.cluster.install);
+      addServerPods(this.engine, topo, current, replicas, { take: () => `10.42.1.${this.ipCounter++}` }, this.rng, this.handles.inference, this.cluster.install, this.cluster.artifacts);
       for (let i = current; i < replicas; i++) {
         const pod = this.engine.pods.get(`${namespace}/${server}-${i}`)!;
         await this.engine.transport.bindPod?.(pod);
-        for (const c of ["mlserver", "agent"]) this.engine.boot(this.engine.proc(namespace, `${server}-${i}`, c));
+        // rclone first: the agent's first call is to it.
+        for (const c of ["rclone", "mlserver", "agent"]) if (pod.processes.has(c)) this.engine.boot(this.engine.proc(namespace, `${server}-${i}`, c));
       }
     } else {
       for (let i = replicas; i < current; i++) this.terminatePod(namespace, `${server}-${i}`);

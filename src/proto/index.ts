@@ -14,6 +14,7 @@ export const PROTO_FILES = [
   "mlops/scheduler/scheduler.proto",
   "mlops/agent/agent.proto",
   "mlops/v2_dataplane/v2_dataplane.proto",
+  "rclone/rc.proto",
 ];
 
 /** Decoded messages are plain objects with the proto's own field names, 64-bit integers as
@@ -32,6 +33,7 @@ export const SERVICES = {
   scheduler: "seldon.mlops.scheduler.Scheduler",
   agent: "seldon.mlops.agent.AgentService",
   inference: "inference.GRPCInferenceService",
+  rclone: "seldonsim.rclone.RemoteControl",
 } as const;
 
 export type ServiceName = (typeof SERVICES)[keyof typeof SERVICES];
@@ -146,6 +148,16 @@ export const M = {
     RepositoryIndex: p(SERVICES.inference, "RepositoryIndex"),
     RepositoryModelLoad: p(SERVICES.inference, "RepositoryModelLoad"),
     RepositoryModelUnload: p(SERVICES.inference, "RepositoryModelUnload"),
+  },
+  rclone: {
+    Noop: p(SERVICES.rclone, "Noop"),
+    ConfigCreate: p(SERVICES.rclone, "ConfigCreate"),
+    ConfigUpdate: p(SERVICES.rclone, "ConfigUpdate"),
+    ConfigGet: p(SERVICES.rclone, "ConfigGet"),
+    ConfigListRemotes: p(SERVICES.rclone, "ConfigListRemotes"),
+    ConfigDelete: p(SERVICES.rclone, "ConfigDelete"),
+    SyncCopy: p(SERVICES.rclone, "SyncCopy"),
+    OperationsPurge: p(SERVICES.rclone, "OperationsPurge"),
   },
 } as const;
 

@@ -1,7 +1,7 @@
 /**
  * Log lines as each component prints them: Seldon's Go components (scheduler, agent) through
  * logrus' text formatter, the operator through zap's development console encoder with ISO8601
- * times, MLServer through Python's logging with MLServer's format.
+ * times, MLServer through Python's logging with MLServer's format, rclone through its own logger.
  */
 import type { LogRecord } from "./engine.ts";
 import type { LogLevel } from "../core/protocol.ts";
@@ -49,9 +49,19 @@ export function formatPythonLogging(r: LogRecord, epochMs: number): string {
   return `${asctime} [mlserver] ${PYTHON_LEVELS[r.level]} - ${r.msg}`;
 }
 
+const RCLONE_LEVELS: Record<LogLevel, string> = { debug: "DEBUG", info: "INFO", warning: "NOTICE", error: "ERROR", fatal: "CRITICAL" };
+
+/** `2025/07/06 14:00:00 ERROR : rc: "sync/copy": error: directory not found`: rclone's log (warning is its NOTICE). */
+export function formatRclone(r: LogRecord, epochMs: number): string {
+  const iso = new Date(epochMs + r.t).toISOString();
+  const when = `${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)} ${iso.slice(11, 19)}`;
+  return `${when} ${RCLONE_LEVELS[r.level].padEnd(6)}: ${r.msg}`;
+}
+
 /** The line as the record's component prints it. */
 export function formatLog(r: LogRecord, epochMs: number): string {
   if (r.role === "controller") return formatZapConsole(r, epochMs);
+  if (r.role === "rclone") return formatRclone(r, epochMs);
   if (r.role === "mlserver") return formatPythonLogging(r, epochMs);
   return formatLogrus(r, epochMs);
 }

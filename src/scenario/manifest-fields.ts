@@ -120,6 +120,8 @@ export function serverSpecNotes(spec: Record<string, unknown>): FieldNote[] {
 export interface RuntimeFacts {
   /** The namespace's scheduler is disabled (`disable: true` or `replicas: 0`). */
   schedulerDisabled: boolean;
+  /** `config.agentConfig.rclone`: what the namespace's agents preload, before the SeldonConfig's own. */
+  agentRclone?: { configSecrets: string[]; rawConfigs: string[] };
   notes: FieldNote[];
 }
 
@@ -151,7 +153,21 @@ export function seldonRuntimeSpec(spec: Record<string, unknown>): RuntimeFacts {
     }
   });
   if (isRecord(spec["config"])) {
-    for (const key of Object.keys(spec["config"])) {
+    const config = spec["config"];
+    for (const key of Object.keys(config)) {
+      const agentConfig = config[key];
+      if (key === "agentConfig" && isRecord(agentConfig)) {
+        // The agents' rclone is simulated: its config_secrets and config reach them.
+        const rclone = agentConfig["rclone"];
+        if (isRecord(rclone)) {
+          const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+          facts.agentRclone = { configSecrets: strings(rclone["config_secrets"]), rawConfigs: strings(rclone["config"]) };
+        }
+        for (const k of Object.keys(agentConfig)) {
+          if (k !== "rclone") facts.notes.push({ path: `spec.config.agentConfig.${k}`, message: `\`config.agentConfig.${k}\` ${NOT_SIMULATED}` });
+        }
+        continue;
+      }
       facts.notes.push({ path: `spec.config.${key}`, message: `\`config.${key}\` ${NOT_SIMULATED}` });
     }
   }

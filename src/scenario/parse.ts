@@ -27,6 +27,8 @@ import {
   serverRequirementsFilter,
   sharingServerFilter,
 } from "../scheduling/filters.ts";
+import { isSecretManifest, readSecret, type RawSecret } from "./parse-secret.ts";
+import { readStorage } from "./parse-storage.ts";
 import { API_VERSION, checkShape, OBJECT_META_SHAPES, SPEC_SHAPES, SUPPORTED_KINDS, UNSUPPORTED_SELDON_KINDS, type SupportedKind } from "./parse-crd.ts";
 import { PLUGIN_REGISTRY, type ChainNames } from "../scheduling/registry.ts";
 import { propertyNames } from "../properties/catalog.ts";
@@ -40,6 +42,7 @@ import type {
   Expectations,
   InferenceBehaviour,
   K8sResource,
+  SecretSpec,
   ExpectedDecision,
   LogExpectation,
   ModelExpectation,
@@ -74,7 +77,7 @@ export const DEFAULTS = {
   flapPeriodMs: 10_000,
 } as const;
 
-export const TOP_FIELDS = ["name", "description", "seed", "epoch", "install", "scheduler", "cluster", "resources", "network", "faults", "timeline", "settle", "expect"];
+export const TOP_FIELDS = ["name", "description", "seed", "epoch", "install", "scheduler", "cluster", "storage", "resources", "network", "faults", "timeline", "settle", "expect"];
 export const CHAIN_FIELDS = ["serverFilters", "replicaFilters", "serverSorters", "replicaSorters"] as const;
 const SCHEDULER_FIELDS = [...CHAIN_FIELDS, "readyTimeoutSeconds", "enableModelAutoscaling"];
 const CLUSTER_FIELDS = ["controller", "namespaces", "servers"];
@@ -85,7 +88,7 @@ const SERVER_FIELDS = [
 ];
 const INFERENCE_FIELDS = ["loadDelay", "loadFailure", "outOfMemory"];
 export const SERVER_TYPES: readonly ServerType[] = ["mlserver", "triton"];
-export const ROLES = ["scheduler", "agent", "mlserver", "controller"] as const;
+export const ROLES = ["scheduler", "agent", "mlserver", "controller", "rclone"] as const;
 export const CONTAINERS = ROLES;
 export const NETWORK_MODES: readonly NetworkMode[] = ["refuse", "blackhole", "delay", "reset", "flap"];
 const RULE_FIELDS = ["id", "from", "to", "samePod", "mode", "delay", "period", "down"];
@@ -255,6 +258,11 @@ class Loader {
   private readonly models = new Map<string, Origin>();
   private readonly resourceKeys = new Map<string, Origin>();
   private readonly ruleIds = new Set<string>();
+  /** Secrets of `resources`; where a Secret was found elsewhere, the error says where it belongs. */
+  private readonly rawSecrets: RawSecret[] = [];
+  private secretPlace: "resources" | "timeline" | "manifests" = "resources";
+  /** Per namespace, its SeldonRuntime's `config.agentConfig.rclone`. */
+  private readonly agentRclone = new Map<string, { configSecrets: string[]; rawConfigs: string[] }>();
 
   constructor(
     private readonly file: string,
@@ -301,7 +309,9 @@ class Loader {
     if (clusterObj) this.readController(clusterObj);
     const rawNamespaces = clusterObj ? this.readNamespaces(clusterObj.get("namespaces")) : [];
     const rawServers = clusterObj ? this.readServers(clusterObj.get("servers")) : [];
+    const storage = readStorage(top.get("storage"));
     const resources = (top.get("resources")?.optList("a list of Seldon resources (or `{file: path}` includes)") ?? []).flatMap((v) => this.readResourceEntry(v));
+    this.secretPlace = "timeline";
     const steps = (top.get("timeline")?.optList("a list of timeline steps") ?? []).map((v) => this.readStep(v)).filter((s): s is RawStep => s !== undefined);
     const timelineResources = steps.flatMap((s) => s.resources);
 
@@ -310,6 +320,7 @@ class Loader {
     const initial = this.finishResources(resources, true);
     for (const s of steps) this.finishResources(s.resources, false);
     this.buildServers(rawServers, [...resources, ...timelineResources]);
+    const secrets = this.finishSecrets();
 
     const network = (top.get("network")?.optList("a list of network rules") ?? [])
       .map((v, i) => this.readRule(v, `network[${i}]`))
@@ -329,11 +340,14 @@ class Loader {
       ...(scheduler.readyTimeoutSeconds !== undefined ? { schedulerReadyTimeoutSeconds: scheduler.readyTimeoutSeconds } : {}),
       namespaces: this.namespaces, servers: this.servers,
       ...(this.modelAutoscaling ? { modelAutoscaling: true } : {}),
+      // Left out when the scenario says nothing of storage, Secrets or the agents' rclone config.
+      ...(storage !== null || secrets.length > 0 || this.agentRclone.size > 0 ? { artifacts: { storage, secrets, agentRclone: Object.fromEntries(this.agentRclone) } } : {}),
     };
     return { name, description, file: this.file, seed, epochMs, schedulerChains, cluster, resources: initial, network, faults, timeline, expect, settleMs, warnings: this.warnings };
   }
 
   manifests(text: string, cluster: ClusterSpec): K8sResource[] {
+    this.secretPlace = "manifests";
     this.namespaces = cluster.namespaces.map((n) => ({ ...n }));
     this.namespaceSet = new Set(this.namespaces.map((n) => n.name));
     this.controllerNamespace = cluster.controllerNamespace;
@@ -433,6 +447,7 @@ class Loader {
       if (r.kind !== "SeldonRuntime" || r.namespace === null) continue;
       const rt = seldonRuntimeSpec(r.spec);
       this.warnAbout(r, rt.notes);
+      if (rt.agentRclone && !this.agentRclone.has(r.namespace)) this.agentRclone.set(r.namespace, rt.agentRclone);
       if (rt.schedulerDisabled) withoutScheduler.add(r.namespace);
       const d = declared.get(r.namespace);
       // The operator creates the runtime's scheduler; it never sees a SeldonRuntime outside its watch.
@@ -524,6 +539,15 @@ class Loader {
   }
 
   private readResource(v: Val): RawResource[] {
+    if (isSecretManifest(v)) {
+      if (this.secretPlace === "resources") {
+        const secret = readSecret(v);
+        if (secret) this.rawSecrets.push(secret);
+      } else {
+        v.error(`a Secret is read by the agents from the start of the run: list it under the scenario's \`resources\`${this.secretPlace === "timeline" ? ", not in the timeline" : ""}`);
+      }
+      return [];
+    }
     const entries = new Map(v.entries("a Seldon resource").map((e) => [e.key, e.value] as const));
     const kindVal = entries.get("kind");
     const kindText = kindVal?.kind === "string" ? (kindVal.scalar as string) : undefined;
@@ -586,6 +610,25 @@ class Loader {
     const metadata = (metaV!.plain() ?? {}) as Record<string, unknown>;
     const spec = (specV?.plain() ?? {}) as Record<string, unknown>;
     return [{ kind, apiVersion: apiVersion!, name, namespace, val: v, nsVal: meta.get("namespace"), metadata, spec, origin: v.origin }];
+  }
+
+  /** The Secrets' namespaces (defaulted as other resources') and duplicates. */
+  private finishSecrets(): SecretSpec[] {
+    const out: SecretSpec[] = [];
+    const seen = new Map<string, Origin>();
+    for (const r of this.rawSecrets) {
+      const ns = this.namespaceOf(r.namespace, r.nsVal ?? r.val, `Secret \`${r.name}\` (metadata.namespace)`);
+      if (ns === undefined) continue;
+      const key = `${ns}/${r.name}`;
+      const first = seen.get(key);
+      if (first) {
+        r.val.error(`Secret \`${key}\` is listed twice in resources (first at ${where(first)})`);
+        continue;
+      }
+      seen.set(key, r.origin);
+      out.push({ namespace: ns, name: r.name, data: r.data, origin: r.origin });
+    }
+    return out;
   }
 
   /** Namespaces and duplicates; records models and resource names for references. */
@@ -962,7 +1005,7 @@ class Loader {
     }
     const m = /^(.+)-(0|[1-9]\d*)$/.exec(pod);
     if (m && this.servers.some((s) => s.name === m[1] && (namespace === undefined || s.namespace === namespace))) {
-      return { containers: ["agent", "mlserver"] };
+      return { containers: ["rclone", "agent", "mlserver"] };
     }
     return undefined;
   }
@@ -1241,7 +1284,8 @@ class Loader {
     } else if (kind.containers.length === 1) {
       container = kind.containers[0];
     } else {
-      o.val.error(`missing required field \`container\`: pod \`${pod}\` has ${kind.containers.join(" and ")}`);
+      const cs = kind.containers;
+      o.val.error(`missing required field \`container\`: pod \`${pod}\` has ${cs.length > 1 ? `${cs.slice(0, -1).join(", ")} and ${cs.at(-1)}` : cs.join("")}`);
     }
     return container === undefined ? undefined : { namespace: ns, pod, container };
   }

@@ -84,7 +84,11 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
     runtime: options.runtime, seed, epochMs: scenario.epochMs,
     ...(chains ? { chains } : {}),
     ...(options.wrap ? { wrap: options.wrap } : {}),
-    ...(options.observe ? { observe: options.observe } : {}),
+    // The network rules are in place before any process starts: a call made at t=0 meets them.
+    observe: (engine) => {
+      engine.rules = [...scenario.network];
+      options.observe?.(engine);
+    },
   });
   const violations = new Map<string, Violation>();
   const watches = properties.map((p) => ({ p, w: p.watch({ session, scenario }) }));
@@ -117,7 +121,6 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
   const clock = judgedClock(session, judge);
   let error: string | null = null;
   try {
-    session.engine.rules = [...scenario.network];
     // Faults are attached only when the scenario has some, so a run without stays as it was.
     const faults = usesFaults(scenario) || options.control ? new Faults(session.engine, seed) : null;
     await options.control?.started(session, faults!);

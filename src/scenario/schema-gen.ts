@@ -129,7 +129,7 @@ function defs(): Record<string, Schema> {
     anyOf: [
       enumOf(ROLES, "Shorthand for `{role: <role>}`."),
       object({
-        role: enumOf(ROLES, "The component: scheduler, agent, mlserver (the inference server) or controller."),
+        role: enumOf(ROLES, "The component: scheduler, agent, mlserver (the inference server), controller or rclone (beside each agent)."),
         namespace: { type: "string", pattern: NAMESPACE_PATTERN, description: "Namespace of the process." },
         pod: str("Pod name: `<server>-<replica>`, `seldon-scheduler-0` or `seldon-v2-controller-manager-0`."),
         server: str("Server name (agents and inference servers of that server)."),
@@ -258,7 +258,28 @@ function defs(): Record<string, Schema> {
     resource: resourceBase(SUPPORTED_KINDS),
     include: object({ file: str("Path of a (multi-document) YAML file of Seldon resources, relative to this scenario file.") }, ["file"], "Include every resource of a manifest file."),
     list: object({ apiVersion: { const: "v1" }, kind: { const: "List" }, metadata: {}, items: { type: "array", items: ref("resource") } }, ["kind", "items"], "A Kubernetes List, as `kubectl get -o yaml` writes it."),
-    resourceEntry: { anyOf: [ref("include"), ref("list"), ref("resource")] },
+    secret: object(
+      {
+        apiVersion: { const: "v1" },
+        kind: { const: "Secret" },
+        metadata: object({ name: str("Secret name."), namespace: { type: ["string", "null"], pattern: NAMESPACE_PATTERN } }, ["name"]),
+        type: str("Secret type, e.g. Opaque."),
+        immutable: bool("Accepted; a scenario never changes a Secret.", false),
+        data: { type: "object", additionalProperties: { type: "string" }, description: "Base64-encoded values. A storage secret has exactly one key: an rclone config (name, type, parameters)." },
+        stringData: { type: "object", additionalProperties: { type: "string" }, description: "Plain-text values, merged over data." },
+      },
+      ["apiVersion", "kind", "metadata"],
+      "A Kubernetes Secret the agents read: a model's spec.secretName or a preloaded config secret (top-level resources only).",
+    ),
+    storageLocation: object(
+      {
+        type: str("The rclone backend type, as the remote's config names it: s3, gcs (also `google cloud storage`), azureblob, ..."),
+        bucket: str("The bucket (or container)."),
+        path: str("A path inside the bucket; everything under it exists. Default: the whole bucket."),
+      },
+      ["type", "bucket"],
+    ),
+    resourceEntry: { anyOf: [ref("include"), ref("list"), ref("secret"), ref("resource")] },
     ...specDefs,
     ...crdDefs,
     step,
@@ -454,7 +475,8 @@ export function scenarioJsonSchema(): Schema {
         [],
         "The cluster's topology.",
       ),
-      resources: list(ref("resourceEntry"), "Seldon resources applied at t=0, in order."),
+      storage: list(ref("storageLocation"), "The buckets and paths that exist in the object stores the server pods' rclone reads. Default: none described, every storageUri downloads."),
+      resources: list(ref("resourceEntry"), "Seldon resources applied at t=0, in order, and the Kubernetes Secrets the agents read."),
       network: list(ref("rule"), "Network rules in place from t=0; the first matching rule decides."),
       faults: list(ref("fault"), "Link toxics and message rules in place from t=0 (docs/faults.md)."),
       timeline: list(ref("step"), "Steps, run in order."),

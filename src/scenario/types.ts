@@ -6,6 +6,7 @@
 import type { NetworkRule } from "../network/rules.ts";
 import type { ChainNames } from "../scheduling/registry.ts";
 import type { Fault } from "../faults/spec.ts";
+import type { StorageLocation } from "../rclone/store.ts";
 
 /** Where something came from in the scenario file(s), for error messages and reports. */
 export interface Origin {
@@ -61,6 +62,24 @@ export interface ClusterSpec {
   servers: ServerTopology[];
   /** The schedulers' `--enable-model-autoscaling` (default false, as v2.9.0 and its Helm chart). */
   modelAutoscaling?: boolean;
+  /** The object store (`storage:`) and the Secrets (`kind: Secret` resources) the server pods see. */
+  artifacts?: ArtifactsSpec;
+}
+
+export interface ArtifactsSpec {
+  /** Locations that exist; null when the scenario describes no storage (every source exists). */
+  storage: StorageLocation[] | null;
+  secrets: SecretSpec[];
+  /** Per namespace, the SeldonRuntime's `config.agentConfig.rclone` (preloaded before the installed defaults). */
+  agentRclone?: Record<string, { configSecrets: string[]; rawConfigs: string[] }>;
+}
+
+/** A `v1` Secret: `data` decoded from base64 with `stringData` merged over it, as the API server stores it. */
+export interface SecretSpec {
+  namespace: string;
+  name: string;
+  data: Record<string, string>;
+  origin: Origin;
 }
 
 export interface NamespaceSpec {
@@ -108,7 +127,7 @@ export interface K8sResource {
 export type ContainerRef = {
   namespace: string;
   pod: string;
-  container: "agent" | "mlserver" | "scheduler" | "controller";
+  container: "agent" | "mlserver" | "scheduler" | "controller" | "rclone";
 };
 
 export type TimelineStep = { at: number | null; origin: Origin } & (

@@ -4,7 +4,7 @@
  * the earliest timer. Replies are delivered at the same virtual instant, after the effects that
  * caused them, in order.
  */
-import { Agent } from "../../src/agent/agent.ts";
+import { Agent, type AgentRcloneDeps } from "../../src/agent/agent.ts";
 import { agentConfigFromEnv, type AgentFlags } from "../../src/agent/config.ts";
 import type { CallId, Effect, Fields, GrpcStatus, Input, LogLevel, MethodPath } from "../../src/core/protocol.ts";
 import { Status } from "../../src/core/protocol.ts";
@@ -13,6 +13,8 @@ import { M } from "../../src/proto/index.ts";
 
 export const SCHEDULER = "seldon-scheduler.seldon-mesh:9005";
 export const INFERENCE = "10.42.0.70:9500";
+/** Where the agent finds rclone by default (`--rclone-host`, `--rclone-port`). */
+export const RCLONE = "0.0.0.0:5572";
 
 export const CONNECTION_REFUSED: GrpcStatus = {
   code: Status.UNAVAILABLE,
@@ -103,6 +105,8 @@ export class Driver {
   /** Subscribe answer: keep the stream open (default) or fail it. */
   subscribeReply: () => Reply = () => "hang";
   agentEventReply: () => Reply = () => ({ message: {} });
+  /** Answers calls to rclone (agents made with rclone deps); none: refused. */
+  rclone?: Responder;
   private readonly timers = new Map<string, { due: number; seq: number; driverOwned?: () => void }>();
   private readonly queue: Input[] = [];
   private seq = 0;
@@ -188,6 +192,7 @@ export class Driver {
         this.open.set(effect.call, rec);
         let reply: Reply;
         if (effect.target === INFERENCE) reply = this.inference(effect.method, effect.request, this);
+        else if (effect.target === RCLONE && this.rclone) reply = this.rclone(effect.method, effect.request, this);
         else if (effect.target === SCHEDULER) {
           if (effect.method === M.agent.Subscribe) reply = this.subscribeReply();
           else if (effect.method === M.agent.AgentEvent) reply = this.agentEventReply();
@@ -280,10 +285,13 @@ export const MIN = 60_000;
 
 export function newAgent(
   env: Record<string, string | undefined> = {},
-  opts: { podName?: string; flags?: Partial<AgentFlags>; seed?: number } = {},
+  opts: { podName?: string; flags?: Partial<AgentFlags>; seed?: number; rclone?: AgentRcloneDeps } = {},
 ): Agent {
   const config = agentConfigFromEnv({ SELDON_LOG_LEVEL: "debug", ...env }, opts.podName ?? "mlserver-0", opts.flags ?? {});
-  return new Agent(config, { schedulerAddress: SCHEDULER, inferenceAddress: INFERENCE, rng: new Rng(opts.seed ?? 42) });
+  return new Agent(config, {
+    schedulerAddress: SCHEDULER, inferenceAddress: INFERENCE, rng: new Rng(opts.seed ?? 42),
+    ...(opts.rclone ? { rclone: opts.rclone } : {}),
+  });
 }
 
 /** An agent (1 MB memory, 10% over-commit unless overridden) driven against a fake server. */

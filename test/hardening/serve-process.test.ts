@@ -98,8 +98,8 @@ describe("serve as a process", () => {
   it("lists every port it listens on in its banner, on the host it was given", async () => {
     const s = await startServe(["--server", "mlserver:2", "--host", "localhost"]);
     const banner = [...s.listeners.values()].map((l) => l.port).sort((a, b) => a - b);
-    // scheduler 9004 and 9005; per replica MLServer gRPC and REST and the agent's two reverse proxies; the control API
-    expect(banner.length).toBe(2 + 2 * 4 + 1);
+    // scheduler 9004 and 9005; per replica MLServer gRPC and REST, the agent's two reverse proxies and rclone HTTP; the control API
+    expect(banner.length).toBe(2 + 2 * 5 + 1);
     await sleep(500);
     expect(listeningPorts(s.child.pid!)).toEqual(banner);
     for (const l of s.listeners.values()) expect(["127.0.0.1", "::1"]).toContain(l.host);

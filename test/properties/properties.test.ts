@@ -40,7 +40,7 @@ describe("properties hold for the simulator as built", () => {
     // The generator reaches the interesting shapes.
     expect(Object.keys(report.sizes.faults ?? {}).map(Number).some((n) => n >= 3)).toBe(true);
     expect(Object.keys(report.sizes.models ?? {}).map(Number).some((n) => n >= 4)).toBe(true);
-  });
+  }, 300_000);
 
   it("sim and wire agree on sampled cases", async () => {
     const arbitrary = caseArb({ steps: 4, models: 3 }).filter((c) => c.models.length > 0 && c.servers.some((s) => s.replicas > 0));
@@ -116,11 +116,12 @@ describe("each property catches a planted bug", () => {
     ["same-seed-same-trace", "a scheduler using Math.random", { wrap: planted.schedulerUsesMathRandom }],
   ];
   for (const [name, bug, options] of cases) {
+    // Up to 300 generated clusters, each simulated for a quarter of an hour: minutes on a busy machine.
     it(`${name} catches ${bug}`, async () => {
       const report = await check([name], { runs: 300, ...options });
       expect(report.failed).toBe(true);
       expect(report.counterexample!.violations.map((v) => v.property)).toContain(name);
-    });
+    }, 300_000);
   }
 
   it("sim-wire-agree catches state leaking between runs", async () => {

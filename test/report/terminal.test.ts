@@ -125,7 +125,7 @@ settle: 2s
     const o = io();
     expect(await main(["run", file, "--logs", "none"], o)).toBe(0);
     expect(o.out).toContain("$ kubectl get pods -A");
-    expect(o.out).toMatch(/ns\s+mlserver-0\s+1\/2\s+CrashLoopBackOff\s+1\s+22s/);
+    expect(o.out).toMatch(/ns\s+mlserver-0\s+2\/3\s+CrashLoopBackOff\s+1\s+22s/);
   });
 
   it("suggests the nearest command and flag", async () => {

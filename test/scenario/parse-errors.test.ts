@@ -234,7 +234,7 @@ describe("references", () => {
   });
 
   test("crash of a pod or container that does not exist", () => {
-    expectError("cluster: {servers: [{name: mlserver}]}\ntimeline:\n  - crash: {pod: mlserver-0}\n", { line: 3, col: 12, path: "timeline[0].crash" }, ["missing required field `container`: pod `mlserver-0` has agent and mlserver"]);
+    expectError("cluster: {servers: [{name: mlserver}]}\ntimeline:\n  - crash: {pod: mlserver-0}\n", { line: 3, col: 12, path: "timeline[0].crash" }, ["missing required field `container`: pod `mlserver-0` has rclone, agent and mlserver"]);
     expectError("cluster: {servers: [{name: mlserver}]}\ntimeline:\n  - crash: {pod: triton-0, container: agent}\n", { line: 3, col: 18, path: "timeline[0].crash.pod" }, ["no pod `triton-0` in namespace `seldon-mesh`", "`mlserver-<replica>`"]);
     expectError("cluster: {servers: [{name: mlserver}]}\ntimeline:\n  - crash: {pod: mlserver-0, container: scheduler}\n", { line: 3, col: 41, path: "timeline[0].crash.container" }, ["pod `mlserver-0` has no container `scheduler`"]);
   });

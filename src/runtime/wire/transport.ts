@@ -13,6 +13,7 @@ import { Status, type GrpcStatus, type Input, type MethodPath } from "../../core
 import { method as methodDef, serviceDefinition, type MethodDefinition } from "../../proto/index.ts";
 import type { Call, Engine, Pod, Proc, Transport } from "../engine.ts";
 import { createRestApp, type DispatchResult } from "../../mlserver/rest.ts";
+import { createRcloneHttpApp } from "../../rclone/http.ts";
 import type { FastifyInstance } from "fastify";
 import { UserError } from "../../core/errors.ts";
 import { simPeer } from "../sim/transport.ts";
@@ -182,6 +183,11 @@ export class WireTransport implements Transport {
         );
         this.servers.push(internal);
         this.privatePaths.set(key, socketPath);
+        if (proc.role === "rclone") {
+          // Outside peers speak rclone's own HTTP remote control to it, not our gRPC carriage.
+          await this.listenHttp(createRcloneHttpApp((method, request) => this.injectUnary(proc, method, request)), key);
+          continue;
+        }
         // Public: outside peers, each call a new outside call whatever it carries.
         const external = new grpc.Server();
         for (const service of l.services) external.addService(serviceDefinition(service), this.handlers(proc, service, false));
@@ -199,20 +205,23 @@ export class WireTransport implements Transport {
       const probe = proc.spec.spawn() as { httpPort?: unknown };
       if (proc.role !== "mlserver" || typeof probe.httpPort !== "number") continue;
       // MLServer's REST v2 front: each request becomes a call into the same component.
-      const app = createRestApp((method, request) => this.injectUnary(proc, method, request));
-      const key = `${proc.pod.namespace}/${proc.pod.name}:${probe.httpPort}`;
-      const wanted = this.options.fixedPorts?.get(key) ?? 0;
-      try {
-        await app.listen({ host: this.host, port: wanted });
-      } catch (e) {
-        await app.close();
-        throw new UserError(`cannot listen on ${hostPort(this.host, wanted)} for ${key}: ${(e as Error).message}`);
-      }
-      const addr = app.server.address() as net.AddressInfo;
-      this.realPorts.set(key, addr.port);
-      this.restApps.push(app);
-      this.listeners.push({ key, host: this.host, port: addr.port, protocol: "http" });
+      await this.listenHttp(createRestApp((method, request) => this.injectUnary(proc, method, request)), `${proc.pod.namespace}/${proc.pod.name}:${probe.httpPort}`);
     }
+  }
+
+  /** A public HTTP front of a process (MLServer's REST v2, rclone's remote control). */
+  private async listenHttp(app: FastifyInstance, key: string): Promise<void> {
+    const wanted = this.options.fixedPorts?.get(key) ?? 0;
+    try {
+      await app.listen({ host: this.host, port: wanted });
+    } catch (e) {
+      await app.close();
+      throw new UserError(`cannot listen on ${hostPort(this.host, wanted)} for ${key}: ${(e as Error).message}`);
+    }
+    const addr = app.server.address() as net.AddressInfo;
+    this.realPorts.set(key, addr.port);
+    this.restApps.push(app);
+    this.listeners.push({ key, host: this.host, port: addr.port, protocol: "http" });
   }
 
   private async listenFault(onConnection: (s: net.Socket) => void): Promise<string> {

@@ -1,0 +1,64 @@
+/**
+ * An rclone remote's configuration as Seldon stores it in a Secret or in the agent config: one
+ * object with `name`, `type`, `parameters` (and `opt`, passed through), in JSON or YAML. The
+ * v2.9.0 agent tries JSON first, then YAML, then checks the three fields are present.
+ */
+import { parse as parseYaml } from "yaml";
+
+export interface RcloneRemoteConfig {
+  name: string;
+  type: string;
+  parameters: Record<string, string>;
+  opt: Record<string, string> | null;
+}
+
+const FIELDS = ["Name", "Type", "Parameters"] as const;
+
+export function parseRcloneConfig(raw: string): RcloneRemoteConfig | { error: string } {
+  let doc: unknown;
+  let jsonError = "";
+  try {
+    doc = JSON.parse(raw);
+  } catch (e) {
+    jsonError = (e as Error).message;
+    try {
+      doc = parseYaml(raw);
+    } catch (e2) {
+      return { error: `Failed to unmarshall config as json or yaml. JSON error ${jsonError}. YAML error ${(e2 as Error).message}` };
+    }
+  }
+  const o = typeof doc === "object" && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>) : {};
+  const name = scalar(o.name) ?? "";
+  const type = scalar(o.type) ?? "";
+  const parameters = stringMap(o.parameters);
+  const opt = stringMap(o.opt);
+  // go-playground/validator `required`: empty strings and nil maps fail.
+  const missing = FIELDS.filter((f) => (f === "Name" ? name === "" : f === "Type" ? type === "" : parameters === null));
+  if (missing.length > 0) {
+    return { error: missing.map((f) => `Key: 'RcloneConfigCreate.${f}' Error:Field validation for '${f}' failed on the 'required' tag`).join("\n") };
+  }
+  return { name, type, parameters: parameters!, opt };
+}
+
+function scalar(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return undefined;
+}
+
+/** A map of scalars as yaml.v2 decodes it into map[string]string; null when absent. */
+function stringMap(v: unknown): Record<string, string> | null {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return null;
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const s = scalar(x);
+    if (s !== undefined) out[k] = s;
+  }
+  return out;
+}
+
+/** Go's encoding/json of a map: keys sorted. */
+export function sortedMap(m: Record<string, string> | null): Record<string, string> | null {
+  if (m === null) return null;
+  return Object.fromEntries(Object.keys(m).sort().map((k) => [k, m[k]!]));
+}
