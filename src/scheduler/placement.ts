@@ -34,29 +34,64 @@ const serverSnapshots = new WeakMap<Server, { readonly revision: number; readonl
 
 /** A new snapshot of the server as the store holds it now. */
 export function takeServerSnapshot(s: Server): ServerSnapshot {
+  return snapshotReusing(s, undefined);
+}
+
+type ReplicaSnapshot = ServerSnapshot["replicas"][number];
+
+/**
+ * The server as the store holds it now, reusing the replicas of `previous` (an older snapshot of
+ * the same server) that have not changed since. A revision bump is usually one replica's doing,
+ * and decisions kept by `run` hold every snapshot they saw: sharing the unchanged replicas (and
+ * their capability and loaded-model lists, which are long on a busy cluster) keeps that history
+ * linear in the changes rather than in replicas × models.
+ */
+function snapshotReusing(s: Server, previous: ServerSnapshot | undefined): ServerSnapshot {
+  const before = new Map<number, ReplicaSnapshot>();
+  if (previous) for (const r of previous.replicas) before.set(r.idx, r);
   return {
     name: s.name,
     shared: s.shared,
     expectedReplicas: s.expectedReplicas,
-    replicas: [...s.replicas.values()].map((r) => ({
-      idx: r.idx,
-      serverName: r.serverName,
-      memoryBytes: r.memory,
-      availableMemoryBytes: r.availableMemory,
-      reservedMemoryBytes: r.reservedMemory,
-      capabilities: [...r.capabilities],
-      overCommitPercentage: r.overCommitPercentage,
-      draining: r.draining,
-      loadedModels: [...r.loaded],
-    })),
+    replicas: [...s.replicas.values()].map((r) => {
+      const old = before.get(r.idx);
+      if (old !== undefined && unchanged(old, r)) return old;
+      return {
+        idx: r.idx,
+        serverName: r.serverName,
+        memoryBytes: r.memory,
+        availableMemoryBytes: r.availableMemory,
+        reservedMemoryBytes: r.reservedMemory,
+        capabilities: old !== undefined && sameList(old.capabilities, r.capabilities) ? old.capabilities : [...r.capabilities],
+        overCommitPercentage: r.overCommitPercentage,
+        draining: r.draining,
+        loadedModels: [...r.loaded],
+      };
+    }),
   };
+}
+
+type StoreReplica = Server["replicas"] extends Map<number, infer R> ? R : never;
+
+function unchanged(old: ReplicaSnapshot, r: StoreReplica): boolean {
+  return old.serverName === r.serverName && old.memoryBytes === r.memory && old.availableMemoryBytes === r.availableMemory &&
+    old.reservedMemoryBytes === r.reservedMemory && old.overCommitPercentage === r.overCommitPercentage && old.draining === r.draining &&
+    sameList(old.capabilities, r.capabilities) && sameList(old.loadedModels, r.loaded);
+}
+
+/** Same elements in the same order (a Set iterates in insertion order). */
+function sameList(old: readonly string[], now: Iterable<string> & { readonly size?: number; readonly length?: number }): boolean {
+  if ((now.size ?? now.length) !== old.length) return false;
+  let i = 0;
+  for (const x of now) if (x !== old[i++]) return false;
+  return true;
 }
 
 /** The server's snapshot: the last one taken while its revision has not moved. */
 function serverSnapshotOf(s: Server): ServerSnapshot {
   const cached = serverSnapshots.get(s);
   if (cached !== undefined && cached.revision === s.revision) return cached.snapshot;
-  const snapshot = takeServerSnapshot(s);
+  const snapshot = snapshotReusing(s, cached?.snapshot);
   serverSnapshots.set(s, { revision: s.revision, snapshot });
   return snapshot;
 }
