@@ -339,6 +339,22 @@ export class Agent implements Component {
    * ServerLive, each retried within the budget under one back-off (reset between the two, as
    * RetryNotify does). At start-up, existing models are then unloaded.
    */
+  /** One sub-service's readiness loop: check, and while it fails log and back off, until the budget ends. */
+  private *waitUntilReady(check: () => Task<string | undefined>, backoff: ExponentialBackOff, notReady: string, gaveUp: string, sleepLabel: string): Task<string | undefined> {
+    const fields = fn("waitReady");
+    for (;;) {
+      const err = yield* check();
+      if (err === undefined) return undefined;
+      const wait = backoff.next(this.k.now);
+      if (wait === STOP) {
+        this.k.log("error", gaveUp, { ...fields, error: err });
+        return err;
+      }
+      this.k.log("error", notReady, { ...fields, error: err });
+      yield* sleep(wait, sleepLabel);
+    }
+  }
+
   private *waitReadySubServices(isStartup: boolean): Task<string | undefined> {
     const fields = fn("waitReady");
     const t = this.config.timing;
@@ -346,30 +362,13 @@ export class Agent implements Component {
       maxElapsedMs: isStartup ? t.maxElapsedReadyBeforeStartMs : t.maxElapsedReadyAfterStartMs,
     });
     if (this.rclone) {
-      for (;;) {
-        const err = yield* this.rclone.ready();
-        if (err === undefined) break;
-        const wait = backoff.next(this.k.now);
-        if (wait === STOP) {
-          this.k.log("error", "Failed to wait for model repository to be ready", { ...fields, error: err });
-          return err;
-        }
-        this.k.log("error", "Rclone not ready", { ...fields, error: err });
-        yield* sleep(wait, isStartup ? "wait-rclone" : "recheck-rclone");
-      }
+      const rclone = this.rclone;
+      const err = yield* this.waitUntilReady(() => rclone.ready(), backoff, "Rclone not ready", "Failed to wait for model repository to be ready", isStartup ? "wait-rclone" : "recheck-rclone");
+      if (err !== undefined) return err;
       backoff.reset(this.k.now);
     }
-    for (;;) {
-      const err = yield* this.oip.live();
-      if (err === undefined) break;
-      const wait = backoff.next(this.k.now);
-      if (wait === STOP) {
-        this.k.log("error", "Failed to wait for inference server to be ready", { ...fields, error: err });
-        return err;
-      }
-      this.k.log("error", "Inference server not ready", { ...fields, error: err });
-      yield* sleep(wait, isStartup ? "wait-inference-server" : "recheck-inference-server");
-    }
+    const err = yield* this.waitUntilReady(() => this.oip.live(), backoff, "Inference server not ready", "Failed to wait for inference server to be ready", isStartup ? "wait-inference-server" : "recheck-inference-server");
+    if (err !== undefined) return err;
     if (isStartup) {
       this.transition({ type: "INFERENCE_SERVER_LIVE" });
       this.k.log("info", "Unloading any existing models", fields);
