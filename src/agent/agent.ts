@@ -74,6 +74,9 @@ export interface AgentModelView {
 
 /** Fields of the client's logger (`Name: Client`), optionally with `func`. */
 const CLIENT = { Name: "Client" } as const;
+
+/** What a Go process dies of when a ticker is made with a non-positive period. */
+const NEW_TICKER_PANIC = "panic: non-positive interval for NewTicker";
 const fn = (func: string) => ({ ...CLIENT, func });
 
 /** Names of the in-process services the real agent starts after unloading existing models. */
@@ -551,9 +554,7 @@ export class Agent implements Component {
     const period = this.config.timing.readyCheckPeriodMs;
     if (period <= 0) {
       // time.NewTicker panics on a non-positive period; the goroutine's panic kills the process.
-      this.k.emit({ kind: "exit", code: 2, reason: "panic: non-positive interval for NewTicker" });
-      this.transition({ type: "EXIT" });
-      this.k.halt();
+      this.exit(2, NEW_TICKER_PANIC);
       return;
     }
     const tick = () => {
@@ -587,9 +588,7 @@ export class Agent implements Component {
     const period = this.config.scalingStatsPeriodSeconds * 1000;
     if (period <= 0) {
       // time.NewTicker panics in the analyser's goroutine, which kills the process.
-      this.k.emit({ kind: "exit", code: 2, reason: "panic: non-positive interval for NewTicker" });
-      this.transition({ type: "EXIT" });
-      this.k.halt();
+      this.exit(2, NEW_TICKER_PANIC);
       return;
     }
     const tick = () => {
