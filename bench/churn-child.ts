@@ -5,9 +5,8 @@
  *
  *   node --import tsx bench/churn-child.ts sim 20 10 1000
  */
-import { Session } from "../src/cluster/session.ts";
 import type { RuntimeKind } from "../src/runtime/index.ts";
-import { NS, RolloutWatch, clusterSpec, modelResource, serverResource } from "./cluster.ts";
+import { NS, RolloutWatch, childArgs, rollOut, startCluster } from "./cluster.ts";
 
 export interface ChurnMeasurement {
   runtime: RuntimeKind;
@@ -21,21 +20,11 @@ export interface ChurnMeasurement {
   peakRssMiB: number;
 }
 
-const [runtime, servers, replicas, models] = [
-  process.argv[2] as RuntimeKind,
-  Number(process.argv[3]),
-  Number(process.argv[4]),
-  Number(process.argv[5]),
-];
+const { runtime, servers, replicas, models } = childArgs();
 const watch = new RolloutWatch();
-const s = await Session.start(clusterSpec(servers, replicas), {
-  runtime, seed: 1, traceMessages: false, recordDecisions: false, record: false, wrap: watch.wrap,
-});
+const s = await startCluster(runtime, servers, replicas, watch.wrap);
 try {
-  for (let i = 0; i < servers; i++) s.apply(serverResource(i, replicas));
-  await s.advance(10_000);
-  for (let i = 0; i < models; i++) s.apply(modelResource(i));
-  await s.waitFor(() => watch.available === models, 24 * 3600_000);
+  await rollOut(s, watch, models);
   const agents = servers * replicas;
   const restarted = Math.max(1, Math.round(agents / 10));
   const t0 = performance.now();

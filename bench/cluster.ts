@@ -2,7 +2,9 @@
  * The clusters and models the benchmarks bring up: `servers` MLServer Servers of `replicas`
  * pods each in one namespace, and models with 1–3 replicas, mixed requirements and memory.
  */
+import { Session } from "../src/cluster/session.ts";
 import type { Component, Effect } from "../src/core/protocol.ts";
+import type { RuntimeKind } from "../src/runtime/index.ts";
 import type { ClusterSpec, K8sResource, ServerTopology } from "../src/scenario/types.ts";
 
 const origin = { file: "bench", path: "" };
@@ -73,4 +75,33 @@ export class RolloutWatch {
       }
     }
   }
+}
+
+/** A child process's arguments: `RUNTIME SERVERS REPLICAS MODELS`. */
+export function childArgs(argv: readonly string[] = process.argv): { runtime: RuntimeKind; servers: number; replicas: number; models: number } {
+  return { runtime: argv[2] as RuntimeKind, servers: Number(argv[3]), replicas: Number(argv[4]), models: Number(argv[5]) };
+}
+
+/**
+ * The benchmark cluster on `runtime`, recording nothing, its components wrapped by `wrap` (a
+ * `RolloutWatch`'s): its Servers applied and their agents given 10 s to come up.
+ */
+export async function startCluster(runtime: RuntimeKind, servers: number, replicas: number, wrap: (c: Component) => Component): Promise<Session> {
+  const s = await Session.start(clusterSpec(servers, replicas), {
+    runtime, seed: 1, traceMessages: false, recordDecisions: false, record: false, wrap,
+  });
+  try {
+    for (let i = 0; i < servers; i++) s.apply(serverResource(i, replicas));
+    await s.advance(10_000);
+    return s;
+  } catch (e) {
+    await s.close();
+    throw e;
+  }
+}
+
+/** Apply `models` models at once and run until every one is `ModelAvailable`. */
+export async function rollOut(s: Session, watch: RolloutWatch, models: number): Promise<void> {
+  for (let i = 0; i < models; i++) s.apply(modelResource(i));
+  await s.waitFor(() => watch.available === models, 24 * 3600_000);
 }

@@ -5,9 +5,8 @@
  *
  *   node --import tsx bench/rollout-child.ts sim 100 10 10000
  */
-import { Session } from "../src/cluster/session.ts";
 import type { RuntimeKind } from "../src/runtime/index.ts";
-import { RolloutWatch, clusterSpec, modelResource, serverResource } from "./cluster.ts";
+import { RolloutWatch, childArgs, rollOut, startCluster } from "./cluster.ts";
 
 export interface RolloutMeasurement {
   runtime: RuntimeKind;
@@ -27,26 +26,16 @@ export interface RolloutMeasurement {
   peakRssMiB: number;
 }
 
-const [runtime, servers, replicas, models] = [
-  process.argv[2] as RuntimeKind,
-  Number(process.argv[3]),
-  Number(process.argv[4]),
-  Number(process.argv[5]),
-];
+const { runtime, servers, replicas, models } = childArgs();
 const watch = new RolloutWatch();
 const t0 = performance.now();
-const s = await Session.start(clusterSpec(servers, replicas), {
-  runtime, seed: 1, traceMessages: false, recordDecisions: false, record: false, wrap: watch.wrap,
-});
+const s = await startCluster(runtime, servers, replicas, watch.wrap);
 try {
-  for (let i = 0; i < servers; i++) s.apply(serverResource(i, replicas));
-  await s.advance(10_000);
   const t1 = performance.now();
   const cpu0 = process.cpuUsage();
   const v0 = s.now;
   const m0 = watch.messages;
-  for (let i = 0; i < models; i++) s.apply(modelResource(i));
-  await s.waitFor(() => watch.available === models, 24 * 3600_000);
+  await rollOut(s, watch, models);
   const wallS = (performance.now() - t1) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const messages = watch.messages - m0;

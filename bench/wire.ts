@@ -8,11 +8,10 @@ import * as grpc from "@grpc/grpc-js";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Session } from "../src/cluster/session.ts";
 import type { CallId, Component, Effect, Input, MethodPath } from "../src/core/protocol.ts";
 import { method as methodDef } from "../src/proto/index.ts";
 import { INTERNAL_CHANNEL_OPTIONS } from "../src/runtime/wire/transport.ts";
-import { clusterSpec, modelResource, serverResource, RolloutWatch } from "./cluster.ts";
+import { modelResource, RolloutWatch, startCluster } from "./cluster.ts";
 
 /** What one replica load is made of on the wire, measured on a small rollout. */
 export interface LoadShape {
@@ -95,10 +94,8 @@ export async function measureLoadShape(models = 60): Promise<LoadShape> {
     };
     return component;
   };
-  const s = await Session.start(clusterSpec(4, 5), { runtime: "sim", seed: 1, traceMessages: false, recordDecisions: false, record: false, wrap });
+  const s = await startCluster("sim", 4, 5, wrap);
   try {
-    for (let i = 0; i < 4; i++) s.apply(serverResource(i, 5));
-    await s.advance(10_000);
     counting = true;
     for (let i = 0; i < models; i++) s.apply(modelResource(i));
     await s.waitFor(() => watch.available === models, 3_600_000);
