@@ -233,6 +233,7 @@ export class Session {
     const remove = () => {
       if (removed) return;
       removed = true;
+      grace.cancelled = true;
       this.terminating.delete(key);
       this.engine.onStep.splice(this.engine.onStep.indexOf(watch), 1);
       if (this.engine.pods.get(key) === pod) this.engine.removePod(namespace, name);
@@ -244,8 +245,13 @@ export class Session {
     };
     this.terminating.set(key, remove);
     this.engine.onStep.push(watch);
-    this.engine.queue.push(this.engine.now + TERMINATION_GRACE_PERIOD_MS, remove);
-    for (const container of PRE_STOP_HOOKS) this.engine.deliver(agentProc, { kind: "preStop", container });
+    const grace = this.engine.queue.push(this.engine.now + TERMINATION_GRACE_PERIOD_MS, remove);
+    this.runPreStopHooks(agentProc);
+  }
+
+  /** Kubernetes runs each container's preStop hook; every one of them calls the agent's drainer. */
+  private runPreStopHooks(agent: Proc): void {
+    for (const container of PRE_STOP_HOOKS) this.engine.deliver(agent, { kind: "preStop", container });
   }
 
   /**
@@ -256,7 +262,7 @@ export class Session {
   drain(namespace: string, server: string, replica: number): void {
     const proc = this.engine.proc(namespace, `${server}-${replica}`, "agent");
     if (!proc.up) throw new Error(`agent ${namespace}/${server}-${replica} is not running`);
-    for (const container of PRE_STOP_HOOKS) this.engine.deliver(proc, { kind: "preStop", container });
+    this.runPreStopHooks(proc);
   }
 
   setInference(namespace: string, server: string, replica: number | null, b: Partial<InferenceBehaviour>): void {
