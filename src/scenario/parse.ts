@@ -246,7 +246,6 @@ class Loader {
   /** Fields of the applied manifests that the simulator does not act on, by where they are. */
   private readonly warnings: Issue[] = [];
   /** `scheduler.enableModelAutoscaling`. */
-  private modelAutoscaling = false;
   private namespaces: NamespaceSpec[] = [];
   private namespaceSet = new Set<string>();
   /** True when no namespace was declared and `seldon-mesh` was assumed. */
@@ -339,7 +338,7 @@ class Loader {
       ...(this.controllerWatch !== undefined ? { controllerWatchNamespace: this.controllerWatch } : {}),
       ...(scheduler.readyTimeoutSeconds !== undefined ? { schedulerReadyTimeoutSeconds: scheduler.readyTimeoutSeconds } : {}),
       namespaces: this.namespaces, servers: this.servers,
-      ...(this.modelAutoscaling ? { modelAutoscaling: true } : {}),
+      ...(scheduler.modelAutoscaling ? { modelAutoscaling: true } : {}),
       // Left out when the scenario says nothing of storage, Secrets or the agents' rclone config.
       ...(storage !== null || secrets.length > 0 || this.agentRclone.size > 0 ? { artifacts: { storage, secrets, agentRclone: Object.fromEntries(this.agentRclone) } } : {}),
     };
@@ -1330,14 +1329,14 @@ class Loader {
   // ----------------------------------------------------------------------------------------------
   // Scheduler plugin chains
 
-  private readScheduler(v: Val | undefined): { chains: ChainNames | null; readyTimeoutSeconds?: number } {
-    if (!v || v.kind === "null") return { chains: null };
+  private readScheduler(v: Val | undefined): { chains: ChainNames | null; readyTimeoutSeconds?: number; modelAutoscaling: boolean } {
+    if (!v || v.kind === "null") return { chains: null, modelAutoscaling: false };
     const o = v.obj(SCHEDULER_FIELDS, "scheduler");
-    if (!o) return { chains: null };
-    this.modelAutoscaling = o.opt("enableModelAutoscaling", (x) => x.bool(), false) ?? false;
+    if (!o) return { chains: null, modelAutoscaling: false };
+    const modelAutoscaling = o.opt("enableModelAutoscaling", (x) => x.bool(), false) ?? false;
     const readyTimeoutSeconds = o.maybe("readyTimeoutSeconds", (x) => x.int({ min: 0, what: "whole seconds ≥ 0 (the scheduler's `--scheduler-ready-timeout-seconds`)" }));
     const named = CHAIN_FIELDS.some((kind) => o.get(kind) !== undefined);
-    return { chains: named ? this.readChains(o) : null, ...(readyTimeoutSeconds !== undefined ? { readyTimeoutSeconds } : {}) };
+    return { chains: named ? this.readChains(o) : null, modelAutoscaling, ...(readyTimeoutSeconds !== undefined ? { readyTimeoutSeconds } : {}) };
   }
 
   private readChains(o: Obj): ChainNames {
