@@ -9,7 +9,7 @@ import { Controller, KubeStore } from "../controller/controller.ts";
 import { Rng } from "../core/rng.ts";
 import { MlServer } from "../mlserver/server.ts";
 import type { Engine, Pod } from "../runtime/engine.ts";
-import { Scheduler, AGENT_PORT, SCHEDULER_PORT } from "../scheduler/scheduler.ts";
+import { Scheduler, SCHEDULER_PORT } from "../scheduler/scheduler.ts";
 import type { ClusterSpec, InferenceBehaviour, ServerTopology } from "../scenario/types.ts";
 import type { PlacementChains } from "../scheduler/placement.ts";
 import { DEFAULT_INSTALL, INSTALLS, type InstallKind } from "./install.ts";

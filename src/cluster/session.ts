@@ -16,7 +16,7 @@ import type { Controller } from "../controller/controller.ts";
 import type { MlServer } from "../mlserver/server.ts";
 import type { Agent } from "../agent/agent.ts";
 import type { PlacementChains } from "../scheduler/placement.ts";
-import { PRE_STOP_HOOKS, TERMINATION_GRACE_PERIOD_MS, agentEnv } from "./serverconfig.ts";
+import { PRE_STOP_HOOKS, TERMINATION_GRACE_PERIOD_MS } from "./serverconfig.ts";
 import type { Retention } from "../core/retention.ts";
 import { Envoy, type TrafficBurst } from "../traffic/envoy.ts";
 import { schedulerRoutes } from "../traffic/routes.ts";

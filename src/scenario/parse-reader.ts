@@ -123,7 +123,7 @@ export class Val {
     readonly path: string,
     readonly issues: Issues,
     /** Where to point when the value has no position of its own (e.g. a missing key). */
-    private readonly at?: Node | null,
+    at?: Node | null,
   ) {
     let n = node as Node | null;
     for (let i = 0; n && isAlias(n) && i < 100; i++) n = (n.resolve(doc) as Node | undefined) ?? null;

@@ -4,15 +4,15 @@
  * server tables, the placement explanation of every model that is not available, and the logs.
  */
 import { createHash } from "node:crypto";
-import { Session, type SessionOptions } from "../cluster/session.ts";
+import { Session } from "../cluster/session.ts";
 import { canonicalJson } from "../core/canonical.ts";
 import { propertyByName, type Property, type RunOptions, type RunProperty } from "./property.ts";
 import type { ExpectationResult, ModelObject, ModelRow, ScenarioResult, ServerRow, Violation } from "./result.ts";
 import type { RuntimeKind } from "../runtime/index.ts";
-import type { LogRecord, TraceEvent } from "../runtime/engine.ts";
+import type { LogRecord } from "../runtime/engine.ts";
 import { Faults } from "../faults/faults.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
-import type { PlacementChains, PlacementView } from "../scheduler/placement.ts";
+import type { PlacementView } from "../scheduler/placement.ts";
 import { DEFAULT_CHAINS, resolveChains } from "../scheduling/registry.ts";
 import { renderDecisionText } from "../scheduling/render.ts";
 import { formatLog } from "../runtime/logfmt.ts";

@@ -33,7 +33,6 @@ import type {
   PbServerNotifyRequest,
   PbServerStatusRequest,
   PbServerStatusResponse,
-  PbSubscriptionRequest,
   PbUnloadModelRequest,
 } from "../proto/messages.ts";
 import { uint64ToWire } from "../proto/int64.ts";

@@ -63,11 +63,6 @@ export type ReplicaCause =
 
 type From = ReadonlySet<ReplicaState> | "any";
 
-interface Rule {
-  from: From;
-  to: ReplicaState | "routedState";
-}
-
 const ALL_BUT = (...s: ReplicaState[]): ReadonlySet<ReplicaState> =>
   new Set(REPLICA_STATES.filter((x) => !s.includes(x)));
 
