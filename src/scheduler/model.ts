@@ -135,6 +135,11 @@ export interface ServerReplica {
   loaded: Set<string>;
   loading: Set<string>;
   draining: boolean;
+  /**
+   * Bumped by the store (with its server's `revision`) on every change to what a placement
+   * snapshot reads of this replica, so that an unchanged replica's snapshot is reused.
+   */
+  revision: number;
 }
 
 export class Server {

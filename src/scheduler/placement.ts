@@ -7,7 +7,7 @@ import { decide, type Decision } from "../scheduling/decide.ts";
 import { DEFAULT_CHAINS, type SchedulerChains } from "../scheduling/registry.ts";
 import { ServerVerdictCache } from "../scheduling/server-verdicts.ts";
 import type { SchedulingSnapshot, ServerSnapshot, ModelVersionState } from "../scheduling/types.ts";
-import type { Model, ModelVersion, Server } from "./model.ts";
+import type { Model, ModelVersion, Server, ServerReplica } from "./model.ts";
 import type { MemoryStore } from "./store.ts";
 
 export type PlacementChains = SchedulerChains;
@@ -32,66 +32,56 @@ export interface PlacementView {
  */
 const serverSnapshots = new WeakMap<Server, { readonly revision: number; readonly snapshot: ServerSnapshot }>();
 
-/** A new snapshot of the server as the store holds it now. */
+/** A new snapshot of the server as the store holds it now, sharing nothing with earlier ones. */
 export function takeServerSnapshot(s: Server): ServerSnapshot {
-  return snapshotReusing(s, undefined);
+  return { ...serverFields(s), replicas: [...s.replicas.values()].map((r) => replicaSnapshot(r, r.capabilities)) };
 }
 
 type ReplicaSnapshot = ServerSnapshot["replicas"][number];
 
 /**
- * The server as the store holds it now, reusing the replicas of `previous` (an older snapshot of
- * the same server) that have not changed since. A revision bump is usually one replica's doing,
- * and decisions kept by `run` hold every snapshot they saw: sharing the unchanged replicas (and
- * their capability and loaded-model lists, which are long on a busy cluster) keeps that history
- * linear in the changes rather than in replicas × models.
+ * The last snapshot taken of each replica, with the replica's revision at the time. A server's
+ * revision bump is usually one replica's doing, and decisions kept by `run` hold every snapshot
+ * they saw: sharing the unchanged replicas (and a replica's capability list, which never changes
+ * and is long on a busy cluster) keeps that history linear in the changes rather than in
+ * replicas × models, and makes a new server snapshot cost one copy of the replica that moved.
  */
-function snapshotReusing(s: Server, previous: ServerSnapshot | undefined): ServerSnapshot {
-  const before = new Map<number, ReplicaSnapshot>();
-  if (previous) for (const r of previous.replicas) before.set(r.idx, r);
+const replicaSnapshots = new WeakMap<ServerReplica, { readonly revision: number; readonly snapshot: ReplicaSnapshot }>();
+
+function serverFields(s: Server): Omit<ServerSnapshot, "replicas"> {
+  return { name: s.name, shared: s.shared, expectedReplicas: s.expectedReplicas };
+}
+
+function replicaSnapshot(r: ServerReplica, capabilities: readonly string[]): ReplicaSnapshot {
   return {
-    name: s.name,
-    shared: s.shared,
-    expectedReplicas: s.expectedReplicas,
-    replicas: [...s.replicas.values()].map((r) => {
-      const old = before.get(r.idx);
-      if (old !== undefined && unchanged(old, r)) return old;
-      return {
-        idx: r.idx,
-        serverName: r.serverName,
-        memoryBytes: r.memory,
-        availableMemoryBytes: r.availableMemory,
-        reservedMemoryBytes: r.reservedMemory,
-        capabilities: old !== undefined && sameList(old.capabilities, r.capabilities) ? old.capabilities : [...r.capabilities],
-        overCommitPercentage: r.overCommitPercentage,
-        draining: r.draining,
-        loadedModels: [...r.loaded],
-      };
-    }),
+    idx: r.idx,
+    serverName: r.serverName,
+    memoryBytes: r.memory,
+    availableMemoryBytes: r.availableMemory,
+    reservedMemoryBytes: r.reservedMemory,
+    capabilities: capabilities === r.capabilities ? [...capabilities] : capabilities as string[],
+    overCommitPercentage: r.overCommitPercentage,
+    draining: r.draining,
+    loadedModels: [...r.loaded],
   };
 }
 
-type StoreReplica = Server["replicas"] extends Map<number, infer R> ? R : never;
-
-function unchanged(old: ReplicaSnapshot, r: StoreReplica): boolean {
-  return old.serverName === r.serverName && old.memoryBytes === r.memory && old.availableMemoryBytes === r.availableMemory &&
-    old.reservedMemoryBytes === r.reservedMemory && old.overCommitPercentage === r.overCommitPercentage && old.draining === r.draining &&
-    sameList(old.capabilities, r.capabilities) && sameList(old.loadedModels, r.loaded);
-}
-
-/** Same elements in the same order (a Set iterates in insertion order). */
-function sameList(old: readonly string[], now: Iterable<string> & { readonly size?: number; readonly length?: number }): boolean {
-  if ((now.size ?? now.length) !== old.length) return false;
-  let i = 0;
-  for (const x of now) if (x !== old[i++]) return false;
-  return true;
+/** The replica's snapshot: the last one taken while its revision has not moved. */
+function sharedReplicaSnapshot(r: ServerReplica): ReplicaSnapshot {
+  const cached = replicaSnapshots.get(r);
+  if (cached !== undefined && cached.revision === r.revision) return cached.snapshot;
+  const snapshot = replicaSnapshot(r, cached?.snapshot.capabilities ?? r.capabilities);
+  replicaSnapshots.set(r, { revision: r.revision, snapshot });
+  return snapshot;
 }
 
 /** The server's snapshot: the last one taken while its revision has not moved. */
 function serverSnapshotOf(s: Server): ServerSnapshot {
   const cached = serverSnapshots.get(s);
   if (cached !== undefined && cached.revision === s.revision) return cached.snapshot;
-  const snapshot = snapshotReusing(s, cached?.snapshot);
+  const replicas: ReplicaSnapshot[] = [];
+  for (const r of s.replicas.values()) replicas.push(sharedReplicaSnapshot(r));
+  const snapshot = { ...serverFields(s), replicas };
   serverSnapshots.set(s, { revision: s.revision, snapshot });
   return snapshot;
 }

@@ -150,6 +150,7 @@ export class MemoryStore {
       loaded,
       loading: new Set(),
       draining: false,
+      revision: 0,
     });
     for (const mvReq of req.loadedModels) {
       const name = mvReq.model?.meta?.name ?? "";
@@ -214,7 +215,7 @@ export class MemoryStore {
     const replica = server.replicas.get(idx);
     if (!replica) throw new StoreError(`Failed to find replica ${idx} for server ${serverName}`);
     replica.draining = true;
-    server.revision++;
+    changed(server, replica);
     const names: string[] = [];
     for (const key of replica.loaded) {
       const { name, version } = splitKey(key);
@@ -346,7 +347,7 @@ export class MemoryStore {
     let removed = false;
     const replica = server.replicas.get(idx);
     if (replica) {
-      server.revision++;
+      changed(server, replica);
       const key = versionKey(name, version);
       const fields = { source: "MemoryStore", func: "updateModelStateImpl" };
       if (desired === "Loading" || desired === "Loaded") {
@@ -389,12 +390,18 @@ export class MemoryStore {
     const server = this.servers.get(serverName);
     const replica: ServerReplica | undefined = server?.replicas.get(idx);
     if (!server || !replica) return;
-    server.revision++;
+    changed(server, replica);
     if (state === "LoadRequested") replica.reservedMemory = (replica.reservedMemory + bytes) & 0xffff_ffff_ffff_ffffn;
     else if (state === "LoadFailed" || state === "Loaded") {
       replica.reservedMemory = bytes > replica.reservedMemory ? 0n : replica.reservedMemory - bytes;
     }
   }
+}
+
+/** `replica` of `server` is about to change what a placement snapshot reads of it. */
+function changed(server: Server, replica: ServerReplica): void {
+  replica.revision++;
+  server.revision++;
 }
 
 /** proto-loader's synthetic oneof for `optional ModelRuntimeInfo modelRuntimeInfo`. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { snapshotOf, takeServerSnapshot } from "../../src/scheduler/placement.ts";
+import { buildStore } from "../vectors/store-fixtures.ts";
 import { compareAfterEverySchedulerStep } from "./generated-runs.ts";
 
 describe("reused server snapshots", () => {
@@ -12,4 +13,19 @@ describe("reused server snapshots", () => {
     expect(compared).toBeGreaterThan(100);
     expect(mismatches).toEqual([]);
   }, 120_000);
+
+  it("follow a drained replica, which generated runs do not reach", () => {
+    const store = buildStore({
+      models: { m: { versions: [{ version: 1, server: "s", replicas: { 0: "Available" }, state: "ModelAvailable" }] } },
+      servers: { s: { replicas: { 0: { loaded: [["m", 1]], memory: 1000n, availableMemory: 1000n }, 1: {} } } },
+    });
+    const model = store.models.get("m")!;
+    const before = snapshotOf(store, model).servers[0]!;
+    store.drainServerReplica("s", 0);
+    const after = snapshotOf(store, model).servers[0]!;
+    expect(after).toEqual(takeServerSnapshot(store.servers.get("s")!));
+    expect(after.replicas[0]!.draining).toBe(true);
+    // the replica that did not move is the same object in both snapshots
+    expect(after.replicas[1]).toBe(before.replicas[1]);
+  });
 });
