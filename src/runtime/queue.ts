@@ -1,4 +1,10 @@
-/** A min-heap of timed events; ties break by insertion order, which keeps runs deterministic. */
+/**
+ * The engine's timed events; ties break by insertion order, which keeps runs deterministic.
+ *
+ * Events are kept in one FIFO bucket per distinct time, and the times in a min-heap. In a run
+ * most events share a time (everything sent in one step arrives one latency later), so a push
+ * or a pop is usually an array append or an index step, and the heap holds only the times.
+ */
 export interface Timed {
   at: number;
   seq: number;
@@ -9,67 +15,129 @@ export interface Timed {
 /** Below this many entries the queue never compacts. */
 const COMPACT_FLOOR = 1_024;
 
+/** The events due at one time, in insertion order; `head` is the first not yet popped. */
+interface Bucket {
+  items: Timed[];
+  head: number;
+}
+
 export class EventQueue {
-  private heap: Timed[] = [];
+  private readonly buckets = new Map<number, Bucket>();
+  /** Min-heap of the times that have a bucket. */
+  private times: number[] = [];
   private seq = 0;
+  private count = 0;
   /** Size at which cancelled entries are swept out: a timer re-armed on every event leaves its
    * old entries behind until they come due, so a busy long-running process would otherwise hold
    * load × horizon of them. Doubling keeps the sweep O(1) amortised per push. */
   private compactAt = COMPACT_FLOOR;
 
+  /** Entries held, cancelled ones included until they are swept or come due. */
   get size(): number {
-    return this.heap.length;
+    return this.count;
   }
 
   push(at: number, run: () => void): Timed {
-    if (this.heap.length >= this.compactAt) this.compact();
+    if (this.count >= this.compactAt) this.compact();
     const ev: Timed = { at, seq: this.seq++, run };
-    const h = this.heap;
-    h.push(ev);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
+    let bucket = this.buckets.get(at);
+    if (bucket === undefined) {
+      bucket = { items: [], head: 0 };
+      this.buckets.set(at, bucket);
+      heapPush(this.times, at);
     }
+    bucket.items.push(ev);
+    this.count++;
     return ev;
   }
 
-  /** Drop cancelled entries; a sorted array is a valid heap, and the order is unchanged. */
+  /** Drop cancelled entries; the order of the others is unchanged. */
   private compact(): void {
-    this.heap = this.heap.filter((t) => !t.cancelled).sort((a, b) => (less(a, b) ? -1 : 1));
-    this.compactAt = Math.max(COMPACT_FLOOR, 2 * this.heap.length);
+    const times: number[] = [];
+    for (const [at, bucket] of this.buckets) {
+      const live = bucket.items.slice(bucket.head).filter((t) => !t.cancelled);
+      if (live.length === 0) {
+        this.buckets.delete(at);
+        continue;
+      }
+      bucket.items = live;
+      bucket.head = 0;
+      times.push(at);
+    }
+    // a sorted array is a valid heap
+    this.times = times.sort((a, b) => a - b);
+    this.count = 0;
+    for (const b of this.buckets.values()) this.count += b.items.length;
+    this.compactAt = Math.max(COMPACT_FLOOR, 2 * this.count);
   }
 
+  /** The first live event, cancelled ones before it dropped. */
   peek(): Timed | undefined {
-    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
-    return this.heap[0];
+    for (;;) {
+      const bucket = this.firstBucket();
+      if (bucket === undefined) return undefined;
+      const top = bucket.items[bucket.head]!;
+      if (!top.cancelled) return top;
+      this.take(bucket);
+    }
   }
 
   pop(): Timed | undefined {
-    const h = this.heap;
-    if (h.length === 0) return undefined;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
+    const bucket = this.firstBucket();
+    return bucket === undefined ? undefined : this.take(bucket);
+  }
+
+  /** The earliest time's bucket, emptied buckets before it removed. */
+  private firstBucket(): Bucket | undefined {
+    for (;;) {
+      const at = this.times[0];
+      if (at === undefined) return undefined;
+      const bucket = this.buckets.get(at)!;
+      if (bucket.head < bucket.items.length) return bucket;
+      this.buckets.delete(at);
+      heapPop(this.times);
     }
-    return top;
+  }
+
+  private take(bucket: Bucket): Timed {
+    const ev = bucket.items[bucket.head]!;
+    bucket.items[bucket.head++] = undefined as unknown as Timed; // let it go before the bucket does
+    this.count--;
+    // a long-lived bucket (events keep arriving at its time) drops what it has handed out
+    if (bucket.head >= COMPACT_FLOOR && bucket.head * 2 >= bucket.items.length) {
+      bucket.items = bucket.items.slice(bucket.head);
+      bucket.head = 0;
+    }
+    return ev;
   }
 }
 
-function less(a: Timed, b: Timed): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+function heapPush(h: number[], x: number): void {
+  let i = h.length;
+  h.push(x);
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    const y = h[p]!;
+    if (y <= x) break;
+    h[i] = y;
+    i = p;
+  }
+  h[i] = x;
+}
+
+function heapPop(h: number[]): void {
+  const last = h.pop()!;
+  const n = h.length;
+  if (n === 0) return;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= n) break;
+    const r = l + 1;
+    const c = r < n && h[r]! < h[l]! ? r : l;
+    if (h[c]! >= last) break;
+    h[i] = h[c]!;
+    i = c;
+  }
+  h[i] = last;
 }
