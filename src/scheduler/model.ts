@@ -64,23 +64,31 @@ export class ModelVersion {
   isExplainer(): boolean {
     return !!this.defn.modelSpec?.explainer;
   }
+  // Plain loops: these run several times per status event on every version.
   replicasIn(states: ReadonlySet<ReplicaState>): number[] {
-    return [...this.replicas].filter(([, r]) => states.has(r.state)).map(([i]) => i);
+    const out: number[] = [];
+    for (const [i, r] of this.replicas) if (states.has(r.state)) out.push(i);
+    return out;
   }
   replicasInState(state: ReplicaState): number[] {
-    return [...this.replicas].filter(([, r]) => r.state === state).map(([i]) => i);
+    const out: number[] = [];
+    for (const [i, r] of this.replicas) if (r.state === state) out.push(i);
+    return out;
   }
   hasLiveReplicas(): boolean {
-    return [...this.replicas.values()].some((r) => CAN_RECEIVE_TRAFFIC.has(r.state));
+    for (const r of this.replicas.values()) if (CAN_RECEIVE_TRAFFIC.has(r.state)) return true;
+    return false;
   }
   isLoadingOrLoadedOnServer(): boolean {
-    return [...this.replicas.values()].some((r) => ALREADY_LOADING_OR_LOADED.has(r.state));
+    for (const r of this.replicas.values()) if (ALREADY_LOADING_OR_LOADED.has(r.state)) return true;
+    return false;
   }
   isLoadingOrLoaded(server: string, idx: number): boolean {
     return server === this.server && LOADING_OR_LOADED.has(this.replicaState(idx));
   }
   inactive(): boolean {
-    return [...this.replicas.values()].every((r) => INACTIVE.has(r.state));
+    for (const r of this.replicas.values()) if (!INACTIVE.has(r.state)) return false;
+    return true;
   }
   /** Replicas envoy routes to; draining ones only when nothing else is left. */
   assignment(): number[] {
