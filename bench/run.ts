@@ -10,6 +10,7 @@
  *   npm run bench -- --only properties --check-seeds 20 --check-runs 500   # `check` over more seeds
  */
 import { spawn } from "node:child_process";
+import { NODE_FLAGS } from "../src/cli/node-flags.ts";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -59,7 +60,7 @@ const profilePath = (suite: Suite) => path.join(RESULTS_DIR, `${stamp}-${suite}.
 function child<T>(script: string, args: readonly (string | number)[], suite: Suite): Promise<T> {
   const prof = profile === suite ? ["--cpu-prof", `--cpu-prof-dir=${RESULTS_DIR}`, `--cpu-prof-name=${stamp}-${suite}-${[path.basename(script, ".ts"), ...args.map(String).filter((a) => /^[\w.-]+$/.test(a))].join("-")}.cpuprofile`] : [];
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [...prof, "--import", "tsx", path.join(BENCH_DIR, script), ...args.map(String)], {
+    const p = spawn(process.execPath, [...NODE_FLAGS, ...prof, "--import", "tsx", path.join(BENCH_DIR, script), ...args.map(String)], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
