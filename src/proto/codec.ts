@@ -48,7 +48,6 @@ const UNSET: unique symbol = Symbol("unset");
 type Converted = unknown;
 type Convert = (v: unknown) => Converted;
 type Write = (w: Writer, v: unknown) => void;
-type Read = (r: Reader) => unknown;
 
 const isObject = (v: unknown): v is Obj => !!v && typeof v === "object";
 const expected = (field: protobuf.Field, what: string) => new TypeError(`${field.fullName}: ${what} expected`);
@@ -62,7 +61,7 @@ interface TypeCodec {
   readonly hasFields: boolean;
 }
 
-/** Writers and readers of the scalar types, by protobufjs type name (enums are `int32`). */
+/** The scalar types the writer knows, by protobufjs type name (enums are `int32`). */
 const WRITE: Record<string, Write> = {
   double: (w, v) => void w.double(v as number),
   float: (w, v) => void w.float(v as number),
@@ -79,24 +78,6 @@ const WRITE: Record<string, Write> = {
   bool: (w, v) => void w.bool(v as boolean),
   string: (w, v) => void w.string(v as string),
   bytes: (w, v) => void w.bytes(v as Uint8Array),
-};
-
-const READ: Record<string, Read> = {
-  double: (r) => r.double(),
-  float: (r) => r.float(),
-  int32: (r) => r.int32(),
-  uint32: (r) => r.uint32(),
-  sint32: (r) => r.sint32(),
-  fixed32: (r) => r.fixed32(),
-  sfixed32: (r) => r.sfixed32(),
-  int64: (r) => r.int64(),
-  uint64: (r) => r.uint64(),
-  sint64: (r) => r.sint64(),
-  fixed64: (r) => r.fixed64(),
-  sfixed64: (r) => r.sfixed64(),
-  bool: (r) => r.bool(),
-  string: (r) => r.string(),
-  bytes: (r) => r.bytes(),
 };
 
 /** Short runs of decimal digits: exact as a double, so they need no `Long`. */
@@ -147,22 +128,6 @@ function scalarConvert(type: string): Convert {
   }
 }
 
-/** `fromObject`'s enum switch: names and known numbers give the number, other numbers pass
- * through; anything else leaves a singular field unset and makes a repeated element the default. */
-function enumConvert(field: protobuf.Field, en: protobuf.Enum, repeated: boolean): Convert {
-  const known = new Map<unknown, number>();
-  for (const [name, id] of Object.entries(en.values)) {
-    if (!known.has(name)) known.set(name, id);
-    if (!known.has(id)) known.set(id, id);
-  }
-  const fallback = repeated ? (field.typeDefault as number) : UNSET;
-  return (v) => {
-    const id = known.get(v);
-    if (id !== undefined) return id;
-    return typeof v === "number" ? v : fallback;
-  };
-}
-
 /** `toObject`'s enum rendering: the name when known, otherwise the number itself. */
 function enumName(en: protobuf.Enum): (id: number) => unknown {
   const byId = new Map<number, string>();
@@ -202,6 +167,17 @@ function defaultOf(field: protobuf.Field): { value: unknown; fresh?: () => unkno
 
 const byId = (a: protobuf.Field, b: protobuf.Field) => a.id - b.id;
 
+/** Field names become property accesses in generated code: only plain identifiers get there. */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const key = (name: string) => JSON.stringify(name);
+
+/**
+ * Builds, once per message type, an encoder and a decoder as generated functions (as protobufjs
+ * itself does for its own), because one closure per field kind shared by every type makes every
+ * call site megamorphic and the codec slower than the two passes it replaces. What goes into the
+ * generated source is numbers, `JSON.stringify`d strings and field names checked against
+ * `IDENTIFIER`; everything else is passed in as values.
+ */
 export class CodecBuilder {
   private readonly built = new Map<protobuf.Type, TypeCodec>();
 
@@ -227,322 +203,205 @@ export class CodecBuilder {
     const done = this.built.get(type);
     if (done) return done;
     type.resolveAll();
-    // Registered before its fields are built, so a type that contains itself finds its codec.
-    const codec = { type, hasFields: type.fieldsArray.length > 0 } as { -readonly [K in keyof TypeCodec]: TypeCodec[K] };
-    this.built.set(type, codec);
     const fields = type.fieldsArray.map((f) => f.resolve()).sort(byId);
     for (const f of fields) {
+      if (!IDENTIFIER.test(f.name) || f.name === "__proto__") throw new UnsupportedType(`${f.fullName}: field name`);
+      if (f.partOf && !IDENTIFIER.test(f.partOf.name)) throw new UnsupportedType(`${f.fullName}: oneof name`);
       if (f.required) throw new UnsupportedType(`${f.fullName}: required fields`);
       if (f.delimited) throw new UnsupportedType(`${f.fullName}: groups`);
-      if (f instanceof protobuf.MapField && types.long[f.keyType] !== undefined) throw new UnsupportedType(`${f.fullName}: 64-bit map keys`);
+      if (f instanceof protobuf.MapField && (types.long[f.keyType] !== undefined || WRITE[f.keyType] === undefined)) throw new UnsupportedType(`${f.fullName}: map key type ${f.keyType}`);
+      if (!(f.resolvedType instanceof protobuf.Type) && !(f.resolvedType instanceof protobuf.Enum) && WRITE[f.type] === undefined) throw new UnsupportedType(`${f.fullName}: type ${f.type}`);
     }
-    const encoders = fields.map((f) => this.fieldEncoder(f));
-    codec.encodeFields = (m, w, depth) => {
-      if (depth > util.recursionLimit) throw new Error("max depth exceeded");
-      for (let i = 0; i < encoders.length; i++) encoders[i]!(m, w, depth);
-    };
-    codec.decode = this.messageDecoder(type, fields);
+    // Registered before its fields are generated, so a type that contains itself finds its
+    // codec; generated code reads `encodeFields`/`decode` of a nested codec when it runs.
+    const codec = { type, hasFields: fields.length > 0 } as { -readonly [K in keyof TypeCodec]: TypeCodec[K] };
+    this.built.set(type, codec);
+    const subs = fields.map((f) => (f.resolvedType instanceof protobuf.Type ? this.typeCodec(f.resolvedType) : null));
+    codec.encodeFields = generateEncoder(type, fields, subs);
+    codec.decode = generateDecoder(type, fields, subs);
     return codec;
   }
+}
 
-  /** Writes one field as `encode(fromObject(m))` would. */
-  private fieldEncoder(field: protobuf.Field): (m: Obj, w: Writer, depth: number) => void {
-    const name = field.name;
+/** Values the generated functions refer to, by index. */
+class Refs {
+  readonly values: unknown[] = [];
+  add(v: unknown): string {
+    this.values.push(v);
+    return `R[${this.values.length - 1}]`;
+  }
+}
+
+function compile<F>(name: string, params: string[], body: string, refs: Refs): F {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- see CodecBuilder
+  const make = new Function("R", `return function ${name}(${params.join(",")}){\n${body}\n}`) as (r: unknown[]) => F;
+  return make(refs.values);
+}
+
+const fnName = (type: protobuf.Type, what: string) => `${type.fullName.replace(/[^A-Za-z0-9_]/g, "_")}$${what}`;
+
+/** The `fromObject` enum switch as code: `c` gets the number or `UNSET`. */
+function enumSwitch(field: protobuf.Field, en: protobuf.Enum, repeated: boolean, v: string, refs: Refs, unset: string): string {
+  const cases: string[] = [];
+  const seen = new Set<string>();
+  for (const [name, id] of Object.entries(en.values)) {
+    for (const label of [key(name), String(id)]) {
+      if (seen.has(label)) continue;
+      seen.add(label);
+      cases.push(`case ${label}:c=${id};break;`);
+    }
+  }
+  const fallback = repeated ? String(field.typeDefault as number) : unset;
+  return `switch(${v}){${cases.join("")}default:c=typeof ${v}==="number"?${v}:${fallback}}`;
+}
+
+/** Code giving `c` the value `fromObject` stores for `v` (a scalar or enum), `UNSET` if none. */
+function convertCode(field: protobuf.Field, type: string, repeated: boolean, v: string, refs: Refs, unset: string): string {
+  if (field.resolvedType instanceof protobuf.Enum) return enumSwitch(field, field.resolvedType, repeated, v, refs, unset);
+  switch (type) {
+    case "double":
+    case "float":
+      return `c=Number(${v});`;
+    case "uint32":
+    case "fixed32":
+      return `c=${v}>>>0;`;
+    case "int32":
+    case "sint32":
+    case "sfixed32":
+      return `c=${v}|0;`;
+    case "bool":
+      return `c=!!${v};`;
+    case "string":
+      return `c=typeof ${v}==="string"?${v}:String(${v});`;
+    default:
+      return `c=${refs.add(scalarConvert(type))}(${v});`;
+  }
+}
+
+function generateEncoder(type: protobuf.Type, fields: protobuf.Field[], subs: (TypeCodec | null)[]): TypeCodec["encodeFields"] {
+  const refs = new Refs();
+  const UNSETR = refs.add(UNSET);
+  const isObj = refs.add(isObject);
+  const lines: string[] = [`if(q>${refs.add(util)}.recursionLimit)throw Error("max depth exceeded");`, "var v,c,ks,k,e,i,j;"];
+  fields.forEach((field, index) => {
     const tag = (wt: number) => ((field.id << 3) | wt) >>> 0;
-    const sub = field.resolvedType instanceof protobuf.Type ? this.typeCodec(field.resolvedType) : null;
-    const en = field.resolvedType instanceof protobuf.Enum ? field.resolvedType : null;
-    const type = valueType(field);
-
+    const sub = subs[index] ? refs.add(subs[index]) : null;
+    const vt = valueType(field);
+    const err = (what: string) => `throw ${refs.add(() => expected(field, what))}()`;
+    lines.push(`v=m[${key(field.name)}];`);
     if (field instanceof protobuf.MapField) {
-      const mapTag = tag(2);
-      const keyTag = (8 | types.mapKey[field.keyType]!) >>> 0;
-      const writeKey = WRITE[field.keyType]!;
+      const head = `w.uint32(${tag(2)}).fork().uint32(${(8 | types.mapKey[field.keyType]!) >>> 0}).${field.keyType}(k)`;
+      const body = sub
+        ? `e=v[k];if(!${isObj}(e))${err("object")};${head}.uint32(18).fork();${sub}.encodeFields(e,w,q+1);w.ldelim().ldelim();`
+        : `${convertCode(field, vt, false, "v[k]", refs, UNSETR)}if(c===${UNSETR})continue;${head}.uint32(${(16 | types.basic[vt]!) >>> 0}).${vt}(c).ldelim();`;
+      lines.push(`if(v){if(!${isObj}(v))${err("object")};ks=Object.keys(v);for(i=0;i<ks.length;i++){k=ks[i];${body}}}`);
+    } else if (field.repeated) {
       if (sub) {
-        return (m, w, depth) => {
-          const v = m[name];
-          if (!v) return;
-          if (!isObject(v)) throw expected(field, "object");
-          for (const k of Object.keys(v)) {
-            const e = v[k];
-            if (!isObject(e)) throw expected(field, "object");
-            w.uint32(mapTag).fork().uint32(keyTag);
-            writeKey(w, k);
-            w.uint32(18).fork();
-            sub.encodeFields(e, w, depth + 1);
-            w.ldelim().ldelim();
-          }
-        };
+        lines.push(`if(v){if(!Array.isArray(v))${err("array")};for(i=0;i<v.length;i++){e=v[i];if(!${isObj}(e))${err("object")};w.uint32(${tag(2)}).fork();${sub}.encodeFields(e,w,q+1);w.ldelim();}}`);
+      } else if (field.packed && types.packed[vt] !== undefined) {
+        lines.push(`if(v){if(!Array.isArray(v))${err("array")};if(v.length){w.uint32(${tag(2)}).fork();for(i=0;i<v.length;i++){${convertCode(field, vt, true, "v[i]", refs, UNSETR)}w.${vt}(c);}w.ldelim();}}`);
+      } else {
+        // An unset element (bytes that are neither text nor array-like) is a hole `fromObject`
+        // leaves: the encoder fails on it, unless nothing is set after it (the array then ends).
+        const convAt = (x: string) => convertCode(field, vt, true, x, refs, UNSETR);
+        lines.push(
+          `if(v){if(!Array.isArray(v))${err("array")};for(i=0;i<v.length;i++){${convAt("v[i]")}if(c===${UNSETR}){for(j=i+1;j<v.length;j++){${convAt("v[j]")}if(c!==${UNSETR})${err("bytes")};}break;}w.uint32(${tag(types.basic[vt]!)}).${vt}(c);}}`,
+        );
       }
-      const convert = en ? enumConvert(field, en, false) : scalarConvert(type);
-      const valueTag = (16 | types.basic[type]!) >>> 0;
-      const writeValue = WRITE[type]!;
-      return (m, w) => {
-        const v = m[name];
-        if (!v) return;
-        if (!isObject(v)) throw expected(field, "object");
-        for (const k of Object.keys(v)) {
-          const c = convert(v[k]);
-          if (c === UNSET) continue;
-          w.uint32(mapTag).fork().uint32(keyTag);
-          writeKey(w, k);
-          w.uint32(valueTag);
-          writeValue(w, c);
-          w.ldelim();
-        }
-      };
-    }
-
-    if (field.repeated) {
-      if (sub) {
-        const t = tag(2);
-        return (m, w, depth) => {
-          const v = m[name];
-          if (!v) return;
-          if (!Array.isArray(v)) throw expected(field, "array");
-          for (let i = 0; i < v.length; i++) {
-            const e: unknown = v[i];
-            if (!isObject(e)) throw expected(field, "object");
-            w.uint32(t).fork();
-            sub.encodeFields(e, w, depth + 1);
-            w.ldelim();
-          }
-        };
-      }
-      const convert = en ? enumConvert(field, en, true) : scalarConvert(type);
-      const write = WRITE[type]!;
-      if (field.packed && types.packed[type] !== undefined) {
-        const t = tag(2);
-        return (m, w) => {
-          const v = m[name];
-          if (!v) return;
-          if (!Array.isArray(v)) throw expected(field, "array");
-          if (v.length === 0) return;
-          w.uint32(t).fork();
-          for (let i = 0; i < v.length; i++) write(w, convert(v[i]));
-          w.ldelim();
-        };
-      }
-      const t = tag(types.basic[type]!);
-      return (m, w) => {
-        const v = m[name];
-        if (!v) return;
-        if (!Array.isArray(v)) throw expected(field, "array");
-        for (let i = 0; i < v.length; i++) {
-          const c = convert(v[i]);
-          if (c === UNSET) {
-            // `fromObject` leaves a hole there: the encoder fails on it, unless nothing is set
-            // after it (the array then simply ends before it).
-            for (let j = i + 1; j < v.length; j++) if (convert(v[j]) !== UNSET) throw expected(field, "bytes");
-            return;
-          }
-          w.uint32(t);
-          write(w, c);
-        }
-      };
-    }
-
-    if (sub) {
-      const t = tag(2);
-      return (m, w, depth) => {
-        const v = m[name];
-        if (v == null) return;
-        if (!isObject(v)) throw expected(field, "object");
-        w.uint32(t).fork();
-        sub.encodeFields(v, w, depth + 1);
-        w.ldelim();
-      };
-    }
-    const write = WRITE[type]!;
-    const t = tag(types.basic[type]!);
-    if (en) {
+    } else if (sub) {
+      lines.push(`if(v!=null){if(!${isObj}(v))${err("object")};w.uint32(${tag(2)}).fork();${sub}.encodeFields(v,w,q+1);w.ldelim();}`);
+    } else if (field.resolvedType instanceof protobuf.Enum) {
       // The enum switch runs on null and undefined too (and leaves the field unset).
-      const convert = enumConvert(field, en, false);
-      return (m, w) => {
-        const c = convert(m[name]);
-        if (c === UNSET) return;
-        w.uint32(t);
-        write(w, c);
-      };
+      lines.push(`${convertCode(field, vt, false, "v", refs, UNSETR)}if(c!==${UNSETR})w.uint32(${tag(types.basic[vt]!)}).${vt}(c);`);
+    } else {
+      lines.push(`if(v!=null){${convertCode(field, vt, false, "v", refs, UNSETR)}if(c!==${UNSETR})w.uint32(${tag(types.basic[vt]!)}).${vt}(c);}`);
     }
-    const convert = scalarConvert(type);
-    return (m, w) => {
-      const v = m[name];
-      if (v == null) return;
-      const c = convert(v);
-      if (c === UNSET) return;
-      w.uint32(t);
-      write(w, c);
-    };
+  });
+  return compile(fnName(type, "encode"), ["m", "w", "q"], lines.join("\n"), refs);
+}
+
+/** Code reading one value of a scalar or enum field, as `toObject` renders it. */
+function readCode(field: protobuf.Field, vt: string, refs: Refs): string {
+  const render = renderer(field);
+  return render ? `${refs.add(render)}(r.${vt}())` : `r.${vt}()`;
+}
+
+function generateDecoder(type: protobuf.Type, fields: protobuf.Field[], subs: (TypeCodec | null)[]): TypeCodec["decode"] {
+  const refs = new Refs();
+  const limit = (protobuf.Reader as unknown as { recursionLimit: number }).recursionLimit;
+  // `toObject` lays out repeated fields, then maps, then the other fields not in a oneof (each
+  // in field-number order), then the set oneof members, each followed by its oneof's name.
+  const literal: string[] = [];
+  for (const f of fields) if (f.repeated && !f.partOf) literal.push(`${key(f.name)}:[]`);
+  for (const f of fields) if (f.map && !f.partOf) literal.push(`${key(f.name)}:{}`);
+  for (const f of fields) {
+    if (f.repeated || f.map || f.partOf) continue;
+    const d = defaultOf(f);
+    const plain = d.fresh === undefined && (typeof d.value === "string" || typeof d.value === "boolean" || d.value === null || (typeof d.value === "number" && Number.isFinite(d.value) && !Object.is(d.value, -0)));
+    literal.push(`${key(f.name)}:${d.fresh ? `${refs.add(d.fresh)}()` : plain ? JSON.stringify(d.value) : refs.add(d.value)}`);
   }
-
-  /** Reads a message as `toObject(decode(bytes), PROTO_LOAD_OPTIONS)` would build it. */
-  private messageDecoder(type: protobuf.Type, fields: protobuf.Field[]): TypeCodec["decode"] {
-    // `toObject` lays out repeated fields, then maps, then the other fields not in a oneof (each
-    // in field-number order), then the set oneof members, each followed by its oneof's name.
-    const template: Obj = {};
-    const fresh: [string, () => unknown][] = [];
-    for (const f of fields) {
-      if (f.repeated && !f.partOf) {
-        template[f.name] = null;
-        fresh.push([f.name, () => []]);
-      }
-    }
-    for (const f of fields) {
-      if (f.map && !f.partOf) {
-        template[f.name] = null;
-        fresh.push([f.name, () => ({})]);
-      }
-    }
-    for (const f of fields) {
-      if (f.repeated || f.map || f.partOf) continue;
-      const d = defaultOf(f);
-      template[f.name] = d.value;
-      if (d.fresh) fresh.push([f.name, d.fresh]);
-    }
-    const members = fields.filter((f) => f.partOf);
-    const memberSlot = new Map(members.map((f, i) => [f, i]));
-
-    type FieldReader = (r: Reader, t: number, d: Obj, depth: number, slots: unknown[] | null) => void;
-    const readers: (FieldReader | undefined)[] = [];
-    for (const f of fields) {
-      const slot = memberSlot.get(f);
-      readers[f.id] = this.fieldReader(f, slot);
-    }
-    // Maps of messages, whose missing values `toObject` fails on (unless the type has no fields).
-    const nullMapValues = fields.filter((f) => f.map && f.resolvedType instanceof protobuf.Type && f.resolvedType.fieldsArray.length > 0);
-    const freshCount = fresh.length;
-    const memberCount = members.length;
-    const recursionLimit = (protobuf.Reader as unknown as { recursionLimit: number }).recursionLimit;
-
-    return (r, length, depth) => {
-      if (depth > recursionLimit) throw new Error("maximum nesting depth exceeded");
-      let end: number;
-      let outerLen = 0;
-      if (length === undefined) end = r.len;
-      else {
-        end = r.pos + length;
-        if (end > r.len) throw new RangeError("index out of range");
-        outerLen = r.len;
-        r.len = end;
-      }
-      const d: Obj = { ...template };
-      for (let i = 0; i < freshCount; i++) {
-        const [k, make] = fresh[i]!;
-        d[k] = make();
-      }
-      const slots = memberCount > 0 ? new Array<unknown>(memberCount) : null;
-      while (r.pos < end) {
-        const t = r.uint32();
-        const read = readers[t >>> 3];
-        if (read === undefined) r.skipType(t & 7, depth);
-        else read(r, t, d, depth, slots);
-      }
-      if (length !== undefined) {
-        if (r.pos !== end) throw new RangeError("index out of range");
-        r.len = outerLen;
-      }
-      for (let i = 0; i < nullMapValues.length; i++) {
-        const f = nullMapValues[i]!;
-        const map = d[f.name] as Obj;
-        for (const k in map) if (map[k] === null) throw new TypeError(`${f.fullName}: map value missing`);
-      }
-      if (slots !== null) {
-        for (let i = 0; i < memberCount; i++) {
-          const v = slots[i];
-          if (v === undefined) continue;
-          const f = members[i]!;
-          d[f.name] = v;
-          d[f.partOf!.name] = f.name;
-        }
-      }
-      return d;
-    };
-  }
-
-  private fieldReader(field: protobuf.Field, slot: number | undefined): (r: Reader, t: number, d: Obj, depth: number, slots: unknown[] | null) => void {
-    const name = field.name;
-    const sub = field.resolvedType instanceof protobuf.Type ? this.typeCodec(field.resolvedType) : null;
-    const type = valueType(field);
-    const read = READ[type];
-    const render = renderer(field);
-
+  const members = fields.filter((f) => f.partOf);
+  const slot = new Map(members.map((f, i) => [f, `s${i}`]));
+  const lines: string[] = [
+    `if(n>${limit})throw Error("maximum nesting depth exceeded");`,
+    "var c,ol,t,c2,ol2,k,val,tag;",
+    `if(l===undefined)c=r.len;else{c=r.pos+l;if(c>r.len)throw RangeError("index out of range");ol=r.len;r.len=c;}`,
+    `var d={${literal.join(",")}};`,
+  ];
+  if (members.length) lines.push(`var ${members.map((_, i) => `s${i}`).join(",")};`);
+  lines.push("while(r.pos<c){t=r.uint32();switch(t>>>3){");
+  fields.forEach((field, index) => {
+    const sub = subs[index] ? refs.add(subs[index]) : null;
+    const vt = valueType(field);
+    const target = `d[${key(field.name)}]`;
+    let code: string;
     if (field instanceof protobuf.MapField) {
-      const readKey = READ[field.keyType]!;
-      const keyDefault = types.defaults[field.keyType] ?? null;
-      const valueDefault = sub ? null : types.defaults[type];
-      const emptyValue = sub !== null && !sub.hasFields;
-      return (r, _t, d, depth) => {
-        const map = d[name] as Obj;
-        const end = r.uint32() + r.pos;
-        if (end > r.len) throw new RangeError("index out of range");
-        const outerLen = r.len;
-        r.len = end;
-        let k: unknown = keyDefault;
-        let value: unknown = valueDefault;
-        while (r.pos < end) {
-          const tag = r.uint32();
-          switch (tag >>> 3) {
-            case 1:
-              k = readKey(r);
-              break;
-            case 2:
-              value = sub ? sub.decode(r, r.uint32(), depth + 1) : read!(r);
-              break;
-            default:
-              r.skipType(tag & 7, depth);
-              break;
-          }
-        }
-        if (r.pos !== end) throw new RangeError("index out of range");
-        r.len = outerLen;
-        // A missing message value stays null here: a later entry of the same key may still give
-        // it one, and `toObject` only fails on what is null at the end (see `nullMapValues`).
-        if (sub && value === null) value = emptyValue ? {} : null;
-        else if (render) value = render(value);
-        const key = k as string;
-        if (key === "__proto__") util.makeProp(map, key);
-        map[key] = value;
-      };
-    }
-
-    if (field.repeated) {
+      const keyDefault = JSON.stringify(types.defaults[field.keyType] ?? null);
+      let value: string;
+      let valueDefault: string;
+      let finish = "";
       if (sub) {
-        return (r, _t, d, depth) => {
-          (d[name] as unknown[]).push(sub.decode(r, r.uint32(), depth + 1));
-        };
+        value = `${sub}.decode(r,r.uint32(),n+1)`;
+        valueDefault = "null";
+        // A missing message value stays null: a later entry of the same key may still give it
+        // one, and `toObject` only fails on what is null at the end (checked below), unless the
+        // type has no fields at all.
+        if (!subs[index]!.hasFields) finish = "if(val===null)val={};";
+      } else {
+        value = `r.${vt}()`;
+        const dv = types.defaults[vt];
+        valueDefault = Array.isArray(dv) ? refs.add(dv) : JSON.stringify(dv);
+        const render = renderer(field);
+        if (render) finish = `val=${refs.add(render)}(val);`;
       }
-      const readOne = render ? (r: Reader) => render(read!(r)) : read!;
-      if (types.packed[type] !== undefined) {
-        return (r, t, d) => {
-          const list = d[name] as unknown[];
-          if ((t & 7) === 2) {
-            const end = r.uint32() + r.pos;
-            if (end > r.len) throw new RangeError("index out of range");
-            const outerLen = r.len;
-            r.len = end;
-            while (r.pos < end) list.push(readOne(r));
-            if (r.pos !== end) throw new RangeError("index out of range");
-            r.len = outerLen;
-          } else list.push(readOne(r));
-        };
+      code =
+        `c2=r.uint32()+r.pos;if(c2>r.len)throw RangeError("index out of range");ol2=r.len;r.len=c2;k=${keyDefault};val=${valueDefault};` +
+        `while(r.pos<c2){tag=r.uint32();switch(tag>>>3){case 1:k=r.${field.keyType}();break;case 2:val=${value};break;default:r.skipType(tag&7,n);}}` +
+        `if(r.pos!==c2)throw RangeError("index out of range");r.len=ol2;${finish}` +
+        `if(k==="__proto__")${refs.add(util.makeProp)}(${target},k);${target}[k]=val;`;
+    } else if (field.repeated) {
+      if (sub) code = `${target}.push(${sub}.decode(r,r.uint32(),n+1));`;
+      else {
+        const one = readCode(field, vt, refs);
+        code =
+          types.packed[vt] !== undefined
+            ? `if((t&7)===2){c2=r.uint32()+r.pos;if(c2>r.len)throw RangeError("index out of range");ol2=r.len;r.len=c2;var a=${target};while(r.pos<c2)a.push(${one});if(r.pos!==c2)throw RangeError("index out of range");r.len=ol2;}else ${target}.push(${one});`
+            : `${target}.push(${one});`;
       }
-      return (r, _t, d) => {
-        (d[name] as unknown[]).push(readOne(r));
-      };
+    } else {
+      const one = sub ? `${sub}.decode(r,r.uint32(),n+1)` : readCode(field, vt, refs);
+      code = `${slot.get(field) ?? target}=${one};`;
     }
-
-    const readValue: (r: Reader, depth: number) => unknown = sub
-      ? (r, depth) => sub.decode(r, r.uint32(), depth + 1)
-      : render
-        ? (r) => render(read!(r))
-        : (r) => read!(r);
-    if (slot !== undefined) {
-      return (r, _t, _d, depth, slots) => {
-        slots![slot] = readValue(r, depth);
-      };
+    lines.push(`case ${field.id}:{${code}break;}`);
+  });
+  lines.push("default:r.skipType(t&7,n);}}");
+  lines.push(`if(l!==undefined){if(r.pos!==c)throw RangeError("index out of range");r.len=ol;}`);
+  fields.forEach((f, index) => {
+    if (f.map && subs[index]?.hasFields) {
+      lines.push(`for(k in d[${key(f.name)}])if(d[${key(f.name)}][k]===null)throw ${refs.add(() => new TypeError(`${f.fullName}: map value missing`))}();`);
     }
-    return (r, _t, d, depth) => {
-      d[name] = readValue(r, depth);
-    };
-  }
+  });
+  members.forEach((f, i) => lines.push(`if(s${i}!==undefined){d[${key(f.name)}]=s${i};d[${key(f.partOf!.name)}]=${key(f.name)};}`));
+  lines.push("return d;");
+  return compile(fnName(type, "decode"), ["r", "l", "n"], lines.join("\n"), refs);
 }
