@@ -3,10 +3,13 @@
  * runtimes use. `sim` pushes every message through exactly these functions, so a message that
  * would not survive the wire does not survive the simulation either.
  */
+import { accessSync, constants as fsConstants } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as protoLoader from "@grpc/proto-loader";
 import protobuf from "protobufjs";
 import type { MethodPath } from "../core/protocol.ts";
+import { CodecBuilder, UnsupportedType, type MessageCodec } from "./codec.ts";
 
 export const PROTOS_DIR = fileURLToPath(new URL("../../protos/", import.meta.url));
 
@@ -87,8 +90,105 @@ export function packageDefinition(): protoLoader.PackageDefinition {
 
 export type MethodDefinition = protoLoader.MethodDefinition<object, object>;
 
-/** The service definition, in the shape `grpc.Server#addService` accepts. */
+/**
+ * The reflection root of the same files with the same options, as proto-loader builds it
+ * internally (it does not expose its own), for the codec.
+ */
+function loadRoot(): protobuf.Root {
+  const root = new protobuf.Root();
+  const includeDirs = PROTO_LOAD_OPTIONS.includeDirs ?? [];
+  const fallback = root.resolvePath.bind(root);
+  root.resolvePath = (origin, target) => {
+    if (path.isAbsolute(target)) return target;
+    for (const dir of includeDirs) {
+      const full = path.join(dir, target);
+      try {
+        accessSync(full, fsConstants.R_OK);
+        return full;
+      } catch {
+        continue;
+      }
+    }
+    return fallback(origin, target);
+  };
+  root.loadSync(PROTO_FILES, PROTO_LOAD_OPTIONS as protobuf.IParseOptions);
+  root.resolveAll();
+  return root;
+}
+
+type Serialize = (value: object) => Buffer;
+type Deserialize = (bytes: Buffer) => object;
+
+/**
+ * Our codec for one direction of a method, with proto-loader's functions behind it: whenever
+ * ours throws, the reference runs again, so an error is protobufjs's own (text and type) and the
+ * status a peer gets is unchanged; and if the reference does not throw there, its result stands.
+ */
+function withReference(codec: MessageCodec, serialize: Serialize, deserialize: Deserialize): { serialize: Serialize; deserialize: Deserialize } {
+  return {
+    serialize: (value) => {
+      try {
+        return codec.encode(value) as Buffer;
+      } catch {
+        return serialize(value);
+      }
+    },
+    deserialize: (bytes) => {
+      try {
+        return codec.decode(bytes);
+      } catch {
+        return deserialize(bytes);
+      }
+    },
+  };
+}
+
+let codecs: Map<string, { serialize: Serialize; deserialize: Deserialize } | null> | undefined;
+let builder: CodecBuilder | undefined;
+let root: protobuf.Root | undefined;
+
+/** The fast serializers of a message type, or null when the codec cannot reproduce it. */
+function codecFor(typeName: string, reference: { serialize: Serialize; deserialize: Deserialize }) {
+  codecs ??= new Map();
+  if (!codecs.has(typeName)) {
+    root ??= loadRoot();
+    builder ??= new CodecBuilder();
+    let made: { serialize: Serialize; deserialize: Deserialize } | null;
+    try {
+      made = withReference(builder.codec(root.lookupType(typeName)), reference.serialize, reference.deserialize);
+    } catch (e) {
+      if (!(e instanceof UnsupportedType)) throw e;
+      made = null;
+    }
+    codecs.set(typeName, made);
+  }
+  return codecs.get(typeName) ?? reference;
+}
+
+/** The method as proto-loader defines it, with its message types served by our codec. */
+function withCodec(m: MethodDefinition, service: string, name: string): MethodDefinition {
+  const rpc = (root ??= loadRoot()).lookupService(service).methods[name];
+  if (!rpc?.resolvedRequestType || !rpc.resolvedResponseType) throw new Error(`unresolved gRPC method ${m.path}`);
+  const req = codecFor(rpc.resolvedRequestType.fullName, { serialize: m.requestSerialize as Serialize, deserialize: m.requestDeserialize as Deserialize });
+  const res = codecFor(rpc.resolvedResponseType.fullName, { serialize: m.responseSerialize as Serialize, deserialize: m.responseDeserialize as Deserialize });
+  return { ...m, requestSerialize: req.serialize, requestDeserialize: req.deserialize, responseSerialize: res.serialize, responseDeserialize: res.deserialize };
+}
+
+const served = new Map<string, protoLoader.ServiceDefinition>();
+
+/** The service definition, in the shape `grpc.Server#addService` accepts, with our codec. */
 export function serviceDefinition(service: string): protoLoader.ServiceDefinition {
+  let def = served.get(service);
+  if (!def) {
+    const reference = referenceServiceDefinition(service);
+    def = Object.fromEntries(Object.entries(reference).map(([name, m]) => [name, withCodec(m as MethodDefinition, service, name)]));
+    served.set(service, def);
+  }
+  return def;
+}
+
+/** The service exactly as proto-loader defines it (the codec's reference). */
+export function referenceServiceDefinition(service: string): protoLoader.ServiceDefinition {
   const def = packageDefinition()[service];
   if (!def || !isServiceDefinition(def)) throw new Error(`unknown gRPC service ${service}`);
   return def;
@@ -99,17 +199,35 @@ function isServiceDefinition(x: unknown): x is protoLoader.ServiceDefinition {
 }
 
 let byPath: Map<MethodPath, MethodDefinition> | undefined;
+let referenceByPath: Map<MethodPath, MethodDefinition> | undefined;
+
+function indexMethods(of: (service: string) => protoLoader.ServiceDefinition): Map<MethodPath, MethodDefinition> {
+  const index = new Map<MethodPath, MethodDefinition>();
+  for (const service of Object.values(SERVICES)) {
+    for (const m of Object.values(of(service))) index.set(m.path as MethodPath, m as MethodDefinition);
+  }
+  return index;
+}
 
 export function method(path: MethodPath): MethodDefinition {
-  if (!byPath) {
-    byPath = new Map();
-    for (const service of Object.values(SERVICES)) {
-      for (const m of Object.values(serviceDefinition(service))) byPath.set(m.path, m as MethodDefinition);
-    }
-  }
+  byPath ??= indexMethods(serviceDefinition);
   const m = byPath.get(path);
   if (!m) throw new Error(`unknown gRPC method ${path}`);
   return m;
+}
+
+/** The method exactly as proto-loader defines it: what `method` must stay equal to. */
+export function referenceMethod(path: MethodPath): MethodDefinition {
+  referenceByPath ??= indexMethods(referenceServiceDefinition);
+  const m = referenceByPath.get(path);
+  if (!m) throw new Error(`unknown gRPC method ${path}`);
+  return m;
+}
+
+/** The reflection root the codec is built from (the same files and options as the loader's). */
+export function reflectionRoot(): protobuf.Root {
+  packageDefinition();
+  return (root ??= loadRoot());
 }
 
 /** The service a method path belongs to: `/a.b.Svc/M` → `a.b.Svc`. */

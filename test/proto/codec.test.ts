@@ -1,0 +1,170 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import protobuf from "protobufjs";
+import { CodecBuilder } from "../../src/proto/codec.ts";
+import { M, method, referenceMethod, reflectionRoot } from "../../src/proto/index.ts";
+import type { MethodPath } from "../../src/core/protocol.ts";
+import { checkCoercion, checkDecoding, checkEncoding, checkMalformed, decodesAlike, referenceOf } from "./codec-check.ts";
+import { reachableTypes } from "./reflection.ts";
+
+const types = reachableTypes();
+const builder = new CodecBuilder();
+const RUNS = 40;
+
+describe("the codec against proto-loader, for every message type of our services", () => {
+  it("reaches the types the services carry", () => {
+    const names = types.map((t) => t.fullName);
+    for (const n of [".seldon.mlops.scheduler.ModelStatusResponse", ".seldon.mlops.agent.ModelOperationMessage", ".inference.RepositoryModelLoadRequest", ".google.protobuf.Timestamp"]) {
+      expect(names).toContain(n);
+    }
+  });
+
+  it.each(types.map((t) => [t.fullName, t] as const))("%s: byte-identical encoding, also of decoded objects", (_, type) => {
+    expect(checkEncoding(type, builder.codec(type), RUNS)).toBeNull();
+  });
+
+  it.each(types.map((t) => [t.fullName, t] as const))("%s: values of the wrong type coerced or rejected alike", (_, type) => {
+    expect(checkCoercion(type, builder.codec(type), RUNS)).toBeNull();
+  });
+
+  it.each(types.map((t) => [t.fullName, t] as const))("%s: deep-equal decoding, keys in the same order", (_, type) => {
+    expect(checkDecoding(type, builder.codec(type), RUNS)).toBeNull();
+  });
+
+  it.each(types.map((t) => [t.fullName, t] as const))("%s: malformed bytes throw alike or decode alike", (_, type) => {
+    expect(checkMalformed(type, builder.codec(type), RUNS)).toBeNull();
+  });
+
+  it("decodes packable repeated fields sent unpacked, one tag per element", () => {
+    const packable = types.flatMap((t) => t.fieldsArray.filter((f) => f.repeated && (f.resolvedType instanceof protobuf.Enum || ["double", "float", "int32", "uint32", "sint32", "fixed32", "sfixed32", "int64", "uint64", "sint64", "fixed64", "sfixed64", "bool"].includes(f.type))).map((f) => [t, f] as const));
+    expect(packable.length).toBeGreaterThan(0);
+    for (const [type, field] of packable) {
+      const wt = ["double", "fixed64", "sfixed64"].includes(field.type) ? 1 : ["float", "fixed32", "sfixed32"].includes(field.type) ? 5 : 0;
+      const write = field.resolvedType instanceof protobuf.Enum ? "int32" : field.type;
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: -3, max: 300 }), { maxLength: 5 }), fc.boolean(), (values, thenPacked) => {
+          const w = protobuf.Writer.create();
+          for (const v of values) (w.uint32(((field.id << 3) | wt) >>> 0) as unknown as Record<string, (x: number) => void>)[write]!(v);
+          if (thenPacked) {
+            w.uint32(((field.id << 3) | 2) >>> 0).fork();
+            for (const v of values) (w as unknown as Record<string, (x: number) => void>)[write]!(v);
+            w.ldelim();
+          }
+          return decodesAlike(builder.codec(type), referenceOf(type), w.finish());
+        }),
+        { numRuns: 20 },
+      );
+    }
+  });
+});
+
+describe("the checks catch a codec that differs", () => {
+  const type = reflectionRoot().lookupType("seldon.mlops.scheduler.ModelStatusResponse");
+  const good = builder.codec(type);
+  const SEED = 42;
+
+  it("hold for the real codec with the seed the altered ones are run with", () => {
+    expect(checkEncoding(type, good, 100, SEED)).toBeNull();
+    expect(checkDecoding(type, good, 100, SEED)).toBeNull();
+    expect(checkMalformed(type, good, 100, SEED)).toBeNull();
+    expect(checkCoercion(type, good, 100, SEED)).toBeNull();
+  });
+
+  it("an encoder that leaves out fields at their default (as proto3 canonical form does)", () => {
+    const stripDefaults = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(stripDefaults);
+      if (v === null || typeof v !== "object" || ArrayBuffer.isView(v)) return v;
+      return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== 0 && x !== "" && x !== false && x !== "0").map(([k, x]) => [k, stripDefaults(x)]));
+    };
+    expect(checkEncoding(type, { ...good, encode: (m) => good.encode(stripDefaults(m)) }, 100, SEED)).not.toBeNull();
+  });
+
+  it("an encoder that treats an unknown enum name as the first value", () => {
+    const root = reflectionRoot();
+    const op = root.lookupType("seldon.mlops.agent.ModelOperationMessage");
+    const c = builder.codec(op);
+    const altered = { ...c, encode: (m: unknown) => c.encode(m !== null && typeof m === "object" && typeof (m as { operation?: unknown }).operation === "string" && !["UNKNOWN_EVENT", "LOAD_MODEL", "UNLOAD_MODEL"].includes((m as { operation: string }).operation) ? { ...m, operation: 0 } : m) };
+    expect(checkEncoding(op, altered, 200, SEED)).not.toBeNull();
+  });
+
+  it("a decoder that gives 64-bit values as numbers", () => {
+    const numbers = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(numbers);
+      if (v === null || typeof v !== "object" || ArrayBuffer.isView(v)) return typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v;
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, numbers(x)]));
+    };
+    expect(checkDecoding(type, { ...good, decode: (b) => numbers(good.decode(b)) as Record<string, unknown> }, 100, SEED)).not.toBeNull();
+  });
+
+  it("a decoder that puts the fields in another order", () => {
+    const reversed = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).reverse());
+    expect(checkDecoding(type, { ...good, decode: (b) => reversed(good.decode(b)) }, 100, SEED)).not.toBeNull();
+  });
+
+  it("a decoder that swallows malformed bytes", () => {
+    const lenient = (b: Uint8Array) => {
+      try {
+        return good.decode(b);
+      } catch {
+        return {};
+      }
+    };
+    expect(checkMalformed(type, { ...good, decode: lenient }, 200, SEED)).not.toBeNull();
+  });
+
+  it("an encoder that coerces where proto-loader rejects", () => {
+    const lenient = (m: unknown) => {
+      try {
+        return good.encode(m);
+      } catch {
+        return new Uint8Array();
+      }
+    };
+    expect(checkCoercion(type, { ...good, encode: lenient }, 200, SEED)).not.toBeNull();
+  });
+});
+
+describe("method() serves the codec", () => {
+  const paths = Object.values(M).flatMap((s) => Object.values(s)) as MethodPath[];
+
+  it("in every direction of every method, not proto-loader's functions", () => {
+    for (const p of paths) {
+      const ours = method(p);
+      const theirs = referenceMethod(p);
+      expect(ours.path).toBe(theirs.path);
+      for (const k of ["requestSerialize", "requestDeserialize", "responseSerialize", "responseDeserialize"] as const) expect(ours[k]).not.toBe(theirs[k]);
+    }
+  });
+
+  it("throws protobufjs's own error on malformed bytes, as a gRPC server reports it", () => {
+    for (const bytes of [[0x0a, 0x05, 0x61], [0x0f], [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], [0x12, 0x03, 0x08]]) {
+      const b = Buffer.from(bytes);
+      for (const p of [M.agent.Subscribe, M.scheduler.ModelStatus, M.inference.RepositoryModelLoad]) {
+        const theirs = (() => {
+          try {
+            referenceMethod(p).responseDeserialize(b);
+            return null;
+          } catch (e) {
+            return e as Error;
+          }
+        })();
+        if (theirs === null) expect(method(p).responseDeserialize(b)).toStrictEqual(referenceMethod(p).responseDeserialize(b));
+        else expect(() => method(p).responseDeserialize(b)).toThrowError(new (theirs.constructor as ErrorConstructor)(theirs.message));
+      }
+    }
+  });
+
+  it("throws proto-loader's own error on an object it cannot encode", () => {
+    const p = M.agent.Subscribe;
+    for (const bad of [[], { modelVersion: "v1" }, { modelVersion: { model: { modelSpec: { requirements: "sklearn" } } } }]) {
+      let expected: Error | undefined;
+      try {
+        referenceMethod(p).responseSerialize(bad as object);
+      } catch (e) {
+        expected = e as Error;
+      }
+      expect(expected).toBeDefined();
+      expect(() => method(p).responseSerialize(bad as object)).toThrowError(expected!.message);
+    }
+  });
+});
