@@ -23,6 +23,7 @@ import { podRows } from "./pods.ts";
 import { checkTraffic, trafficRows } from "./traffic.ts";
 import { ENVOY_POD } from "../cluster/session.ts";
 import type { Envoy } from "../traffic/envoy.ts";
+import type { KubeEvent } from "../controller/controller.ts";
 import type {
   Condition,
   K8sResource,
@@ -314,12 +315,22 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
   const explanations = new Map<string, string>();
   const modelObjects = new Map<string, ModelObject>();
   const kube = session.controller();
-  const events = kube?.events() ?? [];
+  // Each model's events, in the order recorded: one pass, where filtering all of them for each
+  // model cost as much as the rest of a 10,000-model run's end.
+  const eventsByModel = new Map<string, KubeEvent[]>();
+  for (const e of kube?.events() ?? []) {
+    if (e.kind !== "Model") continue;
+    const key = `${e.namespace}/${e.name}`;
+    const list = eventsByModel.get(key);
+    if (list) list.push(e);
+    else eventsByModel.set(key, [e]);
+  }
   for (const m of models) {
     const view = kube?.modelStatus(m.namespace, m.name);
-    modelObjects.set(`${m.namespace}/${m.name}`, {
+    const key = `${m.namespace}/${m.name}`;
+    modelObjects.set(key, {
       conditions: view?.conditions.map((c) => ({ ...c })) ?? [],
-      events: events.filter((e) => e.kind === "Model" && e.namespace === m.namespace && e.name === m.name),
+      events: eventsByModel.get(key) ?? [],
     });
   }
   const decisions = new Map<string, PlacementView>();

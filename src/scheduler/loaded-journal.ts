@@ -52,6 +52,26 @@ export class LoadedJournal {
   /** Appends what changed since the last call; says whether anything did. */
   private catchUp(loaded: ReadonlySet<string>): boolean {
     const mirror = this.mirror;
+    // Most snapshots find the set as it was, or with names added at its end (a placement) or
+    // gone from its end: one walk over both in step says which, without a lookup.
+    const old = mirror.values();
+    const now = loaded.values();
+    for (;;) {
+      const a = old.next();
+      const b = now.next();
+      if (a.done) {
+        if (b.done) return false;
+        for (let add: IteratorResult<string> = b; !add.done; add = now.next()) this.push(ADD, add.value);
+        return true;
+      }
+      if (b.done) {
+        const gone = [a.value];
+        for (let del = old.next(); !del.done; del = old.next()) gone.push(del.value);
+        for (const key of gone) this.push(DELETE, key);
+        return true;
+      }
+      if (a.value !== b.value) break;
+    }
     if (keepsOrder(mirror, loaded)) {
       const before = this.ops.length;
       for (const key of mirror) if (!loaded.has(key)) this.push(DELETE, key);

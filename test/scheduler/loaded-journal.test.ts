@@ -19,6 +19,10 @@ describe("a replica's loaded-model journal", () => {
     // an order adds and deletes cannot give from the journal's set: a fresh start is recorded
     const reordered = ["d:1", "e:1", "a:1"];
     set.clear(); for (const k of reordered) set.add(k); keep();
+    // gone from the end, then added at the end, then nothing at all
+    set.delete("a:1"); keep();
+    set.add("f:1"); set.add("g:1"); keep();
+    keep();
     set.clear(); keep();
     for (const { list, want } of kept) expect(list.read()).toEqual(want);
   });
