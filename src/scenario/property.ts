@@ -37,6 +37,13 @@ export interface RunOptions {
   control?: RunControl;
   /** Called with the engine of the (first) run before it starts, e.g. to record it. */
   observe?: SessionOptions["observe"];
+  /**
+   * Keep every gRPC message in the trace (default true). Off, the trace holds the calls'
+   * openings and endings, logs and observations but no messages (`ScenarioResult.messages` says
+   * so): for runs whose outputs read no message, where they were the largest part of what a
+   * run kept. A run with properties keeps them whatever this says, as properties read them.
+   */
+  messages?: boolean;
 }
 
 export interface RunControl {

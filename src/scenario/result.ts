@@ -84,6 +84,8 @@ export interface ScenarioResult {
   history: Map<string, PlacementView[]>;
   /** The run's trace events (messages, calls, logs, observations, lifecycles), as they stood at the end. */
   readonly trace: readonly TraceEvent[];
+  /** Whether the trace holds the run's gRPC messages (`RunOptions.messages`). */
+  messages: boolean;
   kubectlModels: string;
   kubectlServers: string;
   /** Every pod as `kubectl get pods` would show it when the run ended. */

@@ -23,6 +23,7 @@ import { podRows } from "./pods.ts";
 import { checkTraffic, trafficRows } from "./traffic.ts";
 import { ENVOY_POD } from "../cluster/session.ts";
 import type { Envoy } from "../traffic/envoy.ts";
+import type { KubeEvent } from "../controller/controller.ts";
 import type {
   Condition,
   K8sResource,
@@ -45,6 +46,7 @@ const PROGRESS_EVERY_MS = 5_000;
  */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
   const properties = propertiesOf(scenario, options);
+  if (properties.length > 0 && options.messages === false) options = { ...options, messages: true };
   const first = await runOnce(scenario, options, properties.filter((p): p is RunProperty => p.kind === "run"));
   for (const p of properties) {
     if (p.kind !== "comparison") continue;
@@ -82,6 +84,7 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
   const chains = options.chains ?? (scenario.schedulerChains ? resolveChains(scenario.schedulerChains) : undefined);
   const session = await Session.start(scenario.cluster, {
     runtime: options.runtime, seed, epochMs: scenario.epochMs,
+    ...(options.messages === false ? { traceMessages: false } : {}),
     ...(chains ? { chains } : {}),
     ...(options.wrap ? { wrap: options.wrap } : {}),
     // The network rules are in place before any process starts: a call made at t=0 meets them.
@@ -141,7 +144,7 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
     if (message !== null) violations.set(p.name, { property: p.name, t: session.now, message });
   }
   try {
-    const result = collect(scenario, session, options.runtime, seed, error);
+    const result = collect(scenario, session, options.runtime, seed, error, options.messages !== false);
     for (const { expectation, probe, description } of probes) {
       const failure = judge.verdict(probe, session.now);
       result.expectations.push(failure === null
@@ -293,7 +296,7 @@ function serverRow(session: Session, namespace: string, name: string): ServerRow
   return { namespace, name, connectedReplicas: replicas.length, loadedModels: replicas.reduce((a, r) => a + r.loadedModels, 0), replicas };
 }
 
-function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, seed: number, error: string | null): ScenarioResult {
+function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, seed: number, error: string | null, messages: boolean): ScenarioResult {
   const models = allModels(scenario, session);
   const servers = allServers(scenario, session);
   const traffic = trafficRows(session.engine.trace, (ns) => {
@@ -312,12 +315,22 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
   const explanations = new Map<string, string>();
   const modelObjects = new Map<string, ModelObject>();
   const kube = session.controller();
-  const events = kube?.events() ?? [];
+  // Each model's events, in the order recorded: one pass, where filtering all of them for each
+  // model cost as much as the rest of a 10,000-model run's end.
+  const eventsByModel = new Map<string, KubeEvent[]>();
+  for (const e of kube?.events() ?? []) {
+    if (e.kind !== "Model") continue;
+    const key = `${e.namespace}/${e.name}`;
+    const list = eventsByModel.get(key);
+    if (list) list.push(e);
+    else eventsByModel.set(key, [e]);
+  }
   for (const m of models) {
     const view = kube?.modelStatus(m.namespace, m.name);
-    modelObjects.set(`${m.namespace}/${m.name}`, {
+    const key = `${m.namespace}/${m.name}`;
+    modelObjects.set(key, {
       conditions: view?.conditions.map((c) => ({ ...c })) ?? [],
-      events: events.filter((e) => e.kind === "Model" && e.namespace === m.namespace && e.name === m.name),
+      events: eventsByModel.get(key) ?? [],
     });
   }
   const decisions = new Map<string, PlacementView>();
@@ -370,6 +383,7 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
     get trace() {
       return trace.slice(0, length);
     },
+    messages,
     get traceText() {
       return (traceText ??= trace.slice(0, length).map((ev) => canonicalJson(ev)).join("\n"));
     },
@@ -407,10 +421,31 @@ function allServers(scenario: Scenario, session: Session): ServerRow[] {
   return rows;
 }
 
+/**
+ * Each scheduler's newest decision per model, indexed in one walk over its decisions (and again
+ * only once it has decided more): a run of 10,000 models asked for each one's last decision,
+ * and walking back through every decision for each was the end of the run's slowest part.
+ */
+const lastDecisions = new WeakMap<Scheduler, DecisionIndex>();
+
+interface DecisionIndex {
+  /** What the decision list held when indexed: a retention bound drops from its front. */
+  first: PlacementView | undefined;
+  last: PlacementView | undefined;
+  count: number;
+  byModel: Map<string, PlacementView>;
+}
+
 function lastDecision(s: Scheduler | null, model: string): PlacementView | undefined {
   if (!s) return undefined;
-  for (let i = s.decisions.length - 1; i >= 0; i--) if (s.decisions[i]!.full.model === model) return s.decisions[i];
-  return undefined;
+  const list = s.decisions;
+  let index = lastDecisions.get(s);
+  if (index === undefined || index.count !== list.length || index.first !== list[0] || index.last !== list[list.length - 1]) {
+    const byModel = new Map<string, PlacementView>();
+    for (const d of list) byModel.set(d.full.model, d);
+    lastDecisions.set(s, index = { first: list[0], last: list[list.length - 1], count: list.length, byModel });
+  }
+  return index.byModel.get(model);
 }
 
 function check(description: string, failures: string[], origin: Origin): ExpectationResult {

@@ -9,6 +9,7 @@ import { ServerVerdictCache } from "../scheduling/server-verdicts.ts";
 import type { SchedulingSnapshot, ServerSnapshot, ModelVersionState } from "../scheduling/types.ts";
 import type { Model, ModelVersion, Server, ServerReplica } from "./model.ts";
 import type { MemoryStore } from "./store.ts";
+import { LoadedJournal, type LoadedList } from "./loaded-journal.ts";
 
 export type PlacementChains = SchedulerChains;
 
@@ -53,6 +54,12 @@ function serverFields(s: Server): Omit<ServerSnapshot, "replicas"> {
 }
 
 function replicaSnapshot(r: ServerReplica, capabilities: readonly string[]): ReplicaSnapshot {
+  const fields: Omit<ReplicaSnapshot, "loadedModels"> & { loadedModels?: readonly string[] } = replicaFields(r, capabilities);
+  fields.loadedModels = [...r.loaded];
+  return fields as ReplicaSnapshot;
+}
+
+function replicaFields(r: ServerReplica, capabilities: readonly string[]): Omit<ReplicaSnapshot, "loadedModels"> {
   return {
     idx: r.idx,
     serverName: r.serverName,
@@ -62,15 +69,33 @@ function replicaSnapshot(r: ServerReplica, capabilities: readonly string[]): Rep
     capabilities: capabilities === r.capabilities ? [...capabilities] : capabilities as string[],
     overCommitPercentage: r.overCommitPercentage,
     draining: r.draining,
-    loadedModels: [...r.loaded],
   };
 }
+
+/** Each replica's journal of what it had loaded at its snapshots (see `LoadedJournal`). */
+const loadedJournals = new WeakMap<ServerReplica, LoadedJournal>();
+
+const LOADED = Symbol("loaded list");
+
+/**
+ * One getter shared by every kept replica snapshot (so they share one hidden class): the
+ * replica's loaded list as it was when the snapshot was taken.
+ */
+function readLoaded(this: { readonly [LOADED]: LoadedList }): readonly string[] {
+  return this[LOADED].read();
+}
+
+const LOADED_PROPERTY: PropertyDescriptor = { get: readLoaded, enumerable: true };
 
 /** The replica's snapshot: the last one taken while its revision has not moved. */
 function sharedReplicaSnapshot(r: ServerReplica): ReplicaSnapshot {
   const cached = replicaSnapshots.get(r);
   if (cached !== undefined && cached.revision === r.revision) return cached.snapshot;
-  const snapshot = replicaSnapshot(r, cached?.snapshot.capabilities ?? r.capabilities);
+  let journal = loadedJournals.get(r);
+  if (journal === undefined) loadedJournals.set(r, journal = new LoadedJournal());
+  const fields = replicaFields(r, cached?.snapshot.capabilities ?? r.capabilities);
+  Object.defineProperty(fields, LOADED, { value: journal.at(r.loaded) });
+  const snapshot = Object.defineProperty(fields, "loadedModels", LOADED_PROPERTY) as ReplicaSnapshot;
   replicaSnapshots.set(r, { revision: r.revision, snapshot });
   return snapshot;
 }

@@ -109,3 +109,31 @@ cluster:
     expect(o2.err).toContain("frobnicate");
   });
 });
+
+describe("seldon-sim run, on what it keeps", () => {
+  const file = () => scenario(`
+cluster:
+  namespaces: [ns]
+  servers: [{name: mlserver, memory: 1Gi}]
+resources:
+  - {apiVersion: mlops.seldon.io/v1alpha1, kind: Server, metadata: {name: mlserver}, spec: {serverConfig: mlserver}}
+  - {apiVersion: mlops.seldon.io/v1alpha1, kind: Model, metadata: {name: m}, spec: {storageUri: "gs://m", requirements: [sklearn], memory: 100Mi}}
+settle: 1m
+expect:
+  models: [{model: m, state: ModelAvailable}]
+`);
+
+  it("keeps the messages for the outputs that show them: --json and --mermaid", async () => {
+    const f = file();
+    const o = io();
+    expect(await main(["run", f, "--json"], o)).toBe(0);
+    const doc = JSON.parse(o.out) as { scenarios: { messages: { kind: string; method: string }[] }[] };
+    const kinds = new Set(doc.scenarios[0]!.messages.map((m) => m.kind));
+    expect(kinds.has("request")).toBe(true);
+    expect(kinds.has("response")).toBe(true);
+    const m = io();
+    const mermaid = path.join(path.dirname(f), "seq.mmd");
+    expect(await main(["run", f, "--quiet", "--mermaid", mermaid], m)).toBe(0);
+    expect(m.files.get(mermaid) ?? fs.readFileSync(mermaid, "utf8")).toContain("LoadModel");
+  });
+});

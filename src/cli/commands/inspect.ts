@@ -78,7 +78,8 @@ async function run(command: string, values: { file?: string | undefined; runtime
   if (values.file === undefined) throw new UserError(`${command}: -f FILE is required (the scenario to run)`);
   const runtime = (values.runtime ?? "sim") as RuntimeKind;
   if (!RUNTIME_KINDS.includes(runtime)) throw new UserError(`${command}: --runtime must be one of ${RUNTIME_KINDS.join(", ")}, got "${values.runtime}"`);
-  return runScenario(loadScenarioFile(path.resolve(io.cwd, values.file)), { runtime });
+  // get, describe and logs print tables, decisions and log lines: no message is read.
+  return runScenario(loadScenarioFile(path.resolve(io.cwd, values.file)), { runtime, messages: false });
 }
 
 function resourceOf(command: string, word: string | undefined, allowed: readonly string[]): Resource {

@@ -138,6 +138,9 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
   const invalid: InvalidScenario[] = [];
   const progress = (line: string) => io.stderr(`… ${line}\n`);
   const recording = values.record === undefined ? null : openRecording(values.record);
+  // Messages are most of what a run keeps; only the run document (--json, --html, --mermaid)
+  // and the control API's recording read them from the trace (--record taps them as they pass).
+  const messages = values.json === true || values.html !== undefined || values.mermaid !== undefined || controlPort !== null;
   const report = (r: ScenarioResult) => {
     if (!values.json && values.quiet) io.stdout(`${r.passed ? "PASS" : "FAIL"} ${r.name} (${path.relative(io.cwd, r.file) || r.file})\n`);
   };
@@ -172,7 +175,7 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
     const control = controlPort === null ? undefined : controlForRun(io, controlPort, reportNow);
     const started = performance.now();
     const r = await runScenario(scenario, {
-      runtime, progress, ...(seed !== undefined ? { seed } : {}), ...(control ? { control } : {}),
+      runtime, progress, messages, ...(seed !== undefined ? { seed } : {}), ...(control ? { control } : {}),
       ...(recording ? { observe: (engine) => void recording.attach(engine) } : {}),
     });
     recording?.detach();

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { LoadedJournal } from "../../src/scheduler/loaded-journal.ts";
+import { snapshotOf } from "../../src/scheduler/placement.ts";
+import { compareAfterEverySchedulerStep } from "./generated-runs.ts";
+
+describe("a replica's loaded-model journal", () => {
+  it("gives each point the set's names in the set's own order, read long after", () => {
+    const journal = new LoadedJournal();
+    const set = new Set<string>();
+    const kept: { list: ReturnType<LoadedJournal["at"]>; want: string[] }[] = [];
+    const keep = () => kept.push({ list: journal.at(set), want: [...set] });
+    keep();
+    set.add("a:1"); set.add("b:1"); keep();
+    set.add("c:1"); keep();
+    set.delete("b:1"); keep();
+    // deleted and added again: it moves to the end, which a plain add after a delete gives
+    set.delete("a:1"); set.add("a:1"); keep();
+    set.add("d:1"); set.delete("c:1"); keep();
+    // an order adds and deletes cannot give from the journal's set: a fresh start is recorded
+    const reordered = ["d:1", "e:1", "a:1"];
+    set.clear(); for (const k of reordered) set.add(k); keep();
+    // gone from the end, then added at the end, then nothing at all
+    set.delete("a:1"); keep();
+    set.add("f:1"); set.add("g:1"); keep();
+    keep();
+    set.clear(); keep();
+    for (const { list, want } of kept) expect(list.read()).toEqual(want);
+  });
+
+  it("shares one list between snapshots while nothing changed", () => {
+    const journal = new LoadedJournal();
+    const set = new Set(["a:1"]);
+    const first = journal.at(set);
+    expect(journal.at(new Set(["a:1"]))).toBe(first);
+    set.add("b:1");
+    expect(journal.at(set)).not.toBe(first);
+  });
+
+  it("keeps every kept snapshot's loaded lists as the store held them, over generated runs", async () => {
+    const kept: { label: string; lazy: { readonly loadedModels: readonly string[] }; want: string[] }[] = [];
+    await compareAfterEverySchedulerStep(25, 22, (scheduler) => {
+      const model = scheduler.store.models.values().next().value;
+      if (!model?.latest()) return [];
+      const servers = snapshotOf(scheduler.store, model).servers;
+      for (const s of servers) {
+        const live = scheduler.store.servers.get(s.name)!;
+        for (const r of s.replicas) kept.push({ label: `${s.name}:${r.idx}`, lazy: r, want: [...live.replicas.get(r.idx)!.loaded] });
+      }
+      return [];
+    });
+    expect(kept.length).toBeGreaterThan(100);
+    expect(kept.some((k) => k.want.length > 1)).toBe(true);
+    const wrong = kept.filter((k) => JSON.stringify(k.lazy.loadedModels) !== JSON.stringify(k.want)).map((k) => k.label);
+    expect(wrong).toEqual([]);
+  }, 120_000);
+});
