@@ -10,7 +10,7 @@
 import { readInt64AsNumber } from "../proto/int64.ts";
 import { VERSIONED_MODEL_SEPARATOR } from "./constants.ts";
 import { atoi, f32, toUint32 } from "../core/goparse.ts";
-import { cloneMessage, type ModelRuntimeInfoMsg, type ModelVersionMsg } from "./messages.ts";
+import { cloneMessage, type ModelMsg, type ModelRuntimeInfoMsg, type ModelVersionMsg } from "./messages.ts";
 
 export function versionedModelName(model: string, version: number): string {
   return `${model}${VERSIONED_MODEL_SEPARATOR}${version}`;
@@ -32,8 +32,13 @@ export function instanceCount(info: ModelRuntimeInfoMsg | null | undefined): num
 }
 
 /**
- * A copy of `mv` renamed to `id` with `version`, carrying `runtimeInfo` when given (the request
- * the agent's state manager works with, and the form loaded models are reported in).
+ * `mv` renamed to `id` with `version`, carrying `runtimeInfo` when given (the request the agent's
+ * state manager works with). Only what changes is new — the message, its model, the model's meta
+ * and, with runtime info, its spec; everything below is shared with `mv`. That is safe because
+ * nothing in the agent writes into a model version after this: the state manager and ModelState
+ * read names, versions and memory, and what leaves the agent is a full copy
+ * (`ModelState.versionsForAllModels`). A delivered message belongs to its receiver: the runtimes
+ * decode a fresh one for every delivery.
  */
 export function modifiedModelVersion(
   id: string,
@@ -41,15 +46,11 @@ export function modifiedModelVersion(
   mv: ModelVersionMsg,
   runtimeInfo: ModelRuntimeInfoMsg | undefined,
 ): ModelVersionMsg {
-  const copy = cloneMessage(mv);
-  const model = (copy.model ??= {});
-  model.meta = { ...(model.meta ?? {}), name: id };
-  if (runtimeInfo) {
-    model.modelSpec ??= {};
-    model.modelSpec.modelRuntimeInfo = cloneMessage(runtimeInfo);
-  }
-  copy.version = version;
-  return copy;
+  const original = mv.model ?? {};
+  const model: ModelMsg = { ...original, meta: { ...(original.meta ?? {}), name: id } };
+  // The runtime info is also in the LOADED event, which leaves the agent: the state keeps its own.
+  if (runtimeInfo) model.modelSpec = { ...(original.modelSpec ?? {}), modelRuntimeInfo: cloneMessage(runtimeInfo) };
+  return { ...mv, model, version };
 }
 
 interface Registered {
@@ -119,7 +120,8 @@ export class ModelState {
     return this.ids().map((id) => {
       const mv = this.models.get(id)!.versionInfo;
       const orig = originalModelNameAndVersion(id) ?? { name: "", version: 0 };
-      return modifiedModelVersion(orig.name, orig.version, mv, mv.model?.modelSpec?.modelRuntimeInfo ?? undefined);
+      // A deep copy: the Subscribe request leaves the agent, the registered version stays.
+      return cloneMessage(modifiedModelVersion(orig.name, orig.version, mv, mv.model?.modelSpec?.modelRuntimeInfo ?? undefined));
     });
   }
 }
