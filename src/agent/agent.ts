@@ -77,7 +77,13 @@ const CLIENT = { Name: "Client" } as const;
 
 /** What a Go process dies of when a ticker is made with a non-positive period. */
 const NEW_TICKER_PANIC = "panic: non-positive interval for NewTicker";
-const fn = (func: string) => ({ ...CLIENT, func });
+/** The client's fields with `func`, one object per function name (log lines share their fields). */
+const FN_FIELDS = new Map<string, { readonly Name: "Client"; readonly func: string }>();
+const fn = (func: string) => {
+  let f = FN_FIELDS.get(func);
+  if (f === undefined) FN_FIELDS.set(func, (f = { ...CLIENT, func }));
+  return f;
+};
 
 /** Names of the in-process services the real agent starts after unloading existing models. */
 const SUB_SERVICES = [
@@ -600,13 +606,13 @@ export class Agent implements Component {
 
   private sendScalingTrigger(e: ScalingEvent): void {
     const n = SCALING_EVENT_NUMBER[e.type];
-    this.k.log("debug", `Produced event ${n} on channel for model ${e.model}`, { source: "StatsAnalyzerService" });
+    if (this.k.logs("debug")) this.k.log("debug", `Produced event ${n} on channel for model ${e.model}`, { source: "StatsAnalyzerService" });
     const orig = originalModelNameAndVersion(e.model);
     if (!orig) {
       this.k.log("warning", `Trigger model scaling event ${n} for model ${e.model} failed`, { ...CLIENT, error: `cannot extract model version from ${e.model}` });
       return;
     }
-    this.k.log("debug", `Trigger model scaling event ${n} for model ${orig.name}:${orig.version} with value ${e.value}`, CLIENT);
+    if (this.k.logs("debug")) this.k.log("debug", `Trigger model scaling event ${n} for model ${orig.name}:${orig.version} with value ${e.value}`, CLIENT);
     const stream = this.subscription?.scalingCall;
     if (stream === undefined || this.connClosed) {
       // The last stream was closed: Send on it fails.
@@ -686,7 +692,7 @@ export class Agent implements Component {
           return err;
         }
         if (op.autoscalingEnabled) {
-          this.k.log("debug", `Enabling autoscaling checks for model ${id}`, f);
+          if (this.k.logs("debug")) this.k.log("debug", `Enabling autoscaling checks for model ${id}`, f);
           this.scaling.enable(id, this.k.now);
         }
         this.k.log("info", `Load model ${name}:${version} success`, f);
@@ -713,7 +719,7 @@ export class Agent implements Component {
       return config.error;
     }
     const uri = String((op.modelVersion?.model?.modelSpec as { uri?: unknown } | null | undefined)?.uri ?? "");
-    this.k.log("debug", `running with model ${id}:${C.PINNED_MODEL_VERSION} srcUri ${uri}`, { Name: "V2ModelRepository", func: "DownloadModelVersion" });
+    if (this.k.logs("debug")) this.k.log("debug", `running with model ${id}:${C.PINNED_MODEL_VERSION} srcUri ${uri}`, { Name: "V2ModelRepository", func: "DownloadModelVersion" });
     const copied = yield* this.rclone.copy(id, uri, config.config);
     let err = "error" in copied ? copied.error : undefined;
     if (!("error" in copied)) {

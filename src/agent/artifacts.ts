@@ -71,9 +71,37 @@ export class ArtifactConfigResolver {
 /** Go's hash/fnv New32a over the UTF-8 bytes: where rclone puts a model's download. */
 export function fnv32a(s: string): number {
   let h = 0x811c9dc5;
-  for (const b of new TextEncoder().encode(s)) {
-    h ^= b;
-    h = Math.imul(h, 0x01000193) >>> 0;
+  const byte = (b: number) => {
+    h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  };
+  // UTF-8 as TextEncoder writes it (a lone surrogate becomes U+FFFD), without allocating the bytes.
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      byte(c);
+      continue;
+    }
+    if (c < 0x800) {
+      byte(0xc0 | (c >> 6));
+      byte(0x80 | (c & 0x3f));
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+        i++;
+        byte(0xf0 | (cp >> 18));
+        byte(0x80 | ((cp >> 12) & 0x3f));
+        byte(0x80 | ((cp >> 6) & 0x3f));
+        byte(0x80 | (cp & 0x3f));
+        continue;
+      }
+      c = 0xfffd;
+    }
+    byte(0xe0 | (c >> 12));
+    byte(0x80 | ((c >> 6) & 0x3f));
+    byte(0x80 | (c & 0x3f));
   }
-  return h >>> 0;
+  return h;
 }

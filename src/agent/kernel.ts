@@ -59,6 +59,22 @@ interface PendingStream {
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3, fatal: 4 };
 
+function hasOwnKeys(o: object): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return true;
+  return false;
+}
+
+/** The method part of a path, as call ids carry it. The agent calls a fixed set of methods. */
+const METHOD_NAMES = new Map<MethodPath, string>();
+function methodName(method: MethodPath): string {
+  let name = METHOD_NAMES.get(method);
+  if (name === undefined) {
+    name = method.slice(method.lastIndexOf("/") + 1);
+    if (METHOD_NAMES.size < 256) METHOD_NAMES.set(method, name);
+  }
+  return name;
+}
+
 export class Kernel {
   now: Millis = 0;
   private out: Effect[] = [];
@@ -92,7 +108,12 @@ export class Kernel {
    */
   log(level: LogLevel, msg: string, fields?: Fields, threshold: LogLevel = this.logThreshold): void {
     if (LEVEL_RANK[level] < LEVEL_RANK[threshold]) return;
-    this.emit(fields && Object.keys(fields).length > 0 ? { kind: "log", level, msg, fields } : { kind: "log", level, msg });
+    this.emit(fields !== undefined && hasOwnKeys(fields) ? { kind: "log", level, msg, fields } : { kind: "log", level, msg });
+  }
+
+  /** Whether the agent's logger lets a line of `level` through: lines costly to build ask first. */
+  logs(level: LogLevel): boolean {
+    return LEVEL_RANK[level] >= LEVEL_RANK[this.logThreshold];
   }
 
   observe(event: Observation): void {
@@ -211,7 +232,7 @@ export class Kernel {
   // -- calls ------------------------------------------------------------------------------------
 
   private nextCallId(method: MethodPath): CallId {
-    return `agent:${++this.seq}:${method.slice(method.lastIndexOf("/") + 1)}`;
+    return `agent:${++this.seq}:${methodName(method)}`;
   }
 
   /** A streaming call (server or client streaming) whose messages go to callbacks. */

@@ -55,7 +55,7 @@ export class OipClient {
     const r = yield* this.unary(M.inference.ServerLive, {}, C.GRPC_CONTROL_PLANE_TIMEOUT_MS);
     if (!r.ok) {
       const err = goRpcError(r.status);
-      this.k.log("debug", "Server live check failed on error", { ...OIP_FIELDS, error: err });
+      if (this.k.logs("debug")) this.k.log("debug", "Server live check failed on error", { ...OIP_FIELDS, error: err });
       return err;
     }
     return (r.message as { live?: boolean }).live ? undefined : "Server not ready";

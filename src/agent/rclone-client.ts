@@ -17,7 +17,13 @@ import { fnv32a, secretConfig, type SecretReader } from "./artifacts.ts";
 import { parseRcloneConfig, sortedMap } from "./rclone-config.ts";
 
 const SOURCE = { Source: "RCloneClient" } as const;
-const fn = (func: string) => ({ ...SOURCE, func });
+/** The client's fields with `func`, one object per function name (log lines share their fields). */
+const FN_FIELDS = new Map<string, { readonly Source: "RCloneClient"; readonly func: string }>();
+const fn = (func: string) => {
+  let f = FN_FIELDS.get(func);
+  if (f === undefined) FN_FIELDS.set(func, (f = { ...SOURCE, func }));
+  return f;
+};
 
 export type RcResult = { ok: true; body: unknown } | { ok: false; error: string };
 

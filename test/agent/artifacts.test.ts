@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AgentRcloneDeps } from "../../src/agent/agent.ts";
 import { fnv32a, type SecretLookup } from "../../src/agent/artifacts.ts";
@@ -207,5 +208,20 @@ describe("rclone connection strings from a secret", () => {
     expect(fnv32a("")).toBe(0x811c9dc5);
     expect(fnv32a("a")).toBe(0xe40c292c);
     expect(fnv32a("foobar")).toBe(0xbf9cf968);
+  });
+
+  it("fnv32a hashes the UTF-8 bytes of any string, as TextEncoder writes them", () => {
+    const overBytes = (s: string) => {
+      let h = 0x811c9dc5;
+      for (const b of new TextEncoder().encode(s)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+      return h;
+    };
+    // Two-, three- and four-byte characters, and a lone surrogate (written as U+FFFD).
+    for (const s of ["é", "模型", "😀", "a\ud800b", "\udc00", "x\ud83d"]) expect(fnv32a(s)).toBe(overBytes(s));
+    const units = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 12 });
+    fc.assert(
+      fc.property(units, (s) => fnv32a(s) === overBytes(s)),
+      { seed: 32, numRuns: 2000 },
+    );
   });
 });
