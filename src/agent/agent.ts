@@ -31,7 +31,7 @@ import { type AgentConfig, type ReplicaConfigMessage, replicaConfig } from "./co
 import * as C from "./constants.ts";
 import { type CallResult, Kernel, lock, rpc, sleep, type Task } from "./kernel.ts";
 import { AgentLifecycle, type AgentLifecycleEvent, type AgentLifecycleState } from "./lifecycle.ts";
-import type { ModelEvent, ModelEventMsg, ModelOperationMsg, ModelRuntimeInfoMsg } from "./messages.ts";
+import type { ModelEvent, ModelEventMsg, ModelOperationMsg, ModelRuntimeInfoMsg, ModelVersionMsg } from "./messages.ts";
 import { OipClient } from "./oip.ts";
 import { answerEffects, ReverseProxy } from "./rproxy.ts";
 import { ModelScalingStats, SCALING_EVENT_NUMBER, type ScalingEvent } from "./scaling-stats.ts";
@@ -685,7 +685,7 @@ export class Agent implements Component {
         const runtimeInfo = this.runtimeInfo();
         const request = modifiedModelVersion(id, C.PINNED_MODEL_VERSION, mv, runtimeInfo);
         const t = this.config.timing;
-        const err = yield* this.retryWithMaxCount(() => this.sm.loadModelVersion(request), t.maxLoadRetryCount, t.maxLoadElapsedMs, f);
+        const err = yield* this.retryWithMaxCount("load", request, t.maxLoadRetryCount, t.maxLoadElapsedMs, f);
         if (err !== undefined) {
           yield* this.sendModelEventError(name, version, "LOAD_FAILED", err);
           this.k.log("info", `removed model ${id}`, fn("cleanup"));
@@ -756,7 +756,7 @@ export class Agent implements Component {
       try {
         const request = modifiedModelVersion(id, C.PINNED_MODEL_VERSION, mv, undefined);
         const t = this.config.timing;
-        const err = yield* this.retryWithMaxCount(() => this.sm.unloadModelVersion(request), t.maxUnloadRetryCount, t.maxUnloadElapsedMs, f);
+        const err = yield* this.retryWithMaxCount("unload", request, t.maxUnloadRetryCount, t.maxUnloadElapsedMs, f);
         if (err !== undefined) {
           yield* this.sendModelEventError(name, version, "UNLOAD_FAILED", err);
           return err;
@@ -778,16 +778,17 @@ export class Agent implements Component {
     }
   }
 
-  /** backoffWithMaxNumRetry: at most `maxCount` attempts under an exponential back-off. */
+  /** backoffWithMaxNumRetry: at most `maxCount` attempts of the state manager's load or unload under an exponential back-off. */
   private *retryWithMaxCount(
-    attempt: () => Task<string | undefined>,
+    operation: "load" | "unload",
+    request: ModelVersionMsg,
     maxCount: number,
     maxElapsedMs: number,
     fields: Record<string, string>,
   ): Task<string | undefined> {
     const policy = new MaxCountBackOff(maxCount, new ExponentialBackOff(this.rngOps, this.k.now, { maxElapsedMs }));
     for (let i = 0; ; i++) {
-      const err = yield* attempt();
+      const err = yield* operation === "load" ? this.sm.loadModelVersion(request) : this.sm.unloadModelVersion(request);
       if (err === undefined) return undefined;
       const wait = policy.next(this.k.now);
       if (wait === STOP) return err;

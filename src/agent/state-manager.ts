@@ -66,27 +66,21 @@ export class LocalStateManager {
     const bytes = this.models.memoryOf(id) ?? 0;
     this.observeMemory("registered", id);
 
-    const deregister = () => {
-      const err = this.models.remove(mv);
-      if (err !== undefined) this.k.log("warning", `Model removing failed ${id}`, { ...SM, error: err });
-      this.observeMemory("deregistered", id);
-    };
-
     const roomErr = yield* this.makeRoomIfNeeded(id, bytes);
     if (roomErr !== undefined) {
-      deregister();
+      this.deregister(mv, id);
       return roomErr;
     }
     const memErr = this.memory.reserve(bytes);
     if (memErr !== undefined) {
-      deregister();
+      this.deregister(mv, id);
       return memErr;
     }
     this.observeMemory("reserved", id);
 
     const loadErr = yield* this.oip.loadModel(id);
     if (loadErr !== undefined) {
-      deregister();
+      this.deregister(mv, id);
       this.memory.release(bytes);
       this.observeMemory("released", id);
       return goRpcError(loadErr);
@@ -98,12 +92,19 @@ export class LocalStateManager {
       const unloadErr = yield* this.oip.unloadModel(id);
       if (unloadErr !== undefined) this.k.log("warning", `Model unload failed ${id}`, { ...SM, error: goRpcError(unloadErr) });
       this.memory.release(bytes);
-      deregister();
+      this.deregister(mv, id);
       return cacheErr;
     }
     this.k.observe({ type: "agent.modelLoaded", model: id, memoryBytes: bytes, availableMainMemoryBytes: this.memory.availableMainMemoryBytes });
     if (this.k.logs("debug")) this.k.log("debug", `Load model ${id} success, available memory is ${this.memory.availableMainMemoryBytes}`, SM);
     return undefined;
+  }
+
+  /** Takes back the registration of a load that failed. */
+  private deregister(mv: ModelVersionMsg, id: string): void {
+    const err = this.models.remove(mv);
+    if (err !== undefined) this.k.log("warning", `Model removing failed ${id}`, { ...SM, error: err });
+    this.observeMemory("deregistered", id);
   }
 
   /** Undefined on success, else the error text. */
