@@ -786,10 +786,14 @@ export class Agent implements Component {
     maxElapsedMs: number,
     fields: Record<string, string>,
   ): Task<string | undefined> {
-    const policy = new MaxCountBackOff(maxCount, new ExponentialBackOff(this.rngOps, this.k.now, { maxElapsedMs }));
+    // The back-off starts with the first attempt; it is made at the first failure (most
+    // operations succeed at once, and making it draws nothing from the random source).
+    const startedAt = this.k.now;
+    let policy: MaxCountBackOff | undefined;
     for (let i = 0; ; i++) {
       const err = yield* operation === "load" ? this.sm.loadModelVersion(request) : this.sm.unloadModelVersion(request);
       if (err === undefined) return undefined;
+      policy ??= new MaxCountBackOff(maxCount, new ExponentialBackOff(this.rngOps, startedAt, { maxElapsedMs }));
       const wait = policy.next(this.k.now);
       if (wait === STOP) return err;
       this.k.log("error", `Retry op #${i}`, { ...fields, error: err });
