@@ -29,7 +29,7 @@ import { ExponentialBackOff, MaxCountBackOff, STOP } from "./backoff.ts";
 import { Drainer } from "./drainer.ts";
 import { type AgentConfig, type ReplicaConfigMessage, replicaConfig } from "./config.ts";
 import * as C from "./constants.ts";
-import { type CallResult, Kernel, lock, rpc, sleep, type Task } from "./kernel.ts";
+import { type CallResult, callOp, Kernel, lock, sleep, type Task } from "./kernel.ts";
 import { AgentLifecycle, type AgentLifecycleEvent, type AgentLifecycleState } from "./lifecycle.ts";
 import type { ModelEvent, ModelEventMsg, ModelOperationMsg, ModelRuntimeInfoMsg, ModelVersionMsg } from "./messages.ts";
 import { OipClient } from "./oip.ts";
@@ -803,7 +803,7 @@ export class Agent implements Component {
 
   private *schedulerUnary(method: string, request: unknown): Task<CallResult> {
     if (this.connClosed) return { ok: false, status: { ...C.GRPC_CLIENT_CONN_CLOSING } };
-    return yield* rpc(this.scheduler, method, request);
+    return (yield callOp(this.scheduler, method, request)) as CallResult;
   }
 
   private eventMessage(name: string, version: number, event: ModelEvent): ModelEventMsg {
