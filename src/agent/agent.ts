@@ -29,9 +29,9 @@ import { ExponentialBackOff, MaxCountBackOff, STOP } from "./backoff.ts";
 import { Drainer } from "./drainer.ts";
 import { type AgentConfig, type ReplicaConfigMessage, replicaConfig } from "./config.ts";
 import * as C from "./constants.ts";
-import { type CallResult, Kernel, lock, rpc, sleep, type Task } from "./kernel.ts";
+import { type CallResult, callOp, Kernel, lock, sleep, type Task } from "./kernel.ts";
 import { AgentLifecycle, type AgentLifecycleEvent, type AgentLifecycleState } from "./lifecycle.ts";
-import type { ModelEvent, ModelEventMsg, ModelOperationMsg, ModelRuntimeInfoMsg } from "./messages.ts";
+import type { ModelEvent, ModelEventMsg, ModelOperationMsg, ModelRuntimeInfoMsg, ModelVersionMsg } from "./messages.ts";
 import { OipClient } from "./oip.ts";
 import { answerEffects, ReverseProxy } from "./rproxy.ts";
 import { ModelScalingStats, SCALING_EVENT_NUMBER, type ScalingEvent } from "./scaling-stats.ts";
@@ -77,7 +77,13 @@ const CLIENT = { Name: "Client" } as const;
 
 /** What a Go process dies of when a ticker is made with a non-positive period. */
 const NEW_TICKER_PANIC = "panic: non-positive interval for NewTicker";
-const fn = (func: string) => ({ ...CLIENT, func });
+/** The client's fields with `func`, one object per function name (log lines share their fields). */
+const FN_FIELDS = new Map<string, { readonly Name: "Client"; readonly func: string }>();
+const fn = (func: string) => {
+  let f = FN_FIELDS.get(func);
+  if (f === undefined) FN_FIELDS.set(func, (f = { ...CLIENT, func }));
+  return f;
+};
 
 /** Names of the in-process services the real agent starts after unloading existing models. */
 const SUB_SERVICES = [
@@ -600,13 +606,13 @@ export class Agent implements Component {
 
   private sendScalingTrigger(e: ScalingEvent): void {
     const n = SCALING_EVENT_NUMBER[e.type];
-    this.k.log("debug", `Produced event ${n} on channel for model ${e.model}`, { source: "StatsAnalyzerService" });
+    if (this.k.logs("debug")) this.k.log("debug", `Produced event ${n} on channel for model ${e.model}`, { source: "StatsAnalyzerService" });
     const orig = originalModelNameAndVersion(e.model);
     if (!orig) {
       this.k.log("warning", `Trigger model scaling event ${n} for model ${e.model} failed`, { ...CLIENT, error: `cannot extract model version from ${e.model}` });
       return;
     }
-    this.k.log("debug", `Trigger model scaling event ${n} for model ${orig.name}:${orig.version} with value ${e.value}`, CLIENT);
+    if (this.k.logs("debug")) this.k.log("debug", `Trigger model scaling event ${n} for model ${orig.name}:${orig.version} with value ${e.value}`, CLIENT);
     const stream = this.subscription?.scalingCall;
     if (stream === undefined || this.connClosed) {
       // The last stream was closed: Send on it fails.
@@ -679,14 +685,14 @@ export class Agent implements Component {
         const runtimeInfo = this.runtimeInfo();
         const request = modifiedModelVersion(id, C.PINNED_MODEL_VERSION, mv, runtimeInfo);
         const t = this.config.timing;
-        const err = yield* this.retryWithMaxCount(() => this.sm.loadModelVersion(request), t.maxLoadRetryCount, t.maxLoadElapsedMs, f);
+        const err = yield* this.retryWithMaxCount("load", request, t.maxLoadRetryCount, t.maxLoadElapsedMs, f);
         if (err !== undefined) {
           yield* this.sendModelEventError(name, version, "LOAD_FAILED", err);
           this.k.log("info", `removed model ${id}`, fn("cleanup"));
           return err;
         }
         if (op.autoscalingEnabled) {
-          this.k.log("debug", `Enabling autoscaling checks for model ${id}`, f);
+          if (this.k.logs("debug")) this.k.log("debug", `Enabling autoscaling checks for model ${id}`, f);
           this.scaling.enable(id, this.k.now);
         }
         this.k.log("info", `Load model ${name}:${version} success`, f);
@@ -713,7 +719,7 @@ export class Agent implements Component {
       return config.error;
     }
     const uri = String((op.modelVersion?.model?.modelSpec as { uri?: unknown } | null | undefined)?.uri ?? "");
-    this.k.log("debug", `running with model ${id}:${C.PINNED_MODEL_VERSION} srcUri ${uri}`, { Name: "V2ModelRepository", func: "DownloadModelVersion" });
+    if (this.k.logs("debug")) this.k.log("debug", `running with model ${id}:${C.PINNED_MODEL_VERSION} srcUri ${uri}`, { Name: "V2ModelRepository", func: "DownloadModelVersion" });
     const copied = yield* this.rclone.copy(id, uri, config.config);
     let err = "error" in copied ? copied.error : undefined;
     if (!("error" in copied)) {
@@ -750,7 +756,7 @@ export class Agent implements Component {
       try {
         const request = modifiedModelVersion(id, C.PINNED_MODEL_VERSION, mv, undefined);
         const t = this.config.timing;
-        const err = yield* this.retryWithMaxCount(() => this.sm.unloadModelVersion(request), t.maxUnloadRetryCount, t.maxUnloadElapsedMs, f);
+        const err = yield* this.retryWithMaxCount("unload", request, t.maxUnloadRetryCount, t.maxUnloadElapsedMs, f);
         if (err !== undefined) {
           yield* this.sendModelEventError(name, version, "UNLOAD_FAILED", err);
           return err;
@@ -772,17 +778,22 @@ export class Agent implements Component {
     }
   }
 
-  /** backoffWithMaxNumRetry: at most `maxCount` attempts under an exponential back-off. */
+  /** backoffWithMaxNumRetry: at most `maxCount` attempts of the state manager's load or unload under an exponential back-off. */
   private *retryWithMaxCount(
-    attempt: () => Task<string | undefined>,
+    operation: "load" | "unload",
+    request: ModelVersionMsg,
     maxCount: number,
     maxElapsedMs: number,
     fields: Record<string, string>,
   ): Task<string | undefined> {
-    const policy = new MaxCountBackOff(maxCount, new ExponentialBackOff(this.rngOps, this.k.now, { maxElapsedMs }));
+    // The back-off starts with the first attempt; it is made at the first failure (most
+    // operations succeed at once, and making it draws nothing from the random source).
+    const startedAt = this.k.now;
+    let policy: MaxCountBackOff | undefined;
     for (let i = 0; ; i++) {
-      const err = yield* attempt();
+      const err = yield* operation === "load" ? this.sm.loadModelVersion(request) : this.sm.unloadModelVersion(request);
       if (err === undefined) return undefined;
+      policy ??= new MaxCountBackOff(maxCount, new ExponentialBackOff(this.rngOps, startedAt, { maxElapsedMs }));
       const wait = policy.next(this.k.now);
       if (wait === STOP) return err;
       this.k.log("error", `Retry op #${i}`, { ...fields, error: err });
@@ -792,7 +803,7 @@ export class Agent implements Component {
 
   private *schedulerUnary(method: string, request: unknown): Task<CallResult> {
     if (this.connClosed) return { ok: false, status: { ...C.GRPC_CLIENT_CONN_CLOSING } };
-    return yield* rpc(this.scheduler, method, request);
+    return (yield callOp(this.scheduler, method, request)) as CallResult;
   }
 
   private eventMessage(name: string, version: number, event: ModelEvent): ModelEventMsg {

@@ -68,12 +68,41 @@ export class ArtifactConfigResolver {
   }
 }
 
+function fnvStep(h: number, byte: number): number {
+  return Math.imul(h ^ byte, 0x01000193) >>> 0;
+}
+
 /** Go's hash/fnv New32a over the UTF-8 bytes: where rclone puts a model's download. */
 export function fnv32a(s: string): number {
   let h = 0x811c9dc5;
-  for (const b of new TextEncoder().encode(s)) {
-    h ^= b;
-    h = Math.imul(h, 0x01000193) >>> 0;
+  // UTF-8 as TextEncoder writes it (a lone surrogate becomes U+FFFD), without allocating the bytes.
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      h = fnvStep(h, c);
+      continue;
+    }
+    if (c < 0x800) {
+      h = fnvStep(h, 0xc0 | (c >> 6));
+      h = fnvStep(h, 0x80 | (c & 0x3f));
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+        i++;
+        h = fnvStep(h, 0xf0 | (cp >> 18));
+        h = fnvStep(h, 0x80 | ((cp >> 12) & 0x3f));
+        h = fnvStep(h, 0x80 | ((cp >> 6) & 0x3f));
+        h = fnvStep(h, 0x80 | (cp & 0x3f));
+        continue;
+      }
+      c = 0xfffd;
+    }
+    h = fnvStep(h, 0xe0 | (c >> 12));
+    h = fnvStep(h, 0x80 | ((c >> 6) & 0x3f));
+    h = fnvStep(h, 0x80 | (c & 0x3f));
   }
-  return h >>> 0;
+  return h;
 }

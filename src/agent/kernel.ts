@@ -22,7 +22,15 @@ export type Task<T> = Generator<Op, T, unknown>;
 
 /** Unary call; resolves when the call closes. */
 export function* rpc(target: Address, method: MethodPath, request: unknown, deadlineMs?: Millis): Task<CallResult> {
-  return (yield { op: "call", target, method, request, deadlineMs }) as CallResult;
+  return (yield callOp(target, method, request, deadlineMs)) as CallResult;
+}
+
+/**
+ * The op of a unary call, for the hottest callers to yield themselves (`(yield callOp(…)) as
+ * CallResult`): every level of `yield*` is passed through again on each resumption.
+ */
+export function callOp(target: Address, method: MethodPath, request: unknown, deadlineMs?: Millis): Op {
+  return { op: "call", target, method, request, deadlineMs };
 }
 
 export function* sleep(ms: Millis, label: string): Task<void> {
@@ -37,6 +45,8 @@ export function* lock(key: string): Task<void> {
 interface Running {
   gen: Task<unknown>;
   onDone?: (value: unknown) => void;
+  /** What the task is resumed with when its turn in the run queue comes. */
+  input: unknown;
 }
 
 interface PendingCall {
@@ -59,6 +69,22 @@ interface PendingStream {
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3, fatal: 4 };
 
+function hasOwnKeys(o: object): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return true;
+  return false;
+}
+
+/** The method part of a path, as call ids carry it. The agent calls a fixed set of methods. */
+const METHOD_NAMES = new Map<MethodPath, string>();
+function methodName(method: MethodPath): string {
+  let name = METHOD_NAMES.get(method);
+  if (name === undefined) {
+    name = method.slice(method.lastIndexOf("/") + 1);
+    if (METHOD_NAMES.size < 256) METHOD_NAMES.set(method, name);
+  }
+  return name;
+}
+
 export class Kernel {
   now: Millis = 0;
   private out: Effect[] = [];
@@ -66,7 +92,8 @@ export class Kernel {
   private readonly calls = new Map<CallId, PendingCall | PendingStream>();
   private readonly timers = new Map<string, () => void>();
   private readonly locks = new Map<string, Running[]>();
-  private readonly runQueue: Array<{ task: Running; value: unknown }> = [];
+  /** Tasks ready to go on. A task waits for one thing at a time, so it is queued at most once. */
+  private readonly runQueue: Running[] = [];
   private draining = false;
   private halted = false;
 
@@ -92,7 +119,12 @@ export class Kernel {
    */
   log(level: LogLevel, msg: string, fields?: Fields, threshold: LogLevel = this.logThreshold): void {
     if (LEVEL_RANK[level] < LEVEL_RANK[threshold]) return;
-    this.emit(fields && Object.keys(fields).length > 0 ? { kind: "log", level, msg, fields } : { kind: "log", level, msg });
+    this.emit(fields !== undefined && hasOwnKeys(fields) ? { kind: "log", level, msg, fields } : { kind: "log", level, msg });
+  }
+
+  /** Whether the agent's logger lets a line of `level` through: lines costly to build ask first. */
+  logs(level: LogLevel): boolean {
+    return LEVEL_RANK[level] >= LEVEL_RANK[this.logThreshold];
   }
 
   observe(event: Observation): void {
@@ -112,12 +144,13 @@ export class Kernel {
 
   spawn<T>(gen: Task<T>, onDone?: (value: T) => void): void {
     if (this.halted) return;
-    this.runQueue.push({ task: { gen, onDone: onDone as ((v: unknown) => void) | undefined }, value: undefined });
+    this.runQueue.push({ gen, onDone: onDone as ((v: unknown) => void) | undefined, input: undefined });
     this.drain();
   }
 
   private resume(task: Running, value: unknown): void {
-    this.runQueue.push({ task, value });
+    task.input = value;
+    this.runQueue.push(task);
     this.drain();
   }
 
@@ -126,11 +159,13 @@ export class Kernel {
     this.draining = true;
     try {
       while (!this.halted) {
-        const next = this.runQueue.shift();
-        if (!next) break;
-        const r = next.task.gen.next(next.value);
-        if (r.done) next.task.onDone?.(r.value);
-        else this.dispatch(next.task, r.value);
+        const task = this.runQueue.shift();
+        if (!task) break;
+        const input = task.input;
+        task.input = undefined;
+        const r = task.gen.next(input);
+        if (r.done) task.onDone?.(r.value);
+        else this.dispatch(task, r.value);
       }
     } finally {
       this.draining = false;
@@ -158,7 +193,8 @@ export class Kernel {
         const queue = this.locks.get(op.key);
         if (queue === undefined) {
           this.locks.set(op.key, []);
-          this.runQueue.push({ task, value: undefined });
+          task.input = undefined;
+          this.runQueue.push(task);
         } else {
           queue.push(task);
         }
@@ -211,7 +247,7 @@ export class Kernel {
   // -- calls ------------------------------------------------------------------------------------
 
   private nextCallId(method: MethodPath): CallId {
-    return `agent:${++this.seq}:${method.slice(method.lastIndexOf("/") + 1)}`;
+    return `agent:${++this.seq}:${methodName(method)}`;
   }
 
   /** A streaming call (server or client streaming) whose messages go to callbacks. */

@@ -46,26 +46,53 @@ export const agentLifecycleMachine = setup({
 
 type Snapshot = ReturnType<typeof initialTransition<typeof agentLifecycleMachine>>[0];
 
-export class AgentLifecycle {
-  private snapshot: Snapshot;
+/**
+ * The machine has no context, guards or actions, so where an event leads depends only on the
+ * state and the event's type: xstate works each pair out once, for every agent of the process.
+ */
+const snapshots = new Map<AgentLifecycleState, Snapshot>();
+const moves = new Map<string, AgentLifecycleState | null>();
 
-  constructor() {
-    [this.snapshot] = initialTransition(agentLifecycleMachine);
+function snapshotOf(state: AgentLifecycleState): Snapshot {
+  let s = snapshots.get(state);
+  if (s === undefined) {
+    s = agentLifecycleMachine.resolveState({ value: state, context: undefined as never });
+    snapshots.set(state, s);
   }
+  return s;
+}
+
+/** The state `event` leads to from `state`; null when the state does not accept it. */
+function move(state: AgentLifecycleState, event: AgentLifecycleEvent): AgentLifecycleState | null {
+  const key = `${state}/${event.type}`;
+  let to = moves.get(key);
+  if (to === undefined) {
+    const from = snapshotOf(state);
+    to = from.can(event) ? (transition(agentLifecycleMachine, from, event)[0].value as AgentLifecycleState) : null;
+    moves.set(key, to);
+  }
+  return to;
+}
+
+const INITIAL = initialTransition(agentLifecycleMachine)[0].value as AgentLifecycleState;
+
+export class AgentLifecycle {
+  private current: AgentLifecycleState = INITIAL;
 
   get state(): AgentLifecycleState {
-    return this.snapshot.value as AgentLifecycleState;
+    return this.current;
   }
 
   can(event: AgentLifecycleEvent): boolean {
-    return this.snapshot.can(event);
+    return move(this.current, event) !== null;
   }
 
   /** Moves the lifecycle; returns the previous state. */
   send(event: AgentLifecycleEvent): AgentLifecycleState {
-    const from = this.state;
-    if (!this.snapshot.can(event)) throw new Error(`agent lifecycle: ${event.type} is not allowed in state ${from}`);
-    [this.snapshot] = transition(agentLifecycleMachine, this.snapshot, event);
+    const from = this.current;
+    const to = move(from, event);
+    if (to === null) throw new Error(`agent lifecycle: ${event.type} is not allowed in state ${from}`);
+    this.current = to;
     return from;
   }
 }

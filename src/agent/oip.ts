@@ -12,7 +12,7 @@ import { goRpcError, Status } from "../core/protocol.ts";
 import { M } from "../proto/index.ts";
 import { grpcRetryWaitMs } from "./backoff.ts";
 import * as C from "./constants.ts";
-import { type CallResult, type Kernel, rpc, sleep, type Task } from "./kernel.ts";
+import { type CallResult, callOp, type Kernel, sleep, type Task } from "./kernel.ts";
 import type { ModelIndexMsg } from "./messages.ts";
 
 const CONTEXT_DEADLINE: GrpcStatus = { code: Status.DEADLINE_EXCEEDED, details: "context deadline exceeded" };
@@ -43,7 +43,7 @@ export class OipClient {
       }
       const remaining = deadline - this.k.now;
       if (remaining <= 0) return { ok: false, status: CONTEXT_DEADLINE };
-      last = yield* rpc(this.target, method, request, remaining);
+      last = (yield callOp(this.target, method, request, remaining)) as CallResult;
       if (last.ok) return last;
       if (!C.GRPC_RETRIABLE_CODES.includes(last.status.code)) return last;
     }
@@ -55,7 +55,7 @@ export class OipClient {
     const r = yield* this.unary(M.inference.ServerLive, {}, C.GRPC_CONTROL_PLANE_TIMEOUT_MS);
     if (!r.ok) {
       const err = goRpcError(r.status);
-      this.k.log("debug", "Server live check failed on error", { ...OIP_FIELDS, error: err });
+      if (this.k.logs("debug")) this.k.log("debug", "Server live check failed on error", { ...OIP_FIELDS, error: err });
       return err;
     }
     return (r.message as { live?: boolean }).live ? undefined : "Server not ready";
@@ -73,14 +73,24 @@ export class OipClient {
 
   /** RepositoryModelLoad; undefined on success. */
   *loadModel(name: string): Task<GrpcStatus | undefined> {
-    const r = yield* this.tracked(name, this.unary(M.inference.RepositoryModelLoad, { model_name: name }, C.GRPC_MODEL_SERVER_LOAD_TIMEOUT_MS));
-    return r.ok ? undefined : r.status;
+    this.track(name);
+    try {
+      const r = yield* this.unary(M.inference.RepositoryModelLoad, { model_name: name }, C.GRPC_MODEL_SERVER_LOAD_TIMEOUT_MS);
+      return r.ok ? undefined : r.status;
+    } finally {
+      this.untrack(name);
+    }
   }
 
   /** RepositoryModelUnload; undefined on success. */
   *unloadModel(name: string): Task<GrpcStatus | undefined> {
-    const r = yield* this.tracked(name, this.unary(M.inference.RepositoryModelUnload, { model_name: name }, C.GRPC_MODEL_SERVER_UNLOAD_TIMEOUT_MS));
-    return r.ok ? undefined : r.status;
+    this.track(name);
+    try {
+      const r = yield* this.unary(M.inference.RepositoryModelUnload, { model_name: name }, C.GRPC_MODEL_SERVER_UNLOAD_TIMEOUT_MS);
+      return r.ok ? undefined : r.status;
+    } finally {
+      this.untrack(name);
+    }
   }
 
   /** Model names whose load or unload the inference server has not answered yet. */
@@ -88,14 +98,13 @@ export class OipClient {
     return [...this.outstanding.keys()];
   }
 
-  private *tracked(name: string, call: Task<CallResult>): Task<CallResult> {
+  private track(name: string): void {
     this.outstanding.set(name, (this.outstanding.get(name) ?? 0) + 1);
-    try {
-      return yield* call;
-    } finally {
-      const n = (this.outstanding.get(name) ?? 1) - 1;
-      if (n > 0) this.outstanding.set(name, n);
-      else this.outstanding.delete(name);
-    }
+  }
+
+  private untrack(name: string): void {
+    const n = (this.outstanding.get(name) ?? 1) - 1;
+    if (n > 0) this.outstanding.set(name, n);
+    else this.outstanding.delete(name);
   }
 }

@@ -12,12 +12,18 @@ import type { Address, GrpcStatus } from "../core/protocol.ts";
 import { Status } from "../core/protocol.ts";
 import { RC_COMMANDS, type RcCommand, type RcResponseMsg } from "../rclone/commands.ts";
 import { quoteConnectionValue } from "../rclone/fs-string.ts";
-import { type Kernel, rpc, type Task } from "./kernel.ts";
+import { type CallResult, callOp, type Kernel, type Task } from "./kernel.ts";
 import { fnv32a, secretConfig, type SecretReader } from "./artifacts.ts";
 import { parseRcloneConfig, sortedMap } from "./rclone-config.ts";
 
 const SOURCE = { Source: "RCloneClient" } as const;
-const fn = (func: string) => ({ ...SOURCE, func });
+/** The client's fields with `func`, one object per function name (log lines share their fields). */
+const FN_FIELDS = new Map<string, { readonly Source: "RCloneClient"; readonly func: string }>();
+const fn = (func: string) => {
+  let f = FN_FIELDS.get(func);
+  if (f === undefined) FN_FIELDS.set(func, (f = { ...SOURCE, func }));
+  return f;
+};
 
 export type RcResult = { ok: true; body: unknown } | { ok: false; error: string };
 
@@ -61,7 +67,7 @@ export class RcloneClient {
   /** `call`: POST the JSON body; the answer's body, or the agent's error text. */
   *call(command: RcCommand, body: string): Task<RcResult> {
     const { path, method } = RC_COMMANDS[command];
-    const r = yield* rpc(this.target, method, { json: body });
+    const r = (yield callOp(this.target, method, { json: body })) as CallResult;
     if (!r.ok) return { ok: false, error: `Post "http://${this.o.host}:${this.o.port}${path}": ${netError(r.status, this.o.host)}` };
     const msg = r.message as RcResponseMsg;
     if ((msg.http_status ?? 0) !== 200) {
@@ -89,7 +95,7 @@ export class RcloneClient {
       src = withConfig.uri;
     }
     const dst = `${this.o.localPath}/${fnv32a(`${modelName}-${srcUri}`)}`;
-    this.k.log("info", "will copy model artifacts", { ...fn("Copy"), destination_uri: dst, source_uri: srcUri });
+    this.k.log("info", "will copy model artifacts", { Source: "RCloneClient", func: "Copy", destination_uri: dst, source_uri: srcUri });
     const body = JSON.stringify({ srcFs: src, dstFs: dst, createEmptySrcDirs: true });
     let r = yield* this.call("syncCopy", body);
     if (!r.ok) {

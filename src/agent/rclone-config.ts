@@ -6,15 +6,35 @@
 import { parse as parseYaml } from "yaml";
 
 export interface RcloneRemoteConfig {
-  name: string;
-  type: string;
-  parameters: Record<string, string>;
-  opt: Record<string, string> | null;
+  readonly name: string;
+  readonly type: string;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly opt: Readonly<Record<string, string>> | null;
 }
+
+export type ParsedRcloneConfig = RcloneRemoteConfig | { readonly error: string };
+
+/**
+ * Every agent of a cluster parses the same few configs (the preloaded secrets at start-up, a
+ * model's secret on each download), and YAML parsing is costly: each text is parsed once. The
+ * results are never written to (they are read-only by type), and the cache is bounded.
+ */
+const PARSED = new Map<string, ParsedRcloneConfig>();
+const PARSED_MAX = 64;
 
 const FIELDS = ["Name", "Type", "Parameters"] as const;
 
-export function parseRcloneConfig(raw: string): RcloneRemoteConfig | { error: string } {
+export function parseRcloneConfig(raw: string): ParsedRcloneConfig {
+  let parsed = PARSED.get(raw);
+  if (parsed === undefined) {
+    parsed = parse(raw);
+    if (PARSED.size >= PARSED_MAX) PARSED.delete(PARSED.keys().next().value!);
+    PARSED.set(raw, parsed);
+  }
+  return parsed;
+}
+
+function parse(raw: string): ParsedRcloneConfig {
   let doc: unknown;
   let jsonError = "";
   try {
@@ -58,7 +78,7 @@ function stringMap(v: unknown): Record<string, string> | null {
 }
 
 /** Go's encoding/json of a map: keys sorted. */
-export function sortedMap(m: Record<string, string> | null): Record<string, string> | null {
+export function sortedMap(m: Readonly<Record<string, string>> | null): Record<string, string> | null {
   if (m === null) return null;
   return Object.fromEntries(Object.keys(m).sort().map((k) => [k, m[k]!]));
 }

@@ -55,7 +55,7 @@ export class LocalStateManager {
   *loadModelVersion(mv: ModelVersionMsg): Task<string | undefined> {
     const id = mv.model?.meta?.name ?? "";
     const version = mv.version ?? 0;
-    this.k.log("debug", `Loading model ${id}`, SM);
+    if (this.k.logs("debug")) this.k.log("debug", `Loading model ${id}`, SM);
 
     if (this.models.versionExists(id, version)) {
       this.k.log("info", `Model version already exists for ${id}:${version}`, SM);
@@ -66,27 +66,21 @@ export class LocalStateManager {
     const bytes = this.models.memoryOf(id) ?? 0;
     this.observeMemory("registered", id);
 
-    const deregister = () => {
-      const err = this.models.remove(mv);
-      if (err !== undefined) this.k.log("warning", `Model removing failed ${id}`, { ...SM, error: err });
-      this.observeMemory("deregistered", id);
-    };
-
     const roomErr = yield* this.makeRoomIfNeeded(id, bytes);
     if (roomErr !== undefined) {
-      deregister();
+      this.deregister(mv, id);
       return roomErr;
     }
     const memErr = this.memory.reserve(bytes);
     if (memErr !== undefined) {
-      deregister();
+      this.deregister(mv, id);
       return memErr;
     }
     this.observeMemory("reserved", id);
 
     const loadErr = yield* this.oip.loadModel(id);
     if (loadErr !== undefined) {
-      deregister();
+      this.deregister(mv, id);
       this.memory.release(bytes);
       this.observeMemory("released", id);
       return goRpcError(loadErr);
@@ -98,19 +92,26 @@ export class LocalStateManager {
       const unloadErr = yield* this.oip.unloadModel(id);
       if (unloadErr !== undefined) this.k.log("warning", `Model unload failed ${id}`, { ...SM, error: goRpcError(unloadErr) });
       this.memory.release(bytes);
-      deregister();
+      this.deregister(mv, id);
       return cacheErr;
     }
     this.k.observe({ type: "agent.modelLoaded", model: id, memoryBytes: bytes, availableMainMemoryBytes: this.memory.availableMainMemoryBytes });
-    this.k.log("debug", `Load model ${id} success, available memory is ${this.memory.availableMainMemoryBytes}`, SM);
+    if (this.k.logs("debug")) this.k.log("debug", `Load model ${id} success, available memory is ${this.memory.availableMainMemoryBytes}`, SM);
     return undefined;
+  }
+
+  /** Takes back the registration of a load that failed. */
+  private deregister(mv: ModelVersionMsg, id: string): void {
+    const err = this.models.remove(mv);
+    if (err !== undefined) this.k.log("warning", `Model removing failed ${id}`, { ...SM, error: err });
+    this.observeMemory("deregistered", id);
   }
 
   /** Undefined on success, else the error text. */
   *unloadModelVersion(mv: ModelVersionMsg): Task<string | undefined> {
     const id = mv.model?.meta?.name ?? "";
     const version = mv.version ?? 0;
-    this.k.log("debug", `Unloading model ${id}, version ${version}`, SM);
+    if (this.k.logs("debug")) this.k.log("debug", `Unloading model ${id}, version ${version}`, SM);
 
     if (!this.models.versionExists(id, version)) {
       this.k.log("warning", `Model ${id} version ${version} does not exist locally`, SM);
@@ -147,7 +148,7 @@ export class LocalStateManager {
     }
     this.k.observe({ type: "agent.modelUnloaded", model: id, availableMainMemoryBytes: this.memory.availableMainMemoryBytes });
     this.observeMemory("unloaded", id);
-    this.k.log("debug", `Unload model ${id} success, available memory is ${this.memory.availableMainMemoryBytes}`, SM);
+    if (this.k.logs("debug")) this.k.log("debug", `Unload model ${id} success, available memory is ${this.memory.availableMainMemoryBytes}`, SM);
     return undefined;
   }
 
@@ -157,7 +158,7 @@ export class LocalStateManager {
    * again (making room as a load does). Undefined on success, else the error text.
    */
   *ensureLoadModel(id: string): Task<string | undefined> {
-    this.k.log("debug", `Ensure that model ${id} is loaded in memory`, SM);
+    if (this.k.logs("debug")) this.k.log("debug", `Ensure that model ${id} is loaded in memory`, SM);
     // Seldon takes the version's lock for a reload and its read lock otherwise; the read side
     // holds it for no I/O, so one exclusive lock orders the same.
     yield* lock(id);
@@ -168,10 +169,10 @@ export class LocalStateManager {
           this.k.log("error", `Model ${id} has been unloaded by a concurrent request`, { ...SM, error: err });
           return err;
         }
-        this.k.log("debug", `Model exists in cache ${id}`, SM);
+        if (this.k.logs("debug")) this.k.log("debug", `Model exists in cache ${id}`, SM);
         return undefined;
       }
-      this.k.log("debug", `Making room for ${id}`, SM);
+      if (this.k.logs("debug")) this.k.log("debug", `Making room for ${id}`, SM);
       const bytes = this.models.memoryOf(id);
       if (bytes === undefined) {
         const err = `No details for model ${id}`;
@@ -211,7 +212,7 @@ export class LocalStateManager {
 
   /** Evict least-recently-used versions until `bytes` of main memory are free. */
   private *makeRoomIfNeeded(id: string, bytes: number): Task<string | undefined> {
-    this.k.log("debug", `model: ${id}, avail: ${this.memory.availableMainMemoryBytes}, required ${bytes}`, SM);
+    if (this.k.logs("debug")) this.k.log("debug", `model: ${id}, avail: ${this.memory.availableMainMemoryBytes}, required ${bytes}`, SM);
     while (this.memory.availableMainMemoryBytes < bytes) {
       const top = this.cache.peek();
       if (typeof top === "string") {

@@ -10,7 +10,7 @@
 import { readInt64AsNumber } from "../proto/int64.ts";
 import { VERSIONED_MODEL_SEPARATOR } from "./constants.ts";
 import { atoi, f32, toUint32 } from "../core/goparse.ts";
-import { cloneMessage, type ModelRuntimeInfoMsg, type ModelVersionMsg } from "./messages.ts";
+import { cloneMessage, type ModelMsg, type ModelRuntimeInfoMsg, type ModelVersionMsg } from "./messages.ts";
 
 export function versionedModelName(model: string, version: number): string {
   return `${model}${VERSIONED_MODEL_SEPARATOR}${version}`;
@@ -32,8 +32,13 @@ export function instanceCount(info: ModelRuntimeInfoMsg | null | undefined): num
 }
 
 /**
- * A copy of `mv` renamed to `id` with `version`, carrying `runtimeInfo` when given (the request
- * the agent's state manager works with, and the form loaded models are reported in).
+ * `mv` renamed to `id` with `version`, carrying `runtimeInfo` when given (the request the agent's
+ * state manager works with). Only what changes is new — the message, its model, the model's meta
+ * and, with runtime info, its spec; everything below is shared with `mv`. That is safe because
+ * nothing in the agent writes into a model version after this: the state manager and ModelState
+ * read names, versions and memory, and what leaves the agent is a full copy
+ * (`ModelState.versionsForAllModels`). A delivered message belongs to its receiver: the runtimes
+ * decode a fresh one for every delivery.
  */
 export function modifiedModelVersion(
   id: string,
@@ -41,15 +46,11 @@ export function modifiedModelVersion(
   mv: ModelVersionMsg,
   runtimeInfo: ModelRuntimeInfoMsg | undefined,
 ): ModelVersionMsg {
-  const copy = cloneMessage(mv);
-  const model = (copy.model ??= {});
-  model.meta = { ...(model.meta ?? {}), name: id };
-  if (runtimeInfo) {
-    model.modelSpec ??= {};
-    model.modelSpec.modelRuntimeInfo = cloneMessage(runtimeInfo);
-  }
-  copy.version = version;
-  return copy;
+  const original = mv.model ?? {};
+  const model: ModelMsg = { ...original, meta: { ...(original.meta ?? {}), name: id } };
+  // The runtime info is also in the LOADED event, which leaves the agent: the state keeps its own.
+  if (runtimeInfo) model.modelSpec = { ...(original.modelSpec ?? {}), modelRuntimeInfo: cloneMessage(runtimeInfo) };
+  return { ...mv, model, version };
 }
 
 interface Registered {
@@ -119,7 +120,8 @@ export class ModelState {
     return this.ids().map((id) => {
       const mv = this.models.get(id)!.versionInfo;
       const orig = originalModelNameAndVersion(id) ?? { name: "", version: 0 };
-      return modifiedModelVersion(orig.name, orig.version, mv, mv.model?.modelSpec?.modelRuntimeInfo ?? undefined);
+      // A deep copy: the Subscribe request leaves the agent, the registered version stays.
+      return cloneMessage(modifiedModelVersion(orig.name, orig.version, mv, mv.model?.modelSpec?.modelRuntimeInfo ?? undefined));
     });
   }
 }
@@ -130,9 +132,23 @@ export interface LruPriority {
   seq: number;
 }
 
+/** Whether `a` is evicted before `b`. */
+function evictedBefore(a: LruPriority, b: LruPriority): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
+
+/**
+ * Entries are kept in eviction order (the map's insertion order), so the next victim is the first
+ * entry. A use appends with a priority no earlier than any other, which keeps the order; an entry
+ * added with an earlier priority (a victim put back, explicit priorities in tests) marks the order
+ * stale, and the next read re-sorts once. Equal priorities go in the order they were added.
+ */
 export class LruCache {
-  private readonly items = new Map<string, LruPriority>();
+  private items = new Map<string, LruPriority>();
   private seq = 0;
+  /** No entry is evicted after this priority (the last one appended; may outlive its entry). */
+  private latest: LruPriority | undefined;
+  private ordered = true;
 
   addDefault(id: string, now: number): string | undefined {
     return this.add(id, { at: now, seq: ++this.seq });
@@ -141,13 +157,13 @@ export class LruCache {
   add(id: string, priority: LruPriority): string | undefined {
     if (id === "") return "cannot use empty string";
     if (this.items.has(id)) return `item already exists in cache ${id}`;
-    this.items.set(id, priority);
+    this.append(id, priority);
     return undefined;
   }
 
   updateDefault(id: string, now: number): string | undefined {
-    if (!this.items.has(id)) return `could not find item ${id}`;
-    this.items.set(id, { at: now, seq: ++this.seq });
+    if (!this.items.delete(id)) return `could not find item ${id}`;
+    this.append(id, { at: now, seq: ++this.seq });
     return undefined;
   }
 
@@ -162,20 +178,30 @@ export class LruCache {
 
   /** The least recently used entry, or the Go error text when the cache is empty. */
   peek(): { id: string; priority: LruPriority } | string {
-    let best: { id: string; priority: LruPriority } | undefined;
-    for (const [id, p] of this.items) {
-      if (best === undefined || p.at < best.priority.at || (p.at === best.priority.at && p.seq < best.priority.seq)) {
-        best = { id, priority: p };
-      }
-    }
-    return best ?? "empty cache, cannot evict";
+    this.sort();
+    for (const [id, priority] of this.items) return { id, priority };
+    return "empty cache, cannot evict";
   }
 
   /** Oldest first. */
   ids(): string[] {
-    return [...this.items.entries()]
-      .sort(([, a], [, b]) => a.at - b.at || a.seq - b.seq)
-      .map(([id]) => id);
+    this.sort();
+    return [...this.items.keys()];
+  }
+
+  private append(id: string, priority: LruPriority): void {
+    if (this.latest !== undefined && evictedBefore(priority, this.latest)) this.ordered = false;
+    else this.latest = priority;
+    this.items.set(id, priority);
+  }
+
+  private sort(): void {
+    if (this.ordered) return;
+    // Array sort is stable: equal priorities keep the order they were added in.
+    const entries = [...this.items].sort(([, a], [, b]) => a.at - b.at || a.seq - b.seq);
+    this.items = new Map(entries);
+    this.latest = entries.length > 0 ? entries[entries.length - 1]![1] : undefined;
+    this.ordered = true;
   }
 }
 

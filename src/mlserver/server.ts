@@ -224,17 +224,18 @@ export class MlServer implements Component {
     const effects: Effect[] = [
       { kind: "observe", event: { type: "mlserver.modelLoading", server: this.name, model, reload: ticket.reload, delayMs: outcome.delayMs } },
     ];
-    if (outcome.delayMs <= 0) return [...effects, ...this.finishLoad(p)];
+    if (outcome.delayMs <= 0) return this.finishLoad(p, effects);
     const timer = `load/${this.nextTimer++}`;
     this.pending.set(timer, p);
-    return [...effects, { kind: "setTimer", timer, afterMs: outcome.delayMs }];
+    effects.push({ kind: "setTimer", timer, afterMs: outcome.delayMs });
+    return effects;
   }
 
-  private finishLoad(p: PendingLoad): Effect[] {
+  /** Ends a load: its log line, observation and answer, appended to `effects`. */
+  private finishLoad(p: PendingLoad, effects: Effect[] = []): Effect[] {
     const error = p.outcome.error;
     const result = this.repository.finishLoad(p.ticket, error === undefined);
     const version = p.ticket.entry.version;
-    const effects: Effect[] = [];
     if (error) {
       effects.push(
         { kind: "log", level: "info", msg: `Couldn't load model '${p.model}'. Model will be removed from registry.` },
@@ -248,7 +249,10 @@ export class MlServer implements Component {
         { kind: "observe", event: { type: "mlserver.modelLoaded", server: this.name, model: p.model, version, reload: p.ticket.reload } },
       );
     }
-    if (!p.cancelled) effects.push(...(error ? fail(p.call, error) : ok(p.call, {})));
+    if (!p.cancelled) {
+      if (error) effects.push({ kind: "finish", call: p.call, status: error });
+      else effects.push({ kind: "reply", call: p.call, message: {} }, { kind: "finish", call: p.call, status: OK_STATUS });
+    }
     return effects;
   }
 

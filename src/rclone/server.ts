@@ -27,6 +27,11 @@ interface Remote {
 type Body = Record<string, unknown>;
 type Outcome = { ok: true; body: Body } | { ok: false; status: number; error: string };
 
+/** The answer of a command that has nothing to say: `{}`, shared (never written to) and written once. */
+const EMPTY_BODY: Body = Object.freeze({});
+const EMPTY_JSON = JSON.stringify(EMPTY_BODY);
+const DONE: Outcome = Object.freeze({ ok: true, body: EMPTY_BODY });
+
 /** rclone's error when a command's input lacks a key. */
 const missingKey = (key: string): Outcome => ({ ok: false, status: 400, error: `Didn't find key "${key}" in input` });
 
@@ -71,7 +76,6 @@ export class Rclone implements Component {
       this.out.push({ kind: "finish", call, status: { code: Status.UNIMPLEMENTED, details: `unknown method ${method}` } });
       return;
     }
-    const path = RC_COMMANDS[command].path.slice(1);
     let input: Body = {};
     let outcome: Outcome;
     const text = request?.json ?? "";
@@ -85,8 +89,9 @@ export class Rclone implements Component {
     }
     let reply: RcResponseMsg;
     if (outcome.ok) {
-      reply = { http_status: 200, json: JSON.stringify(outcome.body) };
+      reply = { http_status: 200, json: outcome.body === EMPTY_BODY ? EMPTY_JSON : JSON.stringify(outcome.body) };
     } else {
+      const path = RC_COMMANDS[command].path.slice(1);
       this.log("error", `rc: "${path}": error: ${outcome.error}`);
       reply = { http_status: outcome.status, json: JSON.stringify({ error: outcome.error, input, path, status: outcome.status }) };
     }
@@ -102,7 +107,7 @@ export class Rclone implements Component {
         if (name === undefined) return missingKey("name");
         const r = this.remotes.get(name);
         // An unknown remote reads as an empty section.
-        return { ok: true, body: r ? { type: r.type, ...r.parameters } : {} };
+        return r ? { ok: true, body: { type: r.type, ...r.parameters } } : DONE;
       }
       case "configCreate":
       case "configUpdate": {
@@ -118,7 +123,7 @@ export class Rclone implements Component {
           if (!r) return { ok: false, status: 500, error: `couldn't find type field in config` };
           this.remotes.set(name, { type: r.type, parameters: { ...r.parameters, ...parameters } });
         }
-        return { ok: true, body: {} };
+        return DONE;
       }
       case "configListRemotes":
         return { ok: true, body: { remotes: this.remoteNames() } };
@@ -126,7 +131,7 @@ export class Rclone implements Component {
         const name = stringOf(input.name);
         if (name === undefined) return missingKey("name");
         this.remotes.delete(name);
-        return { ok: true, body: {} };
+        return DONE;
       }
       case "syncCopy": {
         const src = stringOf(input.srcFs);
@@ -136,7 +141,7 @@ export class Rclone implements Component {
       }
       case "operationsPurge":
         if (stringOf(input.fs) === undefined) return missingKey("fs");
-        return { ok: true, body: {} };
+        return DONE;
     }
   }
 
@@ -150,13 +155,13 @@ export class Rclone implements Component {
       const r = this.remotes.get(fs.remote);
       if (!r) {
         // A scenario that describes no storage has every remote too.
-        if (!this.store.described) return { ok: true, body: {} };
+        if (!this.store.described) return DONE;
         return { ok: false, status: 500, error: `didn't find section in config file (${JSON.stringify(fs.remote)})` };
       }
       type = r.type;
     }
     const found = this.store.lookup(type, fs.path);
-    return found.ok ? { ok: true, body: {} } : { ok: false, status: 500, error: found.error };
+    return found.ok ? DONE : { ok: false, status: 500, error: found.error };
   }
 }
 

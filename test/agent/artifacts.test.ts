@@ -1,7 +1,9 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AgentRcloneDeps } from "../../src/agent/agent.ts";
 import { fnv32a, type SecretLookup } from "../../src/agent/artifacts.ts";
 import { uriWithConfig } from "../../src/agent/rclone-client.ts";
+import { parseRcloneConfig } from "../../src/agent/rclone-config.ts";
 import { Status } from "../../src/core/protocol.ts";
 import { M } from "../../src/proto/index.ts";
 import { Rclone } from "../../src/rclone/server.ts";
@@ -207,5 +209,38 @@ describe("rclone connection strings from a secret", () => {
     expect(fnv32a("")).toBe(0x811c9dc5);
     expect(fnv32a("a")).toBe(0xe40c292c);
     expect(fnv32a("foobar")).toBe(0xbf9cf968);
+  });
+
+  it("fnv32a hashes the UTF-8 bytes of any string, as TextEncoder writes them", () => {
+    const overBytes = (s: string) => {
+      let h = 0x811c9dc5;
+      for (const b of new TextEncoder().encode(s)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+      return h;
+    };
+    // Two-, three- and four-byte characters, and a lone surrogate (written as U+FFFD).
+    for (const s of ["é", "模型", "😀", "a\ud800b", "\udc00", "x\ud83d"]) expect(fnv32a(s)).toBe(overBytes(s));
+    const units = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 12 });
+    fc.assert(
+      fc.property(units, (s) => fnv32a(s) === overBytes(s)),
+      { seed: 32, numRuns: 2000 },
+    );
+  });
+});
+
+describe("rclone config texts", () => {
+  it("each text reads the same every time, also once more texts were read than are kept", () => {
+    const yaml = (i: number) => `name: r${i}\ntype: s3\nparameters:\n  endpoint: http://minio-${i}:9000\n  provider: Minio\n`;
+    const json = (i: number) => JSON.stringify({ name: `j${i}`, type: "gcs", parameters: { anonymous: true, n: i } });
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 100; i++) {
+        expect(parseRcloneConfig(yaml(i))).toEqual({ name: `r${i}`, type: "s3", parameters: { endpoint: `http://minio-${i}:9000`, provider: "Minio" }, opt: null });
+        expect(parseRcloneConfig(json(i))).toEqual({ name: `j${i}`, type: "gcs", parameters: { anonymous: "true", n: String(i) }, opt: null });
+      }
+    }
+    const bad = "name: [unclosed";
+    const first = parseRcloneConfig(bad);
+    expect(first).toHaveProperty("error");
+    expect((first as { error: string }).error).toMatch(/^Failed to unmarshall config as json or yaml\. JSON error .*\. YAML error /);
+    expect(parseRcloneConfig(bad)).toEqual(first);
   });
 });

@@ -59,6 +59,22 @@ describe("LOAD_MODEL", () => {
     expect(d.logs("Model version already exists for iris_1:1")[0]!.fields).toEqual({ Source: "StateManager" });
   });
 
+  it("the load's retry budget counts from its first attempt", () => {
+    // Each attempt hangs until its 60 min deadline: after one, 60 min of the budget are gone.
+    const attempts = (budgetMinutes: number) => {
+      const server = new FakeInferenceServer();
+      server.hangLoads = true;
+      const { d } = setup({ SELDON_MAX_LOAD_ELAPSED_TIME_MINUTES: String(budgetMinutes) }, { server });
+      startSubscribed(d);
+      d.pushOperation(loadOp("iris", 1, 300_000));
+      d.runFor(200 * MIN);
+      expect(d.events().map((e) => e.event)).toEqual(["LOAD_FAILED"]);
+      return d.callsTo(M.inference.RepositoryModelLoad).length;
+    };
+    expect(attempts(30)).toBe(1);
+    expect(attempts(90)).toBe(2);
+  });
+
   it("a failing load is tried 5 times under back-off, then LOAD_FAILED with the gRPC error", () => {
     const server = new FakeInferenceServer();
     server.failLoad = () => ({ code: Status.INTERNAL, details: "boom" });

@@ -89,6 +89,35 @@ describe("scheduler stream", () => {
     expect(resub.loadedModels[0].model.modelSpec.memoryBytes).toBe("300000");
   });
 
+  it("each re-subscription reports the loaded models afresh, whatever was done to an earlier request", () => {
+    const { d } = setup();
+    startSubscribed(d);
+    d.pushOperation(loadOp("iris", 2, 300_000));
+    d.closeSubscribe(STREAM_BROKEN);
+    const first = d.callsTo(M.agent.Subscribe)[1]!.request.loadedModels[0];
+    // Whoever receives the request may do what it likes with it.
+    first.version = 9;
+    first.model.meta.name = "changed";
+    first.model.modelSpec.uri = "gs://elsewhere";
+    first.model.modelSpec.requirements.push("tensorflow");
+    first.model.modelSpec.modelRuntimeInfo.mlserver.parallelWorkers = 4;
+    first.model.deploymentSpec.replicas = 3;
+    d.runFor(10);
+    d.closeSubscribe(STREAM_BROKEN);
+    const subs = d.callsTo(M.agent.Subscribe);
+    expect(subs).toHaveLength(3);
+    expect(subs[2]!.request.loadedModels).toEqual([
+      {
+        model: {
+          meta: { name: "iris" },
+          modelSpec: { uri: "gs://models/iris", requirements: ["sklearn"], memoryBytes: 300_000, modelRuntimeInfo: { mlserver: { parallelWorkers: 1 } } },
+          deploymentSpec: { replicas: 1 },
+        },
+        version: 2,
+      },
+    ]);
+  });
+
   it("model events go to the scheduler with no deadline", () => {
     const { d } = setup();
     startSubscribed(d);

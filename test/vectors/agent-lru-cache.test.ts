@@ -7,6 +7,7 @@
  * Not covered: the cases hammering the cache from many goroutines at once (the agent's core is
  * single-threaded; their end states, checked sequentially below, are what remains of them).
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LruCache } from "../../src/agent/state.ts";
 
@@ -85,5 +86,88 @@ describe("errors", () => {
     expect(cache.addDefault("model_1", 0)).toBe("item already exists in cache model_1");
     expect(cache.delete("model_1")).toBeUndefined();
     expect(cache.addDefault("model_1", 0)).toBeUndefined();
+  });
+});
+
+/** What the cache must answer, worked out the slow way: every entry scanned for the earliest. */
+class ReferenceCache {
+  private readonly items = new Map<string, { at: number; seq: number }>();
+  private seq = 0;
+  add(id: string, p: { at: number; seq: number }): void {
+    if (id !== "" && !this.items.has(id)) this.items.set(id, p);
+  }
+  addDefault(id: string, now: number): void {
+    // A refused add uses up its sequence number too.
+    const p = { at: now, seq: ++this.seq };
+    if (id !== "" && !this.items.has(id)) this.items.set(id, p);
+  }
+  updateDefault(id: string, now: number): void {
+    if (this.items.has(id)) this.items.set(id, { at: now, seq: ++this.seq });
+  }
+  delete(id: string): void {
+    this.items.delete(id);
+  }
+  peek(): { id: string; priority: { at: number; seq: number } } | string {
+    let best: { id: string; priority: { at: number; seq: number } } | undefined;
+    for (const [id, p] of this.items) {
+      if (best === undefined || p.at < best.priority.at || (p.at === best.priority.at && p.seq < best.priority.seq)) best = { id, priority: p };
+    }
+    return best ?? "empty cache, cannot evict";
+  }
+}
+
+describe("eviction order under any sequence of uses", () => {
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant("addDefault" as const), id: fc.integer({ min: 0, max: 7 }), dt: fc.integer({ min: 0, max: 3 }) }),
+    fc.record({ kind: fc.constant("updateDefault" as const), id: fc.integer({ min: 0, max: 7 }), dt: fc.integer({ min: 0, max: 3 }) }),
+    fc.record({ kind: fc.constant("delete" as const), id: fc.integer({ min: 0, max: 7 }), dt: fc.constant(0) }),
+    fc.record({ kind: fc.constant("evictAndPutBack" as const), id: fc.constant(0), dt: fc.constant(0) }),
+    fc.record({ kind: fc.constant("addAt" as const), id: fc.integer({ min: 0, max: 7 }), dt: fc.integer({ min: -5, max: 5 }) }),
+  );
+
+  it("the next victim and the order are the earliest-priority ones, as a full scan finds them", () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const cache = new LruCache();
+        const ref = new ReferenceCache();
+        let now = 0;
+        for (const o of ops) {
+          now += Math.max(0, o.dt);
+          const id = `model_${o.id}`;
+          if (o.kind === "addDefault") {
+            cache.addDefault(id, now);
+            ref.addDefault(id, now);
+          } else if (o.kind === "updateDefault") {
+            cache.updateDefault(id, now);
+            ref.updateDefault(id, now);
+          } else if (o.kind === "delete") {
+            cache.delete(id);
+            ref.delete(id);
+          } else if (o.kind === "addAt") {
+            // An explicit priority, possibly earlier than every entry (seq 0 as in the vectors above).
+            cache.add(id, { at: now + o.dt, seq: 0 });
+            ref.add(id, { at: now + o.dt, seq: 0 });
+          } else {
+            // What a failed eviction does: take the victim out, then put it back with its priority.
+            const top = cache.peek();
+            expect(top).toEqual(ref.peek());
+            if (typeof top !== "string") {
+              cache.delete(top.id);
+              ref.delete(top.id);
+              cache.add(top.id, top.priority);
+              ref.add(top.id, top.priority);
+            }
+          }
+          expect(cache.peek()).toEqual(ref.peek());
+        }
+        const order: string[] = [];
+        for (let top = ref.peek(); typeof top !== "string"; top = ref.peek()) {
+          order.push(top.id);
+          ref.delete(top.id);
+        }
+        expect(cache.ids()).toEqual(order);
+      }),
+      { seed: 11, numRuns: 500 },
+    );
   });
 });
