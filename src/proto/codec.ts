@@ -7,7 +7,8 @@
  * way. This codec does each direction in one walk and gives the same result:
  * - encoding applies, field by field, the coercion `fromObject` would (`| 0`, `>>> 0`, `Number`,
  *   `String`, `Boolean`, `Long.fromValue`, base64 for bytes given as text, the enum switch) and
- *   writes with protobufjs's own `Writer`, in field-number order, so the bytes are identical;
+ *   writes in field-number order with `ByteWriter`, which writes each value as protobufjs's
+ *   `BufferWriter` does, straight into one buffer, so the bytes are identical;
  * - decoding reads with protobufjs's own `Reader` exactly as its generated decoder does (dispatch
  *   on the field number only, packed and unpacked repeated scalars, the same bounds checks) and
  *   builds the object `toObject` would build with `PROTO_LOAD_OPTIONS` (defaults, enum names,
@@ -21,8 +22,9 @@
  * for it.
  */
 import protobuf from "protobufjs";
+import { ByteWriter } from "./writer.ts";
 
-type Writer = protobuf.Writer;
+type Writer = ByteWriter;
 type Reader = protobuf.Reader;
 type Obj = Record<string, unknown>;
 
@@ -32,6 +34,38 @@ export interface MessageCodec {
 }
 
 export class UnsupportedType extends Error {}
+
+let spare: ByteWriter | null = null;
+
+export interface Reference {
+  serialize(value: object): Buffer;
+  deserialize(bytes: Buffer): object;
+}
+
+/**
+ * Our codec with the reference behind it: whenever ours throws, the reference runs again, so an
+ * error is protobufjs's own (text and type) and the status a peer gets is unchanged; and where
+ * ours declines a value it does not write itself (bytes given as a plain array, say), the
+ * reference's result stands.
+ */
+export function withFallback(codec: MessageCodec, reference: Reference): Reference {
+  return {
+    serialize: (value) => {
+      try {
+        return codec.encode(value) as Buffer;
+      } catch {
+        return reference.serialize(value);
+      }
+    },
+    deserialize: (bytes) => {
+      try {
+        return codec.decode(bytes);
+      } catch {
+        return reference.deserialize(bytes);
+      }
+    },
+  };
+}
 
 const util = protobuf.util;
 const types = (protobuf as unknown as { types: ProtobufTypes }).types;
@@ -186,12 +220,19 @@ export class CodecBuilder {
     return {
       encode(message: unknown): Uint8Array {
         if (Array.isArray(message)) throw new Error(`Failed to serialize message: expected object with ${type.name} structure, got array instead`);
-        const w = protobuf.Writer.create();
-        if (c.hasFields) {
-          if (!isObject(message)) throw new TypeError(`${type.fullName}: object expected`);
-          c.encodeFields(message, w, 0);
+        // One writer serves every encoding; a nested `encode` (from a getter, say) gets its own.
+        const w = spare ?? new ByteWriter();
+        spare = null;
+        w.reset();
+        try {
+          if (c.hasFields) {
+            if (!isObject(message)) throw new TypeError(`${type.fullName}: object expected`);
+            c.encodeFields(message, w, 0);
+          }
+          return w.finish();
+        } finally {
+          spare = w;
         }
-        return w.finish();
       },
       decode(bytes: Uint8Array): Obj {
         return c.decode(protobuf.Reader.create(bytes), undefined, 0);
