@@ -29,19 +29,25 @@ const float = util.float as unknown as {
 };
 const utf8Write = (util.utf8 as unknown as { write(s: string, buf: Uint8Array, pos: number): number }).write;
 
+const INITIAL_SIZE = 1024;
+const KEEP_AT_MOST = 1 << 20;
+
 export class ByteWriter {
   private buf: Buffer;
   private pos = 0;
   /** Where each open nested message's reserved length byte is. */
   private readonly open: number[] = [];
 
-  constructor(initialSize = 1024) {
-    this.buf = Buffer.allocUnsafe(initialSize);
+  constructor() {
+    this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
   }
 
+  /** Ready for the next message. A buffer grown past 1 MiB for one large message is dropped,
+   * so the writer kept between encodings stays small. */
   reset(): void {
     this.pos = 0;
     this.open.length = 0;
+    if (this.buf.length > KEEP_AT_MOST) this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
   }
 
   private room(n: number): void {
