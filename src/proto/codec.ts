@@ -1,5 +1,5 @@
 /**
- * One-pass protobuf codec between our plain objects and bytes, built once per message type from
+ * A one-pass protobuf codec between our plain objects and bytes, built once per message type from
  * protobufjs reflection.
  *
  * `@grpc/proto-loader` serializes with `Type.encode(Type.fromObject(obj))` and deserializes with
@@ -7,22 +7,24 @@
  * way. This codec does each direction in one walk and gives the same result:
  * - encoding applies, field by field, the coercion `fromObject` would (`| 0`, `>>> 0`, `Number`,
  *   `String`, `Boolean`, `Long.fromValue`, base64 for bytes given as text, the enum switch) and
- *   writes with protobufjs's own `Writer`, in field-number order, so the bytes are identical;
+ *   writes in field-number order with `ByteWriter`, which writes each value as protobufjs's
+ *   `BufferWriter` does, straight into one buffer, so the bytes are identical;
  * - decoding reads with protobufjs's own `Reader` exactly as its generated decoder does (dispatch
  *   on the field number only, packed and unpacked repeated scalars, the same bounds checks) and
  *   builds the object `toObject` would build with `PROTO_LOAD_OPTIONS` (defaults, enum names,
  *   64-bit values as decimal digits, oneof names), keys in the same order.
- * Whenever either direction throws, the caller reruns the reference path (see `index.ts`), so an
- * error carries protobufjs's own text and a gRPC peer gets the status it got before.
+ * Whenever either direction throws, `withFallback` reruns proto-loader's function, so an error
+ * carries protobufjs's own text and a gRPC peer gets the status it got before.
  *
  * Only the options `PROTO_LOAD_OPTIONS` sets are implemented (keepCase, longs String, enums
  * String, defaults, oneofs); a type the codec cannot reproduce exactly (groups, required fields,
- * 64-bit map keys) makes `buildCodec` throw `UnsupportedType` and the caller keeps proto-loader
- * for it.
+ * 64-bit map keys) makes `CodecBuilder#codec` throw `UnsupportedType` and the caller keeps
+ * proto-loader for it.
  */
 import protobuf from "protobufjs";
+import { ByteWriter } from "./writer.ts";
 
-type Writer = protobuf.Writer;
+type Writer = ByteWriter;
 type Reader = protobuf.Reader;
 type Obj = Record<string, unknown>;
 
@@ -32,6 +34,38 @@ export interface MessageCodec {
 }
 
 export class UnsupportedType extends Error {}
+
+let spare: ByteWriter | null = null;
+
+export interface Reference {
+  serialize(value: object): Buffer;
+  deserialize(bytes: Buffer): object;
+}
+
+/**
+ * Our codec with the reference behind it: whenever ours throws, the reference runs again, so an
+ * error is protobufjs's own (text and type) and the status a peer gets is unchanged; and where
+ * ours declines a value it does not write itself (bytes given as a plain array, say), the
+ * reference's result stands.
+ */
+export function withFallback(codec: MessageCodec, reference: Reference): Reference {
+  return {
+    serialize: (value) => {
+      try {
+        return codec.encode(value) as Buffer;
+      } catch {
+        return reference.serialize(value);
+      }
+    },
+    deserialize: (bytes) => {
+      try {
+        return codec.decode(bytes);
+      } catch {
+        return reference.deserialize(bytes);
+      }
+    },
+  };
+}
 
 const util = protobuf.util;
 const types = (protobuf as unknown as { types: ProtobufTypes }).types;
@@ -47,7 +81,6 @@ interface ProtobufTypes {
 const UNSET: unique symbol = Symbol("unset");
 type Converted = unknown;
 type Convert = (v: unknown) => Converted;
-type Write = (w: Writer, v: unknown) => void;
 
 const isObject = (v: unknown): v is Obj => !!v && typeof v === "object";
 const expected = (field: protobuf.Field, what: string) => new TypeError(`${field.fullName}: ${what} expected`);
@@ -61,24 +94,8 @@ interface TypeCodec {
   readonly hasFields: boolean;
 }
 
-/** The scalar types the writer knows, by protobufjs type name (enums are `int32`). */
-const WRITE: Record<string, Write> = {
-  double: (w, v) => void w.double(v as number),
-  float: (w, v) => void w.float(v as number),
-  int32: (w, v) => void w.int32(v as number),
-  uint32: (w, v) => void w.uint32(v as number),
-  sint32: (w, v) => void w.sint32(v as number),
-  fixed32: (w, v) => void w.fixed32(v as number),
-  sfixed32: (w, v) => void w.sfixed32(v as number),
-  int64: (w, v) => void w.int64(v as number),
-  uint64: (w, v) => void w.uint64(v as number),
-  sint64: (w, v) => void w.sint64(v as number),
-  fixed64: (w, v) => void w.fixed64(v as number),
-  sfixed64: (w, v) => void w.sfixed64(v as number),
-  bool: (w, v) => void w.bool(v as boolean),
-  string: (w, v) => void w.string(v as string),
-  bytes: (w, v) => void w.bytes(v as Uint8Array),
-};
+/** The scalar types, by protobufjs type name (enums are written as `int32`). */
+const SCALARS = new Set(["double", "float", "int32", "uint32", "sint32", "fixed32", "sfixed32", "int64", "uint64", "sint64", "fixed64", "sfixed64", "bool", "string", "bytes"]);
 
 /** Short runs of decimal digits: exact as a double, so they need no `Long`. */
 const SMALL_DIGITS = /^[0-9]{1,15}$/;
@@ -186,12 +203,19 @@ export class CodecBuilder {
     return {
       encode(message: unknown): Uint8Array {
         if (Array.isArray(message)) throw new Error(`Failed to serialize message: expected object with ${type.name} structure, got array instead`);
-        const w = protobuf.Writer.create();
-        if (c.hasFields) {
-          if (!isObject(message)) throw new TypeError(`${type.fullName}: object expected`);
-          c.encodeFields(message, w, 0);
+        // One writer serves every encoding; a nested `encode` (from a getter, say) gets its own.
+        const w = spare ?? new ByteWriter();
+        spare = null;
+        w.reset();
+        try {
+          if (c.hasFields) {
+            if (!isObject(message)) throw new TypeError(`${type.fullName}: object expected`);
+            c.encodeFields(message, w, 0);
+          }
+          return w.finish();
+        } finally {
+          spare = w;
         }
-        return w.finish();
       },
       decode(bytes: Uint8Array): Obj {
         return c.decode(protobuf.Reader.create(bytes), undefined, 0);
@@ -209,8 +233,8 @@ export class CodecBuilder {
       if (f.partOf && !IDENTIFIER.test(f.partOf.name)) throw new UnsupportedType(`${f.fullName}: oneof name`);
       if (f.required) throw new UnsupportedType(`${f.fullName}: required fields`);
       if (f.delimited) throw new UnsupportedType(`${f.fullName}: groups`);
-      if (f instanceof protobuf.MapField && (types.long[f.keyType] !== undefined || WRITE[f.keyType] === undefined)) throw new UnsupportedType(`${f.fullName}: map key type ${f.keyType}`);
-      if (!(f.resolvedType instanceof protobuf.Type) && !(f.resolvedType instanceof protobuf.Enum) && WRITE[f.type] === undefined) throw new UnsupportedType(`${f.fullName}: type ${f.type}`);
+      if (f instanceof protobuf.MapField && (types.long[f.keyType] !== undefined || !SCALARS.has(f.keyType))) throw new UnsupportedType(`${f.fullName}: map key type ${f.keyType}`);
+      if (!(f.resolvedType instanceof protobuf.Type) && !(f.resolvedType instanceof protobuf.Enum) && !SCALARS.has(f.type)) throw new UnsupportedType(`${f.fullName}: type ${f.type}`);
     }
     // Registered before its fields are generated, so a type that contains itself finds its
     // codec; generated code reads `encodeFields`/`decode` of a nested codec when it runs.

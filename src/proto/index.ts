@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import * as protoLoader from "@grpc/proto-loader";
 import protobuf from "protobufjs";
 import type { MethodPath } from "../core/protocol.ts";
-import { CodecBuilder, UnsupportedType, type MessageCodec } from "./codec.ts";
+import { CodecBuilder, UnsupportedType, withFallback } from "./codec.ts";
 
 export const PROTOS_DIR = fileURLToPath(new URL("../../protos/", import.meta.url));
 
@@ -119,30 +119,6 @@ function loadRoot(): protobuf.Root {
 type Serialize = (value: object) => Buffer;
 type Deserialize = (bytes: Buffer) => object;
 
-/**
- * Our codec for one direction of a method, with proto-loader's functions behind it: whenever
- * ours throws, the reference runs again, so an error is protobufjs's own (text and type) and the
- * status a peer gets is unchanged; and if the reference does not throw there, its result stands.
- */
-function withReference(codec: MessageCodec, serialize: Serialize, deserialize: Deserialize): { serialize: Serialize; deserialize: Deserialize } {
-  return {
-    serialize: (value) => {
-      try {
-        return codec.encode(value) as Buffer;
-      } catch {
-        return serialize(value);
-      }
-    },
-    deserialize: (bytes) => {
-      try {
-        return codec.decode(bytes);
-      } catch {
-        return deserialize(bytes);
-      }
-    },
-  };
-}
-
 let codecs: Map<string, { serialize: Serialize; deserialize: Deserialize } | null> | undefined;
 let builder: CodecBuilder | undefined;
 let root: protobuf.Root | undefined;
@@ -155,7 +131,7 @@ function codecFor(typeName: string, reference: { serialize: Serialize; deseriali
     builder ??= new CodecBuilder();
     let made: { serialize: Serialize; deserialize: Deserialize } | null;
     try {
-      made = withReference(builder.codec(root.lookupType(typeName)), reference.serialize, reference.deserialize);
+      made = withFallback(builder.codec(root.lookupType(typeName)), reference);
     } catch (e) {
       if (!(e instanceof UnsupportedType)) throw e;
       made = null;

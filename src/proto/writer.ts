@@ -1,0 +1,247 @@
+/**
+ * A protobuf writer with the method names and the byte output of protobufjs's `BufferWriter`,
+ * writing straight into one growing buffer. protobufjs queues one operation object per value and
+ * one state object per nested message, then copies everything out in `finish`; here a nested
+ * message reserves one byte for its length and, in the rare case its length needs more, moves
+ * its own bytes along when it ends. Varints are canonical either way, so the bytes are the same.
+ *
+ * Values are written as protobufjs writes them, including its coercions (`>>> 0`, `LongBits`),
+ * but only the values the codec hands over: numbers, booleans, strings, `Long`s and byte arrays.
+ * Anything else in a bytes field throws, and the caller then falls back to protobufjs itself.
+ */
+import protobuf from "protobufjs";
+
+interface Bits {
+  lo: number;
+  hi: number;
+  zzEncode(): Bits;
+}
+interface LongBitsStatic {
+  from(value: unknown): Bits;
+  fromNumber(value: number): Bits;
+}
+
+const util = protobuf.util;
+const LongBits = util.LongBits as unknown as LongBitsStatic;
+const float = util.float as unknown as {
+  writeFloatLE(v: number, buf: Uint8Array, pos: number): void;
+  writeDoubleLE(v: number, buf: Uint8Array, pos: number): void;
+};
+const utf8Write = (util.utf8 as unknown as { write(s: string, buf: Uint8Array, pos: number): number }).write;
+
+const INITIAL_SIZE = 1024;
+const KEEP_AT_MOST = 1 << 20;
+
+export class ByteWriter {
+  private buf: Buffer;
+  private pos = 0;
+  /** Where each open nested message's reserved length byte is. */
+  private readonly open: number[] = [];
+
+  constructor() {
+    this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
+  }
+
+  /** Ready for the next message. A buffer grown past 1 MiB for one large message is dropped,
+   * so the writer kept between encodings stays small. */
+  reset(): void {
+    this.pos = 0;
+    this.open.length = 0;
+    if (this.buf.length > KEEP_AT_MOST) this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
+  }
+
+  /** The bytes written, in a buffer of their own. */
+  finish(): Buffer {
+    if (this.open.length !== 0) throw new Error("unterminated nested message");
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    return out;
+  }
+
+  private varint32(v: number): void {
+    this.room(5);
+    const buf = this.buf;
+    let pos = this.pos;
+    while (v > 127) {
+      buf[pos++] = (v & 127) | 128;
+      v >>>= 7;
+    }
+    buf[pos++] = v;
+    this.pos = pos;
+  }
+
+  private varint64(lo: number, hi: number): void {
+    this.room(10);
+    const buf = this.buf;
+    let pos = this.pos;
+    while (hi) {
+      buf[pos++] = (lo & 127) | 128;
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi >>>= 7;
+    }
+    while (lo > 127) {
+      buf[pos++] = (lo & 127) | 128;
+      lo = lo >>> 7;
+    }
+    buf[pos++] = lo;
+    this.pos = pos;
+  }
+
+  private fixed32raw(v: number): void {
+    this.room(4);
+    const buf = this.buf;
+    const pos = this.pos;
+    buf[pos] = v & 255;
+    buf[pos + 1] = (v >>> 8) & 255;
+    buf[pos + 2] = (v >>> 16) & 255;
+    buf[pos + 3] = v >>> 24;
+    this.pos = pos + 4;
+  }
+
+  uint32(value: number): this {
+    this.varint32(value >>> 0);
+    return this;
+  }
+
+  int32(value: number): this {
+    value |= 0;
+    if (value < 0) {
+      const b = LongBits.fromNumber(value);
+      this.varint64(b.lo, b.hi);
+    } else this.varint32(value);
+    return this;
+  }
+
+  sint32(value: number): this {
+    this.varint32(((value << 1) ^ (value >> 31)) >>> 0);
+    return this;
+  }
+
+  fixed32(value: number): this {
+    this.fixed32raw(value >>> 0);
+    return this;
+  }
+
+  sfixed32(value: number): this {
+    return this.fixed32(value);
+  }
+
+  /** A 64-bit value: a non-negative number below 2^32 is its own low word, as in `LongBits`. */
+  private bits(value: unknown): Bits | null {
+    if (typeof value === "number" && value >= 0 && value <= 0xffffffff && Number.isInteger(value)) return null;
+    return LongBits.from(value);
+  }
+
+  uint64(value: unknown): this {
+    const b = this.bits(value);
+    if (b === null) this.varint32(value as number);
+    else this.varint64(b.lo, b.hi);
+    return this;
+  }
+
+  int64(value: unknown): this {
+    return this.uint64(value);
+  }
+
+  sint64(value: unknown): this {
+    const b = LongBits.from(value);
+    // `from` returns a shared zero, which zig-zag encoding leaves as it is.
+    const z = b.zzEncode();
+    this.varint64(z.lo, z.hi);
+    return this;
+  }
+
+  fixed64(value: unknown): this {
+    const b = LongBits.from(value);
+    this.fixed32raw(b.lo);
+    this.fixed32raw(b.hi);
+    return this;
+  }
+
+  sfixed64(value: unknown): this {
+    return this.fixed64(value);
+  }
+
+  bool(value: boolean): this {
+    this.room(1);
+    this.buf[this.pos++] = value ? 1 : 0;
+    return this;
+  }
+
+  float(value: number): this {
+    this.room(4);
+    float.writeFloatLE(value, this.buf, this.pos);
+    this.pos += 4;
+    return this;
+  }
+
+  double(value: number): this {
+    this.room(8);
+    float.writeDoubleLE(value, this.buf, this.pos);
+    this.pos += 8;
+    return this;
+  }
+
+  /** As `BufferWriter#string`: `Buffer.byteLength`, then protobufjs's UTF-8 under 40 characters. */
+  string(value: string): this {
+    const len = Buffer.byteLength(value);
+    this.varint32(len);
+    if (len) {
+      this.room(len);
+      if (value.length < 40) utf8Write(value, this.buf, this.pos);
+      else (this.buf as unknown as { utf8Write(s: string, at: number): number }).utf8Write(value, this.pos);
+      this.pos += len;
+    }
+    return this;
+  }
+
+  bytes(value: Uint8Array): this {
+    if (!(value instanceof Uint8Array)) throw new TypeError("bytes: not a byte array");
+    const len = value.length;
+    this.varint32(len);
+    if (len) {
+      this.room(len);
+      this.buf.set(value, this.pos);
+      this.pos += len;
+    }
+    return this;
+  }
+
+  /** Opens a length-delimited nested value (its tag already written). */
+  fork(): this {
+    this.room(1);
+    this.open.push(this.pos);
+    this.pos += 1;
+    return this;
+  }
+
+  /** Closes the innermost nested value: its length goes into the byte `fork` reserved. */
+  ldelim(): this {
+    const at = this.open.pop();
+    if (at === undefined) throw new Error("ldelim without fork");
+    const len = this.pos - at - 1;
+    if (len < 128) {
+      this.buf[at] = len;
+      return this;
+    }
+    const size = len < 16384 ? 2 : len < 2097152 ? 3 : len < 268435456 ? 4 : 5;
+    this.room(size - 1);
+    this.buf.copyWithin(at + size, at + 1, this.pos);
+    this.pos += size - 1;
+    let v = len;
+    let p = at;
+    while (v > 127) {
+      this.buf[p++] = (v & 127) | 128;
+      v >>>= 7;
+    }
+    this.buf[p] = v;
+    return this;
+  }
+}
