@@ -58,3 +58,37 @@ describe("a run without messages in its trace", () => {
     expect(r.trace.some((ev) => ev.type === "message")).toBe(true);
   });
 });
+
+describe("a model's last decision", () => {
+  it("is the newest of its decisions, for the explanation and the story", async () => {
+    const yaml = `
+cluster:
+  namespaces: [seldon-mesh]
+  servers:
+    - {name: mlserver, replicas: 1, memory: 1Gi}
+resources:
+  - apiVersion: mlops.seldon.io/v1alpha1
+    kind: Server
+    metadata: {name: mlserver}
+    spec: {serverConfig: mlserver, replicas: 1}
+  - apiVersion: mlops.seldon.io/v1alpha1
+    kind: Model
+    metadata: {name: big}
+    spec: {storageUri: gs://seldon-models/mlserver/iris, requirements: [sklearn], replicas: 1, memory: 5Gi}
+  - apiVersion: mlops.seldon.io/v1alpha1
+    kind: Model
+    metadata: {name: iris}
+    spec: {storageUri: gs://seldon-models/mlserver/iris, requirements: [sklearn], replicas: 1, memory: 100Mi}
+timeline:
+  - at: 10s
+    scale: {server: mlserver, replicas: 2}
+settle: 60s
+`;
+    const r = await runScenario(parseScenario(yaml, "last.yaml", () => ""), { runtime: "sim", messages: false });
+    const history = r.history.get("seldon-mesh/big")!;
+    expect(history.length).toBeGreaterThan(1);
+    const last = history[history.length - 1]!;
+    expect(r.decisions.get("seldon-mesh/big")).toBe(last);
+    expect(last.snapshot.servers[0]!.replicas.length).toBeGreaterThan(history[0]!.snapshot.servers[0]!.replicas.length);
+  });
+});
