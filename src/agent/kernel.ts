@@ -177,7 +177,8 @@ export class Kernel {
     switch (op.op) {
       case "call": {
         const id = this.nextCallId(op.method);
-        this.calls.set(id, { kind: "unary", target: op.target, task });
+        // `message` from the start: every pending call keeps one shape.
+        this.calls.set(id, { kind: "unary", target: op.target, task, message: undefined });
         this.emit(
           op.deadlineMs === undefined
             ? { kind: "call", call: id, target: op.target, method: op.method, request: op.request }
