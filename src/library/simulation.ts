@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import { stringify } from "yaml";
 import { Session } from "../cluster/session.ts";
 import type { RuntimeKind } from "../runtime/index.ts";
-import type { LogRecord, TraceEvent } from "../runtime/engine.ts";
+import { plainLogRecord, type LogRecord, type TraceEvent } from "../runtime/engine.ts";
 import { parseManifests, parseScenario } from "../scenario/parse.ts";
 import type { K8sResource, Scenario } from "../scenario/types.ts";
 import { modelRow, type ModelRow } from "../scenario/runner.ts";
@@ -129,8 +129,13 @@ export class Simulation {
     return this.session.engine.trace;
   }
 
+  /**
+   * Every log line so far, each a plain record of its own (the engine keeps a line once, shared
+   * with the trace, and reads four of its fields from the process that logged it), so that
+   * spreading or serialising one keeps every field.
+   */
   get logs(): readonly LogRecord[] {
-    return this.session.engine.logs;
+    return this.session.engine.logs.map(plainLogRecord);
   }
 
   /** Apply Seldon resources (YAML or JSON text, or objects), as `kubectl apply` would. */

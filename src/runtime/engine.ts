@@ -167,6 +167,14 @@ class LogLine implements LogEvent, LogRecord {
   get role(): string { return this.#from.role; }
 }
 
+/** A log record as an object of its own, every field its own property. */
+export function plainLogRecord(l: LogRecord): LogRecord {
+  return {
+    t: l.t, namespace: l.namespace, pod: l.pod, container: l.container, role: l.role, level: l.level, msg: l.msg,
+    ...(l.fields ? { fields: l.fields } : {}),
+  };
+}
+
 export type TraceEvent =
   | { t: number; type: "message"; method: MethodPath; from: string; to: string; dir: "request" | "response"; message: unknown }
   | { t: number; type: "callOpen"; method: MethodPath; from: string; to: string; target: string }

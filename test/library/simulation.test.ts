@@ -35,6 +35,10 @@ describe("Simulation", () => {
     sim.drain("mlserver", 1);
     await sim.advance("5s");
     expect(sim.logs.some((l) => l.role === "scheduler" && /drain/i.test(l.msg))).toBe(true);
+    // each line is a record of its own: a copy or its JSON keeps where it came from
+    const line = JSON.parse(JSON.stringify(sim.logs.find((l) => l.role === "scheduler")!));
+    expect(line).toMatchObject({ namespace: "seldon-mesh", role: "scheduler", container: expect.any(String), pod: expect.stringMatching(/scheduler/) });
+    expect({ ...sim.logs[0]! }.namespace).toBe(sim.logs[0]!.namespace);
   });
 });
 
