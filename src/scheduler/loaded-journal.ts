@@ -16,37 +16,59 @@ const DELETE = 1;
 /** Empty the set: the store's order changed in a way adds and deletes cannot express. */
 const CLEAR = 2;
 
-/** The journal of one replica: every change since its first snapshot, and the set they build. */
+/**
+ * A run of changes: a list taken at position `n` of it replays its first `n`. A journal starts
+ * a new segment (from the set as it stands) once its changes far outnumber the set, so a
+ * replica that loads and unloads for ever in a long-running `serve` keeps a journal in
+ * proportion to what it holds; older segments go with the last list that reads them.
+ */
+interface Segment {
+  readonly ops: Op[];
+  readonly keys: string[];
+}
+
+/** A segment may hold this many changes beyond a few times the set's size. */
+const SEGMENT_SLACK = 256;
+
+/** The journal of one replica: its changes, and the set they build. */
 export class LoadedJournal {
-  private readonly ops: Op[] = [];
-  private readonly keys: string[] = [];
+  private segment: Segment = { ops: [], keys: [] };
   /** The set the journal builds, as it stands after its last change. */
   private readonly mirror = new Set<string>();
   /** What a snapshot taken now reads (shared while nothing changes). */
   private current: LoadedList;
+  /** The `changes` count of the set the journal last caught up with, if it was given one. */
+  private seen: number | null = null;
 
   constructor() {
-    this.current = new LoadedList(this, 0);
+    this.current = new LoadedList(this.segment, 0);
   }
 
-  /** The list the store's `loaded` set holds now, as a position in this journal. */
-  at(loaded: ReadonlySet<string>): LoadedList {
-    if (this.catchUp(loaded)) this.current = new LoadedList(this, this.ops.length);
+  /**
+   * The list the store's `loaded` set holds now, as a position in this journal. `changes`, when
+   * given, counts every change the owner made to the set: while it stands, the set is not walked.
+   */
+  at(loaded: ReadonlySet<string>, changes?: number): LoadedList {
+    if (changes !== undefined && changes === this.seen) return this.current;
+    this.seen = changes ?? null;
+    if (this.catchUp(loaded)) {
+      if (this.segment.ops.length > 4 * this.mirror.size + SEGMENT_SLACK) this.startSegment();
+      this.current = new LoadedList(this.segment, this.segment.ops.length);
+    }
     return this.current;
   }
 
-  /** The names the set held after the first `length` changes, in its iteration order. */
-  replay(length: number): string[] {
-    const set = new Set<string>();
-    for (let i = 0; i < length; i++) {
-      const key = this.keys[i]!;
-      switch (this.ops[i]!) {
-        case ADD: set.add(key); break;
-        case DELETE: set.delete(key); break;
-        case CLEAR: set.clear(); break;
-      }
+  /** Changes held by the segment new lists are taken on (for tests of the bound). */
+  get heldChanges(): number {
+    return this.segment.ops.length;
+  }
+
+  private startSegment(): void {
+    this.segment = { ops: [], keys: [] };
+    for (const key of this.mirror) {
+      this.segment.ops.push(ADD);
+      this.segment.keys.push(key);
     }
-    return [...set];
   }
 
   /** Appends what changed since the last call; says whether anything did. */
@@ -73,10 +95,10 @@ export class LoadedJournal {
       if (a.value !== b.value) break;
     }
     if (keepsOrder(mirror, loaded)) {
-      const before = this.ops.length;
+      const before = this.segment.ops.length;
       for (const key of mirror) if (!loaded.has(key)) this.push(DELETE, key);
       for (const key of loaded) if (!mirror.has(key)) this.push(ADD, key);
-      return this.ops.length !== before;
+      return this.segment.ops.length !== before;
     }
     this.push(CLEAR, "");
     for (const key of loaded) this.push(ADD, key);
@@ -84,12 +106,26 @@ export class LoadedJournal {
   }
 
   private push(op: Op, key: string): void {
-    this.ops.push(op);
-    this.keys.push(key);
+    this.segment.ops.push(op);
+    this.segment.keys.push(key);
     if (op === ADD) this.mirror.add(key);
     else if (op === DELETE) this.mirror.delete(key);
     else this.mirror.clear();
   }
+}
+
+/** The names a segment's first `length` changes leave in the set, in its iteration order. */
+function replay(segment: Segment, length: number): string[] {
+  const set = new Set<string>();
+  for (let i = 0; i < length; i++) {
+    const key = segment.keys[i]!;
+    switch (segment.ops[i]!) {
+      case ADD: set.add(key); break;
+      case DELETE: set.delete(key); break;
+      case CLEAR: set.clear(); break;
+    }
+  }
+  return [...set];
 }
 
 /**
@@ -116,11 +152,11 @@ function keepsOrder(before: ReadonlySet<string>, now: ReadonlySet<string>): bool
 export class LoadedList {
   private list: readonly string[] | null = null;
   constructor(
-    private readonly journal: LoadedJournal,
+    private readonly segment: Segment,
     private readonly length: number,
   ) {}
 
   read(): readonly string[] {
-    return (this.list ??= this.journal.replay(this.length));
+    return (this.list ??= replay(this.segment, this.length));
   }
 }

@@ -148,6 +148,8 @@ export interface ServerReplica {
    * snapshot reads of this replica, so that an unchanged replica's snapshot is reused.
    */
   revision: number;
+  /** Bumped by the store on every change to `loaded`, so that an unchanged set is not walked. */
+  loadedChanges: number;
 }
 
 export class Server {

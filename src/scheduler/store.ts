@@ -151,6 +151,7 @@ export class MemoryStore {
       loading: new Set(),
       draining: false,
       revision: 0,
+      loadedChanges: 0,
     });
     for (const mvReq of req.loadedModels) {
       const name = mvReq.model?.meta?.name ?? "";
@@ -359,9 +360,11 @@ export class MemoryStore {
       else if (desired === "Loaded") {
         replica.loading.delete(key);
         replica.loaded.add(key);
+        replica.loadedChanges++;
       } else if (desired === "Unloaded" || desired === "LoadFailed") {
         replica.loading.delete(key);
         replica.loaded.delete(key);
+        replica.loadedChanges++;
         removed = true;
       }
       if (args.availableMemory !== null) replica.availableMemory = args.availableMemory;

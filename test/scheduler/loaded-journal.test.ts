@@ -36,6 +36,31 @@ describe("a replica's loaded-model journal", () => {
     expect(journal.at(set)).not.toBe(first);
   });
 
+  it("stays in proportion to the set under endless loads and unloads, every kept list still right", () => {
+    const journal = new LoadedJournal();
+    const set = new Set<string>();
+    const kept: { list: ReturnType<LoadedJournal["at"]>; want: string[] }[] = [];
+    let most = 0;
+    for (let i = 0; i < 20_000; i++) {
+      set.add(`m${i}:1`);
+      if (set.size > 5) set.delete(set.values().next().value!);
+      const list = journal.at(set, i);
+      if (i % 997 === 0) kept.push({ list, want: [...set] });
+      most = Math.max(most, journal.heldChanges);
+    }
+    expect(most).toBeLessThan(1_000);
+    for (const { list, want } of kept) expect(list.read()).toEqual(want);
+  });
+
+  it("does not walk a set whose change count stands", () => {
+    const journal = new LoadedJournal();
+    const set = new Set(["a:1"]);
+    const first = journal.at(set, 1);
+    set.add("b:1"); // a change its owner did not count is not seen
+    expect(journal.at(set, 1)).toBe(first);
+    expect(journal.at(set, 2).read()).toEqual(["a:1", "b:1"]);
+  });
+
   it("keeps every kept snapshot's loaded lists as the store held them, over generated runs", async () => {
     const kept: { label: string; lazy: { readonly loadedModels: readonly string[] }; want: string[] }[] = [];
     await compareAfterEverySchedulerStep(25, 22, (scheduler) => {
