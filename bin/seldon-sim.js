@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env -S node --max-semi-space-size=32
 // The flags after `node` are src/cli/node-flags.ts's NODE_FLAGS (why they are there is said there).
 // Runs the compiled JavaScript in dist/ (built by `npm run build`, which `npm ci` and `npm pack`
 // run through the `prepare` script).

@@ -6,8 +6,10 @@
  * A run allocates many short-lived objects per message (each one is encoded and decoded, and
  * components answer with fresh effect lists). V8's default young generation (16 MiB semi-spaces)
  * fills every few milliseconds of such a run, and each scavenge promotes what is still live into
- * the old generation, which then needs the costly full collections. 64 MiB semi-spaces let most
- * of it die young: on the 10,000-model rollout benchmark about a quarter less CPU time and a
- * sixth less peak memory.
+ * the old generation, which then needs the costly full collections. Larger semi-spaces let most
+ * of it die young, and cost up to three of them in resident memory: on the 10,000-model rollout
+ * benchmark, 32 MiB took a quarter off the CPU time (64 MiB a little more), while `run` on the
+ * 10,000-model scenario peaked at 860 MiB with 16 MiB, 894 MiB with 32 and 1,070–1,110 MiB with
+ * 64, over its 1 GiB budget.
  */
-export const NODE_FLAGS: readonly string[] = ["--max-semi-space-size=64"];
+export const NODE_FLAGS: readonly string[] = ["--max-semi-space-size=32"];
