@@ -27,6 +27,12 @@ interface Segment {
   readonly keys: string[];
 }
 
+/** What the owner of a loaded set did to it last. */
+export interface LoadedChange {
+  readonly added: boolean;
+  readonly key: string;
+}
+
 /** A segment may hold this many changes beyond a few times the set's size. */
 const SEGMENT_SLACK = 256;
 
@@ -46,12 +52,17 @@ export class LoadedJournal {
 
   /**
    * The list the store's `loaded` set holds now, as a position in this journal. `changes`, when
-   * given, counts every change the owner made to the set: while it stands, the set is not walked.
+   * given, counts every change the owner made to the set: while it stands, the set is not walked;
+   * when it moved by one and `last` says what that change was, the change is taken as it is
+   * (a `Set` appends what it adds and keeps the order of the rest when it deletes, as the
+   * journal's replay does).
    */
-  at(loaded: ReadonlySet<string>, changes?: number): LoadedList {
+  at(loaded: ReadonlySet<string>, changes?: number, last?: LoadedChange | null): LoadedList {
     if (changes !== undefined && changes === this.seen) return this.current;
+    const one = changes !== undefined && this.seen !== null && changes === this.seen + 1 && last;
     this.seen = changes ?? null;
-    if (this.catchUp(loaded)) {
+    if (one) this.push(last.added ? ADD : DELETE, last.key);
+    if (one || this.catchUp(loaded)) {
       if (this.segment.ops.length > 4 * this.mirror.size + SEGMENT_SLACK) this.startSegment();
       this.current = new LoadedList(this.segment, this.segment.ops.length);
     }

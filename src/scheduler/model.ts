@@ -14,6 +14,7 @@ import {
   type ReplicaStatus,
 } from "./states.ts";
 import type { PbModel } from "../proto/messages.ts";
+import type { LoadedChange } from "./loaded-journal.ts";
 
 export class ModelVersion {
   /** The server the version is placed on; "" when none. */
@@ -150,6 +151,8 @@ export interface ServerReplica {
   revision: number;
   /** Bumped by the store on every change to `loaded`, so that an unchanged set is not walked. */
   loadedChanges: number;
+  /** The store's last change to `loaded` (the journal takes a single change without a walk). */
+  lastLoadedChange: LoadedChange | null;
 }
 
 export class Server {

@@ -94,7 +94,7 @@ function sharedReplicaSnapshot(r: ServerReplica): ReplicaSnapshot {
   let journal = loadedJournals.get(r);
   if (journal === undefined) loadedJournals.set(r, journal = new LoadedJournal());
   const fields = replicaFields(r, cached?.snapshot.capabilities ?? r.capabilities);
-  Object.defineProperty(fields, LOADED, { value: journal.at(r.loaded, r.loadedChanges) });
+  Object.defineProperty(fields, LOADED, { value: journal.at(r.loaded, r.loadedChanges, r.lastLoadedChange) });
   const snapshot = Object.defineProperty(fields, "loadedModels", LOADED_PROPERTY) as ReplicaSnapshot;
   replicaSnapshots.set(r, { revision: r.revision, snapshot });
   return snapshot;

@@ -152,6 +152,7 @@ export class MemoryStore {
       draining: false,
       revision: 0,
       loadedChanges: 0,
+      lastLoadedChange: null,
     });
     for (const mvReq of req.loadedModels) {
       const name = mvReq.model?.meta?.name ?? "";
@@ -361,10 +362,12 @@ export class MemoryStore {
         replica.loading.delete(key);
         replica.loaded.add(key);
         replica.loadedChanges++;
+        replica.lastLoadedChange = { added: true, key };
       } else if (desired === "Unloaded" || desired === "LoadFailed") {
         replica.loading.delete(key);
         replica.loaded.delete(key);
         replica.loadedChanges++;
+        replica.lastLoadedChange = { added: false, key };
         removed = true;
       }
       if (args.availableMemory !== null) replica.availableMemory = args.availableMemory;

@@ -61,6 +61,22 @@ describe("a replica's loaded-model journal", () => {
     expect(journal.at(set, 2).read()).toEqual(["a:1", "b:1"]);
   });
 
+  it("takes one counted change as the owner says it was, without walking the set", () => {
+    const journal = new LoadedJournal();
+    const set = new Set(["a:1", "b:1"]);
+    const first = journal.at(set, 1);
+    set.add("c:1");
+    const second = journal.at(set, 2, { added: true, key: "c:1" });
+    set.delete("a:1");
+    const third = journal.at(set, 3, { added: false, key: "a:1" });
+    // two changes since it last looked: the set is walked
+    set.add("d:1"); set.delete("b:1");
+    const fourth = journal.at(set, 5, { added: false, key: "b:1" });
+    expect([first, second, third, fourth].map((l) => l.read())).toEqual([
+      ["a:1", "b:1"], ["a:1", "b:1", "c:1"], ["b:1", "c:1"], ["c:1", "d:1"],
+    ]);
+  });
+
   it("keeps every kept snapshot's loaded lists as the store held them, over generated runs", async () => {
     const kept: { label: string; lazy: { readonly loadedModels: readonly string[] }; want: string[] }[] = [];
     await compareAfterEverySchedulerStep(25, 22, (scheduler) => {

@@ -58,7 +58,7 @@ export function buildStore(f: StoreFixture, clock: () => number = () => 1000): M
         overCommitPercentage: 0,
         loaded: new Set((r.loaded ?? []).map(([n, v]) => versionKey(n, v))),
         loading: new Set((r.loading ?? []).map(([n, v]) => versionKey(n, v))),
-        draining: r.draining ?? false, revision: 0, loadedChanges: 0,
+        draining: r.draining ?? false, revision: 0, loadedChanges: 0, lastLoadedChange: null,
       });
     }
     store.servers.set(name, server);
