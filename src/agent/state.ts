@@ -53,22 +53,6 @@ export function modifiedModelVersion(
   return { ...mv, model, version };
 }
 
-/**
- * `memoryBytes` as a number, as `readInt64AsNumber` reads it. The decoder gives decimal digits;
- * up to 15 of them are exact as a number and read directly, anything else goes the general way.
- */
-export function memoryBytesOf(v: unknown): number {
-  if (typeof v === "string" && v.length > 0 && v.length <= 15) {
-    let digits = true;
-    for (let i = 0; i < v.length && digits; i++) {
-      const c = v.charCodeAt(i);
-      digits = c >= 48 && c <= 57;
-    }
-    if (digits) return Number(v);
-  }
-  return readInt64AsNumber(v);
-}
-
 interface Registered {
   versionInfo: ModelVersionMsg;
   memoryBytes: number;
@@ -88,7 +72,7 @@ export class ModelState {
     const existing = this.models.get(id);
     if (existing === undefined) {
       const spec = mv.model?.modelSpec;
-      const memoryBytes = memoryBytesOf(spec?.memoryBytes) * instanceCount(spec?.modelRuntimeInfo);
+      const memoryBytes = readInt64AsNumber(spec?.memoryBytes) * instanceCount(spec?.modelRuntimeInfo);
       this.models.set(id, { versionInfo: mv, memoryBytes });
       this.total += memoryBytes;
       return true;

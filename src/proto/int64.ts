@@ -33,8 +33,19 @@ export function readInt64(v: unknown): bigint {
 
 /** An int64 or uint64 field as a number, for values that only count things (rounded above 2^53). */
 export function readInt64AsNumber(v: unknown): number {
+  // What the decoder gives is decimal digits; up to 15 of them are exact as a number, read
+  // without a BigInt (memory sizes are on every model a component reads).
+  if (typeof v === "string" && v.length > 0 && v.length <= 15 && allDigits(v)) return Number(v);
   const b = toBigInt(v);
   return b === null ? 0 : Number(b);
+}
+
+function allDigits(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** How we put a uint64 on the wire: its decimal digits, exact at any size. */
