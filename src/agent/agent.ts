@@ -29,7 +29,7 @@ import { ExponentialBackOff, MaxCountBackOff, STOP } from "./backoff.ts";
 import { Drainer } from "./drainer.ts";
 import { type AgentConfig, type ReplicaConfigMessage, replicaConfig } from "./config.ts";
 import * as C from "./constants.ts";
-import { type CallResult, callOp, Kernel, lock, sleep, type Task } from "./kernel.ts";
+import { type CallResult, callOp, fieldsPerFunction, Kernel, lock, sleep, type Task } from "./kernel.ts";
 import { AgentLifecycle, type AgentLifecycleEvent, type AgentLifecycleState } from "./lifecycle.ts";
 import type { ModelEvent, ModelEventMsg, ModelOperationMsg, ModelRuntimeInfoMsg, ModelVersionMsg } from "./messages.ts";
 import { OipClient } from "./oip.ts";
@@ -77,13 +77,7 @@ const CLIENT = { Name: "Client" } as const;
 
 /** What a Go process dies of when a ticker is made with a non-positive period. */
 const NEW_TICKER_PANIC = "panic: non-positive interval for NewTicker";
-/** The client's fields with `func`, one object per function name (log lines share their fields). */
-const FN_FIELDS = new Map<string, { readonly Name: "Client"; readonly func: string }>();
-const fn = (func: string) => {
-  let f = FN_FIELDS.get(func);
-  if (f === undefined) FN_FIELDS.set(func, (f = { ...CLIENT, func }));
-  return f;
-};
+const fn = fieldsPerFunction(CLIENT);
 
 /** Names of the in-process services the real agent starts after unloading existing models. */
 const SUB_SERVICES = [

@@ -33,6 +33,20 @@ export function callOp(target: Address, method: MethodPath, request: unknown, de
   return { op: "call", target, method, request, deadlineMs };
 }
 
+/**
+ * A component's log fields with the Go function that logs (`func`), one object per function name:
+ * most lines name their function, and sharing the fields saves an object per line. The objects
+ * are shared, so they are only read (or spread into a line's own fields).
+ */
+export function fieldsPerFunction<B extends Fields>(base: B): (func: string) => B & { readonly func: string } {
+  const made = new Map<string, B & { readonly func: string }>();
+  return (func) => {
+    let f = made.get(func);
+    if (f === undefined) made.set(func, (f = { ...base, func }));
+    return f;
+  };
+}
+
 export function* sleep(ms: Millis, label: string): Task<void> {
   yield { op: "sleep", ms, label };
 }

@@ -12,18 +12,12 @@ import type { Address, GrpcStatus } from "../core/protocol.ts";
 import { Status } from "../core/protocol.ts";
 import { RC_COMMANDS, type RcCommand, type RcResponseMsg } from "../rclone/commands.ts";
 import { quoteConnectionValue } from "../rclone/fs-string.ts";
-import { type CallResult, callOp, type Kernel, type Task } from "./kernel.ts";
+import { type CallResult, callOp, fieldsPerFunction, type Kernel, type Task } from "./kernel.ts";
 import { fnv32a, secretConfig, type SecretReader } from "./artifacts.ts";
 import { parseRcloneConfig, sortedMap } from "./rclone-config.ts";
 
 const SOURCE = { Source: "RCloneClient" } as const;
-/** The client's fields with `func`, one object per function name (log lines share their fields). */
-const FN_FIELDS = new Map<string, { readonly Source: "RCloneClient"; readonly func: string }>();
-const fn = (func: string) => {
-  let f = FN_FIELDS.get(func);
-  if (f === undefined) FN_FIELDS.set(func, (f = { ...SOURCE, func }));
-  return f;
-};
+const fn = fieldsPerFunction(SOURCE);
 
 export type RcResult = { ok: true; body: unknown } | { ok: false; error: string };
 
@@ -95,7 +89,7 @@ export class RcloneClient {
       src = withConfig.uri;
     }
     const dst = `${this.o.localPath}/${fnv32a(`${modelName}-${srcUri}`)}`;
-    this.k.log("info", "will copy model artifacts", { Source: "RCloneClient", func: "Copy", destination_uri: dst, source_uri: srcUri });
+    this.k.log("info", "will copy model artifacts", { ...fn("Copy"), destination_uri: dst, source_uri: srcUri });
     const body = JSON.stringify({ srcFs: src, dstFs: dst, createEmptySrcDirs: true });
     let r = yield* this.call("syncCopy", body);
     if (!r.ok) {
