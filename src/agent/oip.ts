@@ -72,39 +72,34 @@ export class OipClient {
   }
 
   /** RepositoryModelLoad; undefined on success. */
-  *loadModel(name: string): Task<GrpcStatus | undefined> {
-    this.track(name);
-    try {
-      const r = yield* this.unary(M.inference.RepositoryModelLoad, { model_name: name }, C.GRPC_MODEL_SERVER_LOAD_TIMEOUT_MS);
-      return r.ok ? undefined : r.status;
-    } finally {
-      this.untrack(name);
-    }
+  loadModel(name: string): Task<GrpcStatus | undefined> {
+    return this.repositoryCall(name, M.inference.RepositoryModelLoad, C.GRPC_MODEL_SERVER_LOAD_TIMEOUT_MS);
   }
 
   /** RepositoryModelUnload; undefined on success. */
-  *unloadModel(name: string): Task<GrpcStatus | undefined> {
-    this.track(name);
+  unloadModel(name: string): Task<GrpcStatus | undefined> {
+    return this.repositoryCall(name, M.inference.RepositoryModelUnload, C.GRPC_MODEL_SERVER_UNLOAD_TIMEOUT_MS);
+  }
+
+  /**
+   * A load or unload of `name`, counted as outstanding until it is answered. The two methods
+   * above hand this task out as it is (they are not generators themselves), so a resumption
+   * passes through no extra level.
+   */
+  private *repositoryCall(name: string, method: string, timeoutMs: number): Task<GrpcStatus | undefined> {
+    this.outstanding.set(name, (this.outstanding.get(name) ?? 0) + 1);
     try {
-      const r = yield* this.unary(M.inference.RepositoryModelUnload, { model_name: name }, C.GRPC_MODEL_SERVER_UNLOAD_TIMEOUT_MS);
+      const r = yield* this.unary(method, { model_name: name }, timeoutMs);
       return r.ok ? undefined : r.status;
     } finally {
-      this.untrack(name);
+      const n = (this.outstanding.get(name) ?? 1) - 1;
+      if (n > 0) this.outstanding.set(name, n);
+      else this.outstanding.delete(name);
     }
   }
 
   /** Model names whose load or unload the inference server has not answered yet. */
   pending(): string[] {
     return [...this.outstanding.keys()];
-  }
-
-  private track(name: string): void {
-    this.outstanding.set(name, (this.outstanding.get(name) ?? 0) + 1);
-  }
-
-  private untrack(name: string): void {
-    const n = (this.outstanding.get(name) ?? 1) - 1;
-    if (n > 0) this.outstanding.set(name, n);
-    else this.outstanding.delete(name);
   }
 }
