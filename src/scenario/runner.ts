@@ -333,14 +333,6 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
       events: eventsByModel.get(key) ?? [],
     });
   }
-  const decisions = new Map<string, PlacementView>();
-  for (const m of models) {
-    if (m.state === "ModelAvailable") continue;
-    const d = lastDecision(session.scheduler(m.namespace), m.name);
-    if (!d) continue;
-    explanations.set(`${m.namespace}/${m.name}`, renderDecisionText(d.full, DEFAULT_CHAINS));
-    decisions.set(`${m.namespace}/${m.name}`, d);
-  }
   const history = new Map<string, PlacementView[]>();
   for (const ns of scenario.cluster.namespaces) {
     for (const d of session.scheduler(ns.name)?.decisions ?? []) {
@@ -349,6 +341,16 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
       if (list) list.push(d);
       else history.set(key, [d]);
     }
+  }
+  // A model's last decision is the last of its history, in the order its scheduler made them.
+  const decisions = new Map<string, PlacementView>();
+  for (const m of models) {
+    if (m.state === "ModelAvailable") continue;
+    const key = `${m.namespace}/${m.name}`;
+    const d = history.get(key)?.at(-1);
+    if (!d) continue;
+    explanations.set(key, renderDecisionText(d.full, DEFAULT_CHAINS));
+    decisions.set(key, d);
   }
   const controller = session.controller();
   // Rendering the whole trace costs as much as a small run: only comparisons ask for it. The
@@ -421,31 +423,10 @@ function allServers(scenario: Scenario, session: Session): ServerRow[] {
   return rows;
 }
 
-/**
- * Each scheduler's newest decision per model, indexed in one walk over its decisions (and again
- * only once it has decided more): a run of 10,000 models asked for each one's last decision,
- * and walking back through every decision for each was the end of the run's slowest part.
- */
-const lastDecisions = new WeakMap<Scheduler, DecisionIndex>();
-
-interface DecisionIndex {
-  /** What the decision list held when indexed: a retention bound drops from its front. */
-  first: PlacementView | undefined;
-  last: PlacementView | undefined;
-  count: number;
-  byModel: Map<string, PlacementView>;
-}
-
 function lastDecision(s: Scheduler | null, model: string): PlacementView | undefined {
   if (!s) return undefined;
-  const list = s.decisions;
-  let index = lastDecisions.get(s);
-  if (index === undefined || index.count !== list.length || index.first !== list[0] || index.last !== list[list.length - 1]) {
-    const byModel = new Map<string, PlacementView>();
-    for (const d of list) byModel.set(d.full.model, d);
-    lastDecisions.set(s, index = { first: list[0], last: list[list.length - 1], count: list.length, byModel });
-  }
-  return index.byModel.get(model);
+  for (let i = s.decisions.length - 1; i >= 0; i--) if (s.decisions[i]!.full.model === model) return s.decisions[i];
+  return undefined;
 }
 
 function check(description: string, failures: string[], origin: Origin): ExpectationResult {
