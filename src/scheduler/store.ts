@@ -360,14 +360,10 @@ export class MemoryStore {
       if (desired === "Loading") replica.loading.add(key);
       else if (desired === "Loaded") {
         replica.loading.delete(key);
-        replica.loaded.add(key);
-        replica.loadedChanges++;
-        replica.lastLoadedChange = { added: true, key };
+        changeLoaded(replica, key, true);
       } else if (desired === "Unloaded" || desired === "LoadFailed") {
         replica.loading.delete(key);
-        replica.loaded.delete(key);
-        replica.loadedChanges++;
-        replica.lastLoadedChange = { added: false, key };
+        changeLoaded(replica, key, false);
         removed = true;
       }
       if (args.availableMemory !== null) replica.availableMemory = args.availableMemory;
@@ -408,6 +404,14 @@ export class MemoryStore {
 function changed(server: Server, replica: ServerReplica): void {
   replica.revision++;
   server.revision++;
+}
+
+/** Adds `key` to the replica's loaded set or deletes it, counted for the snapshots' journal. */
+function changeLoaded(replica: ServerReplica, key: string, added: boolean): void {
+  if (added) replica.loaded.add(key);
+  else replica.loaded.delete(key);
+  replica.loadedChanges++;
+  replica.lastLoadedChange = { added, key };
 }
 
 /** proto-loader's synthetic oneof for `optional ModelRuntimeInfo modelRuntimeInfo`. */
