@@ -35,7 +35,7 @@ const serverSnapshots = new WeakMap<Server, { readonly revision: number; readonl
 
 /** A new snapshot of the server as the store holds it now, sharing nothing with earlier ones. */
 export function takeServerSnapshot(s: Server): ServerSnapshot {
-  return { ...serverFields(s), replicas: [...s.replicas.values()].map((r) => replicaSnapshot(r, r.capabilities)) };
+  return { ...serverFields(s), replicas: [...s.replicas.values()].map(replicaSnapshot) };
 }
 
 type ReplicaSnapshot = ServerSnapshot["replicas"][number];
@@ -53,12 +53,11 @@ function serverFields(s: Server): Omit<ServerSnapshot, "replicas"> {
   return { name: s.name, shared: s.shared, expectedReplicas: s.expectedReplicas };
 }
 
-function replicaSnapshot(r: ServerReplica, capabilities: readonly string[]): ReplicaSnapshot {
-  const fields: Omit<ReplicaSnapshot, "loadedModels"> & { loadedModels?: readonly string[] } = replicaFields(r, capabilities);
-  fields.loadedModels = [...r.loaded];
-  return fields as ReplicaSnapshot;
+function replicaSnapshot(r: ServerReplica): ReplicaSnapshot {
+  return { ...replicaFields(r, [...r.capabilities]), loadedModels: [...r.loaded] };
 }
 
+/** The replica's fields but its loaded list, with `capabilities` (a copy of the replica's list). */
 function replicaFields(r: ServerReplica, capabilities: readonly string[]): Omit<ReplicaSnapshot, "loadedModels"> {
   return {
     idx: r.idx,
@@ -66,7 +65,7 @@ function replicaFields(r: ServerReplica, capabilities: readonly string[]): Omit<
     memoryBytes: r.memory,
     availableMemoryBytes: r.availableMemory,
     reservedMemoryBytes: r.reservedMemory,
-    capabilities: capabilities === r.capabilities ? [...capabilities] : capabilities as string[],
+    capabilities,
     overCommitPercentage: r.overCommitPercentage,
     draining: r.draining,
   };
@@ -93,7 +92,8 @@ function sharedReplicaSnapshot(r: ServerReplica): ReplicaSnapshot {
   if (cached !== undefined && cached.revision === r.revision) return cached.snapshot;
   let journal = loadedJournals.get(r);
   if (journal === undefined) loadedJournals.set(r, journal = new LoadedJournal());
-  const fields = replicaFields(r, cached?.snapshot.capabilities ?? r.capabilities);
+  // a replica's capabilities never change: its snapshots share one copy of them
+  const fields = replicaFields(r, cached?.snapshot.capabilities ?? [...r.capabilities]);
   Object.defineProperty(fields, LOADED, { value: journal.at(r.loaded, r.loadedChanges, r.lastLoadedChange) });
   const snapshot = Object.defineProperty(fields, "loadedModels", LOADED_PROPERTY) as ReplicaSnapshot;
   replicaSnapshots.set(r, { revision: r.revision, snapshot });
