@@ -54,6 +54,7 @@ export class EventQueue {
   /** Drop cancelled entries; the order of the others is unchanged. */
   private compact(): void {
     const times: number[] = [];
+    this.count = 0;
     for (const [at, bucket] of this.buckets) {
       const live = bucket.items.slice(bucket.head).filter((t) => !t.cancelled);
       if (live.length === 0) {
@@ -63,11 +64,10 @@ export class EventQueue {
       bucket.items = live;
       bucket.head = 0;
       times.push(at);
+      this.count += live.length;
     }
     // a sorted array is a valid heap
     this.times = times.sort((a, b) => a - b);
-    this.count = 0;
-    for (const b of this.buckets.values()) this.count += b.items.length;
     this.compactAt = Math.max(COMPACT_FLOOR, 2 * this.count);
   }
 
