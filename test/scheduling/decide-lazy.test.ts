@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { schedulingSnapshotArb } from "../../src/properties/snapshot-arb.ts";
+import { chainsArb, plain } from "./decision-arbs.ts";
 import {
   DEFAULT_CHAINS,
   PLUGIN_REGISTRY,
@@ -8,23 +9,10 @@ import {
   explainDecision,
   goStableSort,
   goStableSortUnlessOrdered,
-  type Decision,
   type ServerReplicaSnapshot,
   type ServerSnapshot,
-  type SchedulerChains,
   type ServerFilter,
 } from "../../src/scheduling/index.ts";
-
-/** A plain copy with the explanation read, so that equality sees every field. */
-const plain = (d: Decision): Record<string, unknown> => ({ ...d });
-
-/** Plugin chains drawn from the registry: subsets in any order, so short cuts meet every plugin first. */
-const chainsArb: fc.Arbitrary<SchedulerChains> = fc.record({
-  serverFilters: fc.shuffledSubarray([...PLUGIN_REGISTRY.serverFilters.values()]),
-  replicaFilters: fc.shuffledSubarray([...PLUGIN_REGISTRY.replicaFilters.values()]),
-  serverSorters: fc.shuffledSubarray([...PLUGIN_REGISTRY.serverSorters.values()]),
-  replicaSorters: fc.shuffledSubarray([...PLUGIN_REGISTRY.replicaSorters.values()]),
-});
 
 describe("decide: the short-cut decision equals the fully explained one", () => {
   it("on generated snapshots with Seldon's default chains", () => {

@@ -1,27 +1,17 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { schedulingSnapshotArb } from "../../src/properties/snapshot-arb.ts";
+import { chainsArb, plain } from "./decision-arbs.ts";
 import {
   DEFAULT_CHAINS,
   PLUGIN_REGISTRY,
   decide,
-  type Decision,
   type ModelSnapshot,
-  type SchedulerChains,
   type SchedulingSnapshot,
   type ServerFilter,
   type ServerSnapshot,
 } from "../../src/scheduling/index.ts";
 import { ServerVerdictCache, serverMasks } from "../../src/scheduling/server-verdicts.ts";
-
-const plain = (d: Decision): Record<string, unknown> => ({ ...d });
-
-const chainsArb: fc.Arbitrary<SchedulerChains> = fc.record({
-  serverFilters: fc.shuffledSubarray([...PLUGIN_REGISTRY.serverFilters.values()]),
-  replicaFilters: fc.shuffledSubarray([...PLUGIN_REGISTRY.replicaFilters.values()]),
-  serverSorters: fc.shuffledSubarray([...PLUGIN_REGISTRY.serverSorters.values()]),
-  replicaSorters: fc.shuffledSubarray([...PLUGIN_REGISTRY.replicaSorters.values()]),
-});
 
 /**
  * One step of a cluster's life as a scheduler sees it: a new server list in which some places

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { placeModel, snapshotOf, takeServerSnapshot } from "../../src/scheduler/placement.ts";
-import { decide, type Decision } from "../../src/scheduling/index.ts";
+import { decide } from "../../src/scheduling/index.ts";
 import { compareAfterEverySchedulerStep } from "../scheduler/generated-runs.ts";
-
-const plain = (d: Decision): Record<string, unknown> => ({ ...d });
+import { plain } from "./decision-arbs.ts";
 
 describe("the scheduler's server verdict cache", () => {
   it("gives the decision a fresh evaluation of a fresh store snapshot gives, after every step of generated runs with faults", async () => {
