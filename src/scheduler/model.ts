@@ -47,13 +47,18 @@ export class ModelVersion {
   /** Memory per replica: the declared memory times the runtime's instance count. */
   requiredMemory(): bigint {
     const spec = this.defn.modelSpec;
-    const mem = BigInt(spec?.memoryBytes ?? 0);
+    const declared = spec?.memoryBytes ?? 0;
     const info = spec?.modelRuntimeInfo;
-    let multiplier = 1n;
-    if (info?.mlserver) multiplier = BigInt(info.mlserver.parallelWorkers ?? 0);
-    else if (info?.triton) multiplier = BigInt(info.triton.cpu?.[0]?.instanceCount ?? 0);
-    return (mem * multiplier) & 0xffff_ffff_ffff_ffffn;
+    const count = info?.mlserver ? info.mlserver.parallelWorkers ?? 0 : info?.triton ? info.triton.cpu?.[0]?.instanceCount ?? 0 : 1;
+    // Asked on every replica move; the definition's two inputs rarely change, parsing is not free.
+    const last = this.#lastRequiredMemory;
+    if (last && last.declared === declared && last.count === count) return last.bytes;
+    const bytes = (BigInt(declared) * BigInt(count)) & 0xffff_ffff_ffff_ffffn;
+    if (typeof declared !== "object") this.#lastRequiredMemory = { declared, count, bytes };
+    return bytes;
   }
+  /** A private field: not part of the record as comparisons and copies see it. */
+  #lastRequiredMemory: { declared: unknown; count: unknown; bytes: bigint } | null = null;
   requirements(): string[] {
     return this.defn.modelSpec?.requirements ?? [];
   }
@@ -75,6 +80,10 @@ export class ModelVersion {
     const out: number[] = [];
     for (const [i, r] of this.replicas) if (r.state === state) out.push(i);
     return out;
+  }
+  hasReplicaInState(state: ReplicaState): boolean {
+    for (const r of this.replicas.values()) if (r.state === state) return true;
+    return false;
   }
   hasLiveReplicas(): boolean {
     for (const r of this.replicas.values()) if (CAN_RECEIVE_TRAFFIC.has(r.state)) return true;
@@ -171,6 +180,20 @@ export class Server {
     readonly name: string,
     public shared: boolean,
   ) {}
+}
+
+/**
+ * A copy of a stored definition to put in a message, which the trace may keep. The store changes
+ * a definition in place at three points only (`deploymentSpec` and `meta.kubernetesMeta` are
+ * replaced, `modelSpec.modelRuntimeInfo` is set once) and never changes what those hold, so
+ * copying the definition, `meta` and `modelSpec` keeps the message as it was sent, as a deep
+ * copy would, at a fraction of its cost.
+ */
+export function definitionForMessage(defn: PbModel): PbModel {
+  const copy: PbModel = { ...defn };
+  if (defn.meta) copy.meta = { ...defn.meta };
+  if (defn.modelSpec) copy.modelSpec = { ...defn.modelSpec };
+  return copy;
 }
 
 export const versionKey = (name: string, version: number): string => `${name}:${version}`;

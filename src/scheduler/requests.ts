@@ -8,6 +8,7 @@
  * a record that no real agent or controller could produce (see docs/agent.md, "What the scheduler
  * accepts from peers"). Pure functions; nothing here throws on any input.
  */
+import { types } from "node:util";
 import { Status, type GrpcStatus } from "../core/protocol.ts";
 import { readInt64AsNumber, readUint64, uint64ToWire } from "../proto/int64.ts";
 import type {
@@ -115,7 +116,7 @@ function readRuntimeInfo(info: Obj | null): ModelSpec["modelRuntimeInfo"] {
 }
 
 function readModelSpec(spec: Obj): ModelSpec {
-  const out: ModelSpec = { ...(structuredCloneSafe(spec) as ModelSpec) };
+  const out: ModelSpec = { ...((copyFlatData(spec) ?? structuredCloneSafe(spec)) as ModelSpec) };
   out.uri = str(spec, "uri");
   out.requirements = strings(spec, "requirements");
   // optional uint64: unset stays unset (Seldon's GetMemoryBytes() reads 0 then)
@@ -126,6 +127,42 @@ function readModelSpec(spec: Obj): ModelSpec {
   const explainer = obj(spec, "explainer");
   out.explainer = explainer ? { ...(structuredCloneSafe(explainer) as object), type: str(explainer, "type") } as ModelSpec["explainer"] : null;
   return out;
+}
+
+/**
+ * The copy `structuredClone` makes of a plain object whose values are all primitives or dense
+ * plain arrays of primitives (a decoded ModelSpec: strings, `requirements`, an empty
+ * `parameters`), made without the serialiser's round trip; null for anything else, which the
+ * caller clones the general way.
+ */
+export function copyFlatData(o: Obj): Obj | null {
+  try {
+    // a proxy is something structuredClone refuses (and the general way then drops)
+    if (types.isProxy(o)) return null;
+    const proto = Object.getPrototypeOf(o);
+    if (proto !== Object.prototype && proto !== null) return null;
+    const out: Obj = {};
+    for (const k of Object.keys(o)) {
+      // assigning "__proto__" would set the prototype where the clone defines a property
+      if (k === "__proto__") return null;
+      const v = o[k];
+      if (isPrimitiveData(v)) out[k] = v;
+      else if (Array.isArray(v) && !types.isProxy(v) && Object.getPrototypeOf(v) === Array.prototype && isDensePrimitiveArray(v)) out[k] = v.slice();
+      else return null;
+    }
+    return out;
+  } catch {
+    return null; // a getter that throws: the general way gives up the same way
+  }
+}
+
+/** What structuredClone copies as itself: everything that is not an object but a symbol. */
+const isPrimitiveData = (v: unknown): boolean => v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol");
+
+function isDensePrimitiveArray(a: unknown[]): boolean {
+  for (let i = 0; i < a.length; i++) if (!(i in a) || !isPrimitiveData(a[i])) return false;
+  // an array carrying named properties as well: left to structuredClone, which copies them
+  return Object.keys(a).length === a.length;
 }
 
 /** Decoded messages are plain data; a hand-built one with a function or symbol in it is not

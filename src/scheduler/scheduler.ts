@@ -50,7 +50,7 @@ import {
   readUnloadModel,
   type Read,
 } from "./requests.ts";
-import type { Model, ModelVersion, Server } from "./model.ts";
+import { definitionForMessage, type Model, type ModelVersion, type Server } from "./model.ts";
 import type { ReplicaCause, ReplicaState } from "./states.ts";
 import { placeModel, type PlacementView, type PlacementChains } from "./placement.ts";
 import { V2_9_0, type SchedulerProfile } from "./profile.ts";
@@ -517,7 +517,7 @@ export class Scheduler implements Component {
     const defn = structuredClone(latest.defn);
     defn.deploymentSpec = { ...spec!, replicas: wanted };
     try {
-      this.store.updateModel({ model: defn });
+      this.store.updateModel({ model: defn }, "adopt");
     } catch (e) {
       return refuse(msg(e));
     }
@@ -559,7 +559,8 @@ export class Scheduler implements Component {
 
   private onLoadModel(call: CallId, req: PbLoadModelRequest): void {
     try {
-      this.store.updateModel(req);
+      // the request was read into fresh objects (requests.ts) that nothing else holds
+      this.store.updateModel(req, "adopt");
     } catch (e) {
       this.out.push({ kind: "finish", call, status: { code: Status.FAILED_PRECONDITION, details: msg(e) } });
       return;
@@ -748,7 +749,7 @@ export class Scheduler implements Component {
     const model = this.store.models.get(ev.name);
     if (!model) return;
     // 1. status stream to the controller: only for the latest version
-    if (model.latest()?.version === ev.version) {
+    if (this.modelSubscribers.size > 0 && model.latest()?.version === ev.version) {
       const status = this.modelStatus(model, false);
       if (status) for (const call of this.modelSubscribers.keys()) this.out.push({ kind: "reply", call, message: status });
     }
@@ -826,8 +827,9 @@ export class Scheduler implements Component {
 
   private sync(model: Model): void {
     const latest = model.latest();
-    // a model available again releases the drains waiting for it
-    if (latest && latest.replicasInState("Available").length > 0) this.signalModelRelocated(model.name);
+    // a model available again releases the drains waiting for it (there are none to release
+    // while no drain waits, which is nearly always)
+    if (latest && this.drainWaits.size > 0 && latest.hasReplicaInState("Available")) this.signalModelRelocated(model.name);
     const fields = { source: "AgentServer", func: "Sync" };
     if (latest) {
       for (const idx of latest.replicasInState("LoadRequested")) {
@@ -845,7 +847,7 @@ export class Scheduler implements Component {
         }
         const op: PbModelOperationMessage = {
           operation: "LOAD_MODEL",
-          modelVersion: { model: structuredClone(latest.defn), version: latest.version },
+          modelVersion: { model: definitionForMessage(latest.defn), version: latest.version },
           autoscalingEnabled: autoscalingEnabled(latest) && this.autoscaling,
         };
         this.out.push({ kind: "reply", call: agent.call, message: op });
@@ -853,6 +855,7 @@ export class Scheduler implements Component {
       }
     }
     for (const mv of model.versions) {
+      if (!mv.hasReplicaInState("UnloadRequested")) continue;
       for (const idx of mv.replicasInState("UnloadRequested")) {
         this.log("info", `Sending unload model request for ${model.name}:${mv.version}`, { source: "AgentServer" });
         const agent = this.agents.get(agentKey(mv.server, idx));
@@ -870,7 +873,7 @@ export class Scheduler implements Component {
         }
         const op: PbModelOperationMessage = {
           operation: "UNLOAD_MODEL",
-          modelVersion: { model: structuredClone(mv.defn), version: mv.version },
+          modelVersion: { model: definitionForMessage(mv.defn), version: mv.version },
           autoscalingEnabled: false,
         };
         this.out.push({ kind: "reply", call: agent.call, message: op });

@@ -66,19 +66,25 @@ export class MemoryStore {
     });
   }
 
+  /** `defn` becomes the version's own: callers pass a copy nothing else holds. */
   private addNextVersion(model: Model, defn: PbModel): ModelVersion {
     const latest = model.latest();
     const generation = defn.meta?.kubernetesMeta?.generation ?? 0;
     const version = latest ? latest.version + 1 : Math.max(1, generation >>> 0);
-    const mv = new ModelVersion(structuredClone(defn), version);
+    const mv = new ModelVersion(defn, version);
     model.versions.push(mv);
     model.versions.sort((a, b) => a.version - b.version);
     return mv;
   }
 
-  /** LoadModel: a new model, a new version when the model spec changed, or an in-place update. */
-  updateModel(req: PbLoadModelRequest): void {
+  /**
+   * LoadModel: a new model, a new version when the model spec changed, or an in-place update.
+   * `handover` says whether the store may keep the request's definition as it is ("adopt": the
+   * caller built it for this call and keeps no hold on it) or must copy it.
+   */
+  updateModel(req: PbLoadModelRequest, handover: "copy" | "adopt" = "copy"): void {
     const defn = req.model;
+    const own = (): PbModel => (handover === "adopt" ? defn! : structuredClone(defn!));
     const name = defn?.meta?.name ?? "";
     if (!VALID_NAME.test(name)) {
       throw new StoreError(`Model ${name} does not have a valid name - it must be alphanumeric and not contains dots (.)`);
@@ -87,7 +93,7 @@ export class MemoryStore {
     if (!model || (model.deleted && model.inactive())) {
       model = new Model(name);
       this.models.set(name, model);
-      this.addNextVersion(model, defn!);
+      this.addNextVersion(model, own());
       return;
     }
     if (model.deleted) throw new StoreError(`Model ${name} is in process of deletion - new model can not be created`);
@@ -95,7 +101,7 @@ export class MemoryStore {
     const eq = compareModels(latest.defn, defn!);
     if (eq.equal) return;
     if (eq.modelSpecDiffers) {
-      this.addNextVersion(model, defn!);
+      this.addNextVersion(model, own());
       return;
     }
     if (eq.deploymentSpecDiffers) latest.defn.deploymentSpec = structuredClone(defn!.deploymentSpec);
@@ -253,7 +259,7 @@ export class MemoryStore {
       }
     }
     while (mv.server !== "" && mv.server !== serverName) {
-      mv = this.addNextVersion(model, model.latest()!.defn);
+      mv = this.addNextVersion(model, structuredClone(model.latest()!.defn));
     }
     const chosen = new Set(replicaIdxs);
     let updated = false;

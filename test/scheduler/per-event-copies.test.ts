@@ -1,0 +1,93 @@
+/**
+ * The copies the scheduler makes per request and per message, made cheaper: each must give what
+ * the deep copy it replaces gave.
+ */
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { copyFlatData } from "../../src/scheduler/requests.ts";
+import { SchedulerHarness } from "./harness.ts";
+import { M } from "../../src/proto/index.ts";
+
+/** Own enumerable string keys in order, recursively: what a structured clone keeps. */
+const shape = (v: unknown): unknown =>
+  v !== null && typeof v === "object" ? Object.keys(v).map((k) => [k, shape((v as Record<string, unknown>)[k])]) : v;
+
+const primitive = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.bigInt());
+const value = fc.oneof(
+  primitive,
+  fc.array(primitive, { maxLength: 4 }),
+  fc.array(fc.record({ name: fc.string(), value: fc.string() }), { maxLength: 2 }),
+  fc.dictionary(fc.string(), primitive, { maxKeys: 3 }),
+  fc.constant(() => 1),
+  fc.constant(Symbol("s")),
+  fc.constant(new Date(0)),
+  fc.constant(new Map([[1, 2]])),
+);
+
+describe("a decoded ModelSpec copied without structuredClone", () => {
+  it("is null or exactly the structured clone, key order and all, on any object", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), value, { maxKeys: 8 }), (o) => {
+        const fast = copyFlatData(o);
+        if (fast === null) return;
+        const clone = structuredClone(o);
+        expect(fast).toStrictEqual(clone);
+        expect(shape(fast)).toEqual(shape(clone));
+        // a copy: no array is shared with the source
+        for (const k of Object.keys(o)) if (Array.isArray(o[k])) expect(fast[k]).not.toBe(o[k]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("takes the fast way for what the decoder gives", () => {
+    expect(copyFlatData({ requirements: ["sklearn"], parameters: [], uri: "gs://x", memoryBytes: "1000", _memoryBytes: "memoryBytes" }))
+      .toEqual({ requirements: ["sklearn"], parameters: [], uri: "gs://x", memoryBytes: "1000", _memoryBytes: "memoryBytes" });
+  });
+
+  it("leaves to the general way what it cannot copy as the clone would", () => {
+    const sparse: unknown[] = [1];
+    sparse[3] = 2;
+    const named = Object.assign([1], { extra: true });
+    const cases: Record<string, unknown>[] = [
+      JSON.parse('{"__proto__": 1}'),
+      { a: sparse },
+      { a: named },
+      { a: { nested: 1 } },
+      { a: () => 1 },
+      new Proxy({ a: 1 }, {}),
+      { a: new Proxy([1], {}) },
+      Object.defineProperty({}, "a", { enumerable: true, get() { throw new Error("no"); } }),
+      new (class Spec { uri = "u"; })() as unknown as Record<string, unknown>,
+    ];
+    for (const c of cases) expect(copyFlatData(c)).toBeNull();
+  });
+});
+
+describe("the model definition in a LOAD_MODEL operation", () => {
+  it("stays as sent while the store later changes the stored definition", () => {
+    const h = new SchedulerHarness();
+    h.subscribeAgent("mlserver", 0);
+    h.loadModel("iris", { replicas: 1 });
+    const op = h.opsTo("mlserver", 0)[0]!;
+    const sent = structuredClone(op);
+    // the agent reports the runtime (set on the stored spec), then the model's deployment and
+    // Kubernetes metadata change in place (LoadModel with the same spec)
+    h.call(M.agent.AgentEvent, {
+      serverName: "mlserver", replicaIdx: 0, modelName: "iris", modelVersion: 1, event: "LOADED",
+      availableMemoryBytes: 900_000_000, runtimeInfo: { mlserver: { parallelWorkers: 4 } },
+    });
+    h.call(M.scheduler.LoadModel, {
+      model: {
+        meta: { name: "iris", kubernetesMeta: { namespace: "default", generation: 2 } },
+        modelSpec: { uri: "gs://models/iris", requirements: ["sklearn"] },
+        deploymentSpec: { replicas: 1, minReplicas: 0, maxReplicas: 0, logPayloads: true },
+      },
+    });
+    const stored = h.s.store.models.get("iris")!.latest()!.defn;
+    expect(stored.modelSpec?.modelRuntimeInfo).toEqual({ mlserver: { parallelWorkers: 4 } });
+    expect(stored.deploymentSpec?.logPayloads).toBe(true);
+    expect(stored.meta?.kubernetesMeta?.generation).toBe(2);
+    expect(op).toEqual(sent);
+  });
+});
