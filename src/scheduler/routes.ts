@@ -38,6 +38,16 @@ export interface ReplicaEndpoints {
   inferenceGrpcPort: number;
 }
 
+/** One version's share of a route, as `addVersion` takes it. */
+export interface RouteSplit {
+  model: string;
+  version: number;
+  weight: number;
+  logPayloads: boolean;
+  replicas: readonly number[];
+  lookup: (idx: number) => ReplicaEndpoints | undefined;
+}
+
 export function clusterNames(model: string, version: number): { http: string; grpc: string } {
   const base = `${model}_${version}`;
   return { http: `${base}_http`, grpc: `${base}_grpc` };
@@ -99,6 +109,63 @@ export class RouteTable {
     route.clusters.push({ modelName: model, modelVersion: version, weight, httpCluster: names.http, grpcCluster: names.grpc });
     this.routes.set(routeName, route);
     return invalid;
+  }
+
+  /**
+   * Whether removing the route and adding `splits` again (in order, each with a non-empty list
+   * of replicas) would give the route and clusters it has now: the same splits and payload
+   * logging, each cluster used by this route alone and holding, in order, one endpoint per
+   * replica. False when in doubt (a replica the lookup does not know, endpoints two replicas
+   * share), for the caller to rebuild the route.
+   */
+  unchanged(routeName: string, splits: readonly RouteSplit[]): boolean {
+    const route = this.routes.get(routeName);
+    if (!route || route.clusters.length !== splits.length) return false;
+    let logPayloads = false;
+    for (let i = 0; i < splits.length; i++) {
+      const want = splits[i]!;
+      const have = route.clusters[i]!;
+      if (have.modelName !== want.model || have.modelVersion !== want.version || have.weight !== want.weight) return false;
+      const names = clusterNames(want.model, want.version);
+      if (have.httpCluster !== names.http || have.grpcCluster !== names.grpc) return false;
+      const key = routeKey(routeName, want.model, want.version);
+      if (!this.holds(names.http, false, key, want) || !this.holds(names.grpc, true, key, want)) return false;
+      if (want.logPayloads) logPayloads = true;
+    }
+    return route.logPayloads === logPayloads;
+  }
+
+  /**
+   * What removing an unchanged route and adding it again does to the table: the route and its
+   * clusters move to the end of their maps, as newly added entries do, with the same contents.
+   */
+  readdUnchanged(routeName: string): void {
+    const route = this.routes.get(routeName);
+    if (!route) return;
+    this.routes.delete(routeName);
+    this.routes.set(routeName, route);
+    for (const split of route.clusters) {
+      for (const name of [split.httpCluster, split.grpcCluster]) {
+        const c = this.clusters.get(name);
+        if (!c) continue;
+        this.clusters.delete(name);
+        this.clusters.set(name, c);
+      }
+    }
+  }
+
+  /** The cluster exists, only `key` uses it, and its endpoints are the split's replicas' in order. */
+  private holds(name: string, grpc: boolean, key: string, split: RouteSplit): boolean {
+    const c = this.clusters.get(name);
+    if (!c || c.grpc !== grpc || c.routes.size !== 1 || !c.routes.has(key)) return false;
+    if (c.endpoints.size !== split.replicas.length) return false;
+    // an endpoint's key is always `host:port` of its value (addVersion sets both together)
+    let i = 0;
+    for (const e of c.endpoints.values()) {
+      const r = split.lookup(split.replicas[i++]!);
+      if (!r || e.host !== r.inferenceSvc || e.port !== (grpc ? r.inferenceGrpcPort : r.inferenceHttpPort)) return false;
+    }
+    return true;
   }
 
   private cluster(name: string, grpc: boolean): Cluster {

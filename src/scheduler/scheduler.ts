@@ -55,7 +55,7 @@ import type { ReplicaCause, ReplicaState } from "./states.ts";
 import { placeModel, type PlacementView, type PlacementChains } from "./placement.ts";
 import { V2_9_0, type SchedulerProfile } from "./profile.ts";
 import { StartupSynchroniser, type SyncOutcome } from "./synchroniser.ts";
-import { RouteTable, trafficShare } from "./routes.ts";
+import { RouteTable, trafficShare, type RouteSplit } from "./routes.ts";
 import { shouldScaleDown, shouldScaleUp, type ServerStats } from "./server-scaling.ts";
 import type { Rng } from "../core/rng.ts";
 
@@ -402,14 +402,7 @@ export class Scheduler implements Component {
   }
 
   private onAgentEvent(call: CallId, ev: PbModelEventMessage): void {
-    const move: Record<string, [ReplicaState, ReplicaState, ReplicaCause]> = {
-      LOADED: ["Loading", "Loaded", "agentLoaded"],
-      UNLOADED: ["Unloading", "Unloaded", "agentUnloaded"],
-      LOAD_FAILED: ["Loading", "LoadFailed", "agentLoadFailed"],
-      LOAD_FAIL_MEMORY: ["Loading", "LoadFailed", "agentLoadFailed"],
-      UNLOAD_FAILED: ["Unloading", "UnloadFailed", "agentUnloadFailed"],
-    };
-    const [expected, desired, cause] = move[ev.event] ?? ["ModelReplicaStateUnknown", "ModelReplicaStateUnknown", "agentLoaded"];
+    const [expected, desired, cause] = AGENT_EVENT_MOVES.get(ev.event) ?? UNKNOWN_AGENT_EVENT_MOVE;
     this.log("info", `Updating state for model ${ev.modelName} to ${desired}`, { source: "AgentServer", func: "AgentEvent" });
     try {
       this.store.updateModelState({
@@ -904,6 +897,14 @@ export class Scheduler implements Component {
       return;
     }
     const canRoute = model.canReceiveTraffic() && this.store.servers.has(latest.server);
+    if (canRoute && this.routeUnchanged(model, latest)) {
+      // what removing the route and adding it again would log and leave, without the rebuild
+      this.log("info", `Remove routes for model ${model.name}`, { source: "SeldonXDSCache", func: "RemoveRoute" });
+      this.routes.readdUnchanged(model.name);
+      this.log("info", `Handle vanilla no experiment traffic for ${model.name}`, { source: "IncrementalProcessor", func: "addTraffic" });
+      this.routingUpdate(model.name, latest.version);
+      return;
+    }
     this.removeRoute(model.name);
     if (canRoute) {
       this.log("info", `Handle vanilla no experiment traffic for ${model.name}`, { source: "IncrementalProcessor", func: "addTraffic" });
@@ -934,6 +935,37 @@ export class Scheduler implements Component {
     } else {
       this.addVersionRoute(model.name, latest, 100);
     }
+  }
+
+  /**
+   * Whether `addModelTraffic` would add back exactly the route the table holds, with nothing to
+   * log: the splits it would add (same weights, same replicas) against the table's.
+   */
+  private routeUnchanged(model: Model, latest: ModelVersion): boolean {
+    const lastAvailable = model.lastAvailable();
+    const splits: RouteSplit[] = [];
+    const latestReplicas = latest.assignment();
+    if (lastAvailable && lastAvailable.version !== latest.version) {
+      if (!this.store.servers.has(lastAvailable.server)) return false;
+      const lastReplicas = lastAvailable.assignment();
+      const share = trafficShare(latestReplicas.length, lastReplicas.length, 100);
+      this.pushSplit(splits, lastAvailable, share.lastAvailable, lastReplicas);
+      this.pushSplit(splits, latest, share.latest, latestReplicas);
+    } else {
+      this.pushSplit(splits, latest, 100, latestReplicas);
+    }
+    // no split at all leaves no route, which the table has: not the case to skip
+    return splits.length > 0 && this.routes.unchanged(model.name, splits);
+  }
+
+  /** The split `addVersionRoute` adds for `mv`, if any (none without replicas). */
+  private pushSplit(splits: RouteSplit[], mv: ModelVersion, weight: number, replicas: number[]): void {
+    if (replicas.length === 0) return;
+    const server = this.store.servers.get(mv.server);
+    splits.push({
+      model: mv.name, version: mv.version, weight, logPayloads: mv.defn.deploymentSpec?.logPayloads ?? false, replicas,
+      lookup: (idx) => server?.replicas.get(idx),
+    });
   }
 
   private addVersionRoute(routeName: string, mv: ModelVersion, weight: number): void {
@@ -1089,6 +1121,16 @@ function autoscalingEnabled(mv: ModelVersion): boolean {
   const spec = mv.defn.deploymentSpec;
   return !!spec && (spec.minReplicas > 0 || spec.maxReplicas > 0);
 }
+
+/** The replica move each agent event asks the store for. */
+const AGENT_EVENT_MOVES: ReadonlyMap<string, readonly [ReplicaState, ReplicaState, ReplicaCause]> = new Map([
+  ["LOADED", ["Loading", "Loaded", "agentLoaded"]],
+  ["UNLOADED", ["Unloading", "Unloaded", "agentUnloaded"]],
+  ["LOAD_FAILED", ["Loading", "LoadFailed", "agentLoadFailed"]],
+  ["LOAD_FAIL_MEMORY", ["Loading", "LoadFailed", "agentLoadFailed"]],
+  ["UNLOAD_FAILED", ["Unloading", "UnloadFailed", "agentUnloadFailed"]],
+]);
+const UNKNOWN_AGENT_EVENT_MOVE = ["ModelReplicaStateUnknown", "ModelReplicaStateUnknown", "agentLoaded"] as const;
 
 const agentKey = (server: string, idx: number): AgentKey => `${server}:${idx}`;
 /** Seldon's waiter names a replica `server_idx`. */

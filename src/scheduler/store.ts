@@ -349,28 +349,35 @@ export class MemoryStore {
         `State mismatch for ${name}:${version} expected state ${expected} but was ${existing} when trying to move to state ${desired}`,
       );
     }
-    this.reserve(serverName, idx, mv.requiredMemory(), desired);
+    const bytes = mv.requiredMemory();
+    const replica = server.replicas.get(idx);
+    if (replica) reserveOn(server, replica, bytes, desired);
     if (existing === desired) return;
     this.setReplicaState(mv, idx, desired, args.reason, args.cause);
     let removed = false;
-    const replica = server.replicas.get(idx);
     if (replica) {
       changed(server, replica);
-      const key = versionKey(name, version);
-      const fields = { source: "MemoryStore", func: "updateModelStateImpl" };
-      if (desired === "Loading" || desired === "Loaded") {
-        this.logs.push({ level: "info", msg: `Adding model ${name}(${version}) to server ${serverName} replica ${idx} list of loaded / loading models`, fields });
-      } else if (desired === "Unloaded" || desired === "LoadFailed") {
-        this.logs.push({ level: "info", msg: `Removing model ${name}(${version}) from server ${serverName} replica ${idx} list of loaded / loading models`, fields });
-      }
-      if (desired === "Loading") replica.loading.add(key);
-      else if (desired === "Loaded") {
-        replica.loading.delete(key);
-        changeLoaded(replica, key, true);
-      } else if (desired === "Unloaded" || desired === "LoadFailed") {
-        replica.loading.delete(key);
-        changeLoaded(replica, key, false);
-        removed = true;
+      const loading = desired === "Loading";
+      const loaded = desired === "Loaded";
+      const unloaded = desired === "Unloaded" || desired === "LoadFailed";
+      // only a move into or out of the replica's lists names the version or logs
+      if (loading || loaded || unloaded) {
+        const key = versionKey(name, version);
+        const fields = { source: "MemoryStore", func: "updateModelStateImpl" };
+        if (loading || loaded) {
+          this.logs.push({ level: "info", msg: `Adding model ${name}(${version}) to server ${serverName} replica ${idx} list of loaded / loading models`, fields });
+        } else {
+          this.logs.push({ level: "info", msg: `Removing model ${name}(${version}) from server ${serverName} replica ${idx} list of loaded / loading models`, fields });
+        }
+        if (loading) replica.loading.add(key);
+        else if (loaded) {
+          replica.loading.delete(key);
+          changeLoaded(replica, key, true);
+        } else {
+          replica.loading.delete(key);
+          changeLoaded(replica, key, false);
+          removed = true;
+        }
       }
       if (args.availableMemory !== null) replica.availableMemory = args.availableMemory;
     }
@@ -397,12 +404,16 @@ export class MemoryStore {
   private reserve(serverName: string, idx: number, bytes: bigint, state: ReplicaState): void {
     const server = this.servers.get(serverName);
     const replica: ServerReplica | undefined = server?.replicas.get(idx);
-    if (!server || !replica) return;
-    changed(server, replica);
-    if (state === "LoadRequested") replica.reservedMemory = (replica.reservedMemory + bytes) & 0xffff_ffff_ffff_ffffn;
-    else if (state === "LoadFailed" || state === "Loaded") {
-      replica.reservedMemory = bytes > replica.reservedMemory ? 0n : replica.reservedMemory - bytes;
-    }
+    if (server && replica) reserveOn(server, replica, bytes, state);
+  }
+}
+
+/** Memory held for loads in flight on `replica`, as a move of one version to `state` changes it. */
+function reserveOn(server: Server, replica: ServerReplica, bytes: bigint, state: ReplicaState): void {
+  changed(server, replica);
+  if (state === "LoadRequested") replica.reservedMemory = (replica.reservedMemory + bytes) & 0xffff_ffff_ffff_ffffn;
+  else if (state === "LoadFailed" || state === "Loaded") {
+    replica.reservedMemory = bytes > replica.reservedMemory ? 0n : replica.reservedMemory - bytes;
   }
 }
 
