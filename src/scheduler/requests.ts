@@ -204,17 +204,21 @@ export const readAgentSubscribe = read("AgentSubscribeRequest", (o): PbAgentSubs
 
 const MODEL_EVENTS = ["UNKNOWN_EVENT", "LOAD_FAIL_MEMORY", "LOADED", "LOAD_FAILED", "UNLOADED", "UNLOAD_FAILED", "REMOVED", "REMOVE_FAILED", "RSYNC"] as const;
 
-export const readModelEvent = read("ModelEventMessage", (o): PbModelEventMessage => ({
-  serverName: str(o, "serverName"),
-  replicaIdx: u32(o, "replicaIdx"),
-  modelName: str(o, "modelName"),
-  modelVersion: u32(o, "modelVersion"),
-  event: enumName(o, "event", MODEL_EVENTS),
-  message: str(o, "message"),
-  availableMemoryBytes: uint64ToWire(readUint64(o["availableMemoryBytes"])),
+export const readModelEvent = read("ModelEventMessage", (o): PbModelEventMessage => {
+  const ev: PbModelEventMessage = {
+    serverName: str(o, "serverName"),
+    replicaIdx: u32(o, "replicaIdx"),
+    modelName: str(o, "modelName"),
+    modelVersion: u32(o, "modelVersion"),
+    event: enumName(o, "event", MODEL_EVENTS),
+    message: str(o, "message"),
+    availableMemoryBytes: uint64ToWire(readUint64(o["availableMemoryBytes"])),
+  };
   // what the agent learnt of the model's runtime on LOADED; the store keeps the first it hears
-  ...(obj(o, "runtimeInfo") ? { runtimeInfo: readRuntimeInfo(obj(o, "runtimeInfo")) ?? undefined } : {}),
-}));
+  const info = obj(o, "runtimeInfo");
+  if (info) ev.runtimeInfo = readRuntimeInfo(info) ?? undefined;
+  return ev;
+});
 
 export const readAgentDrain = read("AgentDrainRequest", (o): PbAgentDrainRequest => ({
   serverName: str(o, "serverName"),

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { copyFlatData } from "../../src/scheduler/requests.ts";
 import { SchedulerHarness } from "./harness.ts";
+import { serverStatus } from "../../src/scheduler/scheduler.ts";
 import { M } from "../../src/proto/index.ts";
 
 /** Own enumerable string keys in order, recursively: what a structured clone keeps. */
@@ -89,5 +90,26 @@ describe("the model definition in a LOAD_MODEL operation", () => {
     expect(stored.deploymentSpec?.logPayloads).toBe(true);
     expect(stored.meta?.kubernetesMeta?.generation).toBe(2);
     expect(op).toEqual(sent);
+  });
+});
+
+describe("a server status's count of loaded models", () => {
+  it("follows every load and unload of the replica, though counted once per change", () => {
+    const h = new SchedulerHarness();
+    h.subscribeAgent("mlserver", 0);
+    const count = () => serverStatus(h.s.store.servers.get("mlserver")!).resources[0]!.numLoadedModels;
+    expect(count()).toBe(0);
+    h.loadModel("a");
+    h.agentEvent("mlserver", 0, "a", 1, "LOADED", 900_000_000);
+    expect(count()).toBe(1);
+    expect(count()).toBe(1);
+    h.loadModel("b");
+    h.agentEvent("mlserver", 0, "b", 1, "LOADED", 800_000_000);
+    expect(count()).toBe(2);
+    h.call(M.scheduler.UnloadModel, { model: { name: "a" } });
+    h.advance(300);
+    h.agentEvent("mlserver", 0, "a", 1, "UNLOADED", 900_000_000);
+    expect(h.s.store.servers.get("mlserver")!.replicas.get(0)!.loaded.has("a:1")).toBe(false);
+    expect(count()).toBe(1);
   });
 });
