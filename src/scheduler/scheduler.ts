@@ -748,11 +748,10 @@ export class Scheduler implements Component {
     }
     // 2. server status: batched; a version without server is where Seldon logs and gives up
     const mv = model.version(ev.version);
-    const fields = { source: "SchedulerServer", func: "updateServerModelStatus" };
     if (!mv) {
-      this.log("warning", `Failed to find model version ${ev.name}:${ev.version} so ignoring event`, fields);
+      this.log("warning", `Failed to find model version ${ev.name}:${ev.version} so ignoring event`, { source: "SchedulerServer", func: "updateServerModelStatus" });
     } else if (mv.server === "") {
-      this.log("warning", `Empty server for ${ev.name}:${ev.version} so ignoring event`, fields);
+      this.log("warning", `Empty server for ${ev.name}:${ev.version} so ignoring event`, { source: "SchedulerServer", func: "updateServerModelStatus" });
     } else {
       this.pendingServerStatus.add(mv.server);
       if (!this.serverStatusTimerSet) {
@@ -1067,12 +1066,14 @@ export class Scheduler implements Component {
 
   /** The store's own log lines (MemoryStore), in order before whatever the scheduler says next. */
   private flushStoreLogs(): void {
+    // asked before every line the scheduler logs; the store has said nothing most of the time
+    if (this.store.logs.length === 0) return;
     for (const l of this.store.logs.splice(0)) this.out.push({ kind: "log", level: l.level, msg: l.msg, fields: l.fields });
   }
 
   private log(level: LogLevel, text: string, fields?: Fields): void {
     this.flushStoreLogs();
-    this.out.push({ kind: "log", level, msg: text, ...(fields ? { fields } : {}) });
+    this.out.push(fields ? { kind: "log", level, msg: text, fields } : { kind: "log", level, msg: text });
   }
 }
 
