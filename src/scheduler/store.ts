@@ -410,11 +410,16 @@ export class MemoryStore {
 
 /** Memory held for loads in flight on `replica`, as a move of one version to `state` changes it. */
 function reserveOn(server: Server, replica: ServerReplica, bytes: bigint, state: ReplicaState): void {
-  changed(server, replica);
-  if (state === "LoadRequested") replica.reservedMemory = (replica.reservedMemory + bytes) & 0xffff_ffff_ffff_ffffn;
-  else if (state === "LoadFailed" || state === "Loaded") {
+  if (state === "LoadRequested") {
+    changed(server, replica);
+    replica.reservedMemory = (replica.reservedMemory + bytes) & 0xffff_ffff_ffff_ffffn;
+  } else if (state === "LoadFailed" || state === "Loaded") {
+    changed(server, replica);
     replica.reservedMemory = bytes > replica.reservedMemory ? 0n : replica.reservedMemory - bytes;
   }
+  // A move to any other state leaves the replica as a snapshot reads it (a move that changes
+  // the replica's lists says so itself): its snapshot stays valid, notably through the routing
+  // batch's repeated Available -> Available moves.
 }
 
 /** `replica` of `server` is about to change what a placement snapshot reads of it. */
