@@ -43,7 +43,7 @@ import {
 import { M } from "../proto/index.ts";
 import type { PbModelStatusResponse, PbServerStatusResponse } from "../proto/messages.ts";
 import { ExponentialBackOff } from "../agent/backoff.ts";
-import { MODEL_READY, READY, STATEFUL_SET_READY, conditionOf, isTrue, markDependent, type Condition } from "./conditions.ts";
+import { MODEL_READY, READY, STATEFUL_SET_READY, conditionOf, isTrue, markDependent, markDependentKeeps, type Condition } from "./conditions.ts";
 import {
   ConversionError,
   modelToLoadModelRequest,
@@ -988,9 +988,9 @@ export class Controller implements Component {
     const available = latest.state?.availableReplicas ?? 0;
     const unavailable = latest.state?.unavailableReplicas ?? 0;
     const generation = Number(meta.generation);
-    this.log("info", "Received event", { name, version: latest.version, generation, state, reason }, logger);
+    this.logFields("info", "Received event", { logger, name, version: latest.version, generation, state, reason });
 
-    if (canRemoveFinalizer(state)) {
+    if (FINALIZER_REMOVABLE_STATES.has(state)) {
       const obj = this.store.get("Model", meta.namespace, name);
       if (!obj) this.log("error", "Failed to remove finalizer after retries", { error: notFound("Model", name) }, logger);
       else if (obj.deletionTimestamp !== null) this.removeFinalizer("Model", meta.namespace, name, MODEL_FINALIZER);
@@ -1007,12 +1007,21 @@ export class Controller implements Component {
       return;
     }
     const ready = state === "ModelAvailable";
-    this.log("info", ready ? "Setting model to ready" : "Setting model to not ready", { name, state }, logger);
-    const status = cloneModelStatus(obj.modelStatus);
+    this.logFields("info", ready ? "Setting model to ready" : "Setting model to not ready", { logger, name, state });
+    const replicas = available + unavailable;
+    const selector = `server=${latest.serverName}`;
+    const before = obj.modelStatus;
+    // Most messages repeat what the status already says: then the copy below would compare equal
+    // and be dropped, so it is not built (=== on these numbers and strings implies sameStatus).
+    if (
+      before !== null && before.replicas === replicas && before.availableReplicas === available && before.selector === selector &&
+      markDependentKeeps(before.conditions, MODEL_READY, ready, reason, state)
+    ) return;
+    const status = cloneModelStatus(before);
     markDependent(status.conditions, MODEL_READY, ready, reason, state, this.now);
-    status.replicas = available + unavailable;
+    status.replicas = replicas;
     status.availableReplicas = available;
-    status.selector = `server=${latest.serverName}`;
+    status.selector = selector;
     this.writeModelStatus(obj, status);
   }
 
@@ -1154,9 +1163,18 @@ export class Controller implements Component {
     return out;
   }
 
-  private log(level: LogLevel, msg: string, fields: Fields = {}, logger?: string): void {
-    const f: Fields = logger ? { logger, ...fields } : { ...fields };
-    this.out.push({ kind: "log", level, msg, ...(Object.keys(f).length > 0 ? { fields: f } : {}) });
+  private log(level: LogLevel, msg: string, fields?: Fields, logger?: string): void {
+    if (logger) {
+      this.logFields(level, msg, fields ? { logger, ...fields } : { logger });
+      return;
+    }
+    const f: Fields = { ...fields };
+    this.out.push(Object.keys(f).length > 0 ? { kind: "log", level, msg, fields: f } : { kind: "log", level, msg });
+  }
+
+  /** A log line whose fields (the `logger` first, when there is one) are given as they go out. */
+  private logFields(level: LogLevel, msg: string, fields: Fields): void {
+    this.out.push({ kind: "log", level, msg, fields });
   }
 
   private observe(event: Observation): void {
@@ -1169,9 +1187,8 @@ export class Controller implements Component {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function canRemoveFinalizer(state: string): boolean {
-  return ["ModelTerminated", "ModelTerminateFailed", "ModelFailed", "ModelStateUnknown", "ScheduleFailed"].includes(state);
-}
+/** The states in which the Model's finalizer may go (the model is gone from the scheduler, or never got there). */
+const FINALIZER_REMOVABLE_STATES: ReadonlySet<string> = new Set(["ModelTerminated", "ModelTerminateFailed", "ModelFailed", "ModelStateUnknown", "ScheduleFailed"]);
 
 function notFound(kind: Kind, name: string): string {
   return `${RESOURCE_NAMES[kind]} ${JSON.stringify(name)} not found`;
