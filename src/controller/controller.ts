@@ -116,7 +116,11 @@ export interface ServerObjectStatus {
 }
 
 export interface StoredObject {
-  /** The object as last applied, `metadata.generation` always set. */
+  /**
+   * The object as last applied, `metadata.generation` always set. Never changed in place: a change
+   * (a new generation, a scaled Server) stores a new object, so a reconcile still holding the old
+   * one sees the object as it started with it.
+   */
   resource: SeldonResource;
   /** The manifest as handed to `apply` (extra keys such as a scenario's `origin` included). */
   applied: ResourceInput;
@@ -413,7 +417,8 @@ export class Controller implements Component {
         this.observe({ type: "k8s.deleted", kind, namespace, name });
       } else {
         obj.deletionTimestamp = now;
-        obj.resource.metadata.generation = (obj.resource.metadata.generation ?? 1) + 1;
+        const generation = (obj.resource.metadata.generation ?? 1) + 1;
+        obj.resource = { ...obj.resource, metadata: { ...obj.resource.metadata, generation } } as SeldonResource;
         this.observe({ type: "k8s.deleting", kind, namespace, name });
       }
       this.react(kind, namespace, name, true);
@@ -1066,11 +1071,12 @@ export class Controller implements Component {
     const expected = ev.expectedReplicas >>> 0; // uint32(event.ExpectedReplicas)
     if (expected <= spec.maxReplicas && expected >= spec.minReplicas) {
       if (server.spec.replicas !== ev.expectedReplicas) {
-        server.spec.replicas = ev.expectedReplicas;
-        server.metadata.generation = (server.metadata.generation ?? 1) + 1;
-        this.observe({ type: "k8s.updated", kind: "Server", namespace: server.metadata.namespace, name: server.metadata.name, generation: server.metadata.generation });
-        this.store.statefulSetScales.push({ namespace: server.metadata.namespace, name: server.metadata.name, replicas: expected });
-        this.enqueue("server", keyOf(server.metadata.namespace, server.metadata.name));
+        const generation = (server.metadata.generation ?? 1) + 1;
+        const { namespace, name } = server.metadata;
+        obj.resource = { ...server, metadata: { ...server.metadata, generation }, spec: { ...server.spec, replicas: ev.expectedReplicas } };
+        this.observe({ type: "k8s.updated", kind: "Server", namespace, name, generation });
+        this.store.statefulSetScales.push({ namespace, name, replicas: expected });
+        this.enqueue("server", keyOf(namespace, name));
       }
     } else {
       this.log("info", "Ignoring scale replicas request for server as expected replics is not valid", {
@@ -1208,8 +1214,13 @@ function goCode(status: GrpcStatus): string {
   return goRpcError(status).replace(/^rpc error: code = (\S+) desc = .*$/s, "$1");
 }
 
+/**
+ * The object as a reconcile started with it, for the calls it makes later. A stored resource is
+ * never changed in place (a change replaces `StoredObject.resource`), so the object itself is that
+ * snapshot.
+ */
 function snapshot(obj: StoredObject): SeldonResource {
-  return structuredClone(obj.resource);
+  return obj.resource;
 }
 
 // Statuses are flat records with a list of flat conditions: copying them by hand is what
