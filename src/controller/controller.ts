@@ -64,7 +64,7 @@ import {
   type ServerResource,
 } from "./resources.ts";
 import type { K8sResource } from "../scenario/types.ts";
-import { TaskRunner, join, open, probe, recv, sleep, unary, wait, type Program, type UnaryResult } from "./tasks.ts";
+import { TaskRunner, join, open, probe, recvOp, sleep, unary, wait, type Program, type RecvEvent, type UnaryResult } from "./tasks.ts";
 
 // -----------------------------------------------------------------------------------------------
 // Constants (operator/scheduler/client.go, operator/pkg/constants, controller-runtime defaults)
@@ -764,8 +764,9 @@ export class Controller implements Component {
     const logger = `schedulerClient.${LOOPS[loop].logger}`;
     if (conn.closed) return goRpcError(CONN_CLOSING);
     const call = yield* open(conn.target, LOOPS[loop].method, { subscriberName: SUBSCRIBER_NAME }, conn.tag);
+    const next = recvOp(call);
     for (;;) {
-      const ev = yield* recv(call);
+      const ev = (yield next) as RecvEvent;
       if (ev.kind === "end") {
         if (ev.status.code === Status.OK) return null;
         const err = goRpcError(ev.status);
