@@ -22,14 +22,32 @@ export const READY = "Ready";
 export const MODEL_READY = "ModelReady";
 export const STATEFUL_SET_READY = "StatefulSetReady";
 
-/** Sets one condition in place; returns whether anything but the time would differ. */
-function setCondition(conds: Condition[], c: Omit<Condition, "lastTransitionTime">, now: Millis): boolean {
-  const i = conds.findIndex((x) => x.type === c.type);
-  const old = i >= 0 ? conds[i] : undefined;
-  if (old && old.status === c.status && old.reason === c.reason && old.message === c.message) return false;
-  if (i >= 0) conds.splice(i, 1);
-  conds.push({ ...c, lastTransitionTime: now });
-  conds.sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+/**
+ * Sets one condition in place; returns whether anything but the time would differ. The new
+ * condition takes the old one's slot when the list is strictly sorted by type (as every list this
+ * module builds is), which is where removing it, appending and sorting would put it; any other
+ * list gets exactly that remove, append and stable sort.
+ */
+function setCondition(conds: Condition[], type: string, status: ConditionStatus, reason: string, message: string, now: Millis): boolean {
+  let i = 0;
+  while (i < conds.length && conds[i]!.type !== type) i++;
+  const old = i < conds.length ? conds[i] : undefined;
+  if (old && old.status === status && old.reason === reason && old.message === message) return false;
+  const c: Condition = { type, status, reason, message, lastTransitionTime: now };
+  if (old && strictlySorted(conds)) {
+    conds[i] = c;
+    return true;
+  }
+  if (old) conds.splice(i, 1);
+  conds.push(c);
+  conds.sort(byType);
+  return true;
+}
+
+const byType = (a: Condition, b: Condition): number => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0);
+
+function strictlySorted(conds: Condition[]): boolean {
+  for (let i = 1; i < conds.length; i++) if (!(conds[i - 1]!.type < conds[i]!.type)) return false;
   return true;
 }
 
@@ -39,13 +57,24 @@ function setCondition(conds: Condition[], c: Omit<Condition, "lastTransitionTime
  */
 export function markDependent(conds: Condition[], dependent: string, isTrue: boolean, reason: string, message: string, now: Millis): boolean {
   if (isTrue) {
-    const a = setCondition(conds, { type: dependent, status: "True", reason, message }, now);
-    const b = setCondition(conds, { type: READY, status: "True", reason: "", message: "" }, now);
+    const a = setCondition(conds, dependent, "True", reason, message, now);
+    const b = setCondition(conds, READY, "True", "", "", now);
     return a || b;
   }
-  const a = setCondition(conds, { type: dependent, status: "False", reason, message }, now);
-  const b = setCondition(conds, { type: READY, status: "False", reason, message }, now);
+  const a = setCondition(conds, dependent, "False", reason, message, now);
+  const b = setCondition(conds, READY, "False", reason, message, now);
   return a || b;
+}
+
+/** Whether `markDependent` with these arguments would leave the conditions as they are. */
+export function markDependentKeeps(conds: Condition[], dependent: string, isTrue: boolean, reason: string, message: string): boolean {
+  const d = conditionOf(conds, dependent);
+  const r = conditionOf(conds, READY);
+  if (d === undefined || r === undefined) return false;
+  if (isTrue) {
+    return d.status === "True" && d.reason === reason && d.message === message && r.status === "True" && r.reason === "" && r.message === "";
+  }
+  return d.status === "False" && d.reason === reason && d.message === message && r.status === "False" && r.reason === reason && r.message === message;
 }
 
 export function conditionOf(conds: Condition[], type: string): Condition | undefined {

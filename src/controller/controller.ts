@@ -43,7 +43,7 @@ import {
 import { M } from "../proto/index.ts";
 import type { PbModelStatusResponse, PbServerStatusResponse } from "../proto/messages.ts";
 import { ExponentialBackOff } from "../agent/backoff.ts";
-import { MODEL_READY, READY, STATEFUL_SET_READY, conditionOf, isTrue, markDependent, type Condition } from "./conditions.ts";
+import { MODEL_READY, READY, STATEFUL_SET_READY, conditionOf, isTrue, markDependent, markDependentKeeps, type Condition } from "./conditions.ts";
 import {
   ConversionError,
   modelToLoadModelRequest,
@@ -64,7 +64,8 @@ import {
   type ServerResource,
 } from "./resources.ts";
 import type { K8sResource } from "../scenario/types.ts";
-import { TaskRunner, join, open, probe, recv, sleep, unary, wait, type Program, type UnaryResult } from "./tasks.ts";
+import { KeyFifo } from "./fifo.ts";
+import { TaskRunner, join, open, probe, recvOp, sleep, unary, wait, type Program, type RecvEvent, type UnaryResult } from "./tasks.ts";
 
 // -----------------------------------------------------------------------------------------------
 // Constants (operator/scheduler/client.go, operator/pkg/constants, controller-runtime defaults)
@@ -116,7 +117,11 @@ export interface ServerObjectStatus {
 }
 
 export interface StoredObject {
-  /** The object as last applied, `metadata.generation` always set. */
+  /**
+   * The object as last applied, `metadata.generation` always set. Never changed in place: a change
+   * (a new generation, a scaled Server) stores a new object, so a reconcile still holding the old
+   * one sees the object as it started with it.
+   */
   resource: SeldonResource;
   /** The manifest as handed to `apply` (extra keys such as a scenario's `origin` included). */
   applied: ResourceInput;
@@ -264,7 +269,7 @@ type QueueName = "model" | "server" | "seldonruntime";
 interface WorkQueue {
   name: QueueName;
   kind: Kind;
-  queue: string[];
+  queue: KeyFifo;
   dirty: Set<string>;
   processing: Set<string>;
   failures: Map<string, number>;
@@ -325,7 +330,7 @@ export class Controller implements Component {
     this.store = options.store ?? new KubeStore();
     this.runner = new TaskRunner({ emit: (e) => this.out.push(e), now: () => this.now }, "op:");
     const q = (name: QueueName, kind: Kind): WorkQueue => ({
-      name, kind, queue: [], dirty: new Set(), processing: new Set(), failures: new Map(), busy: false,
+      name, kind, queue: new KeyFifo(), dirty: new Set(), processing: new Set(), failures: new Map(), busy: false,
     });
     this.queues = { model: q("model", "Model"), server: q("server", "Server"), seldonruntime: q("seldonruntime", "SeldonRuntime") };
   }
@@ -413,7 +418,8 @@ export class Controller implements Component {
         this.observe({ type: "k8s.deleted", kind, namespace, name });
       } else {
         obj.deletionTimestamp = now;
-        obj.resource.metadata.generation = (obj.resource.metadata.generation ?? 1) + 1;
+        const generation = (obj.resource.metadata.generation ?? 1) + 1;
+        obj.resource = { ...obj.resource, metadata: { ...obj.resource.metadata, generation } } as SeldonResource;
         this.observe({ type: "k8s.deleting", kind, namespace, name });
       }
       this.react(kind, namespace, name, true);
@@ -759,8 +765,9 @@ export class Controller implements Component {
     const logger = `schedulerClient.${LOOPS[loop].logger}`;
     if (conn.closed) return goRpcError(CONN_CLOSING);
     const call = yield* open(conn.target, LOOPS[loop].method, { subscriberName: SUBSCRIBER_NAME }, conn.tag);
+    const next = recvOp(call);
     for (;;) {
-      const ev = yield* recv(call);
+      const ev = (yield next) as RecvEvent;
       if (ev.kind === "end") {
         if (ev.status.code === Status.OK) return null;
         const err = goRpcError(ev.status);
@@ -988,9 +995,9 @@ export class Controller implements Component {
     const available = latest.state?.availableReplicas ?? 0;
     const unavailable = latest.state?.unavailableReplicas ?? 0;
     const generation = Number(meta.generation);
-    this.log("info", "Received event", { name, version: latest.version, generation, state, reason }, logger);
+    this.logFields("info", "Received event", { logger, name, version: latest.version, generation, state, reason });
 
-    if (canRemoveFinalizer(state)) {
+    if (FINALIZER_REMOVABLE_STATES.has(state)) {
       const obj = this.store.get("Model", meta.namespace, name);
       if (!obj) this.log("error", "Failed to remove finalizer after retries", { error: notFound("Model", name) }, logger);
       else if (obj.deletionTimestamp !== null) this.removeFinalizer("Model", meta.namespace, name, MODEL_FINALIZER);
@@ -1007,12 +1014,21 @@ export class Controller implements Component {
       return;
     }
     const ready = state === "ModelAvailable";
-    this.log("info", ready ? "Setting model to ready" : "Setting model to not ready", { name, state }, logger);
-    const status = cloneModelStatus(obj.modelStatus);
+    this.logFields("info", ready ? "Setting model to ready" : "Setting model to not ready", { logger, name, state });
+    const replicas = available + unavailable;
+    const selector = `server=${latest.serverName}`;
+    const before = obj.modelStatus;
+    // Most messages repeat what the status already says: then the copy below would compare equal
+    // and be dropped, so it is not built (=== on these numbers and strings implies sameStatus).
+    if (
+      before !== null && before.replicas === replicas && before.availableReplicas === available && before.selector === selector &&
+      markDependentKeeps(before.conditions, MODEL_READY, ready, reason, state)
+    ) return;
+    const status = cloneModelStatus(before);
     markDependent(status.conditions, MODEL_READY, ready, reason, state, this.now);
-    status.replicas = available + unavailable;
+    status.replicas = replicas;
     status.availableReplicas = available;
-    status.selector = `server=${latest.serverName}`;
+    status.selector = selector;
     this.writeModelStatus(obj, status);
   }
 
@@ -1057,11 +1073,12 @@ export class Controller implements Component {
     const expected = ev.expectedReplicas >>> 0; // uint32(event.ExpectedReplicas)
     if (expected <= spec.maxReplicas && expected >= spec.minReplicas) {
       if (server.spec.replicas !== ev.expectedReplicas) {
-        server.spec.replicas = ev.expectedReplicas;
-        server.metadata.generation = (server.metadata.generation ?? 1) + 1;
-        this.observe({ type: "k8s.updated", kind: "Server", namespace: server.metadata.namespace, name: server.metadata.name, generation: server.metadata.generation });
-        this.store.statefulSetScales.push({ namespace: server.metadata.namespace, name: server.metadata.name, replicas: expected });
-        this.enqueue("server", keyOf(server.metadata.namespace, server.metadata.name));
+        const generation = (server.metadata.generation ?? 1) + 1;
+        const { namespace, name } = server.metadata;
+        obj.resource = { ...server, metadata: { ...server.metadata, generation }, spec: { ...server.spec, replicas: ev.expectedReplicas } };
+        this.observe({ type: "k8s.updated", kind: "Server", namespace, name, generation });
+        this.store.statefulSetScales.push({ namespace, name, replicas: expected });
+        this.enqueue("server", keyOf(namespace, name));
       }
     } else {
       this.log("info", "Ignoring scale replicas request for server as expected replics is not valid", {
@@ -1154,9 +1171,18 @@ export class Controller implements Component {
     return out;
   }
 
-  private log(level: LogLevel, msg: string, fields: Fields = {}, logger?: string): void {
-    const f: Fields = logger ? { logger, ...fields } : { ...fields };
-    this.out.push({ kind: "log", level, msg, ...(Object.keys(f).length > 0 ? { fields: f } : {}) });
+  private log(level: LogLevel, msg: string, fields?: Fields, logger?: string): void {
+    if (logger) {
+      this.logFields(level, msg, fields ? { logger, ...fields } : { logger });
+      return;
+    }
+    const f: Fields = { ...fields };
+    this.out.push(Object.keys(f).length > 0 ? { kind: "log", level, msg, fields: f } : { kind: "log", level, msg });
+  }
+
+  /** A log line whose fields (the `logger` first, when there is one) are given as they go out. */
+  private logFields(level: LogLevel, msg: string, fields: Fields): void {
+    this.out.push({ kind: "log", level, msg, fields });
   }
 
   private observe(event: Observation): void {
@@ -1169,9 +1195,8 @@ export class Controller implements Component {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function canRemoveFinalizer(state: string): boolean {
-  return ["ModelTerminated", "ModelTerminateFailed", "ModelFailed", "ModelStateUnknown", "ScheduleFailed"].includes(state);
-}
+/** The states in which the Model's finalizer may go (the model is gone from the scheduler, or never got there). */
+const FINALIZER_REMOVABLE_STATES: ReadonlySet<string> = new Set(["ModelTerminated", "ModelTerminateFailed", "ModelFailed", "ModelStateUnknown", "ScheduleFailed"]);
 
 function notFound(kind: Kind, name: string): string {
   return `${RESOURCE_NAMES[kind]} ${JSON.stringify(name)} not found`;
@@ -1191,8 +1216,13 @@ function goCode(status: GrpcStatus): string {
   return goRpcError(status).replace(/^rpc error: code = (\S+) desc = .*$/s, "$1");
 }
 
+/**
+ * The object as a reconcile started with it, for the calls it makes later. A stored resource is
+ * never changed in place (a change replaces `StoredObject.resource`), so the object itself is that
+ * snapshot.
+ */
 function snapshot(obj: StoredObject): SeldonResource {
-  return structuredClone(obj.resource);
+  return obj.resource;
 }
 
 // Statuses are flat records with a list of flat conditions: copying them by hand is what

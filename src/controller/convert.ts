@@ -58,6 +58,8 @@ function kubernetesMeta(namespace: string, generation: number): PbKubernetesMeta
  */
 export function modelMemoryBytes(memory: string | number | undefined): bigint | undefined {
   if (memory === undefined) return undefined;
+  const known = memoryBytesSeen.get(memory);
+  if (known !== undefined) return known;
   let q;
   try {
     q = parseQuantity(memory);
@@ -68,8 +70,18 @@ export function modelMemoryBytes(memory: string | number | undefined): bigint | 
   }
   const v = quantityAsInt64(q);
   if (v === null) throw new ConversionError(`Can't convert model memory quantity to bytes. ${quantityString(q)}`);
-  return BigInt.asUintN(64, v);
+  const bytes = BigInt.asUintN(64, v);
+  if (memoryBytesSeen.size >= MEMORY_BYTES_SEEN_MAX) memoryBytesSeen.clear();
+  memoryBytesSeen.set(memory, bytes);
+  return bytes;
 }
+
+/**
+ * Quantities already converted: every LoadModel of a rollout parses one of a few spellings, and
+ * the parse is exact bigint work. Bounded by forgetting everything when full.
+ */
+const memoryBytesSeen = new Map<string | number, bigint>();
+const MEMORY_BYTES_SEEN_MAX = 256;
 
 /** `Model.AsSchedulerModel`, wrapped in a `LoadModelRequest`. Throws `ConversionError`. */
 export function modelToLoadModelRequest(model: ModelResource, generation = model.metadata.generation ?? 1): PbLoadModelRequest {

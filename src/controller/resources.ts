@@ -227,27 +227,29 @@ interface Problems {
   invalid: string[];
 }
 
+/** Outside `check`, which runs for every field of every apply, so that no call makes a closure. */
+function wrongType(out: Problems, path: string, value: unknown, want: string): void {
+  out.invalid.push(`${path}: Invalid value: "${jsonTypeName(value)}": ${path} in body must be of type ${want}: "${jsonTypeName(value)}"`);
+}
+
 function check(path: string, value: unknown, type: FieldType, out: Problems): void {
   if (value === null || value === undefined) return; // null is "unset" for optional fields
-  const typeError = (want: string): void => {
-    out.invalid.push(`${path}: Invalid value: "${jsonTypeName(value)}": ${path} in body must be of type ${want}: "${jsonTypeName(value)}"`);
-  };
   if (typeof type === "string") {
     switch (type) {
       case "string":
-        if (typeof value !== "string") typeError("string");
+        if (typeof value !== "string") wrongType(out, path, value, "string");
         return;
       case "integer":
-        if (typeof value !== "number" || !Number.isInteger(value)) typeError("integer");
+        if (typeof value !== "number" || !Number.isInteger(value)) wrongType(out, path, value, "integer");
         return;
       case "boolean":
-        if (typeof value !== "boolean") typeError("boolean");
+        if (typeof value !== "boolean") wrongType(out, path, value, "boolean");
         return;
       case "object":
-        if (!isObject(value)) typeError("object");
+        if (!isObject(value)) wrongType(out, path, value, "object");
         return;
       case "strings":
-        if (!Array.isArray(value)) return typeError("array");
+        if (!Array.isArray(value)) return wrongType(out, path, value, "array");
         value.forEach((v, i) => check(`${path}[${i}]`, v, "string", out));
         return;
       case "quantity": {
@@ -264,11 +266,11 @@ function check(path: string, value: unknown, type: FieldType, out: Problems): vo
     }
   }
   if ("array" in type) {
-    if (!Array.isArray(value)) return typeError("array");
+    if (!Array.isArray(value)) return wrongType(out, path, value, "array");
     value.forEach((v, i) => check(`${path}[${i}]`, v, type.array, out));
     return;
   }
-  if (!isObject(value)) return typeError("object");
+  if (!isObject(value)) return wrongType(out, path, value, "object");
   for (const [k, v] of Object.entries(value)) {
     const t = type.object[k];
     if (t === undefined) out.unknown.push(`${path}.${k}`);

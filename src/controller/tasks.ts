@@ -45,8 +45,13 @@ export function* unary(target: string, method: MethodPath, request: unknown, dea
 export function* open(target: string, method: MethodPath, request: unknown, tag: string): Program<CallId> {
   return (yield { op: "open", target, method, request, tag }) as CallId;
 }
-export function* recv(call: CallId): Program<RecvEvent> {
-  return (yield { op: "recv", call }) as RecvEvent;
+/**
+ * The op that waits for a stream's next message, to be yielded directly (`(yield op) as
+ * RecvEvent`) and reused for every message of the stream: a stream loop's per-message cost, with
+ * no generator of its own per message.
+ */
+export function recvOp(call: CallId): Op {
+  return { op: "recv", call };
 }
 export function* sleep(ms: Millis): Program<void> {
   yield { op: "sleep", ms };

@@ -279,6 +279,16 @@ describe("apply and delete", () => {
     expect(h.c.kubectlGetModels(FIN_ML)).toBe("No resources found in financial-ml namespace.\n");
   });
 
+  it("a reconcile goes on with the Model it started with: deleted while it waits for the connection, it still loads generation 1", () => {
+    const h = new ControllerHarness();
+    h.apply(CONSULTATION_MODEL); // the reconcile adds the finalizer, then waits for the smoke test
+    h.delete("Model", FIN_ML, "test-model-simple");
+    h.connect();
+    expect((req(h.call(M.scheduler.LoadModel)).model as Req).meta).toMatchObject({ kubernetesMeta: { namespace: FIN_ML, generation: 1 } });
+    h.ok(h.call(M.scheduler.LoadModel));
+    expect(req(h.call(M.scheduler.UnloadModel))).toEqual({ model: { name: "test-model-simple" }, kubernetesMeta: { namespace: FIN_ML, generation: 2 } });
+  });
+
   it("a model the scheduler does not know (FailedPrecondition) is deleted at once", () => {
     const h = new ControllerHarness();
     connected(h);
@@ -390,6 +400,23 @@ describe("status from the scheduler's streams", () => {
     expect(h.c.serverStatus(FIN_ML, "mlserver")).toMatchObject({ ready: true, replicas: 1, loadedModels: 2 });
     expect(h.calls(M.scheduler.ServerNotify)).toHaveLength(1);
     expect(h.c.kubectlGetServers(FIN_ML, 90_000)).toBe("NAME       READY   REPLICAS   LOADED MODELS   AGE\nmlserver   True    1          2               90s\n");
+  });
+
+  it("a reconcile goes on with the Server it started with when a scaling request changes it meanwhile", () => {
+    const h = new ControllerHarness();
+    h.apply({ ...SERVER, spec: { serverConfig: "mlserver", replicas: 1, minReplicas: 1, maxReplicas: 3 } });
+    h.connect();
+    const first = h.call(M.scheduler.ServerNotify);
+    h.reply(h.call(M.scheduler.SubscribeServerStatus), {
+      type: "ScalingRequest", serverName: "mlserver", resources: [], expectedReplicas: 2, availableReplicas: 1, numLoadedModelReplicas: 0,
+      kubernetesMeta: { namespace: FIN_ML, generation: 1 },
+    });
+    const from = h.effects.length;
+    h.ok(first);
+    expect(h.logs(from).find((l) => l.msg === "Checking conditions for stateful set")?.fields).toMatchObject({ ".spec.replicas": 1 });
+    expect(h.c.serverStatus(FIN_ML, "mlserver")?.replicas).toBe(1);
+    expect(req(h.call(M.scheduler.ServerNotify))).toMatchObject({ servers: [{ expectedReplicas: 2, kubernetesMeta: { generation: 2 } }] });
+    expect(h.c.serverResource(FIN_ML, "mlserver")?.spec).toMatchObject({ replicas: 2 });
   });
 
   it("a scaling request within min/max patches spec.replicas and notifies the scheduler", () => {

@@ -111,4 +111,18 @@ describe("Kubernetes quantities", () => {
     expect(() => modelMemoryBytes("1.5Gi")).toThrow(new ConversionError("Can't convert model memory quantity to bytes. 1536Mi"));
     expect(() => modelMemoryBytes("100m")).toThrow("Can't convert model memory quantity to bytes. 100m");
   });
+
+  it("model memory in bytes is the same however often and in whatever order it is asked (conversions are remembered)", () => {
+    const direct = (m: string | number): bigint | null => {
+      const v = quantityAsInt64(parseQuantity(typeof m === "number" ? String(m) : m));
+      return v === null ? null : BigInt.asUintN(64, v);
+    };
+    const inputs = [...TABLE.map(([m]) => m), ...Array.from({ length: 600 }, (_, i) => `${i}Mi`), ...Array.from({ length: 300 }, (_, i) => i * 1024)];
+    // twice through, so the second round meets remembered values and values forgotten to stay bounded
+    for (const m of [...inputs, ...inputs.slice().reverse()]) {
+      const want = direct(m);
+      if (want === null) expect(() => modelMemoryBytes(m)).toThrow(ConversionError);
+      else expect(modelMemoryBytes(m)).toBe(want);
+    }
+  });
 });
