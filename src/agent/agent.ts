@@ -29,7 +29,7 @@ import { ExponentialBackOff, MaxCountBackOff, STOP } from "./backoff.ts";
 import { Drainer } from "./drainer.ts";
 import { type AgentConfig, type ReplicaConfigMessage, replicaConfig } from "./config.ts";
 import * as C from "./constants.ts";
-import { type CallResult, callOp, fieldsPerFunction, Kernel, lock, sleep, type Task } from "./kernel.ts";
+import { type CallResult, callOp, fieldsPerFunction, Kernel, lockOp, sleep, type Task } from "./kernel.ts";
 import { AgentLifecycle, type AgentLifecycleEvent, type AgentLifecycleState } from "./lifecycle.ts";
 import type { ModelEvent, ModelEventMsg, ModelOperationMsg, ModelRuntimeInfoMsg, ModelVersionMsg } from "./messages.ts";
 import { OipClient } from "./oip.ts";
@@ -472,10 +472,16 @@ export class Agent implements Component {
     const op = message as ModelOperationMsg;
     if (op.operation === "LOAD_MODEL") {
       this.k.log("info", "calling load model", CLIENT);
-      this.k.spawn(this.handleLoad(op, sinceStart));
+      // The task is the operation itself and its failure is logged when it ends: a wrapping
+      // task would be one more level that every resumption of the operation passes through.
+      this.k.spawn(this.loadModel(op, sinceStart), (err) => {
+        if (err !== undefined) this.logOperationFailed("load", op, err);
+      });
     } else if (op.operation === "UNLOAD_MODEL") {
       this.k.log("info", "calling unload model", CLIENT);
-      this.k.spawn(this.handleUnload(op, sinceStart));
+      this.k.spawn(this.unloadModel(op, sinceStart), (err) => {
+        if (err !== undefined) this.logOperationFailed("unload", op, err);
+      });
     }
   }
 
@@ -642,20 +648,10 @@ export class Agent implements Component {
     return sinceStart < last;
   }
 
-  private *handleLoad(op: ModelOperationMsg, sinceStart: number): Task<void> {
-    const err = yield* this.loadModel(op, sinceStart);
-    if (err !== undefined) {
-      const mv = op.modelVersion;
-      this.k.log("error", `Failed to handle load model ${mv?.model?.meta?.name ?? ""}:${mv?.version ?? 0}`, { ...CLIENT, error: err });
-    }
-  }
-
-  private *handleUnload(op: ModelOperationMsg, sinceStart: number): Task<void> {
-    const err = yield* this.unloadModel(op, sinceStart);
-    if (err !== undefined) {
-      const mv = op.modelVersion;
-      this.k.log("error", `Failed to handle unload model ${mv?.model?.meta?.name ?? ""}:${mv?.version ?? 0}`, { ...CLIENT, error: err });
-    }
+  /** What the operation's goroutine logs when the load or unload it ran failed. */
+  private logOperationFailed(operation: "load" | "unload", op: ModelOperationMsg, err: string): void {
+    const mv = op.modelVersion;
+    this.k.log("error", `Failed to handle ${operation} model ${mv?.model?.meta?.name ?? ""}:${mv?.version ?? 0}`, { ...CLIENT, error: err });
   }
 
   private *loadModel(op: ModelOperationMsg, sinceStart: number): Task<string | undefined> {
@@ -666,7 +662,7 @@ export class Agent implements Component {
     const version = mv.version ?? 0;
     const id = versionedModelName(name, version);
 
-    yield* lock(id);
+    yield lockOp(id);
     try {
       this.k.log("info", `Load model ${name}:${version}`, f);
       if (this.isOutOfOrder(id, sinceStart)) {
@@ -676,8 +672,8 @@ export class Agent implements Component {
       try {
         const downloadErr = yield* this.downloadArtifacts(op, id, name, version);
         if (downloadErr !== undefined) return downloadErr;
-        const runtimeInfo = this.runtimeInfo();
-        const request = modifiedModelVersion(id, C.PINNED_MODEL_VERSION, mv, runtimeInfo);
+        // The runtime info is also in the LOADED event, which leaves the agent: the state keeps its own.
+        const request = modifiedModelVersion(id, C.PINNED_MODEL_VERSION, mv, this.runtimeInfo());
         const t = this.config.timing;
         const err = yield* this.retryWithMaxCount("load", request, t.maxLoadRetryCount, t.maxLoadElapsedMs, f);
         if (err !== undefined) {
@@ -690,7 +686,7 @@ export class Agent implements Component {
           this.scaling.enable(id, this.k.now);
         }
         this.k.log("info", `Load model ${name}:${version} success`, f);
-        return yield* this.sendAgentEvent(name, version, runtimeInfo, "LOADED");
+        return yield* this.sendAgentEvent(name, version, this.runtimeInfo(), "LOADED");
       } finally {
         this.timestamps.set(id, sinceStart);
       }
@@ -740,7 +736,7 @@ export class Agent implements Component {
     const version = mv.version ?? 0;
     const id = versionedModelName(name, version);
 
-    yield* lock(id);
+    yield lockOp(id);
     try {
       this.k.log("info", `Unload model ${name}:${version}`, f);
       if (this.isOutOfOrder(id, sinceStart)) {
@@ -826,7 +822,9 @@ export class Agent implements Component {
     const msg = this.eventMessage(name, version, event);
     if (runtimeInfo) msg.runtimeInfo = runtimeInfo;
     this.k.observe({ type: "agent.modelEvent", ...msg });
-    const r = yield* this.schedulerUnary(M.agent.AgentEvent, msg);
+    // schedulerUnary's two steps written out: every load ends here, one level less to resume.
+    if (this.connClosed) return goRpcError(C.GRPC_CLIENT_CONN_CLOSING);
+    const r = (yield callOp(this.scheduler, M.agent.AgentEvent, msg)) as CallResult;
     return r.ok ? undefined : goRpcError(r.status);
   }
 

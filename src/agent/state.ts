@@ -38,7 +38,8 @@ export function instanceCount(info: ModelRuntimeInfoMsg | null | undefined): num
  * nothing in the agent writes into a model version after this: the state manager and ModelState
  * read names, versions and memory, and what leaves the agent is a full copy
  * (`ModelState.versionsForAllModels`). A delivered message belongs to its receiver: the runtimes
- * decode a fresh one for every delivery.
+ * decode a fresh one for every delivery. `runtimeInfo` is taken as it is: the caller hands over
+ * an object nobody else holds.
  */
 export function modifiedModelVersion(
   id: string,
@@ -48,8 +49,7 @@ export function modifiedModelVersion(
 ): ModelVersionMsg {
   const original = mv.model ?? {};
   const model: ModelMsg = { ...original, meta: { ...(original.meta ?? {}), name: id } };
-  // The runtime info is also in the LOADED event, which leaves the agent: the state keeps its own.
-  if (runtimeInfo) model.modelSpec = { ...(original.modelSpec ?? {}), modelRuntimeInfo: cloneMessage(runtimeInfo) };
+  if (runtimeInfo) model.modelSpec = { ...(original.modelSpec ?? {}), modelRuntimeInfo: runtimeInfo };
   return { ...mv, model, version };
 }
 
@@ -120,7 +120,7 @@ export class ModelState {
     return this.ids().map((id) => {
       const mv = this.models.get(id)!.versionInfo;
       const orig = originalModelNameAndVersion(id) ?? { name: "", version: 0 };
-      // A deep copy: the Subscribe request leaves the agent, the registered version stays.
+      // A deep copy (runtime info included): the Subscribe request leaves the agent, the registered version stays.
       return cloneMessage(modifiedModelVersion(orig.name, orig.version, mv, mv.model?.modelSpec?.modelRuntimeInfo ?? undefined));
     });
   }
@@ -208,12 +208,15 @@ export class LruCache {
 export class MemoryLedger {
   /** Signed, like the real agent's int64 (its comment allows for races taking it below zero). */
   private availableMain: number;
+  /** The whole bytes of the over-commit allowance: fixed with the two settings, asked for per load. */
+  private readonly overCommitMax: number;
 
   constructor(
     readonly totalMainMemoryBytes: number,
     readonly overCommitPercentage: number,
   ) {
     this.availableMain = totalMainMemoryBytes;
+    this.overCommitMax = Math.trunc(this.overCommitMemoryBytes);
   }
 
   /** Free main memory, clamped at 0. */
@@ -231,7 +234,7 @@ export class MemoryLedger {
    * main memory plus the over-commit allowance; beyond that, whatever is left of the allowance.
    */
   availableWithOverCommit(registeredBytes: number): number {
-    const overCommitMax = Math.trunc(this.overCommitMemoryBytes);
+    const overCommitMax = this.overCommitMax;
     if (registeredBytes > this.totalMainMemoryBytes) {
       const used = registeredBytes - this.totalMainMemoryBytes;
       return used > overCommitMax ? 0 : overCommitMax - used;
