@@ -21,6 +21,9 @@ const fn = fieldsPerFunction(SOURCE);
 
 export type RcResult = { ok: true; body: unknown } | { ok: false; error: string };
 
+const EMPTY_JSON = "{}";
+const EMPTY_ANSWER: RcResult = Object.freeze({ ok: true, body: Object.freeze({}) });
+
 export interface RcloneClientOptions {
   /** `--rclone-host`, `--rclone-port`, as the agent was started. */
   host: string;
@@ -77,6 +80,8 @@ export class RcloneClient {
     if ((msg.http_status ?? 0) !== 200) {
       return { ok: false, error: `Failed rclone request to host:${this.o.host} port:${this.o.port} path:${RC_COMMANDS[command].path}` };
     }
+    // Most answers are rclone's empty object, and their body is only read: one shared result.
+    if (msg.json === EMPTY_JSON) return EMPTY_ANSWER;
     try {
       return { ok: true, body: JSON.parse(msg.json ?? "") as unknown };
     } catch (e) {
