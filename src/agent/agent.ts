@@ -638,14 +638,14 @@ export class Agent implements Component {
     return { mlserver: { parallelWorkers: this.config.mlserverParallelWorkers } };
   }
 
-  /** True when an operation older than the last one handled for this version arrives. */
+  /**
+   * True when an operation older than the last one handled for this version arrives. The caller
+   * holds the version's lock and records the operation's time when it ends (whatever happens),
+   * which is the first time anyone can read it: a first operation needs no entry before that.
+   */
   private isOutOfOrder(id: string, sinceStart: number): boolean {
     const last = this.timestamps.get(id);
-    if (last === undefined) {
-      this.timestamps.set(id, sinceStart);
-      return false;
-    }
-    return sinceStart < last;
+    return last !== undefined && sinceStart < last;
   }
 
   /** What the operation's goroutine logs when the load or unload it ran failed. */

@@ -57,11 +57,12 @@ export class LocalStateManager {
     const version = mv.version ?? 0;
     if (this.k.logs("debug")) this.k.log("debug", `Loading model ${id}`, SM);
 
-    if (this.models.versionExists(id, version)) {
+    // `add` finds a registered version itself: false is the same version already there.
+    const added = this.models.add(mv);
+    if (added === false) {
       this.k.log("info", `Model version already exists for ${id}:${version}`, SM);
       return undefined;
     }
-    const added = this.models.add(mv);
     if (typeof added === "string") return added;
     const bytes = this.models.memoryOf(id) ?? 0;
     this.observeMemory("registered", id);
