@@ -10,7 +10,7 @@
 import { readInt64AsNumber } from "../proto/int64.ts";
 import { VERSIONED_MODEL_SEPARATOR } from "./constants.ts";
 import { atoi, f32, toUint32 } from "../core/goparse.ts";
-import { cloneMessage, type ModelMsg, type ModelRuntimeInfoMsg, type ModelVersionMsg } from "./messages.ts";
+import { cloneMessage, type ModelMsg, type ModelRuntimeInfoMsg, type ModelSpecMsg, type ModelVersionMsg } from "./messages.ts";
 
 export function versionedModelName(model: string, version: number): string {
   return `${model}${VERSIONED_MODEL_SEPARATOR}${version}`;
@@ -47,10 +47,24 @@ export function modifiedModelVersion(
   mv: ModelVersionMsg,
   runtimeInfo: ModelRuntimeInfoMsg | undefined,
 ): ModelVersionMsg {
+  // Object.assign into a fresh object, then the changed fields set: what the spreads
+  // `{ ...x, key: value }` build (the same keys in the same order), several times cheaper in V8,
+  // which defines an overriding key of a spread on a slow path, and slower still when the key is
+  // new (a decoded spec has no `modelRuntimeInfo` key: the field is optional).
   const original = mv.model ?? {};
-  const model: ModelMsg = { ...original, meta: { ...(original.meta ?? {}), name: id } };
-  if (runtimeInfo) model.modelSpec = { ...(original.modelSpec ?? {}), modelRuntimeInfo: runtimeInfo };
-  return { ...mv, model, version };
+  const meta = Object.assign({}, original.meta ?? {});
+  meta.name = id;
+  const model: ModelMsg = Object.assign({}, original);
+  model.meta = meta;
+  if (runtimeInfo) {
+    const spec: ModelSpecMsg = Object.assign({}, original.modelSpec ?? {});
+    spec.modelRuntimeInfo = runtimeInfo;
+    model.modelSpec = spec;
+  }
+  const out: ModelVersionMsg = Object.assign({}, mv);
+  out.model = model;
+  out.version = version;
+  return out;
 }
 
 interface Registered {
