@@ -142,6 +142,11 @@ export class Agent implements Component {
   private readonly rngSubscribe: Rng;
   private readonly rngOps: Rng;
 
+  /**
+   * The lifecycle has reached `exited` (kept by `transition`): every input asks, and the agent
+   * itself is at hand where its lifecycle object may not be.
+   */
+  private exited = false;
   private startTime: Millis = 0;
   /** The scheduler connection was closed by Stop: every call on it fails with CANCELLED. */
   private connClosed = false;
@@ -259,7 +264,7 @@ export class Agent implements Component {
 
   handle(input: Input, now: Millis): Effect[] {
     this.k.now = now;
-    if (this.lifecycle.state === "exited") return [];
+    if (this.exited) return [];
     switch (input.kind) {
       case "start":
         this.onStart();
@@ -301,7 +306,9 @@ export class Agent implements Component {
 
   private transition(event: AgentLifecycleEvent): void {
     const from = this.lifecycle.send(event);
-    this.k.observe({ type: "agent.lifecycle", from, to: this.lifecycle.state, event: event.type });
+    const to = this.lifecycle.state;
+    this.exited = to === "exited";
+    this.k.observe({ type: "agent.lifecycle", from, to, event: event.type });
   }
 
   private onStart(): void {
