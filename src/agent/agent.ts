@@ -702,7 +702,9 @@ export class Agent implements Component {
         // The runtime info is also in the LOADED event, which leaves the agent: the state keeps its own.
         const request = modifiedModelVersion(id, C.PINNED_MODEL_VERSION, mv, this.runtimeInfo());
         const t = this.config.timing;
-        const err = yield* this.retryWithMaxCount("load", request, t.maxLoadRetryCount, t.maxLoadElapsedMs, f);
+        const startedAt = this.k.now;
+        let err = yield* this.attempt("load", request);
+        if (err !== undefined) err = yield* this.retryAfterFailure("load", request, err, startedAt, t.maxLoadRetryCount, t.maxLoadElapsedMs, f);
         if (err !== undefined) {
           yield* this.sendModelEventError(name, version, "LOAD_FAILED", err);
           this.k.log("info", `removed model ${id}`, fn("cleanup"));
@@ -773,7 +775,9 @@ export class Agent implements Component {
       try {
         const request = modifiedModelVersion(id, C.PINNED_MODEL_VERSION, mv, undefined);
         const t = this.config.timing;
-        const err = yield* this.retryWithMaxCount("unload", request, t.maxUnloadRetryCount, t.maxUnloadElapsedMs, f);
+        const startedAt = this.k.now;
+        let err = yield* this.attempt("unload", request);
+        if (err !== undefined) err = yield* this.retryAfterFailure("unload", request, err, startedAt, t.maxUnloadRetryCount, t.maxUnloadElapsedMs, f);
         if (err !== undefined) {
           yield* this.sendModelEventError(name, version, "UNLOAD_FAILED", err);
           return err;
@@ -795,26 +799,37 @@ export class Agent implements Component {
     }
   }
 
-  /** backoffWithMaxNumRetry: at most `maxCount` attempts of the state manager's load or unload under an exponential back-off. */
-  private *retryWithMaxCount(
+  /** One attempt of the state manager's load or unload: its task as it is (no level of its own). */
+  private attempt(operation: "load" | "unload", request: ModelVersionMsg): Task<string | undefined> {
+    return operation === "load" ? this.sm.loadModelVersion(request) : this.sm.unloadModelVersion(request);
+  }
+
+  /**
+   * backoffWithMaxNumRetry after its first attempt failed with `firstErr`: at most `maxCount`
+   * attempts in all under an exponential back-off that started with the first (`startedAt`).
+   * The caller makes the first attempt itself: most succeed, and their answers then resume one
+   * level less.
+   */
+  private *retryAfterFailure(
     operation: "load" | "unload",
     request: ModelVersionMsg,
+    firstErr: string,
+    startedAt: Millis,
     maxCount: number,
     maxElapsedMs: number,
     fields: Record<string, string>,
   ): Task<string | undefined> {
-    // The back-off starts with the first attempt; it is made at the first failure (most
-    // operations succeed at once, and making it draws nothing from the random source).
-    const startedAt = this.k.now;
-    let policy: MaxCountBackOff | undefined;
+    // Made at the first failure, as before any retry (making it draws nothing from the random source).
+    const policy = new MaxCountBackOff(maxCount, new ExponentialBackOff(this.rngOps, startedAt, { maxElapsedMs }));
+    let err = firstErr;
     for (let i = 0; ; i++) {
-      const err = yield* operation === "load" ? this.sm.loadModelVersion(request) : this.sm.unloadModelVersion(request);
-      if (err === undefined) return undefined;
-      policy ??= new MaxCountBackOff(maxCount, new ExponentialBackOff(this.rngOps, startedAt, { maxElapsedMs }));
       const wait = policy.next(this.k.now);
       if (wait === STOP) return err;
       this.k.log("error", `Retry op #${i}`, { ...fields, error: err });
       yield* sleep(wait, "operation-retry");
+      const next = yield* this.attempt(operation, request);
+      if (next === undefined) return undefined;
+      err = next;
     }
   }
 
