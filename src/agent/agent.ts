@@ -21,7 +21,7 @@
  *
  * Log lines carry Seldon's texts, levels and logrus fields. Metrics are not simulated.
  */
-import type { Address, CallId, Component, Effect, GrpcStatus, Input, Listener, Millis } from "../core/protocol.ts";
+import type { Address, CallId, Component, Effect, GrpcStatus, Input, Listener, Millis, Observation } from "../core/protocol.ts";
 import { goRpcError, Status } from "../core/protocol.ts";
 import type { Rng } from "../core/rng.ts";
 import { M, SERVICES, serviceOf } from "../proto/index.ts";
@@ -29,7 +29,7 @@ import { ExponentialBackOff, MaxCountBackOff, STOP } from "./backoff.ts";
 import { Drainer } from "./drainer.ts";
 import { type AgentConfig, type ReplicaConfigMessage, replicaConfig } from "./config.ts";
 import * as C from "./constants.ts";
-import { type CallResult, callOp, fieldsPerFunction, Kernel, lock, sleep, type Task } from "./kernel.ts";
+import { type CallResult, callOp, fieldsPerFunction, Kernel, lockOp, sleep, type Task } from "./kernel.ts";
 import { AgentLifecycle, type AgentLifecycleEvent, type AgentLifecycleState } from "./lifecycle.ts";
 import type { ModelEvent, ModelEventMsg, ModelOperationMsg, ModelRuntimeInfoMsg, ModelVersionMsg } from "./messages.ts";
 import { OipClient } from "./oip.ts";
@@ -103,6 +103,26 @@ interface SubscribeAttempt {
   cancelledBeforeOpen?: boolean;
 }
 
+/**
+ * The observation of an AgentEvent: `{ type, ...msg }` written out field by field (a spread after
+ * a key is a generic copy in V8, several times slower), in the message's order: its six fields,
+ * then the one it may have been given after them.
+ */
+function observedEvent(msg: ModelEventMsg): Observation {
+  const o: Observation = {
+    type: "agent.modelEvent",
+    serverName: msg.serverName,
+    replicaIdx: msg.replicaIdx,
+    modelName: msg.modelName,
+    modelVersion: msg.modelVersion,
+    event: msg.event,
+    availableMemoryBytes: msg.availableMemoryBytes,
+  };
+  if ("message" in msg) o.message = msg.message;
+  if ("runtimeInfo" in msg) o.runtimeInfo = msg.runtimeInfo;
+  return o;
+}
+
 export class Agent implements Component {
   readonly role = "agent";
   readonly name: string;
@@ -122,6 +142,11 @@ export class Agent implements Component {
   private readonly rngSubscribe: Rng;
   private readonly rngOps: Rng;
 
+  /**
+   * The lifecycle has reached `exited` (kept by `transition`): every input asks, and the agent
+   * itself is at hand where its lifecycle object may not be.
+   */
+  private exited = false;
   private startTime: Millis = 0;
   /** The scheduler connection was closed by Stop: every call on it fails with CANCELLED. */
   private connClosed = false;
@@ -239,7 +264,7 @@ export class Agent implements Component {
 
   handle(input: Input, now: Millis): Effect[] {
     this.k.now = now;
-    if (this.lifecycle.state === "exited") return [];
+    if (this.exited) return [];
     switch (input.kind) {
       case "start":
         this.onStart();
@@ -281,7 +306,9 @@ export class Agent implements Component {
 
   private transition(event: AgentLifecycleEvent): void {
     const from = this.lifecycle.send(event);
-    this.k.observe({ type: "agent.lifecycle", from, to: this.lifecycle.state, event: event.type });
+    const to = this.lifecycle.state;
+    this.exited = to === "exited";
+    this.k.observe({ type: "agent.lifecycle", from, to, event: event.type });
   }
 
   private onStart(): void {
@@ -472,10 +499,16 @@ export class Agent implements Component {
     const op = message as ModelOperationMsg;
     if (op.operation === "LOAD_MODEL") {
       this.k.log("info", "calling load model", CLIENT);
-      this.k.spawn(this.handleLoad(op, sinceStart));
+      // The task is the operation itself and its failure is logged when it ends: a wrapping
+      // task would be one more level that every resumption of the operation passes through.
+      this.k.spawn(this.loadModel(op, sinceStart), (err) => {
+        if (err !== undefined) this.logOperationFailed("load", op, err);
+      });
     } else if (op.operation === "UNLOAD_MODEL") {
       this.k.log("info", "calling unload model", CLIENT);
-      this.k.spawn(this.handleUnload(op, sinceStart));
+      this.k.spawn(this.unloadModel(op, sinceStart), (err) => {
+        if (err !== undefined) this.logOperationFailed("unload", op, err);
+      });
     }
   }
 
@@ -632,30 +665,20 @@ export class Agent implements Component {
     return { mlserver: { parallelWorkers: this.config.mlserverParallelWorkers } };
   }
 
-  /** True when an operation older than the last one handled for this version arrives. */
+  /**
+   * True when an operation older than the last one handled for this version arrives. The caller
+   * holds the version's lock and records the operation's time when it ends (whatever happens),
+   * which is the first time anyone can read it: a first operation needs no entry before that.
+   */
   private isOutOfOrder(id: string, sinceStart: number): boolean {
     const last = this.timestamps.get(id);
-    if (last === undefined) {
-      this.timestamps.set(id, sinceStart);
-      return false;
-    }
-    return sinceStart < last;
+    return last !== undefined && sinceStart < last;
   }
 
-  private *handleLoad(op: ModelOperationMsg, sinceStart: number): Task<void> {
-    const err = yield* this.loadModel(op, sinceStart);
-    if (err !== undefined) {
-      const mv = op.modelVersion;
-      this.k.log("error", `Failed to handle load model ${mv?.model?.meta?.name ?? ""}:${mv?.version ?? 0}`, { ...CLIENT, error: err });
-    }
-  }
-
-  private *handleUnload(op: ModelOperationMsg, sinceStart: number): Task<void> {
-    const err = yield* this.unloadModel(op, sinceStart);
-    if (err !== undefined) {
-      const mv = op.modelVersion;
-      this.k.log("error", `Failed to handle unload model ${mv?.model?.meta?.name ?? ""}:${mv?.version ?? 0}`, { ...CLIENT, error: err });
-    }
+  /** What the operation's goroutine logs when the load or unload it ran failed. */
+  private logOperationFailed(operation: "load" | "unload", op: ModelOperationMsg, err: string): void {
+    const mv = op.modelVersion;
+    this.k.log("error", `Failed to handle ${operation} model ${mv?.model?.meta?.name ?? ""}:${mv?.version ?? 0}`, { ...CLIENT, error: err });
   }
 
   private *loadModel(op: ModelOperationMsg, sinceStart: number): Task<string | undefined> {
@@ -666,7 +689,7 @@ export class Agent implements Component {
     const version = mv.version ?? 0;
     const id = versionedModelName(name, version);
 
-    yield* lock(id);
+    yield lockOp(id);
     try {
       this.k.log("info", `Load model ${name}:${version}`, f);
       if (this.isOutOfOrder(id, sinceStart)) {
@@ -676,10 +699,12 @@ export class Agent implements Component {
       try {
         const downloadErr = yield* this.downloadArtifacts(op, id, name, version);
         if (downloadErr !== undefined) return downloadErr;
-        const runtimeInfo = this.runtimeInfo();
-        const request = modifiedModelVersion(id, C.PINNED_MODEL_VERSION, mv, runtimeInfo);
+        // The runtime info is also in the LOADED event, which leaves the agent: the state keeps its own.
+        const request = modifiedModelVersion(id, C.PINNED_MODEL_VERSION, mv, this.runtimeInfo());
         const t = this.config.timing;
-        const err = yield* this.retryWithMaxCount("load", request, t.maxLoadRetryCount, t.maxLoadElapsedMs, f);
+        const startedAt = this.k.now;
+        let err = yield* this.attempt("load", request);
+        if (err !== undefined) err = yield* this.retryAfterFailure("load", request, err, startedAt, t.maxLoadRetryCount, t.maxLoadElapsedMs, f);
         if (err !== undefined) {
           yield* this.sendModelEventError(name, version, "LOAD_FAILED", err);
           this.k.log("info", `removed model ${id}`, fn("cleanup"));
@@ -690,7 +715,7 @@ export class Agent implements Component {
           this.scaling.enable(id, this.k.now);
         }
         this.k.log("info", `Load model ${name}:${version} success`, f);
-        return yield* this.sendAgentEvent(name, version, runtimeInfo, "LOADED");
+        return yield* this.sendAgentEvent(name, version, this.runtimeInfo(), "LOADED");
       } finally {
         this.timestamps.set(id, sinceStart);
       }
@@ -740,7 +765,7 @@ export class Agent implements Component {
     const version = mv.version ?? 0;
     const id = versionedModelName(name, version);
 
-    yield* lock(id);
+    yield lockOp(id);
     try {
       this.k.log("info", `Unload model ${name}:${version}`, f);
       if (this.isOutOfOrder(id, sinceStart)) {
@@ -750,7 +775,9 @@ export class Agent implements Component {
       try {
         const request = modifiedModelVersion(id, C.PINNED_MODEL_VERSION, mv, undefined);
         const t = this.config.timing;
-        const err = yield* this.retryWithMaxCount("unload", request, t.maxUnloadRetryCount, t.maxUnloadElapsedMs, f);
+        const startedAt = this.k.now;
+        let err = yield* this.attempt("unload", request);
+        if (err !== undefined) err = yield* this.retryAfterFailure("unload", request, err, startedAt, t.maxUnloadRetryCount, t.maxUnloadElapsedMs, f);
         if (err !== undefined) {
           yield* this.sendModelEventError(name, version, "UNLOAD_FAILED", err);
           return err;
@@ -772,26 +799,37 @@ export class Agent implements Component {
     }
   }
 
-  /** backoffWithMaxNumRetry: at most `maxCount` attempts of the state manager's load or unload under an exponential back-off. */
-  private *retryWithMaxCount(
+  /** One attempt of the state manager's load or unload: its task as it is (no level of its own). */
+  private attempt(operation: "load" | "unload", request: ModelVersionMsg): Task<string | undefined> {
+    return operation === "load" ? this.sm.loadModelVersion(request) : this.sm.unloadModelVersion(request);
+  }
+
+  /**
+   * backoffWithMaxNumRetry after its first attempt failed with `firstErr`: at most `maxCount`
+   * attempts in all under an exponential back-off that started with the first (`startedAt`).
+   * The caller makes the first attempt itself: most succeed, and their answers then resume one
+   * level less.
+   */
+  private *retryAfterFailure(
     operation: "load" | "unload",
     request: ModelVersionMsg,
+    firstErr: string,
+    startedAt: Millis,
     maxCount: number,
     maxElapsedMs: number,
     fields: Record<string, string>,
   ): Task<string | undefined> {
-    // The back-off starts with the first attempt; it is made at the first failure (most
-    // operations succeed at once, and making it draws nothing from the random source).
-    const startedAt = this.k.now;
-    let policy: MaxCountBackOff | undefined;
+    // Made at the first failure, as before any retry (making it draws nothing from the random source).
+    const policy = new MaxCountBackOff(maxCount, new ExponentialBackOff(this.rngOps, startedAt, { maxElapsedMs }));
+    let err = firstErr;
     for (let i = 0; ; i++) {
-      const err = yield* operation === "load" ? this.sm.loadModelVersion(request) : this.sm.unloadModelVersion(request);
-      if (err === undefined) return undefined;
-      policy ??= new MaxCountBackOff(maxCount, new ExponentialBackOff(this.rngOps, startedAt, { maxElapsedMs }));
       const wait = policy.next(this.k.now);
       if (wait === STOP) return err;
       this.k.log("error", `Retry op #${i}`, { ...fields, error: err });
       yield* sleep(wait, "operation-retry");
+      const next = yield* this.attempt(operation, request);
+      if (next === undefined) return undefined;
+      err = next;
     }
   }
 
@@ -825,8 +863,10 @@ export class Agent implements Component {
     }
     const msg = this.eventMessage(name, version, event);
     if (runtimeInfo) msg.runtimeInfo = runtimeInfo;
-    this.k.observe({ type: "agent.modelEvent", ...msg });
-    const r = yield* this.schedulerUnary(M.agent.AgentEvent, msg);
+    this.k.observe(observedEvent(msg));
+    // schedulerUnary's two steps written out: every load ends here, one level less to resume.
+    if (this.connClosed) return goRpcError(C.GRPC_CLIENT_CONN_CLOSING);
+    const r = (yield callOp(this.scheduler, M.agent.AgentEvent, msg)) as CallResult;
     return r.ok ? undefined : goRpcError(r.status);
   }
 
@@ -839,8 +879,9 @@ export class Agent implements Component {
 
   private *sendModelEventError(name: string, version: number, event: ModelEvent, err: string): Task<void> {
     this.k.log("error", "Failed to load model, sending error to scheduler", { ...CLIENT, error: err });
-    const msg = { ...this.eventMessage(name, version, event), message: err };
-    this.k.observe({ type: "agent.modelEvent", ...msg });
+    const msg = this.eventMessage(name, version, event);
+    msg.message = err;
+    this.k.observe(observedEvent(msg));
     const r = yield* this.schedulerUnary(M.agent.AgentEvent, msg);
     if (!r.ok) {
       this.k.log("error", "Failed to send error back to scheduler on load model", { ...CLIENT, error: goRpcError(r.status) });

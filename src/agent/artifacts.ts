@@ -26,10 +26,13 @@ interface StorageConfigMsg {
 /** The rclone config to use, none, or the error the agent reports with LOAD_FAILED. */
 export type ArtifactConfig = { config: string | undefined } | { error: string };
 
+/** No config: what most models resolve to. Shared, and only read. */
+const NO_CONFIG: ArtifactConfig = Object.freeze({ config: undefined });
+
 /** `SecretHandler.GetSecretConfig`: the value of the Secret's only key. */
 export function secretConfig(secrets: SecretReader, namespace: string, name: string): ArtifactConfig {
   const s = secrets.get(namespace, name);
-  if (s.kind === "assumed") return { config: undefined };
+  if (s.kind === "assumed") return NO_CONFIG;
   if (s.kind === "missing") return { error: `secrets "${name}" not found` };
   const values = Object.values(s.data);
   if (values.length === 1) return { config: values[0] };
@@ -53,9 +56,9 @@ export class ArtifactConfigResolver {
   resolve(op: ModelOperationMsg): ArtifactConfig {
     const mv = op.modelVersion;
     const sc = mv?.model?.modelSpec?.storageConfig as StorageConfigMsg | null | undefined;
-    if (!sc) return { config: undefined };
+    if (!sc) return NO_CONFIG;
     if (sc.config === "storageRcloneConfig") return { config: sc.storageRcloneConfig ?? "" };
-    if (sc.config !== "storageSecretName") return { config: undefined };
+    if (sc.config !== "storageSecretName") return NO_CONFIG;
     const secretName = sc.storageSecretName ?? "";
     if (this.handlerNamespace === undefined) {
       const ns = (mv?.model?.meta as { kubernetesMeta?: { namespace?: string } | null } | undefined)?.kubernetesMeta?.namespace;

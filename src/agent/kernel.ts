@@ -53,7 +53,12 @@ export function* sleep(ms: Millis, label: string): Task<void> {
 
 /** Exclusive per-key lock, handed over in request order. Release with `Kernel.unlock`. */
 export function* lock(key: string): Task<void> {
-  yield { op: "lock", key };
+  yield lockOp(key);
+}
+
+/** The op of `lock`, for the hottest callers to yield themselves (`yield lockOp(key)`), as `callOp`. */
+export function lockOp(key: string): Op {
+  return { op: "lock", key };
 }
 
 interface Running {

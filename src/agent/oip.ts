@@ -7,7 +7,7 @@
  *   RESOURCE_EXHAUSTED, up to 5 attempts, waiting 100, 200, 400, 800 ms in between; a wait that
  *   would outlast the timeout ends the call with DEADLINE_EXCEEDED when the timeout expires.
  */
-import type { Address, GrpcStatus } from "../core/protocol.ts";
+import type { Address, GrpcStatus, Millis } from "../core/protocol.ts";
 import { goRpcError, Status } from "../core/protocol.ts";
 import { M } from "../proto/index.ts";
 import { grpcRetryWaitMs } from "./backoff.ts";
@@ -16,6 +16,11 @@ import { type CallResult, callOp, type Kernel, sleep, type Task } from "./kernel
 import type { ModelIndexMsg } from "./messages.ts";
 
 const CONTEXT_DEADLINE: GrpcStatus = { code: Status.DEADLINE_EXCEEDED, details: "context deadline exceeded" };
+
+/** A call's result that no further attempt follows: a success, or a code the interceptor does not retry. */
+function isFinal(r: CallResult): boolean {
+  return r.ok || !C.GRPC_RETRIABLE_CODES.includes(r.status.code);
+}
 
 /** Logger fields of the real client. */
 const OIP_FIELDS = { Source: "V2InferenceServerClientGrpc" } as const;
@@ -30,9 +35,17 @@ export class OipClient {
   ) {}
 
   private *unary(method: string, request: unknown, timeoutMs: number): Task<CallResult> {
+    if (timeoutMs <= 0) return { ok: false, status: CONTEXT_DEADLINE };
     const deadline = this.k.now + timeoutMs;
-    let last: CallResult = { ok: false, status: CONTEXT_DEADLINE };
-    for (let attempt = 0; attempt < C.GRPC_RETRY_MAX_COUNT; attempt++) {
+    // The first attempt waits for nothing and has the whole timeout.
+    const first = (yield callOp(this.target, method, request, timeoutMs)) as CallResult;
+    return isFinal(first) ? first : yield* this.retries(method, request, deadline, first);
+  }
+
+  /** The attempts after a first one that failed with a code the interceptor retries. */
+  private *retries(method: string, request: unknown, deadline: Millis, first: CallResult): Task<CallResult> {
+    let last = first;
+    for (let attempt = 1; attempt < C.GRPC_RETRY_MAX_COUNT; attempt++) {
       const wait = grpcRetryWaitMs(attempt);
       if (wait > 0) {
         if (this.k.now + wait > deadline) {
@@ -44,8 +57,7 @@ export class OipClient {
       const remaining = deadline - this.k.now;
       if (remaining <= 0) return { ok: false, status: CONTEXT_DEADLINE };
       last = (yield callOp(this.target, method, request, remaining)) as CallResult;
-      if (last.ok) return last;
-      if (!C.GRPC_RETRIABLE_CODES.includes(last.status.code)) return last;
+      if (isFinal(last)) return last;
     }
     return last;
   }
@@ -89,7 +101,13 @@ export class OipClient {
   private *repositoryCall(name: string, method: string, timeoutMs: number): Task<GrpcStatus | undefined> {
     this.outstanding.set(name, (this.outstanding.get(name) ?? 0) + 1);
     try {
-      const r = yield* this.unary(method, { model_name: name }, timeoutMs);
+      // `unary` written out up to its first answer, which is the last one for nearly every load:
+      // the answer resumes one level less.
+      if (timeoutMs <= 0) return CONTEXT_DEADLINE;
+      const request = { model_name: name };
+      const deadline = this.k.now + timeoutMs;
+      let r = (yield callOp(this.target, method, request, timeoutMs)) as CallResult;
+      if (!isFinal(r)) r = yield* this.retries(method, request, deadline, r);
       return r.ok ? undefined : r.status;
     } finally {
       const n = (this.outstanding.get(name) ?? 1) - 1;

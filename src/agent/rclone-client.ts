@@ -12,7 +12,7 @@ import type { Address, GrpcStatus } from "../core/protocol.ts";
 import { Status } from "../core/protocol.ts";
 import { RC_COMMANDS, type RcCommand, type RcResponseMsg } from "../rclone/commands.ts";
 import { quoteConnectionValue } from "../rclone/fs-string.ts";
-import { type CallResult, callOp, fieldsPerFunction, type Kernel, type Task } from "./kernel.ts";
+import { type CallResult, callOp, fieldsPerFunction, type Kernel, type Op, type Task } from "./kernel.ts";
 import { fnv32a, secretConfig, type SecretReader } from "./artifacts.ts";
 import { parseRcloneConfig, sortedMap } from "./rclone-config.ts";
 
@@ -20,6 +20,9 @@ const SOURCE = { Source: "RCloneClient" } as const;
 const fn = fieldsPerFunction(SOURCE);
 
 export type RcResult = { ok: true; body: unknown } | { ok: false; error: string };
+
+const EMPTY_JSON = "{}";
+const EMPTY_ANSWER: RcResult = Object.freeze({ ok: true, body: Object.freeze({}) });
 
 export interface RcloneClientOptions {
   /** `--rclone-host`, `--rclone-port`, as the agent was started. */
@@ -60,13 +63,25 @@ export class RcloneClient {
 
   /** `call`: POST the JSON body; the answer's body, or the agent's error text. */
   *call(command: RcCommand, body: string): Task<RcResult> {
-    const { path, method } = RC_COMMANDS[command];
-    const r = (yield callOp(this.target, method, { json: body })) as CallResult;
-    if (!r.ok) return { ok: false, error: `Post "http://${this.o.host}:${this.o.port}${path}": ${netError(r.status, this.o.host)}` };
+    return this.result(command, (yield this.request(command, body)) as CallResult);
+  }
+
+  /**
+   * `call` in its two halves, for the commands of every download (sync/copy, operations/purge)
+   * to yield themselves: one level of `yield*` less for the resumption to pass through.
+   */
+  private request(command: RcCommand, body: string): Op {
+    return callOp(this.target, RC_COMMANDS[command].method, { json: body });
+  }
+
+  private result(command: RcCommand, r: CallResult): RcResult {
+    if (!r.ok) return { ok: false, error: `Post "http://${this.o.host}:${this.o.port}${RC_COMMANDS[command].path}": ${netError(r.status, this.o.host)}` };
     const msg = r.message as RcResponseMsg;
     if ((msg.http_status ?? 0) !== 200) {
-      return { ok: false, error: `Failed rclone request to host:${this.o.host} port:${this.o.port} path:${path}` };
+      return { ok: false, error: `Failed rclone request to host:${this.o.host} port:${this.o.port} path:${RC_COMMANDS[command].path}` };
     }
+    // Most answers are rclone's empty object, and their body is only read: one shared result.
+    if (msg.json === EMPTY_JSON) return EMPTY_ANSWER;
     try {
       return { ok: true, body: JSON.parse(msg.json ?? "") as unknown };
     } catch (e) {
@@ -89,9 +104,11 @@ export class RcloneClient {
       src = withConfig.uri;
     }
     const dst = `${this.o.localPath}/${fnv32a(`${modelName}-${srcUri}`)}`;
-    this.k.log("info", "will copy model artifacts", { ...fn("Copy"), destination_uri: dst, source_uri: srcUri });
-    const body = JSON.stringify({ srcFs: src, dstFs: dst, createEmptySrcDirs: true });
-    let r = yield* this.call("syncCopy", body);
+    // fn("Copy")'s fields written out, in their order: a literal is cheaper than a spread.
+    this.k.log("info", "will copy model artifacts", { Source: SOURCE.Source, func: "Copy", destination_uri: dst, source_uri: srcUri });
+    // What JSON.stringify({ srcFs, dstFs, createEmptySrcDirs: true }) writes, without the object.
+    const body = `{"srcFs":${JSON.stringify(src)},"dstFs":${JSON.stringify(dst)},"createEmptySrcDirs":true}`;
+    let r = this.result("syncCopy", (yield this.request("syncCopy", body)) as CallResult);
     if (!r.ok) {
       // rclone may have restarted and lost its remotes: configure it again and try once more.
       const err = yield* this.loadConfiguration();
@@ -104,7 +121,8 @@ export class RcloneClient {
 
   /** `PurgeLocal`: remove a finished download. */
   *purgeLocal(path: string): Task<string | undefined> {
-    const r = yield* this.call("operationsPurge", JSON.stringify({ fs: path, remote: "" }));
+    const body = `{"fs":${JSON.stringify(path)},"remote":""}`;
+    const r = this.result("operationsPurge", (yield this.request("operationsPurge", body)) as CallResult);
     return r.ok ? undefined : `Failed to run ${RC_COMMANDS.operationsPurge.path} for ${path} ${r.error}`;
   }
 

@@ -57,16 +57,18 @@ export class LocalStateManager {
     const version = mv.version ?? 0;
     if (this.k.logs("debug")) this.k.log("debug", `Loading model ${id}`, SM);
 
-    if (this.models.versionExists(id, version)) {
+    // `add` finds a registered version itself: false is the same version already there.
+    const added = this.models.add(mv);
+    if (added === false) {
       this.k.log("info", `Model version already exists for ${id}:${version}`, SM);
       return undefined;
     }
-    const added = this.models.add(mv);
     if (typeof added === "string") return added;
     const bytes = this.models.memoryOf(id) ?? 0;
     this.observeMemory("registered", id);
 
-    const roomErr = yield* this.makeRoomIfNeeded(id, bytes);
+    const room = this.makeRoomIfNeeded(id, bytes);
+    const roomErr = room === undefined ? undefined : yield* room;
     if (roomErr !== undefined) {
       this.deregister(mv, id);
       return roomErr;
@@ -179,7 +181,8 @@ export class LocalStateManager {
         this.k.log("error", `Error getting memory for model ${id}, model unloaded?`, { ...SM, error: err });
         return err;
       }
-      const roomErr = yield* this.makeRoomIfNeeded(id, bytes);
+      const room = this.makeRoomIfNeeded(id, bytes);
+      const roomErr = room === undefined ? undefined : yield* room;
       if (roomErr !== undefined) {
         this.k.log("error", `No room ${roomErr} - ${id}`, SM);
         return roomErr;
@@ -210,9 +213,16 @@ export class LocalStateManager {
     }
   }
 
-  /** Evict least-recently-used versions until `bytes` of main memory are free. */
-  private *makeRoomIfNeeded(id: string, bytes: number): Task<string | undefined> {
+  /**
+   * Evict least-recently-used versions until `bytes` of main memory are free: the debug line, then
+   * the eviction's task, only when there is something to evict (most loads fit, and make none).
+   */
+  private makeRoomIfNeeded(id: string, bytes: number): Task<string | undefined> | undefined {
     if (this.k.logs("debug")) this.k.log("debug", `model: ${id}, avail: ${this.memory.availableMainMemoryBytes}, required ${bytes}`, SM);
+    return this.memory.availableMainMemoryBytes < bytes ? this.evictUntilRoom(id, bytes) : undefined;
+  }
+
+  private *evictUntilRoom(id: string, bytes: number): Task<string | undefined> {
     while (this.memory.availableMainMemoryBytes < bytes) {
       const top = this.cache.peek();
       if (typeof top === "string") {

@@ -91,15 +91,20 @@ export class LoadBehaviours {
 
   /** The behaviour that applies to a model. */
   behaviourFor(model: string): LoadBehaviour {
+    return { ...this.ruleFor(model) };
+  }
+
+  /** The behaviour itself, only read: every load asks, and needs no copy of it. */
+  private ruleFor(model: string): Readonly<LoadBehaviour> {
     for (let i = this.rules.length - 1; i >= 0; i--) {
       const r = this.rules[i];
-      if (r?.matches(model)) return { ...r.behaviour };
+      if (r?.matches(model)) return r.behaviour;
     }
-    return { ...this.global };
+    return this.global;
   }
 
   outcomeFor(model: string): LoadOutcome {
-    const b = this.behaviourFor(model);
+    const b = this.ruleFor(model);
     const delayMs = b.delayMs ?? 0;
     if (b.outOfMemory) return { delayMs, error: workerStopped() };
     if (b.fail !== undefined || b.failCode !== undefined) {

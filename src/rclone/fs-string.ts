@@ -57,7 +57,8 @@ function parseInline(fs: string): FsString | { error: string } {
 }
 
 function stripLeadingSlashes(p: string): string {
-  return p.replace(/^\/+/, "");
+  // Most paths have none: the string as it is, without running the expression.
+  return p.charCodeAt(0) === 0x2f ? p.replace(/^\/+/, "") : p;
 }
 
 /** A connection-string value, quoted as rclone needs when it holds `:` or `,`. */

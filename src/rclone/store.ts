@@ -37,6 +37,9 @@ export type SourceLookup = { ok: true } | { ok: false; error: string };
 /** rclone's fs.ErrorDirNotFound, what listing a missing bucket or prefix gives on bucket-based backends. */
 export const DIR_NOT_FOUND = "directory not found";
 
+/** What every lookup that finds its source answers: shared, never written to. */
+const FOUND: SourceLookup = Object.freeze({ ok: true });
+
 export class ArtifactStore {
   constructor(private readonly spec: StorageSpec) {}
 
@@ -46,7 +49,7 @@ export class ArtifactStore {
 
   /** Does `bucket/path` hold anything on a backend of this type? */
   lookup(type: string, bucketAndPath: string): SourceLookup {
-    if (this.spec === null) return { ok: true };
+    if (this.spec === null) return FOUND;
     const t = canonicalBackendType(type);
     const full = trimSlashes(bucketAndPath);
     const slash = full.indexOf("/");
@@ -56,7 +59,7 @@ export class ArtifactStore {
       if (canonicalBackendType(loc.type) !== t || loc.bucket !== bucket) continue;
       const have = loc.path === undefined ? "" : trimSlashes(loc.path);
       // A source exists when a declared location is at it, above it or below it.
-      if (have === "" || path === "" || have === path || path.startsWith(`${have}/`) || have.startsWith(`${path}/`)) return { ok: true };
+      if (have === "" || path === "" || have === path || path.startsWith(`${have}/`) || have.startsWith(`${path}/`)) return FOUND;
     }
     return { ok: false, error: DIR_NOT_FOUND };
   }
