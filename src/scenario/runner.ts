@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { Session } from "../cluster/session.ts";
 import { canonicalJson } from "../core/canonical.ts";
 import { propertyByName, type Property, type RunOptions, type RunProperty } from "./property.ts";
+import { keepingFor, type Keeping } from "./keep.ts";
 import type { ExpectationResult, ModelObject, ModelRow, ScenarioResult, ServerRow, Violation } from "./result.ts";
 import type { RuntimeKind } from "../runtime/index.ts";
 import type { LogRecord } from "../runtime/engine.ts";
@@ -62,6 +63,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   return first;
 }
 
+function hasProperties(scenario: Scenario, options: RunOptions): boolean {
+  return scenario.expect.properties.length > 0 || (options.properties?.length ?? 0) > 0;
+}
+
 function propertiesOf(scenario: Scenario, options: RunOptions): Property[] {
   const out = new Map<string, Property>();
   for (const name of scenario.expect.properties) {
@@ -82,17 +87,28 @@ function propertyResult(scenario: Scenario, p: Property, v: Violation | null): E
 async function runOnce(scenario: Scenario, options: RunOptions, properties: RunProperty[]): Promise<ScenarioResult> {
   const seed = options.seed ?? scenario.seed;
   const chains = options.chains ?? (scenario.schedulerChains ? resolveChains(scenario.schedulerChains) : undefined);
+  const kept = keepingFor(scenario, options.reads ?? "everything", hasProperties(scenario, options));
+  // Without the trace the engine keeps no line; the levels something reads are collected here.
+  const collected: LogRecord[] = [];
+  const levels = kept.logLevels === "all" ? null : new Set(kept.logLevels);
   const session = await Session.start(scenario.cluster, {
     runtime: options.runtime, seed, epochMs: scenario.epochMs,
-    ...(options.messages === false ? { traceMessages: false } : {}),
+    ...(!kept.trace ? { record: false } : options.messages === false ? { traceMessages: false } : {}),
+    ...(kept.decisions ? {} : { recordDecisions: false }),
     ...(chains ? { chains } : {}),
     ...(options.wrap ? { wrap: options.wrap } : {}),
     // The network rules are in place before any process starts: a call made at t=0 meets them.
     observe: (engine) => {
       engine.rules = [...scenario.network];
+      if (!kept.trace && (levels === null || levels.size > 0)) {
+        engine.onLog.push((r) => {
+          if (levels === null || levels.has(r.level)) collected.push(r);
+        });
+      }
       options.observe?.(engine);
     },
   });
+  const logs = kept.trace ? session.engine.logs : collected;
   const violations = new Map<string, Violation>();
   const watches = properties.map((p) => ({ p, w: p.watch({ session, scenario }) }));
   const stepWatches = watches.filter((x) => x.w.step);
@@ -132,7 +148,7 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
     judge.checkpoint(session.now);
     for (const step of scenario.timeline) {
       if (step.at !== null && step.at > session.now) await clock.advance(step.at - session.now);
-      await performStep(session, clock, step, faults);
+      await performStep(session, clock, step, faults, logs);
     }
     await clock.advance(scenario.settleMs);
   } catch (e) {
@@ -144,7 +160,7 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
     if (message !== null) violations.set(p.name, { property: p.name, t: session.now, message });
   }
   try {
-    const result = collect(scenario, session, options.runtime, seed, error, options.messages !== false);
+    const result = collect(scenario, session, options.runtime, seed, error, options.messages !== false && kept.trace, kept, logs);
     for (const { expectation, probe, description } of probes) {
       const failure = judge.verdict(probe, session.now);
       result.expectations.push(failure === null
@@ -215,10 +231,11 @@ function usesFaults(scenario: Scenario): boolean {
 
 /** One timeline step on a session outside a judged run (serve playing a scenario's timeline). */
 export function perform(session: Session, step: TimelineStep): Promise<void> {
-  return performStep(session, { advance: (ms) => session.advance(ms), waitFor: (p, t) => session.waitFor(p, t) }, step, null);
+  return performStep(session, { advance: (ms) => session.advance(ms), waitFor: (p, t) => session.waitFor(p, t) }, step, null, session.engine.logs);
 }
 
-async function performStep(session: Session, clock: JudgedClock, step: TimelineStep, faults: Faults | null): Promise<void> {
+/** `logs`: the run's log lines as kept so far (the engine's, or those collected without the trace). */
+async function performStep(session: Session, clock: JudgedClock, step: TimelineStep, faults: Faults | null, logs: readonly LogRecord[]): Promise<void> {
   switch (step.kind) {
     case "apply": return applyResource(session, step.resource);
     case "delete": return session.delete(step.resource.kind, step.resource.namespace, step.resource.name);
@@ -241,18 +258,18 @@ async function performStep(session: Session, clock: JudgedClock, step: TimelineS
     case "traffic": return session.sendTraffic(step.model.namespace, { model: step.model.name, protocol: step.protocol, count: step.count, intervalMs: step.intervalMs });
     case "advance": return clock.advance(step.ms);
     case "wait": {
-      const ok = await clock.waitFor(() => holds(session, step.condition), step.timeoutMs);
+      const ok = await clock.waitFor(() => holds(session, step.condition, logs), step.timeoutMs);
       if (!ok) throw new Error(`${step.origin.file}: ${step.origin.path}: condition ${describeCondition(step.condition)} did not hold within ${step.timeoutMs} ms`);
       return;
     }
   }
 }
 
-export function holds(session: Session, c: Condition): boolean {
+export function holds(session: Session, c: Condition, logs: readonly LogRecord[] = session.engine.logs): boolean {
   switch (c.kind) {
     case "modelReady": return modelRow(session, c.namespace, c.name)?.ready ?? false;
     case "modelState": return modelRow(session, c.namespace, c.name)?.state === c.state;
-    case "log": return session.engine.logs.some((l) => l.role === c.component && (c.namespace === null || l.namespace === c.namespace) && logMatches(l, c.contains));
+    case "log": return logs.some((l) => l.role === c.component && (c.namespace === null || l.namespace === c.namespace) && logMatches(l, c.contains));
   }
 }
 
@@ -296,7 +313,7 @@ function serverRow(session: Session, namespace: string, name: string): ServerRow
   return { namespace, name, connectedReplicas: replicas.length, loadedModels: replicas.reduce((a, r) => a + r.loadedModels, 0), replicas };
 }
 
-function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, seed: number, error: string | null, messages: boolean): ScenarioResult {
+function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, seed: number, error: string | null, messages: boolean, kept: Keeping, logs: readonly LogRecord[]): ScenarioResult {
   const models = allModels(scenario, session);
   const servers = allServers(scenario, session);
   const traffic = trafficRows(session.engine.trace, (ns) => {
@@ -307,7 +324,7 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
     ...scenario.expect.models.filter((e) => e.when.kind === "end").map((e) => checkModel(session, e)),
     ...scenario.expect.servers.filter((e) => e.when.kind === "end").map((e) => checkServer(session, e)),
     ...scenario.expect.placements.map((e) => checkPlacements(session, e)),
-    ...scenario.expect.logs.map((e) => checkLog(session.engine.logs, e)),
+    ...scenario.expect.logs.map((e) => checkLog(logs, e)),
     ...scenario.expect.rejections.map((e) => checkRejection(session, e)),
     ...scenario.expect.traffic.map((e) => checkTraffic(traffic, e)),
   ];
@@ -376,7 +393,7 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
     kubectlServers: controller?.kubectlGetServers(undefined, session.now) ?? "",
     pods: podRows(session.engine, trace),
     // Taken now: closing the session adds teardown lines a real cluster, still running, would not print.
-    logs: session.engine.logs.slice(),
+    logs: logs.slice(),
     epochMs: session.engine.epochMs,
     endMs: session.now,
     traffic,
@@ -386,6 +403,7 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
       return trace.slice(0, length);
     },
     messages,
+    kept,
     get traceText() {
       return (traceText ??= trace.slice(0, length).map((ev) => canonicalJson(ev)).join("\n"));
     },
@@ -541,7 +559,7 @@ export function logMatches(l: LogRecord, text: string): boolean {
   return l.msg.includes(text) || formatLog(l, 0).includes(text) || Object.values(l.fields ?? {}).some((v) => String(v).includes(text));
 }
 
-function checkLog(logs: LogRecord[], e: LogExpectation): ExpectationResult {
+function checkLog(logs: readonly LogRecord[], e: LogExpectation): ExpectationResult {
   const hits = logs.filter(
     (l) => l.role === e.component && (e.namespace === null || l.namespace === e.namespace) && (e.pod === null || l.pod === e.pod) &&
       (e.level === undefined || l.level === e.level) && (e.afterMs === undefined || l.t >= e.afterMs) &&
