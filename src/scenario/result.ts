@@ -88,8 +88,8 @@ export interface ScenarioResult {
   /** Whether the trace holds the run's gRPC messages (`RunOptions.messages`). */
   messages: boolean;
   /**
-   * What the run kept (`RunOptions.reads`): without the trace, `trace` is empty, `logs` holds
-   * only the levels kept and pods carry no start times or exit reasons; without decisions,
+   * What the run kept (`RunOptions.reads`): `trace` and `logs` hold only those events and log
+   * levels (without events, pods carry no start times or exit reasons); without decisions,
    * `explanations`, `decisions` and `history` are empty.
    */
   kept: Keeping;

@@ -7,10 +7,10 @@ import { createHash } from "node:crypto";
 import { Session } from "../cluster/session.ts";
 import { canonicalJson } from "../core/canonical.ts";
 import { propertyByName, type Property, type RunOptions, type RunProperty } from "./property.ts";
-import { keepingFor, type Keeping } from "./keep.ts";
+import { KEEP_EVERYTHING, keepingFor, keeps, type Keeping } from "./keep.ts";
 import type { ExpectationResult, ModelObject, ModelRow, ScenarioResult, ServerRow, Violation } from "./result.ts";
 import type { RuntimeKind } from "../runtime/index.ts";
-import type { LogRecord } from "../runtime/engine.ts";
+import type { Engine, LogRecord, TraceEvent } from "../runtime/engine.ts";
 import { Faults } from "../faults/faults.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { PlacementView } from "../scheduler/placement.ts";
@@ -88,27 +88,29 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
   const seed = options.seed ?? scenario.seed;
   const chains = options.chains ?? (scenario.schedulerChains ? resolveChains(scenario.schedulerChains) : undefined);
   const kept = keepingFor(scenario, options.reads ?? "everything", hasProperties(scenario, options));
-  // Without the trace the engine keeps no line; the levels something reads are collected here.
+  const keep = keeps(kept, scenario.expect.placements.length > 0);
+  // Without a trace the engine keeps no line; the lines something reads are collected here.
   const collected: LogRecord[] = [];
-  const levels = kept.logLevels === "all" ? null : new Set(kept.logLevels);
   const session = await Session.start(scenario.cluster, {
     runtime: options.runtime, seed, epochMs: scenario.epochMs,
-    ...(!kept.trace ? { record: false } : options.messages === false ? { traceMessages: false } : {}),
+    ...(kept.events === "none" ? { record: false } : options.messages === false || kept.events === "read" ? { traceMessages: false } : {}),
     ...(kept.decisions ? {} : { recordDecisions: false }),
     ...(chains ? { chains } : {}),
     ...(options.wrap ? { wrap: options.wrap } : {}),
     // The network rules are in place before any process starts: a call made at t=0 meets them.
     observe: (engine) => {
       engine.rules = [...scenario.network];
-      if (!kept.trace && (levels === null || levels.size > 0)) {
+      if (kept.events === "none" && (kept.logLevels === "all" || kept.logLevels.length > 0)) {
         engine.onLog.push((r) => {
-          if (levels === null || levels.has(r.level)) collected.push(r);
+          if (keep(r as LogRecord & TraceEvent)) collected.push(r);
         });
       }
       options.observe?.(engine);
     },
   });
-  const logs = kept.trace ? session.engine.logs : collected;
+  const logs = kept.events === "none" ? collected : session.engine.logs;
+  const prune = kept.events === "none" || kept === KEEP_EVERYTHING ? null : pruner(session.engine, keep);
+  if (prune) session.engine.onStep.push(prune.now);
   const violations = new Map<string, Violation>();
   const watches = properties.map((p) => ({ p, w: p.watch({ session, scenario }) }));
   const stepWatches = watches.filter((x) => x.w.step);
@@ -159,8 +161,9 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
     const message = w.end();
     if (message !== null) violations.set(p.name, { property: p.name, t: session.now, message });
   }
+  prune?.all();
   try {
-    const result = collect(scenario, session, options.runtime, seed, error, options.messages !== false && kept.trace, kept, logs);
+    const result = collect(scenario, session, options.runtime, seed, error, options.messages !== false && kept.events === "all", kept, logs);
     for (const { expectation, probe, description } of probes) {
       const failure = judge.verdict(probe, session.now);
       result.expectations.push(failure === null
@@ -176,6 +179,37 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
   } finally {
     await session.close();
   }
+}
+
+/**
+ * Drops what the run does not keep from the engine's trace and log as the run goes: the engine
+ * keeps every event or none, so the run thins them out once they have grown to twice what was
+ * kept the last time (a pass over them costs O(1) per event), and once more at the end.
+ */
+function pruner(engine: Engine, keep: (ev: TraceEvent) => boolean): { now: () => void; all: () => void } {
+  let steps = 0;
+  let next = PRUNE_AT_LEAST;
+  const all = () => {
+    keepOnly(engine.trace, keep);
+    keepOnly(engine.logs as (LogRecord & TraceEvent)[], keep);
+    next = Math.max(PRUNE_AT_LEAST, 2 * engine.trace.length);
+  };
+  return {
+    now: () => {
+      if ((++steps & 1023) === 0 && engine.trace.length >= next) all();
+    },
+    all,
+  };
+}
+
+/** Trace length below which the run does not thin the trace out. */
+const PRUNE_AT_LEAST = 50_000;
+
+/** Keeps the elements `keep` accepts, in order, in place. */
+function keepOnly<T>(list: T[], keep: (x: T) => boolean): void {
+  let n = 0;
+  for (const x of list) if (keep(x)) list[n++] = x;
+  list.length = n;
 }
 
 /** Advancing the run, stopping the clock at every checkpoint of the timed expectations. */

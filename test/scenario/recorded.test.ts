@@ -66,8 +66,8 @@ describe("a run whose caller reads only the verdicts", () => {
   it("keeps no trace, no log line and no decision, and judges as a run that keeps them", async () => {
     const full = await runScenario(scenario(), { runtime: "sim" });
     const lean = await runScenario(scenario(), { runtime: "sim", messages: false, reads: "verdicts" });
-    expect(lean.kept).toEqual({ trace: false, logLevels: [], decisions: false });
-    expect(full.kept).toEqual({ trace: true, logLevels: "all", decisions: true });
+    expect(lean.kept).toEqual({ events: "none", logLevels: [], decisions: false });
+    expect(full.kept).toEqual({ events: "all", logLevels: "all", decisions: true });
     expect(lean.trace).toEqual([]);
     expect(lean.logs).toEqual([]);
     expect(lean.history.size).toBe(0);
@@ -99,7 +99,7 @@ describe("a run whose caller reads only the verdicts", () => {
 
   it("keeps every line when a log expectation names no level", async () => {
     const lean = await runScenario(WITH_EXPECTATIONS(`  logs:\n    - {component: agent, contains: "Starting"}\n`), { runtime: "sim", reads: "verdicts" });
-    expect(lean.kept).toEqual({ trace: false, logLevels: "all", decisions: false });
+    expect(lean.kept).toEqual({ events: "none", logLevels: "all", decisions: false });
     const full = await runScenario(scenario(), { runtime: "sim" });
     expect(lean.logs.map((l) => canonicalJson(l))).toEqual(full.logs.map((l) => canonicalJson(l)));
   });
@@ -107,19 +107,20 @@ describe("a run whose caller reads only the verdicts", () => {
   it("keeps the decisions for rejection expectations and the trace for placement ones", async () => {
     const rejections = `  rejections:\n    - {model: big, server: mlserver, filter: AvailableMemoryReplicaFilter, replica: 0}\n`;
     const r = await runScenario(WITH_EXPECTATIONS(rejections), { runtime: "sim", reads: "verdicts" });
-    expect(r.kept.decisions).toBe(true);
-    expect(r.kept.trace).toBe(false);
+    expect(r.kept).toEqual({ events: "none", logLevels: [], decisions: true });
     expect(r.passed).toBe(true);
     const placements = `  placements:\n    - {model: iris, decisions: [{server: mlserver, replicas: [0]}]}\n`;
     const full = await runScenario(WITH_EXPECTATIONS(placements), { runtime: "sim" });
     const p = await runScenario(WITH_EXPECTATIONS(placements), { runtime: "sim", reads: "verdicts" });
-    expect(p.kept).toEqual({ trace: true, logLevels: "all", decisions: false });
+    expect(p.kept).toEqual({ events: "read", logLevels: [], decisions: false });
+    expect(p.logs).toEqual([]);
+    expect(p.trace.every((ev) => ev.type === "lifecycle" || ev.type === "observe")).toBe(true);
     expect(p.expectations).toEqual(full.expectations);
   });
 
   it("keeps everything when the run has properties", async () => {
     const r = await runScenario(scenario("  properties: [same-seed-same-trace]\n"), { runtime: "sim", messages: false, reads: "verdicts" });
-    expect(r.kept).toEqual({ trace: true, logLevels: "all", decisions: true });
+    expect(r.kept).toEqual({ events: "all", logLevels: "all", decisions: true });
     expect(r.trace.some((ev) => ev.type === "message")).toBe(true);
   });
 });

@@ -144,7 +144,7 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
   const messages = values.json === true || values.html !== undefined || values.mermaid !== undefined || controlPort !== null;
   // What else the outputs read: the run document and the API everything, the printed story what
   // it shows, `--quiet` (and JUnit) only the verdicts; the run adds what its expectations read.
-  const reads: RunReads = messages ? "everything" : values.quiet ? "verdicts" : "story";
+  const reads: RunReads = messages ? "everything" : values.quiet ? "verdicts" : { story: logs };
   const report = (r: ScenarioResult) => {
     if (!values.json && values.quiet) io.stdout(`${r.passed ? "PASS" : "FAIL"} ${r.name} (${path.relative(io.cwd, r.file) || r.file})\n`);
   };
