@@ -3,6 +3,9 @@
  * records by default. Prints one JSON line (`ScenarioMeasurement`).
  *
  *   node --import tsx bench/scenario-child.ts 100 10 10000
+ *   node --import tsx bench/scenario-child.ts 100 10 10000 --logs warnings   # the printed story
+ *
+ * Flags after the sizes replace `--quiet --logs none`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -19,13 +22,14 @@ export interface ScenarioMeasurement {
   peakRssMiB: number;
 }
 
-const [servers, replicas, models] = process.argv.slice(2).map(Number) as [number, number, number];
+const [servers, replicas, models] = process.argv.slice(2, 5).map(Number) as [number, number, number];
+const flags = process.argv.length > 5 ? process.argv.slice(5) : ["--quiet", "--logs", "none"];
 const dir = mkdtempSync(path.join(os.tmpdir(), "seldon-sim-bench-"));
 const file = path.join(dir, "rollout.yaml");
 writeFileSync(file, rolloutScenario(servers, replicas, models));
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
-const status = await main(["run", file, "--quiet", "--logs", "none"], { ...nodeIO(), stdout: () => {} });
+const status = await main(["run", file, ...flags], { ...nodeIO(), stdout: () => {} });
 const cpu = process.cpuUsage(cpu0);
 rmSync(dir, { recursive: true, force: true });
 const out: ScenarioMeasurement = {

@@ -89,7 +89,7 @@ export interface Source {
  */
 export function parseYaml(text: string, file: string, issues: Issues): Source | null {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  const docs = withPlainEnv(() => parseAllDocuments(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true }));
   if (!Array.isArray(docs)) return { file, docs: [], lines };
   let bad = false;
   for (const doc of docs) {
@@ -101,6 +101,30 @@ export function parseYaml(text: string, file: string, issues: Issues): Source | 
     }
   }
   return bad ? null : { file, docs, lines };
+}
+
+/**
+ * Runs `parse` with `process.env` a plain copy of itself. The yaml library reads a debugging
+ * switch from `process.env` once for every token, and Node's `process.env` asks the C
+ * environment on every read: a file of 10,000 Models has some 800,000 tokens, and those reads
+ * were a sixth of its parse. Parsing is synchronous, so nothing else sees the copy; what the
+ * environment says is the same in both.
+ */
+export function withPlainEnv<T>(parse: () => T): T {
+  const env = process.env;
+  process.env = { ...env };
+  try {
+    return parse();
+  } finally {
+    process.env = env;
+  }
+}
+
+/** One key of a mapping: the key itself (for complaints about it) and its value. */
+export interface Entry {
+  key: string;
+  keyVal: Val;
+  value: Val;
 }
 
 export type Kind = "map" | "list" | "string" | "number" | "boolean" | "null";
@@ -263,14 +287,18 @@ export class Val {
     return this.kind === "null" ? [] : this.list(what);
   }
 
+  /** Built once: a resource's mapping is read by several checks, and each read made every child again. */
+  private entryList: readonly Entry[] | undefined;
+
   /** The entries of a mapping with string keys (an error and [] when it is not one). */
-  entries(what = "a mapping"): { key: string; keyVal: Val; value: Val }[] {
+  entries(what = "a mapping"): readonly Entry[] {
     const n = this.node;
     if (!n || !isMap(n)) {
       this.expected(what);
       return [];
     }
-    const out: { key: string; keyVal: Val; value: Val }[] = [];
+    if (this.entryList) return this.entryList;
+    const out: Entry[] = [];
     for (const pair of n.items) {
       const keyNode = pair.key as Node | null;
       const k = keyNode && isScalar(keyNode) ? keyNode.value : undefined;
@@ -287,6 +315,7 @@ export class Val {
       const path = childPath(this.path, key);
       out.push({ key, keyVal: new Val(this.src, this.doc, keyNode, path, this.issues, n), value: new Val(this.src, this.doc, pair.value, path, this.issues, keyNode) });
     }
+    this.entryList = out;
     return out;
   }
 

@@ -32,7 +32,7 @@ import { readStorage } from "./parse-storage.ts";
 import { API_VERSION, checkShape, OBJECT_META_SHAPES, SPEC_SHAPES, SUPPORTED_KINDS, UNSUPPORTED_SELDON_KINDS, type SupportedKind } from "./parse-crd.ts";
 import { PLUGIN_REGISTRY, type ChainNames } from "../scheduling/registry.ts";
 import { propertyNames } from "../properties/catalog.ts";
-import { documents, Issues, parseYaml, type Issue, type Obj, type Source, Val } from "./parse-reader.ts";
+import { documents, Issues, parseYaml, withPlainEnv, type Issue, type Obj, type Source, Val } from "./parse-reader.ts";
 import { seldonRuntimeSpec, serverPodSpec, serverSpecNotes, type FieldNote } from "./manifest-fields.ts";
 import { checkNamespaceName, checkObjectName, didYouMean, formatDuration, hint, isIPv4, parseBytes, parseEpoch } from "./parse-values.ts";
 import type {
@@ -160,7 +160,7 @@ export function parseScenario(text: string, file: string, readFile: (path: strin
  */
 export function isManifestText(text: string): boolean {
   try {
-    const docs = parseAllDocuments(text);
+    const docs = withPlainEnv(() => parseAllDocuments(text));
     const first = Array.isArray(docs) ? docs.find((d) => d.contents !== null) : undefined;
     const c = first?.contents;
     return !!c && isMap(c) && c.has("apiVersion") && c.has("kind");

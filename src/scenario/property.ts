@@ -20,6 +20,7 @@ import type { PlacementChains } from "../scheduler/placement.ts";
 import type { ScenarioResult } from "./result.ts";
 import type { Scenario } from "./types.ts";
 import type { Faults } from "../faults/faults.ts";
+import type { RunReads } from "./keep.ts";
 
 export interface RunOptions {
   runtime: RuntimeKind;
@@ -44,6 +45,11 @@ export interface RunOptions {
    * run kept. A run with properties keeps them whatever this says, as properties read them.
    */
   messages?: boolean;
+  /**
+   * What the caller will read of the result (default `everything`): the run keeps only that,
+   * with what its expectations and properties read (`keepingFor`, `ScenarioResult.kept`).
+   */
+  reads?: RunReads;
 }
 
 export interface RunControl {

@@ -15,6 +15,7 @@ export interface ModelObject {
   events: KubeEvent[];
 }
 import type { Origin } from "./types.ts";
+import type { Keeping } from "./keep.ts";
 
 /** A property that failed in a run. */
 export interface Violation {
@@ -86,6 +87,12 @@ export interface ScenarioResult {
   readonly trace: readonly TraceEvent[];
   /** Whether the trace holds the run's gRPC messages (`RunOptions.messages`). */
   messages: boolean;
+  /**
+   * What the run kept (`RunOptions.reads`): `trace` and `logs` hold only those events and log
+   * levels (without events, pods carry no start times or exit reasons); without decisions,
+   * `explanations`, `decisions` and `history` are empty.
+   */
+  kept: Keeping;
   kubectlModels: string;
   kubectlServers: string;
   /** Every pod as `kubectl get pods` would show it when the run ended. */

@@ -7,9 +7,10 @@ import { createHash } from "node:crypto";
 import { Session } from "../cluster/session.ts";
 import { canonicalJson } from "../core/canonical.ts";
 import { propertyByName, type Property, type RunOptions, type RunProperty } from "./property.ts";
+import { KEEP_EVERYTHING, keepingFor, keeps, type Keeping } from "./keep.ts";
 import type { ExpectationResult, ModelObject, ModelRow, ScenarioResult, ServerRow, Violation } from "./result.ts";
 import type { RuntimeKind } from "../runtime/index.ts";
-import type { LogRecord } from "../runtime/engine.ts";
+import type { Engine, LogRecord, TraceEvent } from "../runtime/engine.ts";
 import { Faults } from "../faults/faults.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { PlacementView } from "../scheduler/placement.ts";
@@ -62,6 +63,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   return first;
 }
 
+function hasProperties(scenario: Scenario, options: RunOptions): boolean {
+  return scenario.expect.properties.length > 0 || (options.properties?.length ?? 0) > 0;
+}
+
 function propertiesOf(scenario: Scenario, options: RunOptions): Property[] {
   const out = new Map<string, Property>();
   for (const name of scenario.expect.properties) {
@@ -82,17 +87,30 @@ function propertyResult(scenario: Scenario, p: Property, v: Violation | null): E
 async function runOnce(scenario: Scenario, options: RunOptions, properties: RunProperty[]): Promise<ScenarioResult> {
   const seed = options.seed ?? scenario.seed;
   const chains = options.chains ?? (scenario.schedulerChains ? resolveChains(scenario.schedulerChains) : undefined);
+  const kept = keepingFor(scenario, options.reads ?? "everything", hasProperties(scenario, options));
+  const keep = keeps(kept, scenario.expect.placements.length > 0);
+  // Without a trace the engine keeps no line; the lines something reads are collected here.
+  const collected: LogRecord[] = [];
   const session = await Session.start(scenario.cluster, {
     runtime: options.runtime, seed, epochMs: scenario.epochMs,
-    ...(options.messages === false ? { traceMessages: false } : {}),
+    ...(kept.events === "none" ? { record: false } : options.messages === false || kept.events === "read" ? { traceMessages: false } : {}),
+    ...(kept.decisions ? {} : { recordDecisions: false }),
     ...(chains ? { chains } : {}),
     ...(options.wrap ? { wrap: options.wrap } : {}),
     // The network rules are in place before any process starts: a call made at t=0 meets them.
     observe: (engine) => {
       engine.rules = [...scenario.network];
+      if (kept.events === "none" && (kept.logLevels === "all" || kept.logLevels.length > 0)) {
+        engine.onLog.push((r) => {
+          if (keep(r as LogRecord & TraceEvent)) collected.push(r);
+        });
+      }
       options.observe?.(engine);
     },
   });
+  const logs = kept.events === "none" ? collected : session.engine.logs;
+  const prune = kept.events === "none" || kept === KEEP_EVERYTHING ? null : pruner(session.engine, keep);
+  if (prune) session.engine.onStep.push(prune.now);
   const violations = new Map<string, Violation>();
   const watches = properties.map((p) => ({ p, w: p.watch({ session, scenario }) }));
   const stepWatches = watches.filter((x) => x.w.step);
@@ -132,7 +150,7 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
     judge.checkpoint(session.now);
     for (const step of scenario.timeline) {
       if (step.at !== null && step.at > session.now) await clock.advance(step.at - session.now);
-      await performStep(session, clock, step, faults);
+      await performStep(session, clock, step, faults, logs);
     }
     await clock.advance(scenario.settleMs);
   } catch (e) {
@@ -143,8 +161,9 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
     const message = w.end();
     if (message !== null) violations.set(p.name, { property: p.name, t: session.now, message });
   }
+  prune?.all();
   try {
-    const result = collect(scenario, session, options.runtime, seed, error, options.messages !== false);
+    const result = collect(scenario, session, options.runtime, seed, error, options.messages !== false && kept.events === "all", kept, logs);
     for (const { expectation, probe, description } of probes) {
       const failure = judge.verdict(probe, session.now);
       result.expectations.push(failure === null
@@ -160,6 +179,37 @@ async function runOnce(scenario: Scenario, options: RunOptions, properties: RunP
   } finally {
     await session.close();
   }
+}
+
+/**
+ * Drops what the run does not keep from the engine's trace and log as the run goes: the engine
+ * keeps every event or none, so the run thins them out once they have grown to twice what was
+ * kept the last time (a pass over them costs O(1) per event), and once more at the end.
+ */
+function pruner(engine: Engine, keep: (ev: TraceEvent) => boolean): { now: () => void; all: () => void } {
+  let steps = 0;
+  let next = PRUNE_AT_LEAST;
+  const all = () => {
+    keepOnly(engine.trace, keep);
+    keepOnly(engine.logs as (LogRecord & TraceEvent)[], keep);
+    next = Math.max(PRUNE_AT_LEAST, 2 * engine.trace.length);
+  };
+  return {
+    now: () => {
+      if ((++steps & 1023) === 0 && engine.trace.length >= next) all();
+    },
+    all,
+  };
+}
+
+/** Trace length below which the run does not thin the trace out. */
+const PRUNE_AT_LEAST = 50_000;
+
+/** Keeps the elements `keep` accepts, in order, in place. */
+function keepOnly<T>(list: T[], keep: (x: T) => boolean): void {
+  let n = 0;
+  for (const x of list) if (keep(x)) list[n++] = x;
+  list.length = n;
 }
 
 /** Advancing the run, stopping the clock at every checkpoint of the timed expectations. */
@@ -215,10 +265,11 @@ function usesFaults(scenario: Scenario): boolean {
 
 /** One timeline step on a session outside a judged run (serve playing a scenario's timeline). */
 export function perform(session: Session, step: TimelineStep): Promise<void> {
-  return performStep(session, { advance: (ms) => session.advance(ms), waitFor: (p, t) => session.waitFor(p, t) }, step, null);
+  return performStep(session, { advance: (ms) => session.advance(ms), waitFor: (p, t) => session.waitFor(p, t) }, step, null, session.engine.logs);
 }
 
-async function performStep(session: Session, clock: JudgedClock, step: TimelineStep, faults: Faults | null): Promise<void> {
+/** `logs`: the run's log lines as kept so far (the engine's, or those collected without the trace). */
+async function performStep(session: Session, clock: JudgedClock, step: TimelineStep, faults: Faults | null, logs: readonly LogRecord[]): Promise<void> {
   switch (step.kind) {
     case "apply": return applyResource(session, step.resource);
     case "delete": return session.delete(step.resource.kind, step.resource.namespace, step.resource.name);
@@ -241,18 +292,18 @@ async function performStep(session: Session, clock: JudgedClock, step: TimelineS
     case "traffic": return session.sendTraffic(step.model.namespace, { model: step.model.name, protocol: step.protocol, count: step.count, intervalMs: step.intervalMs });
     case "advance": return clock.advance(step.ms);
     case "wait": {
-      const ok = await clock.waitFor(() => holds(session, step.condition), step.timeoutMs);
+      const ok = await clock.waitFor(() => holds(session, step.condition, logs), step.timeoutMs);
       if (!ok) throw new Error(`${step.origin.file}: ${step.origin.path}: condition ${describeCondition(step.condition)} did not hold within ${step.timeoutMs} ms`);
       return;
     }
   }
 }
 
-export function holds(session: Session, c: Condition): boolean {
+export function holds(session: Session, c: Condition, logs: readonly LogRecord[] = session.engine.logs): boolean {
   switch (c.kind) {
     case "modelReady": return modelRow(session, c.namespace, c.name)?.ready ?? false;
     case "modelState": return modelRow(session, c.namespace, c.name)?.state === c.state;
-    case "log": return session.engine.logs.some((l) => l.role === c.component && (c.namespace === null || l.namespace === c.namespace) && logMatches(l, c.contains));
+    case "log": return logs.some((l) => l.role === c.component && (c.namespace === null || l.namespace === c.namespace) && logMatches(l, c.contains));
   }
 }
 
@@ -296,7 +347,7 @@ function serverRow(session: Session, namespace: string, name: string): ServerRow
   return { namespace, name, connectedReplicas: replicas.length, loadedModels: replicas.reduce((a, r) => a + r.loadedModels, 0), replicas };
 }
 
-function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, seed: number, error: string | null, messages: boolean): ScenarioResult {
+function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, seed: number, error: string | null, messages: boolean, kept: Keeping, logs: readonly LogRecord[]): ScenarioResult {
   const models = allModels(scenario, session);
   const servers = allServers(scenario, session);
   const traffic = trafficRows(session.engine.trace, (ns) => {
@@ -307,7 +358,7 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
     ...scenario.expect.models.filter((e) => e.when.kind === "end").map((e) => checkModel(session, e)),
     ...scenario.expect.servers.filter((e) => e.when.kind === "end").map((e) => checkServer(session, e)),
     ...scenario.expect.placements.map((e) => checkPlacements(session, e)),
-    ...scenario.expect.logs.map((e) => checkLog(session.engine.logs, e)),
+    ...scenario.expect.logs.map((e) => checkLog(logs, e)),
     ...scenario.expect.rejections.map((e) => checkRejection(session, e)),
     ...scenario.expect.traffic.map((e) => checkTraffic(traffic, e)),
   ];
@@ -376,7 +427,7 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
     kubectlServers: controller?.kubectlGetServers(undefined, session.now) ?? "",
     pods: podRows(session.engine, trace),
     // Taken now: closing the session adds teardown lines a real cluster, still running, would not print.
-    logs: session.engine.logs.slice(),
+    logs: logs.slice(),
     epochMs: session.engine.epochMs,
     endMs: session.now,
     traffic,
@@ -386,6 +437,7 @@ function collect(scenario: Scenario, session: Session, runtime: RuntimeKind, see
       return trace.slice(0, length);
     },
     messages,
+    kept,
     get traceText() {
       return (traceText ??= trace.slice(0, length).map((ev) => canonicalJson(ev)).join("\n"));
     },
@@ -541,7 +593,7 @@ export function logMatches(l: LogRecord, text: string): boolean {
   return l.msg.includes(text) || formatLog(l, 0).includes(text) || Object.values(l.fields ?? {}).some((v) => String(v).includes(text));
 }
 
-function checkLog(logs: LogRecord[], e: LogExpectation): ExpectationResult {
+function checkLog(logs: readonly LogRecord[], e: LogExpectation): ExpectationResult {
   const hits = logs.filter(
     (l) => l.role === e.component && (e.namespace === null || l.namespace === e.namespace) && (e.pod === null || l.pod === e.pod) &&
       (e.level === undefined || l.level === e.level) && (e.afterMs === undefined || l.t >= e.afterMs) &&

@@ -7,6 +7,7 @@ import { checkWritable, intFlag, loadPlugin, parseFlags, writeReport } from "../
 import { UserError } from "../../core/errors.ts";
 import { isManifestText, loadScenarioFile, readScenarioText } from "../../scenario/parse.ts";
 import { runScenario, type ScenarioResult } from "../../scenario/runner.ts";
+import type { RunReads } from "../../scenario/keep.ts";
 import { renderJunit, type InvalidScenario } from "../../scenario/junit.ts";
 import { runDocument } from "../../report/document.ts";
 import { renderHtml } from "../../report/html.ts";
@@ -141,6 +142,9 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
   // Messages are most of what a run keeps; only the run document (--json, --html, --mermaid)
   // and the control API's recording read them from the trace (--record taps them as they pass).
   const messages = values.json === true || values.html !== undefined || values.mermaid !== undefined || controlPort !== null;
+  // What else the outputs read: the run document and the API everything, the printed story what
+  // it shows, `--quiet` (and JUnit) only the verdicts; the run adds what its expectations read.
+  const reads: RunReads = messages ? "everything" : values.quiet ? "verdicts" : { story: logs };
   const report = (r: ScenarioResult) => {
     if (!values.json && values.quiet) io.stdout(`${r.passed ? "PASS" : "FAIL"} ${r.name} (${path.relative(io.cwd, r.file) || r.file})\n`);
   };
@@ -175,7 +179,7 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
     const control = controlPort === null ? undefined : controlForRun(io, controlPort, reportNow);
     const started = performance.now();
     const r = await runScenario(scenario, {
-      runtime, progress, messages, ...(seed !== undefined ? { seed } : {}), ...(control ? { control } : {}),
+      runtime, progress, messages, reads, ...(seed !== undefined ? { seed } : {}), ...(control ? { control } : {}),
       ...(recording ? { observe: (engine) => void recording.attach(engine) } : {}),
     });
     recording?.detach();
