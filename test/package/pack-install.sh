@@ -13,5 +13,8 @@ vitest="$(node -p 'require(process.argv[1]).devDependencies.vitest' "$root/packa
 npm install --no-audit --no-fund --silent "./$tarball" "vitest@$vitest" >/dev/null
 npx seldon-sim --version
 npx seldon-sim run node_modules/seldon-sim/scenarios/faults --quiet
+# the report page's script and style ship with the compiled code
+npx seldon-sim run node_modules/seldon-sim/scenarios/faults --quiet --html report.html
+grep -q "<style>" report.html
 cp node_modules/seldon-sim/examples/library/iris.test.ts .
 npx vitest run
