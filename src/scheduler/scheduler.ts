@@ -1091,9 +1091,9 @@ function versionStatus(mv: ModelVersion): PbModelVersionStatus {
       availableReplicas: mv.status.availableReplicas,
       unavailableReplicas: mv.status.unavailableReplicas,
     },
-    // The store replaces the definition's parts (deploymentSpec, meta.kubernetesMeta) rather
-    // than changing them in place, so copying those two levels keeps this message as it was sent.
-    modelDefn: { ...mv.defn, meta: mv.defn.meta ? { ...mv.defn.meta } : mv.defn.meta },
+    // The trace may keep this message: it must not show what the store sets afterwards (the
+    // runtime info an agent reports lands on the stored modelSpec).
+    modelDefn: definitionForMessage(mv.defn),
   };
 }
 

@@ -93,6 +93,27 @@ describe("the model definition in a LOAD_MODEL operation", () => {
   });
 });
 
+describe("the model definition in a model status message", () => {
+  it("stays as sent when the agent later reports the model's runtime", () => {
+    const h = new SchedulerHarness();
+    h.feed({ kind: "incoming", call: "ms", method: M.scheduler.SubscribeModelStatus, request: { subscriberName: "seldon manager" }, peer: "c" });
+    h.subscribeAgent("mlserver", 0);
+    h.loadModel("iris", { replicas: 1 });
+    const statuses = () => h.effects.filter((e) => e.kind === "reply" && e.call === "ms").map((e) => (e as { message: { versions: { modelDefn: { modelSpec: { modelRuntimeInfo?: unknown } } }[] } }).message);
+    const before = statuses();
+    expect(before.length).toBeGreaterThan(0);
+    const sent = structuredClone(before);
+    h.call(M.agent.AgentEvent, {
+      serverName: "mlserver", replicaIdx: 0, modelName: "iris", modelVersion: 1, event: "LOADED",
+      availableMemoryBytes: 900_000_000, runtimeInfo: { mlserver: { parallelWorkers: 4 } },
+    });
+    expect(h.s.store.models.get("iris")!.latest()!.defn.modelSpec?.modelRuntimeInfo).toEqual({ mlserver: { parallelWorkers: 4 } });
+    // the new status carries the runtime; the ones sent before still do not
+    expect(statuses().at(-1)!.versions[0]!.modelDefn.modelSpec.modelRuntimeInfo).toEqual({ mlserver: { parallelWorkers: 4 } });
+    expect(before).toEqual(sent);
+  });
+});
+
 describe("a server status's count of loaded models", () => {
   it("follows every load and unload of the replica, though counted once per change", () => {
     const h = new SchedulerHarness();
