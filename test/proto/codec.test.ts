@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import protobuf from "protobufjs";
 import { CodecBuilder, withFallback, type MessageCodec } from "../../src/proto/codec.ts";
+import { ByteWriter } from "../../src/proto/writer.ts";
 import { M, method, referenceMethod, reflectionRoot } from "../../src/proto/index.ts";
 import type { MethodPath } from "../../src/core/protocol.ts";
 import { checkCoercion, checkDecoding, checkEncoding, checkMalformed, decodesAlike, referenceOf } from "./codec-check.ts";
@@ -84,6 +85,45 @@ describe("nested lengths of every varint size", () => {
       }),
       { numRuns: 30 },
     );
+  });
+});
+
+describe("strings of every length and kind", () => {
+  const type = reflectionRoot().lookupType("seldon.mlops.scheduler.ModelStatusResponse");
+  const codec = raw.codec(type);
+  const ref = referenceOf(type);
+  const odd = ["", "\x7f", "\x80", "é", "中", "😀", "\ud800", "\udfff", "\ud800x", "x\udc00"];
+  const strings: string[] = [];
+  for (let n = 0; n <= 140; n++) {
+    const ascii = Array.from({ length: n }, (_, i) => String.fromCharCode(32 + ((i * 7) % 95))).join("");
+    strings.push(ascii);
+    if (n === 0) continue;
+    for (const c of odd) for (const at of [0, n >> 1, n]) strings.push(ascii.slice(0, at) + c + ascii.slice(at));
+  }
+  /** Each string as a field among others, so a string written after it shows any stray byte. */
+  const messageOf = (s: string) => ({ modelName: s, versions: [{ serverName: s, modelDefn: { meta: { name: s, kind: "k" } } }] });
+
+  it("ASCII of every length, non-ASCII, surrogate pairs, lone surrogates and empty strings are written as proto-loader writes them", () => {
+    for (const s of strings) expect(Buffer.from(codec.encode(messageOf(s))).toString("hex"), JSON.stringify(s)).toBe(ref.serialize(messageOf(s)).toString("hex"));
+  });
+
+  it("the writer gives BufferWriter's bytes for any run of strings, whatever the buffer holds already", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: "binary", maxLength: 50 }), fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 45 }), fc.constantFrom(...strings)), { maxLength: 40 }), (values) => {
+        const ours = new ByteWriter();
+        const theirs = protobuf.Writer.create();
+        for (const v of values) {
+          ours.uint32(10).string(v);
+          theirs.uint32(10).string(v);
+        }
+        return ours.finish().equals(theirs.finish() as Buffer);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("decodes them as proto-loader decodes them", () => {
+    for (const s of strings) expect(codec.decode(ref.serialize(messageOf(s)))).toStrictEqual(ref.deserialize(ref.serialize(messageOf(s))));
   });
 });
 
