@@ -46,6 +46,10 @@ export interface PodSpec {
 
 export class Pod {
   readonly processes = new Map<string, Proc>();
+  /** Hosts as this pod resolves them (null: no such host), valid while `resolvedIn` is the
+   * engine's topology; see `Engine#resolveHost`. */
+  readonly resolved = new Map<string, Pod | null>();
+  resolvedIn = -1;
   constructor(readonly spec: PodSpec) {}
   get name(): string { return this.spec.name; }
   get namespace(): string { return this.spec.namespace; }
@@ -277,6 +281,8 @@ export class Engine {
   readonly dropped = { logs: 0, trace: 0 };
   readonly recording: boolean;
   private readonly hosts = new Map<string, Pod>();
+  /** Moves whenever `hosts` changes: what a pod resolved before is then resolved again. */
+  private topology = 0;
   /** Open client calls in the order they were opened (what `openCalls` and rule changes walk). */
   private readonly openClientCalls = new Set<Call>();
   private nextCall = 1;
@@ -322,6 +328,7 @@ export class Engine {
     const pod = new Pod(spec);
     for (const p of spec.processes) pod.processes.set(p.container, new Proc(pod, p));
     this.pods.set(key, pod);
+    this.topology++;
     this.hosts.set(spec.ip, pod);
     this.hosts.set(`${spec.name}.${spec.namespace}`, pod);
     for (const s of spec.services ?? []) this.hosts.set(`${s}.${spec.namespace}`, pod);
@@ -333,6 +340,7 @@ export class Engine {
     if (!pod) return;
     for (const proc of pod.processes.values()) this.stop(proc, "crash", "pod deleted", false);
     this.pods.delete(`${namespace}/${name}`);
+    this.topology++;
     for (const [h, p] of this.hosts) if (p === pod) this.hosts.delete(h);
   }
 
@@ -526,6 +534,22 @@ export class Engine {
 
   /** Which pod `host` names, as seen from inside `from`'s pod. */
   resolveHost(from: Pod | null, host: string): Pod | undefined {
+    if (from === null) return this.lookUpHost(null, host);
+    // Every call resolves its target: the answer is kept per pod until the topology changes.
+    if (from.resolvedIn !== this.topology) {
+      from.resolved.clear();
+      from.resolvedIn = this.topology;
+    }
+    let pod = from.resolved.get(host);
+    if (pod === undefined) {
+      pod = this.lookUpHost(from, host) ?? null;
+      if (from.resolved.size >= KEEP_TARGETS) from.resolved.clear();
+      from.resolved.set(host, pod);
+    }
+    return pod ?? undefined;
+  }
+
+  private lookUpHost(from: Pod | null, host: string): Pod | undefined {
     if (from && (host === "localhost" || host === "127.0.0.1" || host === "0.0.0.0" || host === "::1" || host === "")) return from;
     const bare = host.replace(/\.svc(\.cluster\.local)?$/, "");
     const direct = this.hosts.get(bare);
@@ -848,10 +872,19 @@ class TimerEntry implements Timed {
 
 const OPEN_LINK: LinkPolicy = Object.freeze({ kind: "open", extraDelayMs: 0 });
 
-export function splitTarget(target: string): { host: string; port: number } {
-  const i = target.lastIndexOf(":");
-  if (i < 0) return { host: target, port: 0 };
-  return { host: target.slice(0, i), port: Number(target.slice(i + 1)) };
+/** Components dial a handful of targets over and over: their parts are kept, up to a bound. */
+const targetParts = new Map<string, Readonly<{ host: string; port: number }>>();
+const KEEP_TARGETS = 1_024;
+
+export function splitTarget(target: string): Readonly<{ host: string; port: number }> {
+  let parts = targetParts.get(target);
+  if (parts === undefined) {
+    const i = target.lastIndexOf(":");
+    parts = Object.freeze(i < 0 ? { host: target, port: 0 } : { host: target.slice(0, i), port: Number(target.slice(i + 1)) });
+    if (targetParts.size >= KEEP_TARGETS) targetParts.clear();
+    targetParts.set(target, parts);
+  }
+  return parts;
 }
 
 /** Go dials the resolved IP, so its errors name the pod IP, not the host name. */

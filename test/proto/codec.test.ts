@@ -127,6 +127,70 @@ describe("strings of every length and kind", () => {
   });
 });
 
+describe("64-bit varints", () => {
+  /** The varint of `v`'s 64 bits, `extra` redundant continuation bytes longer (non-canonical). */
+  function varint(v: bigint, extra: number): number[] {
+    let u = BigInt.asUintN(64, v);
+    const out: number[] = [];
+    do {
+      out.push(Number(u & 127n));
+      u >>= 7n;
+    } while (u > 0n);
+    for (let i = 0; i < extra; i++) out.push(0);
+    for (let i = 0; i < out.length - 1; i++) out[i]! |= 128;
+    return out;
+  }
+  const value = fc.oneof(
+    fc.bigInt({ min: -(1n << 63n), max: (1n << 64n) - 1n }),
+    fc.bigInt({ min: -(1n << 54n), max: 1n << 54n }),
+    fc.integer({ min: 0, max: 40 }).map((k) => 1n << BigInt(k)),
+    fc.constantFrom(0n, 1n, 127n, 128n, (1n << 53n) - 1n, 1n << 53n, -(1n << 53n), -(1n << 53n) - 1n, -1n, (1n << 63n) - 1n, -(1n << 63n), (1n << 64n) - 1n),
+  );
+  const fields = types.flatMap((t) => t.fieldsArray.filter((f) => f.type === "int64" || f.type === "uint64").map((f) => [t, f] as const));
+
+  it("decode alike at every length, canonical or not, overlong, cut short, at the end of the bytes or before more", () => {
+    expect(fields.length).toBeGreaterThan(3);
+    for (const [type, field] of fields) {
+      const codec = raw.codec(type);
+      const ref = referenceOf(type);
+      fc.assert(
+        fc.property(value, fc.integer({ min: 0, max: 3 }), fc.integer({ min: -1, max: 14 }), fc.integer({ min: 0, max: 3 }), fc.boolean(), (v, extra, cut, times, asBuffer) => {
+          let v1 = varint(v, extra);
+          // cut >= 0 and shorter than the varint: the bytes end inside it
+          if (cut >= 0 && cut < v1.length) v1 = v1.slice(0, cut + 1).map((x) => x | 128);
+          const tag = ((field.id << 3) | (field.packed && field.repeated ? 2 : 0)) >>> 0;
+          const one = field.packed && field.repeated ? [...varint(BigInt(v1.length), 0), ...v1] : v1;
+          let bytes: number[] = [];
+          for (let i = 0; i <= times; i++) bytes.push(...varint(BigInt(tag), 0), ...one);
+          // bytes after the value: an unknown length-delimited field of `cut` bytes
+          if (cut >= 0) bytes = [...varint(BigInt(tag), 0), ...varint(v, extra), ...bytes, ...varint(BigInt((1000 << 3) | 2), 0), cut, ...Array.from({ length: cut }, () => 7)];
+          const data = asBuffer ? Buffer.from(bytes) : new Uint8Array(bytes);
+          return decodesAlike(codec, ref, data);
+        }),
+        { numRuns: 300 },
+      );
+    }
+  });
+
+  it("decode alike inside nested messages, whose end comes before the end of the bytes", () => {
+    const type = reflectionRoot().lookupType("seldon.mlops.scheduler.LoadModelRequest");
+    const codec = raw.codec(type);
+    const ref = referenceOf(type);
+    fc.assert(
+      fc.property(value, value, fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 3 }), (generation, memory, cut, extra) => {
+        // model (1) { meta (1) { kubernetesMeta (3) { generation (2) } }, modelSpec (2) { memoryBytes (5) } },
+        // the generation's varint cut to `cut + 1` bytes: its message may end inside it
+        const within = (tag: number, body: number[]) => [tag, body.length, ...body];
+        const kubernetesMeta = within(26, [16, ...varint(generation, extra).slice(0, cut + 1)]);
+        const model = [...within(10, kubernetesMeta), ...within(18, [40, ...varint(memory, extra)])];
+        const bytes = Buffer.from(within(10, model));
+        return decodesAlike(codec, ref, bytes);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe("the checks catch a codec that differs", () => {
   const type = reflectionRoot().lookupType("seldon.mlops.scheduler.ModelStatusResponse");
   const good = builder.codec(type);
