@@ -48,7 +48,8 @@ export class ByteWriter {
    * so the writer kept between encodings stays small. */
   reset(): void {
     this.pos = 0;
-    this.open.length = 0;
+    // only an encoding that threw leaves a nested value open; setting the length costs even at 0
+    if (this.open.length !== 0) this.open.length = 0;
     if (this.buf.length > KEEP_AT_MOST) this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
   }
 
