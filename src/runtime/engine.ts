@@ -581,10 +581,7 @@ export class Engine {
     proc.clientCalls.set(e.call, call);
     this.openClientCalls.add(call);
     if (e.deadlineMs !== undefined) {
-      call.deadline = this.queue.push(this.now + e.deadlineMs, () => {
-        if (call.closed) return;
-        this.breakCall(call, { code: Status.DEADLINE_EXCEEDED, details: goDialErrors.deadline() }, "both");
-      });
+      call.deadline = this.queue.schedule(new DeadlineEntry(this.now + e.deadlineMs, this, call));
     }
     const { host, port } = splitTarget(e.target);
     const pod = this.resolveHost(proc.pod, host);
@@ -867,6 +864,22 @@ class TimerEntry implements Timed {
     if (proc.incarnation !== this.incarnation || proc.timers.get(this.timer) !== this) return;
     proc.timers.delete(this.timer);
     this.engine.deliver(proc, { kind: "timer", timer: this.timer });
+  }
+}
+
+/** A call's deadline as its own queue entry (no closure per call); cancelled when the call ends. */
+class DeadlineEntry implements Timed {
+  seq = 0;
+  cancelled = false;
+  constructor(
+    readonly at: number,
+    private readonly engine: Engine,
+    private readonly call: Call,
+  ) {}
+
+  run(): void {
+    if (this.call.closed) return;
+    this.engine.breakCall(this.call, { code: Status.DEADLINE_EXCEEDED, details: goDialErrors.deadline() }, "both");
   }
 }
 
