@@ -344,8 +344,64 @@ function generateEncoder(type: protobuf.Type, fields: protobuf.Field[], subs: (T
   return compile(fnName(type, "encode"), ["m", "w", "q"], lines.join("\n"), refs);
 }
 
+const TWO_32 = 4294967296;
+
+/**
+ * Reads an `int64`/`uint64` varint straight to its decimal digits, where `r.int64()` builds a
+ * `LongBits` and a `Long` per value only to print it (memory sizes and generations are on most
+ * messages). With ten bytes or more left, protobufjs reads a varint without bounds checks; this
+ * reads the same bits the same way (and fails where it fails). Nearer the end of the buffer its
+ * own reader runs, as do values outside ±2^53, whose digits `Long` prints exactly.
+ */
+function varint64Digits(unsigned: boolean): (r: Reader) => string {
+  const slow = unsigned ? (r: Reader) => longDigits(r.uint64()) : (r: Reader) => longDigits(r.int64());
+  if (!util.Long) return slow;
+  return (r) => {
+    const rr = r as unknown as { buf: Uint8Array; pos: number; len: number };
+    let pos = rr.pos;
+    if (rr.len - pos < 10) return slow(r);
+    const buf = rr.buf;
+    let b = buf[pos++]!;
+    let lo = b & 127;
+    if (b < 128) {
+      rr.pos = pos;
+      return String(lo);
+    }
+    for (let i = 1; i < 4; i++) {
+      b = buf[pos++]!;
+      lo |= (b & 127) << (7 * i);
+      if (b < 128) {
+        rr.pos = pos;
+        return String(lo);
+      }
+    }
+    b = buf[pos++]!;
+    lo = (lo | ((b & 127) << 28)) >>> 0;
+    let hi = (b & 127) >> 4;
+    if (b >= 128) {
+      let i = 0;
+      for (; i < 5; i++) {
+        b = buf[pos++]!;
+        hi = (hi | ((b & 127) << (7 * i + 3))) >>> 0;
+        if (b < 128) break;
+      }
+      if (i === 5) throw Error("invalid varint encoding");
+    }
+    rr.pos = pos;
+    const high = unsigned ? hi >>> 0 : hi | 0;
+    // within ±2^53 the value is exact as a double and its digits are the number's
+    if (high < 0x200000 && high >= -0x200000) return String(high * TWO_32 + lo);
+    return longDigits(new util.Long(lo | 0, hi | 0, unsigned));
+  };
+}
+
+const readInt64Digits = varint64Digits(false);
+const readUint64Digits = varint64Digits(true);
+
 /** Code reading one value of a scalar or enum field, as `toObject` renders it. */
 function readCode(field: protobuf.Field, vt: string, refs: Refs): string {
+  if (vt === "int64") return `${refs.add(readInt64Digits)}(r)`;
+  if (vt === "uint64") return `${refs.add(readUint64Digits)}(r)`;
   const render = renderer(field);
   return render ? `${refs.add(render)}(r.${vt}())` : `r.${vt}()`;
 }

@@ -206,9 +206,19 @@ export function reflectionRoot(): protobuf.Root {
   return (root ??= loadRoot());
 }
 
+/** Every call's service, as `serviceOf` found it. */
+const services = new Map<MethodPath, string>();
+
 /** The service a method path belongs to: `/a.b.Svc/M` → `a.b.Svc`. */
 export function serviceOf(path: MethodPath): string {
-  return path.slice(1, path.lastIndexOf("/"));
+  let service = services.get(path);
+  if (service === undefined) {
+    service = path.slice(1, path.lastIndexOf("/"));
+    // paths can come from outside peers: what is kept stays bounded
+    if (services.size >= 1_024) services.clear();
+    services.set(path, service);
+  }
+  return service;
 }
 
 const p = (service: string, name: string): MethodPath => `/${service}/${name}`;

@@ -30,6 +30,8 @@ const float = util.float as unknown as {
 const utf8Write = (util.utf8 as unknown as { write(s: string, buf: Uint8Array, pos: number): number }).write;
 
 const INITIAL_SIZE = 1024;
+/** Strings shorter than this are tried as ASCII first (see `string`); must stay below 128. */
+const ASCII_LOOP_BELOW = 40;
 const KEEP_AT_MOST = 1 << 20;
 
 export class ByteWriter {
@@ -46,7 +48,8 @@ export class ByteWriter {
    * so the writer kept between encodings stays small. */
   reset(): void {
     this.pos = 0;
-    this.open.length = 0;
+    // only an encoding that threw leaves a nested value open; setting the length costs even at 0
+    if (this.open.length !== 0) this.open.length = 0;
     if (this.buf.length > KEEP_AT_MOST) this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
   }
 
@@ -189,8 +192,32 @@ export class ByteWriter {
     return this;
   }
 
-  /** As `BufferWriter#string`: `Buffer.byteLength`, then protobufjs's UTF-8 under 40 characters. */
+  /**
+   * As `BufferWriter#string`: `Buffer.byteLength`, then protobufjs's UTF-8 under 40 characters.
+   * A short ASCII string (most names and ids) is its own UTF-8, one byte per character: one JS
+   * loop writes it, where measuring it and copying it were two calls that each walk it; at 40
+   * characters and more the native write is the faster.
+   */
   string(value: string): this {
+    const n = value.length;
+    if (n < ASCII_LOOP_BELOW) {
+      this.room(n + 1);
+      const buf = this.buf;
+      const start = this.pos;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = value.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + 1 + i] = c;
+      }
+      if (i === n) {
+        // n < 128: the length is a one-byte varint
+        buf[start] = n;
+        this.pos = start + 1 + n;
+        return this;
+      }
+      // not ASCII: the general path below overwrites what the loop wrote
+    }
     const len = Buffer.byteLength(value);
     this.varint32(len);
     if (len) {

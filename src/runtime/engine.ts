@@ -9,7 +9,7 @@
  */
 import type { CallId, Component, Effect, Fields, GrpcStatus, Headers, Input, LogLevel, MethodPath, Observation } from "../core/protocol.ts";
 import { Status } from "../core/protocol.ts";
-import { method as methodDef, serviceOf } from "../proto/index.ts";
+import { method as methodDef, serviceOf, type MethodDefinition } from "../proto/index.ts";
 import { goDialErrors, policyFor, type EndpointFacts, type LinkPolicy, type NetworkRule } from "../network/rules.ts";
 import { KEEPALIVE_V2_9_0, type KeepaliveProfile } from "../network/keepalive.ts";
 import { EventQueue, type Timed } from "./queue.ts";
@@ -46,6 +46,10 @@ export interface PodSpec {
 
 export class Pod {
   readonly processes = new Map<string, Proc>();
+  /** Hosts as this pod resolves them (null: no such host), valid while `resolvedIn` is the
+   * engine's topology; see `Engine#resolveHost`. */
+  readonly resolved = new Map<string, Pod | null>();
+  resolvedIn = -1;
   constructor(readonly spec: PodSpec) {}
   get name(): string { return this.spec.name; }
   get namespace(): string { return this.spec.namespace; }
@@ -59,8 +63,12 @@ export class Proc {
   readonly timers = new Map<string, Timed>();
   /** What the process listened on when last up, so a refused dial can still name who was meant. */
   knownPorts = new Set<number>();
-  /** `namespace/pod/container`: built once, as every call-table key starts with it. */
+  /** `namespace/pod/container`: built once, as every trace event names it. */
   readonly id: string;
+  /** The calls this process opened, by its own call id, oldest first. */
+  readonly clientCalls = new Map<CallId, Call>();
+  /** The calls this process serves, by the call id the engine gave it, oldest first. */
+  readonly serverCalls = new Map<CallId, Call>();
   constructor(readonly pod: Pod, readonly spec: ProcessSpec) {
     this.id = `${pod.namespace}/${pod.name}/${spec.container}`;
   }
@@ -88,6 +96,7 @@ export class Call {
   silence: Silence | null = null;
   /** Request metadata the client sent, handed to the server with the call. */
   headers: Headers | undefined = undefined;
+  #def: MethodDefinition | undefined = undefined;
   constructor(
     readonly id: number,
     readonly client: Proc | null,
@@ -96,6 +105,11 @@ export class Call {
     readonly target: string,
     readonly method: MethodPath,
   ) {}
+
+  /** The method's definition (its serializers), looked up once per call rather than per message. */
+  get def(): MethodDefinition {
+    return (this.#def ??= methodDef(this.method));
+  }
 }
 
 /**
@@ -267,8 +281,8 @@ export class Engine {
   readonly dropped = { logs: 0, trace: 0 };
   readonly recording: boolean;
   private readonly hosts = new Map<string, Pod>();
-  private readonly clientCalls = new CallTable();
-  private readonly serverCalls = new CallTable();
+  /** Moves whenever `hosts` changes: what a pod resolved before is then resolved again. */
+  private topology = 0;
   /** Open client calls in the order they were opened (what `openCalls` and rule changes walk). */
   private readonly openClientCalls = new Set<Call>();
   private nextCall = 1;
@@ -314,6 +328,7 @@ export class Engine {
     const pod = new Pod(spec);
     for (const p of spec.processes) pod.processes.set(p.container, new Proc(pod, p));
     this.pods.set(key, pod);
+    this.topology++;
     this.hosts.set(spec.ip, pod);
     this.hosts.set(`${spec.name}.${spec.namespace}`, pod);
     for (const s of spec.services ?? []) this.hosts.set(`${s}.${spec.namespace}`, pod);
@@ -325,6 +340,7 @@ export class Engine {
     if (!pod) return;
     for (const proc of pod.processes.values()) this.stop(proc, "crash", "pod deleted", false);
     this.pods.delete(`${namespace}/${name}`);
+    this.topology++;
     for (const [h, p] of this.hosts) if (p === pod) this.hosts.delete(h);
   }
 
@@ -367,10 +383,10 @@ export class Engine {
     for (const t of proc.timers.values()) t.cancelled = true;
     proc.timers.clear();
     this.record({ t: this.now, type: "lifecycle", proc: proc.id, what, reason });
-    for (const call of this.clientCalls.of(proc.id)) {
+    for (const call of [...proc.clientCalls.values()]) {
       if (call.client === proc) this.breakCall(call, null, "client");
     }
-    for (const call of this.serverCalls.of(proc.id)) {
+    for (const call of [...proc.serverCalls.values()]) {
       if (call.server === proc) this.breakCall(call, { code: Status.UNAVAILABLE, details: goDialErrors.eof() }, "server");
     }
     if (restart) {
@@ -399,10 +415,8 @@ export class Engine {
         if (predicate()) return true;
         continue;
       }
-      const next = this.queue.peek();
-      if (!next || next.at > until) break;
-      this.queue.pop();
-      if (next.cancelled) continue;
+      const next = this.queue.popDue(until);
+      if (next === undefined) break;
       if (next.at > this.now) this.now = next.at;
       next.run();
       if (predicate()) return true;
@@ -442,7 +456,7 @@ export class Engine {
       switch (e.kind) {
         case "call": this.openCall(proc, e); break;
         case "send": case "halfClose": case "cancel": {
-          const call = this.clientCalls.get(proc.id, e.call);
+          const call = proc.clientCalls.get(e.call);
           if (!call || call.closed) break;
           if (e.kind === "cancel") {
             this.breakCall(call, null, "client");
@@ -453,13 +467,13 @@ export class Engine {
           break;
         }
         case "reply": case "finish": {
-          const call = this.serverCalls.get(proc.id, e.call);
+          const call = proc.serverCalls.get(e.call);
           if (!call || call.closed) break;
           if (e.kind === "reply") {
             this.traceMessage(call, "response", e.message);
             this.send(call, { kind: "message", dir: "response", message: e.message });
           } else {
-            this.serverCalls.delete(proc.id, call.serverCallId);
+            proc.serverCalls.delete(call.serverCallId);
             // A call from an engine process is closed (and tapped) when the status reaches it.
             if (!call.client) for (const tap of this.taps) tap.closed(call, e.status);
             this.send(call, { kind: "finish", status: e.status });
@@ -469,13 +483,7 @@ export class Engine {
         case "setTimer": {
           const old = proc.timers.get(e.timer);
           if (old) old.cancelled = true;
-          const inc = proc.incarnation;
-          const t = this.queue.push(this.now + e.afterMs, () => {
-            if (proc.incarnation !== inc || proc.timers.get(e.timer) !== t) return;
-            proc.timers.delete(e.timer);
-            this.deliver(proc, { kind: "timer", timer: e.timer });
-          });
-          proc.timers.set(e.timer, t);
+          proc.timers.set(e.timer, this.queue.schedule(new TimerEntry(this.now + e.afterMs, this, proc, e.timer)));
           break;
         }
         case "clearTimer": {
@@ -526,6 +534,22 @@ export class Engine {
 
   /** Which pod `host` names, as seen from inside `from`'s pod. */
   resolveHost(from: Pod | null, host: string): Pod | undefined {
+    if (from === null) return this.lookUpHost(null, host);
+    // Every call resolves its target: the answer is kept per pod until the topology changes.
+    if (from.resolvedIn !== this.topology) {
+      from.resolved.clear();
+      from.resolvedIn = this.topology;
+    }
+    let pod = from.resolved.get(host);
+    if (pod === undefined) {
+      pod = this.lookUpHost(from, host) ?? null;
+      if (from.resolved.size >= KEEP_TARGETS) from.resolved.clear();
+      from.resolved.set(host, pod);
+    }
+    return pod ?? undefined;
+  }
+
+  private lookUpHost(from: Pod | null, host: string): Pod | undefined {
     if (from && (host === "localhost" || host === "127.0.0.1" || host === "0.0.0.0" || host === "::1" || host === "")) return from;
     const bare = host.replace(/\.svc(\.cluster\.local)?$/, "");
     const direct = this.hosts.get(bare);
@@ -554,13 +578,10 @@ export class Engine {
   private openCall(proc: Proc, e: Extract<Effect, { kind: "call" }>): void {
     const call = new Call(this.nextCall++, proc, e.call, proc.incarnation, e.target, e.method);
     if (e.headers) call.headers = e.headers;
-    this.clientCalls.set(proc.id, e.call, call);
+    proc.clientCalls.set(e.call, call);
     this.openClientCalls.add(call);
     if (e.deadlineMs !== undefined) {
-      call.deadline = this.queue.push(this.now + e.deadlineMs, () => {
-        if (call.closed) return;
-        this.breakCall(call, { code: Status.DEADLINE_EXCEEDED, details: goDialErrors.deadline() }, "both");
-      });
+      call.deadline = this.queue.schedule(new DeadlineEntry(this.now + e.deadlineMs, this, call));
     }
     const { host, port } = splitTarget(e.target);
     const pod = this.resolveHost(proc.pod, host);
@@ -609,8 +630,8 @@ export class Engine {
     this.connected(proc, e.target, proc.incarnation);
     call.server = listener.proc;
     call.serverCallId = `s${this.nextServerCall++}`;
-    this.serverCalls.set(listener.proc.id, call.serverCallId, call);
-    const def = methodDef(e.method);
+    listener.proc.serverCalls.set(call.serverCallId, call);
+    const def = call.def;
     if (!def.requestStream) this.traceMessage(call, "request", e.request ?? {});
     this.send(call, { kind: "open", request: def.requestStream ? undefined : (e.request ?? {}), to: listener.proc });
   }
@@ -625,11 +646,10 @@ export class Engine {
     if (call.silence) { call.silence.held.push(d); return; }
     switch (d.kind) {
       case "open": return this.transport.open(call, d.request, d.to);
-      case "message":
-        if (d.dir === "request") return this.transport.toServer(call, { kind: "message", message: d.message });
-        return this.transport.toClient(call, { kind: "message", message: d.message });
-      case "halfClose": return this.transport.toServer(call, { kind: "halfClose" });
-      case "finish": return this.transport.toClient(call, { kind: "finish", status: d.status });
+      // The delivery is itself the event the transport takes (a message's `dir` rides along).
+      case "message": return d.dir === "request" ? this.transport.toServer(call, d) : this.transport.toClient(call, d);
+      case "halfClose": return this.transport.toServer(call, d);
+      case "finish": return this.transport.toClient(call, d);
     }
   }
 
@@ -638,7 +658,7 @@ export class Engine {
     const call = new Call(this.nextCall++, null, "", 0, peer, method);
     call.server = server;
     call.serverCallId = `s${this.nextServerCall++}`;
-    this.serverCalls.set(server.id, call.serverCallId, call);
+    server.serverCalls.set(call.serverCallId, call);
     return call;
   }
 
@@ -670,11 +690,16 @@ export class Engine {
   }
 
   arrivedAtClient(call: Call, ev: { kind: "message"; message: unknown } | { kind: "finish"; status: GrpcStatus }): void {
+    if (ev.kind === "finish") this.closeClient(call, ev.status);
+    else this.responseArrived(call, ev.message);
+  }
+
+  /** A response reached the client side: `arrivedAtClient` without an event object around it. */
+  responseArrived(call: Call, message: unknown): void {
     if (call.closed) return;
-    if (ev.kind === "finish") return this.closeClient(call, ev.status);
-    if (call.server?.spec.remote) this.traceMessage(call, "response", ev.message);
+    if (call.server?.spec.remote) this.traceMessage(call, "response", message);
     if (!call.client || call.client.incarnation !== call.clientIncarnation) return;
-    this.deliver(call.client, { kind: "response", call: call.clientCallId, message: ev.message });
+    this.deliver(call.client, { kind: "response", call: call.clientCallId, message });
   }
 
   /** The client side of a call learns it is over. */
@@ -684,7 +709,7 @@ export class Engine {
     call.closed = true;
     if (call.deadline) call.deadline.cancelled = true;
     this.forgetClientCall(call);
-    if (call.server) this.serverCalls.delete(call.server.id, call.serverCallId);
+    if (call.server) call.server.serverCalls.delete(call.serverCallId);
     if (this.recording) this.record({ t: this.now, type: "callClose", method: call.method, from: call.client?.id ?? "outside", to: call.server?.id ?? call.target, code: status.code, details: status.details });
     for (const tap of this.taps) tap.closed(call, status);
     if (call.client && call.client.incarnation === call.clientIncarnation) {
@@ -708,7 +733,7 @@ export class Engine {
       call.closed = true;
       if (call.deadline) call.deadline.cancelled = true;
       this.forgetClientCall(call);
-      if (server) this.serverCalls.delete(server.id, serverCallId);
+      if (server) server.serverCalls.delete(serverCallId);
       if (this.recording) this.record({ t: this.now, type: "callClose", method: call.method, from: call.client?.id ?? "outside", to: server?.id ?? call.target, code: Status.CANCELLED, details: "context canceled" });
       for (const tap of this.taps) tap.closed(call, { code: Status.CANCELLED, details: "context canceled" });
     }
@@ -801,7 +826,7 @@ export class Engine {
 
   private forgetClientCall(call: Call): void {
     if (!call.client) return;
-    this.clientCalls.delete(call.client.id, call.clientCallId);
+    call.client.clientCalls.delete(call.clientCallId);
     this.openClientCalls.delete(call);
   }
 
@@ -819,43 +844,60 @@ export class Engine {
   }
 }
 
-/**
- * Calls by the id of the process holding them and that process's own call id. Two levels, so a
- * lookup hashes strings the process already holds instead of building a joined key per message.
- */
-class CallTable {
-  private readonly byProc = new Map<string, Map<CallId, Call>>();
-
-  get(procId: string, id: CallId): Call | undefined {
-    return this.byProc.get(procId)?.get(id);
+/** A process's timer as its own queue entry (no closure per timer set): it fires only if the
+ * process has not restarted since and the timer was not set again or cleared meanwhile. */
+class TimerEntry implements Timed {
+  seq = 0;
+  cancelled = false;
+  private readonly incarnation: number;
+  constructor(
+    readonly at: number,
+    private readonly engine: Engine,
+    private readonly proc: Proc,
+    private readonly timer: string,
+  ) {
+    this.incarnation = proc.incarnation;
   }
 
-  set(procId: string, id: CallId, call: Call): void {
-    let calls = this.byProc.get(procId);
-    if (!calls) this.byProc.set(procId, calls = new Map());
-    calls.set(id, call);
+  run(): void {
+    const proc = this.proc;
+    if (proc.incarnation !== this.incarnation || proc.timers.get(this.timer) !== this) return;
+    proc.timers.delete(this.timer);
+    this.engine.deliver(proc, { kind: "timer", timer: this.timer });
   }
+}
 
-  delete(procId: string, id: CallId): void {
-    const calls = this.byProc.get(procId);
-    if (!calls) return;
-    calls.delete(id);
-    if (calls.size === 0) this.byProc.delete(procId);
-  }
+/** A call's deadline as its own queue entry (no closure per call); cancelled when the call ends. */
+class DeadlineEntry implements Timed {
+  seq = 0;
+  cancelled = false;
+  constructor(
+    readonly at: number,
+    private readonly engine: Engine,
+    private readonly call: Call,
+  ) {}
 
-  /** The process's calls, oldest first, as a copy that stays valid while calls are broken. */
-  of(procId: string): Call[] {
-    const calls = this.byProc.get(procId);
-    return calls ? [...calls.values()] : [];
+  run(): void {
+    if (this.call.closed) return;
+    this.engine.breakCall(this.call, { code: Status.DEADLINE_EXCEEDED, details: goDialErrors.deadline() }, "both");
   }
 }
 
 const OPEN_LINK: LinkPolicy = Object.freeze({ kind: "open", extraDelayMs: 0 });
 
-export function splitTarget(target: string): { host: string; port: number } {
-  const i = target.lastIndexOf(":");
-  if (i < 0) return { host: target, port: 0 };
-  return { host: target.slice(0, i), port: Number(target.slice(i + 1)) };
+/** Components dial a handful of targets over and over: their parts are kept, up to a bound. */
+const targetParts = new Map<string, Readonly<{ host: string; port: number }>>();
+const KEEP_TARGETS = 1_024;
+
+export function splitTarget(target: string): Readonly<{ host: string; port: number }> {
+  let parts = targetParts.get(target);
+  if (parts === undefined) {
+    const i = target.lastIndexOf(":");
+    parts = Object.freeze(i < 0 ? { host: target, port: 0 } : { host: target.slice(0, i), port: Number(target.slice(i + 1)) });
+    if (targetParts.size >= KEEP_TARGETS) targetParts.clear();
+    targetParts.set(target, parts);
+  }
+  return parts;
 }
 
 /** Go dials the resolved IP, so its errors name the pod IP, not the host name. */

@@ -38,8 +38,18 @@ export class EventQueue {
   }
 
   push(at: number, run: () => void): Timed {
+    return this.schedule({ at, seq: 0, run });
+  }
+
+  /**
+   * Queues an entry the caller built, due at its `at`, and gives it its place in the order: a
+   * transport's delivery can then be its own queue entry (with `run` a method) instead of a
+   * closure wrapped in an entry.
+   */
+  schedule<T extends Timed>(ev: T): T {
     if (this.count >= this.compactAt) this.compact();
-    const ev: Timed = { at, seq: this.seq++, run };
+    ev.seq = this.seq++;
+    const at = ev.at;
     let bucket = this.buckets.get(at);
     if (bucket === undefined) {
       bucket = { items: [], head: 0 };
@@ -79,6 +89,21 @@ export class EventQueue {
       const top = bucket.items[bucket.head]!;
       if (!top.cancelled) return top;
       this.take(bucket);
+    }
+  }
+
+  /** Takes the first live event due at or before `until`; cancelled ones before it are dropped.
+   * `peek` then `pop` in one walk, for the engine's run loop. */
+  popDue(until: number): Timed | undefined {
+    for (;;) {
+      const bucket = this.firstBucket();
+      if (bucket === undefined) return undefined;
+      const top = bucket.items[bucket.head]!;
+      if (top.cancelled) {
+        this.take(bucket);
+        continue;
+      }
+      return top.at > until ? undefined : this.take(bucket);
     }
   }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import protobuf from "protobufjs";
 import { CodecBuilder, withFallback, type MessageCodec } from "../../src/proto/codec.ts";
+import { ByteWriter } from "../../src/proto/writer.ts";
 import { M, method, referenceMethod, reflectionRoot } from "../../src/proto/index.ts";
 import type { MethodPath } from "../../src/core/protocol.ts";
 import { checkCoercion, checkDecoding, checkEncoding, checkMalformed, decodesAlike, referenceOf } from "./codec-check.ts";
@@ -83,6 +84,109 @@ describe("nested lengths of every varint size", () => {
         return Buffer.from(codec.encode(message)).equals(ref.serialize(message));
       }),
       { numRuns: 30 },
+    );
+  });
+});
+
+describe("strings of every length and kind", () => {
+  const type = reflectionRoot().lookupType("seldon.mlops.scheduler.ModelStatusResponse");
+  const codec = raw.codec(type);
+  const ref = referenceOf(type);
+  const odd = ["", "\x7f", "\x80", "é", "中", "😀", "\ud800", "\udfff", "\ud800x", "x\udc00"];
+  const strings: string[] = [];
+  for (let n = 0; n <= 140; n++) {
+    const ascii = Array.from({ length: n }, (_, i) => String.fromCharCode(32 + ((i * 7) % 95))).join("");
+    strings.push(ascii);
+    if (n === 0) continue;
+    for (const c of odd) for (const at of [0, n >> 1, n]) strings.push(ascii.slice(0, at) + c + ascii.slice(at));
+  }
+  /** Each string as a field among others, so a string written after it shows any stray byte. */
+  const messageOf = (s: string) => ({ modelName: s, versions: [{ serverName: s, modelDefn: { meta: { name: s, kind: "k" } } }] });
+
+  it("ASCII of every length, non-ASCII, surrogate pairs, lone surrogates and empty strings are written as proto-loader writes them", () => {
+    for (const s of strings) expect(Buffer.from(codec.encode(messageOf(s))).toString("hex"), JSON.stringify(s)).toBe(ref.serialize(messageOf(s)).toString("hex"));
+  });
+
+  it("the writer gives BufferWriter's bytes for any run of strings, whatever the buffer holds already", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: "binary", maxLength: 50 }), fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 45 }), fc.constantFrom(...strings)), { maxLength: 40 }), (values) => {
+        const ours = new ByteWriter();
+        const theirs = protobuf.Writer.create();
+        for (const v of values) {
+          ours.uint32(10).string(v);
+          theirs.uint32(10).string(v);
+        }
+        return ours.finish().equals(theirs.finish() as Buffer);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("decodes them as proto-loader decodes them", () => {
+    for (const s of strings) expect(codec.decode(ref.serialize(messageOf(s)))).toStrictEqual(ref.deserialize(ref.serialize(messageOf(s))));
+  });
+});
+
+describe("64-bit varints", () => {
+  /** The varint of `v`'s 64 bits, `extra` redundant continuation bytes longer (non-canonical). */
+  function varint(v: bigint, extra: number): number[] {
+    let u = BigInt.asUintN(64, v);
+    const out: number[] = [];
+    do {
+      out.push(Number(u & 127n));
+      u >>= 7n;
+    } while (u > 0n);
+    for (let i = 0; i < extra; i++) out.push(0);
+    for (let i = 0; i < out.length - 1; i++) out[i]! |= 128;
+    return out;
+  }
+  const value = fc.oneof(
+    fc.bigInt({ min: -(1n << 63n), max: (1n << 64n) - 1n }),
+    fc.bigInt({ min: -(1n << 54n), max: 1n << 54n }),
+    fc.integer({ min: 0, max: 40 }).map((k) => 1n << BigInt(k)),
+    fc.constantFrom(0n, 1n, 127n, 128n, (1n << 53n) - 1n, 1n << 53n, -(1n << 53n), -(1n << 53n) - 1n, -1n, (1n << 63n) - 1n, -(1n << 63n), (1n << 64n) - 1n),
+  );
+  const fields = types.flatMap((t) => t.fieldsArray.filter((f) => f.type === "int64" || f.type === "uint64").map((f) => [t, f] as const));
+
+  it("decode alike at every length, canonical or not, overlong, cut short, at the end of the bytes or before more", () => {
+    expect(fields.length).toBeGreaterThan(3);
+    for (const [type, field] of fields) {
+      const codec = raw.codec(type);
+      const ref = referenceOf(type);
+      fc.assert(
+        fc.property(value, fc.integer({ min: 0, max: 3 }), fc.integer({ min: -1, max: 14 }), fc.integer({ min: 0, max: 3 }), fc.boolean(), (v, extra, cut, times, asBuffer) => {
+          let v1 = varint(v, extra);
+          // cut >= 0 and shorter than the varint: the bytes end inside it
+          if (cut >= 0 && cut < v1.length) v1 = v1.slice(0, cut + 1).map((x) => x | 128);
+          const tag = ((field.id << 3) | (field.packed && field.repeated ? 2 : 0)) >>> 0;
+          const one = field.packed && field.repeated ? [...varint(BigInt(v1.length), 0), ...v1] : v1;
+          let bytes: number[] = [];
+          for (let i = 0; i <= times; i++) bytes.push(...varint(BigInt(tag), 0), ...one);
+          // bytes after the value: an unknown length-delimited field of `cut` bytes
+          if (cut >= 0) bytes = [...varint(BigInt(tag), 0), ...varint(v, extra), ...bytes, ...varint(BigInt((1000 << 3) | 2), 0), cut, ...Array.from({ length: cut }, () => 7)];
+          const data = asBuffer ? Buffer.from(bytes) : new Uint8Array(bytes);
+          return decodesAlike(codec, ref, data);
+        }),
+        { numRuns: 300 },
+      );
+    }
+  });
+
+  it("decode alike inside nested messages, whose end comes before the end of the bytes", () => {
+    const type = reflectionRoot().lookupType("seldon.mlops.scheduler.LoadModelRequest");
+    const codec = raw.codec(type);
+    const ref = referenceOf(type);
+    fc.assert(
+      fc.property(value, value, fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 3 }), (generation, memory, cut, extra) => {
+        // model (1) { meta (1) { kubernetesMeta (3) { generation (2) } }, modelSpec (2) { memoryBytes (5) } },
+        // the generation's varint cut to `cut + 1` bytes: its message may end inside it
+        const within = (tag: number, body: number[]) => [tag, body.length, ...body];
+        const kubernetesMeta = within(26, [16, ...varint(generation, extra).slice(0, cut + 1)]);
+        const model = [...within(10, kubernetesMeta), ...within(18, [40, ...varint(memory, extra)])];
+        const bytes = Buffer.from(within(10, model));
+        return decodesAlike(codec, ref, bytes);
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -1,17 +1,28 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { EventQueue } from "../../src/runtime/queue.ts";
+import { EventQueue, type Timed } from "../../src/runtime/queue.ts";
 
-type Op = { kind: "push"; at: number } | { kind: "cancel"; nth: number } | { kind: "pop" };
+type Op = { kind: "push"; at: number; own: boolean } | { kind: "cancel"; nth: number } | { kind: "pop" } | { kind: "popDue"; until: number };
 
 const ops = fc.array(
   fc.oneof(
-    { weight: 5, arbitrary: fc.record({ kind: fc.constant("push" as const), at: fc.integer({ min: 0, max: 12 }) }) },
+    { weight: 5, arbitrary: fc.record({ kind: fc.constant("push" as const), at: fc.integer({ min: 0, max: 12 }), own: fc.boolean() }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant("cancel" as const), nth: fc.nat() }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant("pop" as const) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant("pop" as const) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant("popDue" as const), until: fc.integer({ min: -1, max: 13 }) }) },
   ),
   { maxLength: 3_000 },
 );
+
+/** An entry the caller builds itself, its `run` a method (as a transport's deliveries are). */
+class Own implements Timed {
+  seq = -1;
+  cancelled = false;
+  constructor(readonly at: number, private readonly n: number, private readonly out: number[]) {}
+  run(): void {
+    this.out.push(this.n);
+  }
+}
 
 /**
  * The order every event must come out in: by time, then by when it was pushed, cancelled ones
@@ -24,9 +35,11 @@ function replay(queue: EventQueue, script: Op[]): number[] {
   for (const op of script) {
     if (op.kind === "push") {
       const n = id++;
-      pushed.push(queue.push(op.at, () => out.push(n)));
+      pushed.push(op.own ? queue.schedule(new Own(op.at, n, out)) : queue.push(op.at, () => out.push(n)));
     } else if (op.kind === "cancel") {
       if (pushed.length > 0) pushed[op.nth % pushed.length]!.cancelled = true;
+    } else if (op.kind === "popDue") {
+      queue.popDue(op.until)?.run();
     } else if (queue.peek()) {
       queue.pop()!.run();
     }
@@ -41,14 +54,14 @@ function reference(script: Op[]): number[] {
   const live: { at: number; n: number; cancelled: boolean }[] = [];
   const pushed: { cancelled: boolean }[] = [];
   let id = 0;
-  const popFirst = () => {
+  const popFirst = (until = Infinity) => {
     let best = -1;
     for (let i = 0; i < live.length; i++) {
       const e = live[i]!;
       if (e.cancelled) continue;
       if (best < 0 || e.at < live[best]!.at || (e.at === live[best]!.at && e.n < live[best]!.n)) best = i;
     }
-    if (best < 0) return false;
+    if (best < 0 || live[best]!.at > until) return false;
     out.push(live.splice(best, 1)[0]!.n);
     return true;
   };
@@ -59,6 +72,8 @@ function reference(script: Op[]): number[] {
       pushed.push(e);
     } else if (op.kind === "cancel") {
       if (pushed.length > 0) pushed[op.nth % pushed.length]!.cancelled = true;
+    } else if (op.kind === "popDue") {
+      popFirst(op.until);
     } else {
       popFirst();
     }

@@ -3,13 +3,47 @@
  * method's protobuf serializers on its way, so a message that would not survive the wire does not
  * survive the simulation either; it arrives one latency later (plus any `delay` rule).
  */
-import { method as methodDef } from "../../proto/index.ts";
 import type { GrpcStatus } from "../../core/protocol.ts";
 import type { Call, Engine, Proc, Transport } from "../engine.ts";
+import type { Timed } from "../queue.ts";
 
 /** The address a server sees an internal call come from: its client pod's IP and a port of its own. */
 export function simPeer(call: Call): string {
   return call.client ? `${call.client.pod.spec.ip}:${40000 + (call.id % 20000)}` : "outside";
+}
+
+const enum Kind {
+  Open,
+  Request,
+  HalfClose,
+  Response,
+  Finish,
+  Fail,
+}
+
+/**
+ * One thing on its way, as its own queue entry: a rollout carries hundreds of thousands, and a
+ * closure per delivery (inside another that checks the link) plus the queue's entry for it were
+ * three objects where one does.
+ */
+class InFlight implements Timed {
+  seq = 0;
+  cancelled = false;
+  constructor(
+    readonly at: number,
+    private readonly transport: SimTransport,
+    readonly call: Call,
+    readonly kind: Kind,
+    /** The decoded message, the status, or nothing. */
+    readonly payload: unknown,
+    /** For an opening: the server process meant and the peer address it sees. */
+    readonly to: Proc | null,
+    readonly peer: string,
+  ) {}
+
+  run(): void {
+    this.transport.arrive(this);
+  }
 }
 
 export class SimTransport implements Transport {
@@ -24,47 +58,73 @@ export class SimTransport implements Transport {
   constructor(private readonly engine: Engine) {}
 
   /** A response's encoding: once per message object, however many streams it goes to. */
-  private encodeResponse(method: string, message: object): Buffer {
+  private encodeResponse(call: Call, message: object): Buffer {
     const last = this.lastEncoded;
-    if (last !== null && last.message === message && last.method === method && last.batch === this.engine.effectBatch) return last.bytes;
-    const bytes = methodDef(method).responseSerialize(message);
-    this.lastEncoded = { batch: this.engine.effectBatch, message, method, bytes };
+    const batch = this.engine.effectBatch;
+    if (last !== null && last.message === message && last.method === call.method && last.batch === batch) return last.bytes;
+    const bytes = call.def.responseSerialize(message);
+    if (last !== null) {
+      last.batch = batch;
+      last.message = message;
+      last.method = call.method;
+      last.bytes = bytes;
+    } else this.lastEncoded = { batch, message, method: call.method, bytes };
     return bytes;
   }
 
-  private later(call: Call, run: () => void): void {
-    this.engine.queue.push(this.engine.now + this.engine.latencyMs + call.extraDelayMs, () => {
-      if (!this.dropped.has(call)) run();
-    });
+  private later(call: Call, kind: Kind, payload: unknown, to: Proc | null = null, peer = ""): void {
+    const engine = this.engine;
+    engine.queue.schedule(new InFlight(engine.now + engine.latencyMs + call.extraDelayMs, this, call, kind, payload, to, peer));
+  }
+
+  /** A delivery's time has come. */
+  arrive(d: InFlight): void {
+    const call = d.call;
+    const engine = this.engine;
+    if (d.kind === Kind.Fail) {
+      engine.closeClient(call, d.payload as GrpcStatus);
+      return;
+    }
+    if (this.dropped.has(call)) return;
+    switch (d.kind) {
+      case Kind.Open:
+        if (d.to!.up) engine.arrivedAtServer(call, { kind: "incoming", call: call.serverCallId, method: call.method, request: d.payload, peer: d.peer });
+        return;
+      case Kind.Request:
+        engine.arrivedAtServer(call, { kind: "incomingMessage", call: call.serverCallId, message: d.payload });
+        return;
+      case Kind.HalfClose:
+        engine.arrivedAtServer(call, { kind: "incomingHalfClose", call: call.serverCallId });
+        return;
+      case Kind.Response:
+        engine.responseArrived(call, d.payload);
+        return;
+      case Kind.Finish:
+        engine.closeClient(call, d.payload as GrpcStatus);
+        return;
+    }
   }
 
   open(call: Call, request: unknown, to: Proc): void {
-    const def = methodDef(call.method);
+    const def = call.def;
     const decoded = def.requestStream ? undefined : def.requestDeserialize(def.requestSerialize(request as object));
-    const peer = simPeer(call);
-    this.later(call, () => {
-      if (to.up) {
-        this.engine.arrivedAtServer(call, { kind: "incoming", call: call.serverCallId, method: call.method, request: decoded, peer });
-      }
-    });
+    this.later(call, Kind.Open, decoded, to, simPeer(call));
   }
 
   toServer(call: Call, ev: { kind: "message"; message: unknown } | { kind: "halfClose" } | { kind: "cancel" }): void {
     if (ev.kind === "message") {
-      const def = methodDef(call.method);
-      const decoded = def.requestDeserialize(def.requestSerialize(ev.message as object));
-      this.later(call, () => this.engine.arrivedAtServer(call, { kind: "incomingMessage", call: call.serverCallId, message: decoded }));
+      const def = call.def;
+      this.later(call, Kind.Request, def.requestDeserialize(def.requestSerialize(ev.message as object)));
     } else if (ev.kind === "halfClose") {
-      this.later(call, () => this.engine.arrivedAtServer(call, { kind: "incomingHalfClose", call: call.serverCallId }));
+      this.later(call, Kind.HalfClose, undefined);
     }
   }
 
   toClient(call: Call, ev: { kind: "message"; message: unknown } | { kind: "finish"; status: GrpcStatus }): void {
     if (ev.kind === "message") {
-      const decoded = methodDef(call.method).responseDeserialize(this.encodeResponse(call.method, ev.message as object));
-      this.later(call, () => this.engine.arrivedAtClient(call, { kind: "message", message: decoded }));
+      this.later(call, Kind.Response, call.def.responseDeserialize(this.encodeResponse(call, ev.message as object)));
     } else {
-      this.later(call, () => this.engine.arrivedAtClient(call, ev));
+      this.later(call, Kind.Finish, ev.status);
     }
   }
 
@@ -73,7 +133,8 @@ export class SimTransport implements Transport {
   }
 
   fail(call: Call, status: GrpcStatus): void {
-    this.engine.queue.push(this.engine.now + this.engine.latencyMs, () => this.engine.closeClient(call, status));
+    const engine = this.engine;
+    engine.queue.schedule(new InFlight(engine.now + engine.latencyMs, this, call, Kind.Fail, status, null, ""));
   }
 
   blackhole(): void {}
