@@ -24,8 +24,8 @@ interface Slot {
 export class OrderedDeliveries {
   /** Messages sent and not yet arrived (or given up on). */
   private pending = 0;
-  /** Messages arrived so far: how a wait tells a slow delivery from one that never comes. */
-  private arrivals = 0;
+  /** Arrivals and wake-ups so far: how the watchdog tells a slow delivery from one that never comes. */
+  private progress = 0;
   /** Per call and direction, the places of its messages still on their way, in send order (a
    * stream keeps its order, but its two directions are independent of each other). */
   private readonly toServer = new Map<number, Slot[]>();
@@ -34,6 +34,13 @@ export class OrderedDeliveries {
   private readonly awaited = new Set<Timed>();
   private waiters: (() => void)[] = [];
   private closed = false;
+  /**
+   * One timer for every wait, kept armed while runs wait and re-armed only when it fires, so a
+   * wait (one per message the run is held by) costs no timer of its own; it holds the process
+   * open only while someone waits.
+   */
+  private watchdog: NodeJS.Timeout | null = null;
+  private watchdogSeen = 0;
 
   constructor(private readonly queue: Pick<EventQueue, "push" | "peek">, private readonly timeoutMs: () => number) {}
 
@@ -75,7 +82,7 @@ export class OrderedDeliveries {
     const slot = places?.shift();
     if (!slot) return; // not something we were waiting for (e.g. a status after our own cancel)
     if (places!.length === 0) byCall.delete(callId);
-    this.arrivals++;
+    this.progress++;
     if (slot.due) {
       deliver(); // came after the run stopped waiting for it: as soon as possible
       this.wake(); // and it may be what the run waits for
@@ -103,41 +110,50 @@ export class OrderedDeliveries {
     if (owed > 0) this.wake();
   }
 
-  /** Wait until the run's next event may run: its message arrived, or none came for the timeout. */
+  /**
+   * Wait until the run's next event may run: its message arrived, or no message arrived for at
+   * least the timeout (a bug, or a peer that vanished).
+   */
   waitForDelivery(): Promise<void> {
     return new Promise((resolve) => {
-      let seen = this.arrivals;
-      const watch = () => {
-        // Messages are still coming in: give the rest the full time again.
-        if (this.arrivals !== seen) {
-          seen = this.arrivals;
-          timer = setTimeout(watch, this.timeoutMs());
-          return;
-        }
-        // Nothing arrived for that long (a bug, or a peer that vanished): stop waiting for the
-        // message at the head; if it still comes, it is handed over as soon as it does.
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        const head = this.queue.peek();
-        for (const byCall of [this.toServer, this.toClient]) {
-          for (const places of byCall.values()) {
-            const slot = places.find((s) => s.entry === head);
-            if (slot) this.forget(slot);
-          }
-        }
-        resolve();
-      };
-      let timer = setTimeout(watch, this.timeoutMs());
-      const waiter = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.waiters.push(waiter);
+      this.waiters.push(resolve);
+      if (this.watchdog === null) {
+        this.watchdogSeen = this.progress;
+        this.watchdog = setTimeout(this.onWatchdog, this.timeoutMs());
+      } else if (this.waiters.length === 1) this.watchdog.ref();
     });
   }
+
+  private readonly onWatchdog = (): void => {
+    const timer = this.watchdog!;
+    if (this.waiters.length === 0 || this.closed) {
+      this.watchdog = null;
+      return;
+    }
+    // Messages are still coming in: give the rest the full time again.
+    if (this.progress !== this.watchdogSeen) {
+      this.watchdogSeen = this.progress;
+      timer.refresh();
+      return;
+    }
+    // Stop waiting for the message at the head; if it still comes, it is handed over as soon
+    // as it does.
+    this.watchdog = null;
+    const head = this.queue.peek();
+    for (const byCall of [this.toServer, this.toClient]) {
+      for (const places of byCall.values()) {
+        const slot = places.find((s) => s.entry === head);
+        if (slot) this.forget(slot);
+      }
+    }
+    this.wake();
+  };
 
   /** Nothing more is awaited; whoever waits stops waiting. */
   close(): void {
     this.closed = true;
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = null;
     this.wake();
   }
 
@@ -152,7 +168,9 @@ export class OrderedDeliveries {
   private wake(): void {
     const w = this.waiters;
     if (w.length === 0) return;
+    this.progress++;
     this.waiters = [];
+    this.watchdog?.unref();
     for (const f of w) f();
   }
 }

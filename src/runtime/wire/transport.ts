@@ -30,6 +30,13 @@ const CALL_HEADER = "x-seldon-sim-call";
 export const INTERNAL_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.initial_reconnect_backoff_ms": 50,
   "grpc.max_reconnect_backoff_ms": 200,
+  // Nobody can read channelz here (no channelz service is served), so keep no per-call counts.
+  "grpc.enable_channelz": 0,
+};
+
+/** Options of the servers on our private sockets (also the benchmark's grpc-js ceiling's). */
+export const INTERNAL_SERVER_OPTIONS: grpc.ServerOptions = {
+  "grpc.enable_channelz": 0,
 };
 
 /** How long shutdown lets open calls finish before it ends their connections. */
@@ -165,7 +172,7 @@ export class WireTransport implements Transport {
       for (const l of proc.spec.spawn().listeners) {
         const key = `${proc.pod.namespace}/${proc.pod.name}:${l.port}`;
         // Private: our own processes' calls, paired by their call id.
-        const internal = new grpc.Server();
+        const internal = new grpc.Server(INTERNAL_SERVER_OPTIONS);
         for (const service of l.services) internal.addService(serviceDefinition(service), this.handlers(proc, service, true));
         const socketPath = sockets.path();
         await new Promise<void>((resolve, reject) =>
@@ -261,10 +268,14 @@ export class WireTransport implements Transport {
         this.serverSides.set(call.id, side);
         const c = call;
         // grpc-js also says "cancelled" after a normal finish; only a call whose server side has
-        // not finished was really cancelled by its client.
-        (grpcCall as grpc.ServerWritableStream<object, object>).on("cancelled", () => {
-          if (!c.closed && this.serverSides.has(c.id)) this.engine.breakCall(c, null, "client");
-        });
+        // not finished was really cancelled by its client. Our own processes' calls are ended by
+        // the engine on both sides (`drop` lets the server side go before cancelling), so only
+        // an outside peer's cancel is news.
+        if (!internal) {
+          (grpcCall as grpc.ServerWritableStream<object, object>).on("cancelled", () => {
+            if (!c.closed && this.serverSides.has(c.id)) this.engine.breakCall(c, null, "client");
+          });
+        }
         const incoming: Input = {
           kind: "incoming", call: call.serverCallId, method: path, peer,
           ...(d.requestStream ? {} : { request }),
