@@ -83,6 +83,24 @@ describe("places of messages on their way over wire", () => {
     expect(d.blocked).toBe(false);
   });
 
+  it("wakes a waiting run only after the rest of the arrivals at hand, once for all of them", async () => {
+    const { d, handed, run, hand } = setup();
+    for (const id of [1, 2, 3]) d.expect(id, "toClient", 1);
+    expect(run()).toBe("held");
+    let wakes = 0;
+    void d.waitForDelivery().then(() => { wakes++; });
+    d.arrived(1, "toClient", hand("1"));
+    await Promise.resolve(); // other frames of the same read are still to be handled
+    await Promise.resolve();
+    expect(wakes).toBe(0);
+    d.arrived(2, "toClient", hand("2"));
+    d.arrived(3, "toClient", hand("3"));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(wakes).toBe(1);
+    expect(run()).toBe("empty");
+    expect(handed).toEqual(["1", "2", "3"]);
+  });
+
   it("stops waiting only after the timeout passes without any arrival, and hands a late message over at once", async () => {
     const { d, handed, run, hand } = setup(1_000);
     for (const id of [1, 2, 3]) d.expect(id, "toClient", 1);

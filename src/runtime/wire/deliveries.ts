@@ -41,6 +41,8 @@ export class OrderedDeliveries {
    */
   private watchdog: NodeJS.Timeout | null = null;
   private watchdogSeen = 0;
+  /** A wake-up is due once the sockets' pending reads are handled (see `wakeSoon`). */
+  private wakeDue = false;
 
   constructor(private readonly queue: Pick<EventQueue, "push" | "peek">, private readonly timeoutMs: () => number) {}
 
@@ -85,14 +87,14 @@ export class OrderedDeliveries {
     this.progress++;
     if (slot.due) {
       deliver(); // came after the run stopped waiting for it: as soon as possible
-      this.wake(); // and it may be what the run waits for
+      this.wakeSoon(); // and it may be what the run waits for
       return;
     }
     slot.run = deliver;
     const wasHead = slot.entry !== null && this.waiters.length > 0 && this.queue.peek() === slot.entry;
     this.forget(slot);
     // Only the place at the head holds the run: an arrival further back wakes nobody.
-    if (wasHead) this.wake();
+    if (wasHead) this.wakeSoon();
   }
 
   /** The call is gone: nothing more of it will arrive, and the run does not wait for it. */
@@ -164,6 +166,22 @@ export class OrderedDeliveries {
     slot.entry = null;
     this.pending--;
   }
+
+  /**
+   * Wake the run once the rest of what the sockets have brought is read. Woken at once, it would
+   * run between two frames of one read, find the next place still empty and wait again: one wait
+   * per message instead of one per batch.
+   */
+  private wakeSoon(): void {
+    if (this.wakeDue || this.waiters.length === 0) return;
+    this.wakeDue = true;
+    setImmediate(this.onWakeDue);
+  }
+
+  private readonly onWakeDue = (): void => {
+    this.wakeDue = false;
+    this.wake();
+  };
 
   private wake(): void {
     const w = this.waiters;
