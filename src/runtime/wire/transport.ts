@@ -413,56 +413,51 @@ export class WireTransport implements Transport {
     const ser = def.requestSerialize as (v: object) => Buffer;
     const des = def.responseDeserialize as (b: Buffer) => object;
     if (remote) this.remoteCalls.add(call.id);
-    const arrive = (deliver: () => void): void => {
-      if (!remote) return this.arrived(call.id, "toClient", deliver);
-      if (!this.closing && !call.closed) deliver();
-    };
     if (!swallowed && !remote) this.expect(call, "toServer");
     // waitForReady=false: a refused connection fails the call at once, as Go's default dial does
     const opts: grpc.CallOptions = {};
-    let settled = false;
-    const onStatus = (status: grpc.StatusObject): void => {
-      if (settled) return;
-      settled = true;
-      this.clientCalls.delete(call.id);
-      this.remoteCalls.delete(call.id);
-      arrive(() => this.deliverClient(call, { kind: "finish", status: { code: status.code as GrpcStatus["code"], details: status.details } }));
-    };
-    /** The one response of a unary or client-streaming call, or its error. */
-    const onResult: grpc.requestCallback<object> = (err, resp) => {
-      if (settled) return;
-      if (err) return onStatus({ code: err.code, details: err.details, metadata: new grpc.Metadata() });
-      settled = true;
-      this.clientCalls.delete(call.id);
-      this.remoteCalls.delete(call.id);
-      arrive(() => {
-        this.deliverClient(call, { kind: "message", message: resp });
-        this.deliverClient(call, { kind: "finish", status: { code: Status.OK, details: "" } });
-      });
-    };
     if (!def.requestStream && !def.responseStream) {
-      const c = client.makeUnaryRequest(path, ser, des, (request ?? {}) as object, md, opts, onResult);
+      // The most common call: one closure, nothing else kept per call.
+      const c = client.makeUnaryRequest(path, ser, des, (request ?? {}) as object, md, opts, (err, resp) => this.settle(call, remote, err, resp));
       this.clientCalls.set(call.id, c);
-    } else if (!def.requestStream) {
-      const c = client.makeServerStreamRequest(path, ser, des, (request ?? {}) as object, md, opts);
-      c.on("data", (m: object) => {
-        arrive(() => this.deliverClient(call, { kind: "message", message: m }));
-      });
-      c.on("status", onStatus);
-      c.on("error", () => {}); // the status event carries it
-      this.clientCalls.set(call.id, c);
-    } else if (!def.responseStream) {
-      const c = client.makeClientStreamRequest(path, ser, des, md, opts, onResult);
-      this.clientCalls.set(call.id, c);
-    } else {
-      const c = client.makeBidiStreamRequest(path, ser, des, md, opts);
-      c.on("data", (m: object) => {
-        arrive(() => this.deliverClient(call, { kind: "message", message: m }));
-      });
-      c.on("status", onStatus);
-      c.on("error", () => {});
-      this.clientCalls.set(call.id, c);
+      return;
     }
+    if (!def.responseStream) {
+      const c = client.makeClientStreamRequest(path, ser, des, md, opts, (err, resp) => this.settle(call, remote, err, resp));
+      this.clientCalls.set(call.id, c);
+      return;
+    }
+    const c = def.requestStream ? client.makeBidiStreamRequest(path, ser, des, md, opts) : client.makeServerStreamRequest(path, ser, des, (request ?? {}) as object, md, opts);
+    c.on("data", (m: object) => {
+      this.arriveAtClient(call, remote, () => this.deliverClient(call, { kind: "message", message: m }));
+    });
+    c.once("status", (status: grpc.StatusObject) => {
+      this.clientCalls.delete(call.id);
+      this.remoteCalls.delete(call.id);
+      this.arriveAtClient(call, remote, () => this.deliverClient(call, { kind: "finish", status: { code: status.code as GrpcStatus["code"], details: status.details } }));
+    });
+    c.on("error", () => {}); // the status event carries it
+    this.clientCalls.set(call.id, c);
+  }
+
+  /** The one response of a unary or client-streaming call we opened, or its error (grpc-js reports either once). */
+  private settle(call: Call, remote: boolean, err: grpc.ServiceError | null, resp: object | undefined): void {
+    this.clientCalls.delete(call.id);
+    this.remoteCalls.delete(call.id);
+    if (err) {
+      this.arriveAtClient(call, remote, () => this.deliverClient(call, { kind: "finish", status: { code: err.code as GrpcStatus["code"], details: err.details } }));
+      return;
+    }
+    this.arriveAtClient(call, remote, () => {
+      this.deliverClient(call, { kind: "message", message: resp });
+      this.deliverClient(call, { kind: "finish", status: { code: Status.OK, details: "" } });
+    });
+  }
+
+  /** What the server side of a call we opened sent: our own process's in its place, a remote one's as it comes. */
+  private arriveAtClient(call: Call, remote: boolean, deliver: () => void): void {
+    if (!remote) this.arrived(call.id, "toClient", deliver);
+    else if (!this.closing && !call.closed) deliver();
   }
 
   toServer(call: Call, ev: { kind: "message"; message: unknown } | { kind: "halfClose" } | { kind: "cancel" }): void {
