@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import type { CallId, Component, Effect, Input, MethodPath } from "../src/core/protocol.ts";
 import { method as methodDef } from "../src/proto/index.ts";
-import { INTERNAL_CHANNEL_OPTIONS } from "../src/runtime/wire/transport.ts";
+import { INTERNAL_CHANNEL_OPTIONS, INTERNAL_SERVER_OPTIONS } from "../src/runtime/wire/transport.ts";
 import { modelResource, RolloutWatch, startCluster } from "./cluster.ts";
 
 /** What one replica load is made of on the wire, measured on a small rollout. */
@@ -137,7 +137,7 @@ export interface CeilingMeasurement {
 /**
  * grpc-js alone, laid out as `wire` lays out the fakes: one hub server (the scheduler) and one
  * server per agent (its MLServer), each on a Unix socket of its own as our processes' private
- * listeners are, dialled with the same channel options. `loads` loads, in total exactly the
+ * listeners are, with the same server and channel options. `loads` loads, in total exactly the
  * shape's unary calls (one after another within a load, as a load's steps are; the hub's share
  * to the hub, the others to the load's agent) and stream messages (the hub's share on one stream,
  * the others on the load's agent's stream), all loads in flight at once as in the rollout.
@@ -158,7 +158,7 @@ export async function grpcCeiling(shape: LoadShape, loads: number, agents: numbe
   /** One listener: its server, a channel to it and the server side of the streams opened on it. */
   const listen = async (name: string) => {
     const streams: grpc.ServerWritableStream<Buffer, Buffer>[] = [];
-    const server = new grpc.Server();
+    const server = new grpc.Server(INTERNAL_SERVER_OPTIONS);
     server.addService(CEILING_SERVICE, {
       Unary: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, response),
       Stream: (call: grpc.ServerWritableStream<Buffer, Buffer>) => { streams.push(call); },

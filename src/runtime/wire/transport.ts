@@ -21,6 +21,7 @@ import {
   GRPC_GO_CONNECTION_TIMEOUT_MS, PrivateSockets, PublicListener, hostPort, listenPrivate, serverCredentials, type TlsFiles,
 } from "./listeners.ts";
 import { Probes } from "./probes.ts";
+import { OrderedDeliveries, type Direction } from "./deliveries.ts";
 
 /** Pairs an internal call's two sides; sent only on private sockets, never read on public ones. */
 const CALL_HEADER = "x-seldon-sim-call";
@@ -29,6 +30,13 @@ const CALL_HEADER = "x-seldon-sim-call";
 export const INTERNAL_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.initial_reconnect_backoff_ms": 50,
   "grpc.max_reconnect_backoff_ms": 200,
+  // Nobody can read channelz here (no channelz service is served), so keep no per-call counts.
+  "grpc.enable_channelz": 0,
+};
+
+/** Options of the servers on our private sockets (also the benchmark's grpc-js ceiling's). */
+export const INTERNAL_SERVER_OPTIONS: grpc.ServerOptions = {
+  "grpc.enable_channelz": 0,
 };
 
 /** How long shutdown lets open calls finish before it ends their connections. */
@@ -79,20 +87,10 @@ export interface ListenerInfo {
   protocol: "grpc" | "grpc+tls" | "http";
 }
 
-/** A reserved place in the engine's queue for one delivery; `run` is set once it has arrived. */
-interface Slot {
-  run: (() => void) | null;
-  due: boolean;
-}
-
 export class WireTransport implements Transport {
-  /** Deliveries sent and not yet arrived. */
-  private pending = 0;
-  /** Deliveries arrived so far: how a wait tells a slow delivery from one that never comes. */
-  private arrivals = 0;
-  /** Per call, the queue places of its deliveries still on their way, in order. A call we drop
-   * takes them with it, and whatever grpc-js still reports for it is not an arrival. */
-  private readonly slots = new Map<number, Slot[]>();
+  /** The queue places of our own processes' messages on their way. A call we drop takes its
+   * places with it, and whatever grpc-js still reports for it is not an arrival. */
+  private readonly deliveries: OrderedDeliveries;
   private readonly servers: grpc.Server[] = [];
   /** `namespace/pod:port` → real port. */
   readonly realPorts = new Map<string, number>();
@@ -111,7 +109,6 @@ export class WireTransport implements Transport {
   private readonly clientCalls = new Map<number, grpc.ClientUnaryCall | grpc.ClientReadableStream<object> | grpc.ClientWritableStream<object> | grpc.ClientDuplexStream<object, object>>();
   private readonly serverSides = new Map<number, ServerSide>();
   private readonly byCallId = new Map<number, Call>();
-  private waiters: (() => void)[] = [];
   /** The fault peers' private sockets: nobody listens on the first. */
   private closedPath = "";
   private resetPath = "";
@@ -126,7 +123,9 @@ export class WireTransport implements Transport {
   /** Health and reflection on every public listener. */
   private readonly probes = new Probes();
 
-  constructor(private readonly engine: Engine, private readonly options: WireOptions = {}) {}
+  constructor(private readonly engine: Engine, private readonly options: WireOptions = {}) {
+    this.deliveries = new OrderedDeliveries(engine.queue, () => this.deliveryTimeoutMs);
+  }
 
   private get host(): string {
     return this.options.host ?? "127.0.0.1";
@@ -173,7 +172,7 @@ export class WireTransport implements Transport {
       for (const l of proc.spec.spawn().listeners) {
         const key = `${proc.pod.namespace}/${proc.pod.name}:${l.port}`;
         // Private: our own processes' calls, paired by their call id.
-        const internal = new grpc.Server();
+        const internal = new grpc.Server(INTERNAL_SERVER_OPTIONS);
         for (const service of l.services) internal.addService(serviceDefinition(service), this.handlers(proc, service, true));
         const socketPath = sockets.path();
         await new Promise<void>((resolve, reject) =>
@@ -269,16 +268,20 @@ export class WireTransport implements Transport {
         this.serverSides.set(call.id, side);
         const c = call;
         // grpc-js also says "cancelled" after a normal finish; only a call whose server side has
-        // not finished was really cancelled by its client.
-        (grpcCall as grpc.ServerWritableStream<object, object>).on("cancelled", () => {
-          if (!c.closed && this.serverSides.has(c.id)) this.engine.breakCall(c, null, "client");
-        });
+        // not finished was really cancelled by its client. Our own processes' calls are ended by
+        // the engine on both sides (`drop` lets the server side go before cancelling), so only
+        // an outside peer's cancel is news.
+        if (!internal) {
+          (grpcCall as grpc.ServerWritableStream<object, object>).on("cancelled", () => {
+            if (!c.closed && this.serverSides.has(c.id)) this.engine.breakCall(c, null, "client");
+          });
+        }
         const incoming: Input = {
           kind: "incoming", call: call.serverCallId, method: path, peer,
           ...(d.requestStream ? {} : { request }),
           ...(internal ? (call.headers ? { headers: call.headers } : {}) : outsideHeaders(grpcCall.metadata)),
         };
-        if (fromEngine) this.arrived(c.id, () => this.deliverServer(c, incoming));
+        if (fromEngine) this.arrived(c.id, "toServer", () => this.deliverServer(c, incoming));
         else {
           if (!d.requestStream) this.engine.noteOutsideMessage(c, "request", request);
           this.deliverServer(c, incoming);
@@ -306,7 +309,7 @@ export class WireTransport implements Transport {
           const fromEngine = c.client !== null;
           call.on("data", (m: object) => {
             const deliver = () => this.deliverServer(c, { kind: "incomingMessage", call: c.serverCallId, message: m });
-            if (fromEngine) this.arrived(c.id, deliver);
+            if (fromEngine) this.arrived(c.id, "toServer", deliver);
             else {
               if (!c.closed) this.engine.noteOutsideMessage(c, "request", m);
               deliver();
@@ -314,7 +317,7 @@ export class WireTransport implements Transport {
           });
           call.on("end", () => {
             const deliver = () => this.deliverServer(c, { kind: "incomingHalfClose", call: c.serverCallId });
-            if (fromEngine) this.arrived(c.id, deliver);
+            if (fromEngine) this.arrived(c.id, "toServer", deliver);
             else deliver();
           });
         };
@@ -351,13 +354,13 @@ export class WireTransport implements Transport {
       if (side.unaryCallback) {
         side.pendingResponse = ev.message as object;
       } else if (side.stream) {
-        if (counted) this.expect(call);
+        if (counted) this.expect(call, "toClient");
         side.stream.write(ev.message as object);
       }
       return;
     }
     this.serverSides.delete(call.id);
-    if (counted) this.expect(call);
+    if (counted) this.expect(call, "toClient");
     if (side.unaryCallback) {
       if (ev.status.code === Status.OK) side.unaryCallback(null, side.pendingResponse ?? {});
       else side.unaryCallback({ code: ev.status.code, details: ev.status.details });
@@ -410,56 +413,51 @@ export class WireTransport implements Transport {
     const ser = def.requestSerialize as (v: object) => Buffer;
     const des = def.responseDeserialize as (b: Buffer) => object;
     if (remote) this.remoteCalls.add(call.id);
-    const arrive = (deliver: () => void): void => {
-      if (!remote) return this.arrived(call.id, deliver);
-      if (!this.closing && !call.closed) deliver();
-    };
-    if (!swallowed && !remote) this.expect(call);
+    if (!swallowed && !remote) this.expect(call, "toServer");
     // waitForReady=false: a refused connection fails the call at once, as Go's default dial does
     const opts: grpc.CallOptions = {};
-    let settled = false;
-    const onStatus = (status: grpc.StatusObject): void => {
-      if (settled) return;
-      settled = true;
-      this.clientCalls.delete(call.id);
-      this.remoteCalls.delete(call.id);
-      arrive(() => this.deliverClient(call, { kind: "finish", status: { code: status.code as GrpcStatus["code"], details: status.details } }));
-    };
-    /** The one response of a unary or client-streaming call, or its error. */
-    const onResult: grpc.requestCallback<object> = (err, resp) => {
-      if (settled) return;
-      if (err) return onStatus({ code: err.code, details: err.details, metadata: new grpc.Metadata() });
-      settled = true;
-      this.clientCalls.delete(call.id);
-      this.remoteCalls.delete(call.id);
-      arrive(() => {
-        this.deliverClient(call, { kind: "message", message: resp });
-        this.deliverClient(call, { kind: "finish", status: { code: Status.OK, details: "" } });
-      });
-    };
     if (!def.requestStream && !def.responseStream) {
-      const c = client.makeUnaryRequest(path, ser, des, (request ?? {}) as object, md, opts, onResult);
+      // The most common call: one closure, nothing else kept per call.
+      const c = client.makeUnaryRequest(path, ser, des, (request ?? {}) as object, md, opts, (err, resp) => this.settle(call, remote, err, resp));
       this.clientCalls.set(call.id, c);
-    } else if (!def.requestStream) {
-      const c = client.makeServerStreamRequest(path, ser, des, (request ?? {}) as object, md, opts);
-      c.on("data", (m: object) => {
-        arrive(() => this.deliverClient(call, { kind: "message", message: m }));
-      });
-      c.on("status", onStatus);
-      c.on("error", () => {}); // the status event carries it
-      this.clientCalls.set(call.id, c);
-    } else if (!def.responseStream) {
-      const c = client.makeClientStreamRequest(path, ser, des, md, opts, onResult);
-      this.clientCalls.set(call.id, c);
-    } else {
-      const c = client.makeBidiStreamRequest(path, ser, des, md, opts);
-      c.on("data", (m: object) => {
-        arrive(() => this.deliverClient(call, { kind: "message", message: m }));
-      });
-      c.on("status", onStatus);
-      c.on("error", () => {});
-      this.clientCalls.set(call.id, c);
+      return;
     }
+    if (!def.responseStream) {
+      const c = client.makeClientStreamRequest(path, ser, des, md, opts, (err, resp) => this.settle(call, remote, err, resp));
+      this.clientCalls.set(call.id, c);
+      return;
+    }
+    const c = def.requestStream ? client.makeBidiStreamRequest(path, ser, des, md, opts) : client.makeServerStreamRequest(path, ser, des, (request ?? {}) as object, md, opts);
+    c.on("data", (m: object) => {
+      this.arriveAtClient(call, remote, () => this.deliverClient(call, { kind: "message", message: m }));
+    });
+    c.once("status", (status: grpc.StatusObject) => {
+      this.clientCalls.delete(call.id);
+      this.remoteCalls.delete(call.id);
+      this.arriveAtClient(call, remote, () => this.deliverClient(call, { kind: "finish", status: { code: status.code as GrpcStatus["code"], details: status.details } }));
+    });
+    c.on("error", () => {}); // the status event carries it
+    this.clientCalls.set(call.id, c);
+  }
+
+  /** The one response of a unary or client-streaming call we opened, or its error (grpc-js reports either once). */
+  private settle(call: Call, remote: boolean, err: grpc.ServiceError | null, resp: object | undefined): void {
+    this.clientCalls.delete(call.id);
+    this.remoteCalls.delete(call.id);
+    if (err) {
+      this.arriveAtClient(call, remote, () => this.deliverClient(call, { kind: "finish", status: { code: err.code as GrpcStatus["code"], details: err.details } }));
+      return;
+    }
+    this.arriveAtClient(call, remote, () => {
+      this.deliverClient(call, { kind: "message", message: resp });
+      this.deliverClient(call, { kind: "finish", status: { code: Status.OK, details: "" } });
+    });
+  }
+
+  /** What the server side of a call we opened sent: our own process's in its place, a remote one's as it comes. */
+  private arriveAtClient(call: Call, remote: boolean, deliver: () => void): void {
+    if (!remote) this.arrived(call.id, "toClient", deliver);
+    else if (!this.closing && !call.closed) deliver();
   }
 
   toServer(call: Call, ev: { kind: "message"; message: unknown } | { kind: "halfClose" } | { kind: "cancel" }): void {
@@ -467,10 +465,10 @@ export class WireTransport implements Transport {
     if (!c) return;
     const counted = !this.remoteCalls.has(call.id);
     if (ev.kind === "message") {
-      if (counted) this.expect(call);
+      if (counted) this.expect(call, "toServer");
       c.write(ev.message as object);
     } else if (ev.kind === "halfClose") {
-      if (counted) this.expect(call);
+      if (counted) this.expect(call, "toServer");
       c.end();
     }
   }
@@ -488,12 +486,7 @@ export class WireTransport implements Transport {
       else side.stream?.emit("error", status);
     }
     this.byCallId.delete(call.id);
-    const owed = this.slots.get(call.id)?.length ?? 0;
-    this.slots.delete(call.id);
-    if (owed > 0) {
-      this.pending = Math.max(0, this.pending - owed);
-      this.wake();
-    }
+    this.deliveries.drop(call.id);
     if (c) c.cancel();
   }
 
@@ -501,11 +494,11 @@ export class WireTransport implements Transport {
     if (this.closing) return;
     if (how === "refused" || how === "reset") {
       // Make the failure real, then report it in the words of the pod's Go client.
-      this.expect(call, 0);
+      this.expect(call, "toClient", 0);
       const client = this.client(`unix:${how === "refused" ? this.closedPath : this.resetPath}`);
       const def = methodDef("/inference.GRPCInferenceService/ServerLive");
       client.makeUnaryRequest(def.path, def.requestSerialize as (v: object) => Buffer, def.responseDeserialize as (b: Buffer) => object, {}, (err) => {
-        this.arrived(call.id, () => {
+        this.arrived(call.id, "toClient", () => {
           if (this.closing) return;
           if (!err || err.code !== Status.UNAVAILABLE) {
             this.engine.log(call.client!, "error", `seldon-sim: expected UNAVAILABLE from a ${how} link, got ${err ? err.code : "OK"}`);
@@ -529,9 +522,12 @@ export class WireTransport implements Transport {
     if (c) c.removeAllListeners("status");
   }
 
-  /** Once closing, nothing is in flight any more: whoever waits for a delivery stops waiting. */
+  /**
+   * Deliveries in flight that hold the run: zero unless the engine's next event is the place of
+   * a message still on its way (see `OrderedDeliveries`). Once closing, nothing holds it.
+   */
   get inFlight(): number {
-    return this.closing ? 0 : this.pending;
+    return !this.closing && this.deliveries.blocked ? this.deliveries.inFlight : 0;
   }
 
   private deliverServer(...args: Parameters<Engine["arrivedAtServer"]>): void {
@@ -542,74 +538,19 @@ export class WireTransport implements Transport {
     if (!this.closing) this.engine.arrivedAtClient(...args);
   }
 
-  /**
-   * A delivery is on its way: count it, and reserve its place in the engine's queue now, at the
-   * time and in the order the sim transport would deliver it. It is carried out when that place
-   * comes up — by then it has arrived, since the clock only moves with nothing in flight — so
-   * concurrent messages are handled in the same order in both runtimes, whatever order the
-   * sockets delivered them in.
-   */
-  private expect(call: Call, extraDelayMs = call.extraDelayMs): void {
-    if (!this.ordered) return;
-    this.pending++;
-    const slot: Slot = { run: null, due: false };
-    const queue = this.slots.get(call.id) ?? [];
-    queue.push(slot);
-    this.slots.set(call.id, queue);
-    this.engine.queue.push(this.engine.now + this.engine.latencyMs + extraDelayMs, () => {
-      slot.due = true;
-      slot.run?.();
-    });
+  /** A message of `call` leaves now: reserve its place, where and when sim would deliver it. */
+  private expect(call: Call, dir: Direction, extraDelayMs = call.extraDelayMs): void {
+    if (this.ordered) this.deliveries.expect(call.id, dir, this.engine.now + this.engine.latencyMs + extraDelayMs);
   }
 
-  /** Something expected for `callId` arrived; `deliver` hands it to the engine in its slot. */
-  private arrived(callId: number, deliver: () => void = () => {}): void {
-    if (!this.ordered) return deliver();
-    const queue = this.slots.get(callId);
-    const slot = queue?.shift();
-    if (!slot) return; // not something we were waiting for (e.g. a status after our own cancel)
-    if (queue!.length === 0) this.slots.delete(callId);
-    this.pending = Math.max(0, this.pending - 1);
-    this.arrivals++;
-    if (slot.due) {
-      deliver(); // came after we stopped waiting for it: as soon as possible
-      this.wake(); // and it may be what the run waits for
-    } else {
-      slot.run = deliver;
-      // Nothing runs before its place comes up, and that needs nothing in flight: until the
-      // last delivery is in, waking the run would only have it look and wait again.
-      if (this.pending === 0) this.wake();
-    }
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
+  /** Something sent on `callId` arrived; `deliver` hands it to the engine in its place. */
+  private arrived(callId: number, dir: Direction, deliver: () => void): void {
+    if (this.ordered) this.deliveries.arrived(callId, dir, deliver);
+    else deliver();
   }
 
   waitForDelivery(): Promise<void> {
-    return new Promise((resolve) => {
-      let seen = this.arrivals;
-      const watch = () => {
-        // Deliveries are still coming in: give the rest the full time again.
-        if (this.arrivals !== seen) {
-          seen = this.arrivals;
-          timer = setTimeout(watch, this.deliveryTimeoutMs);
-          return;
-        }
-        // Nothing arrived for that long (a bug, or a peer that vanished): stop waiting for one.
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        this.pending = Math.max(0, this.pending - 1);
-        resolve();
-      };
-      let timer = setTimeout(watch, this.deliveryTimeoutMs);
-      const waiter = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.waiters.push(waiter);
-    });
+    return this.deliveries.waitForDelivery();
   }
 
   /**
@@ -620,7 +561,7 @@ export class WireTransport implements Transport {
     if (this.closing) return;
     this.closing = true;
     this.probes.close();
-    this.wake();
+    this.deliveries.close();
     const ending = { code: Status.UNAVAILABLE, details: "server is shutting down" };
     for (const [id, side] of this.serverSides) {
       this.serverSides.delete(id);
