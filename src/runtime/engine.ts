@@ -4,8 +4,9 @@
  *
  * Only the carrying of call traffic differs between runtimes and sits behind `Transport`: the
  * `sim` transport encodes each message, waits a virtual latency and decodes it; the `wire`
- * transport sends it over real gRPC. The clock is virtual in both: it advances to the next timer
- * only when no message is in flight, so the same scenario unfolds the same way.
+ * transport sends it over real gRPC. The clock is virtual in both: each message has its place in
+ * the queue from the moment it is sent, and the run never passes the place of a message still on
+ * its way, so the same scenario unfolds the same way.
  */
 import type { CallId, Component, Effect, Fields, GrpcStatus, Headers, Input, LogLevel, MethodPath, Observation } from "../core/protocol.ts";
 import { Status } from "../core/protocol.ts";
@@ -242,7 +243,7 @@ export interface Transport {
   blackhole(call: Call): void;
   /** Make a pod added after start reachable (wire binds its listeners); sim has nothing to do. */
   bindPod?(pod: Pod): Promise<void>;
-  /** Count of deliveries in flight; the clock may advance only at zero. */
+  /** Deliveries the run must wait for before its next event; the clock may advance only at zero. */
   readonly inFlight: number;
   /** Wait for the next delivery (wire); sim never has anything to wait for. */
   waitForDelivery(): Promise<void>;
@@ -401,7 +402,7 @@ export class Engine {
   // -------------------------------------------------------------------------------------------
   // Running
 
-  /** Run until virtual time `until` (inclusive of events at `until`), with nothing in flight. */
+  /** Run until virtual time `until` (inclusive of events at `until`), with nothing left to wait for. */
   async runUntil(until: number): Promise<void> {
     await this.runUntilCondition(() => false, until);
   }
