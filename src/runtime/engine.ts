@@ -13,7 +13,7 @@ import { Status } from "../core/protocol.ts";
 import { method as methodDef, serviceOf, type MethodDefinition } from "../proto/index.ts";
 import { goDialErrors, policyFor, type EndpointFacts, type LinkPolicy, type NetworkRule } from "../network/rules.ts";
 import { KEEPALIVE_V2_9_0, type KeepaliveProfile } from "../network/keepalive.ts";
-import { EventQueue, type Timed } from "./queue.ts";
+import { EventQueue, QueueEntry, type Timed } from "./queue.ts";
 import { KEEP_EVERYTHING, trimOldest, type Retention } from "../core/retention.ts";
 
 export interface ProcessSpec {
@@ -847,16 +847,15 @@ export class Engine {
 
 /** A process's timer as its own queue entry (no closure per timer set): it fires only if the
  * process has not restarted since and the timer was not set again or cleared meanwhile. */
-class TimerEntry implements Timed {
-  seq = 0;
-  cancelled = false;
+class TimerEntry extends QueueEntry {
   private readonly incarnation: number;
   constructor(
-    readonly at: number,
+    at: number,
     private readonly engine: Engine,
     private readonly proc: Proc,
     private readonly timer: string,
   ) {
+    super(at);
     this.incarnation = proc.incarnation;
   }
 
@@ -869,14 +868,14 @@ class TimerEntry implements Timed {
 }
 
 /** A call's deadline as its own queue entry (no closure per call); cancelled when the call ends. */
-class DeadlineEntry implements Timed {
-  seq = 0;
-  cancelled = false;
+class DeadlineEntry extends QueueEntry {
   constructor(
-    readonly at: number,
+    at: number,
     private readonly engine: Engine,
     private readonly call: Call,
-  ) {}
+  ) {
+    super(at);
+  }
 
   run(): void {
     if (this.call.closed) return;

@@ -12,6 +12,17 @@ export interface Timed {
   cancelled?: boolean;
 }
 
+/**
+ * An entry that is its own event, its `run` a method: a delivery, a timer or a deadline is then
+ * one object in the queue instead of a closure wrapped in an entry.
+ */
+export abstract class QueueEntry implements Timed {
+  seq = 0;
+  cancelled = false;
+  constructor(readonly at: number) {}
+  abstract run(): void;
+}
+
 /** Below this many entries the queue never compacts. */
 const COMPACT_FLOOR = 1_024;
 

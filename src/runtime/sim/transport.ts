@@ -5,7 +5,7 @@
  */
 import type { GrpcStatus } from "../../core/protocol.ts";
 import type { Call, Engine, Proc, Transport } from "../engine.ts";
-import type { Timed } from "../queue.ts";
+import { QueueEntry } from "../queue.ts";
 
 /** The address a server sees an internal call come from: its client pod's IP and a port of its own. */
 export function simPeer(call: Call): string {
@@ -26,11 +26,9 @@ const enum Kind {
  * closure per delivery (inside another that checks the link) plus the queue's entry for it were
  * three objects where one does.
  */
-class InFlight implements Timed {
-  seq = 0;
-  cancelled = false;
+class InFlight extends QueueEntry {
   constructor(
-    readonly at: number,
+    at: number,
     private readonly transport: SimTransport,
     readonly call: Call,
     readonly kind: Kind,
@@ -39,7 +37,9 @@ class InFlight implements Timed {
     /** For an opening: the server process meant and the peer address it sees. */
     readonly to: Proc | null,
     readonly peer: string,
-  ) {}
+  ) {
+    super(at);
+  }
 
   run(): void {
     this.transport.arrive(this);

@@ -22,15 +22,14 @@ interface Slot {
 }
 
 export class OrderedDeliveries {
-  /** Messages sent and not yet arrived (or given up on). */
-  private pending = 0;
   /** Arrivals and wake-ups so far: how the watchdog tells a slow delivery from one that never comes. */
   private progress = 0;
   /** Per call and direction, the places of its messages still on their way, in send order (a
    * stream keeps its order, but its two directions are independent of each other). */
   private readonly toServer = new Map<number, Slot[]>();
   private readonly toClient = new Map<number, Slot[]>();
-  /** Queue entries of the places still awaited. */
+  /** Queue entries of the places still awaited: one per message sent and not yet arrived (or
+   * given up on). */
   private readonly awaited = new Set<Timed>();
   private waiters: (() => void)[] = [];
   private closed = false;
@@ -58,12 +57,11 @@ export class OrderedDeliveries {
 
   /** Messages on their way, for a caller that wants a count. */
   get inFlight(): number {
-    return this.closed ? 0 : this.pending;
+    return this.closed ? 0 : this.awaited.size;
   }
 
   /** A message of `callId` leaves now; its place is at `at` in the engine's queue. */
   expect(callId: number, dir: Direction, at: number): void {
-    this.pending++;
     const slot: Slot = { run: null, due: false, entry: null };
     const byCall = dir === "toServer" ? this.toServer : this.toClient;
     const places = byCall.get(callId);
@@ -164,7 +162,6 @@ export class OrderedDeliveries {
     if (!slot.entry) return;
     this.awaited.delete(slot.entry);
     slot.entry = null;
-    this.pending--;
   }
 
   /**
