@@ -4,6 +4,7 @@
  * v2.9.0 agent tries JSON first, then YAML, then checks the three fields are present.
  */
 import { parse as parseYaml } from "yaml";
+import { BoundedMemo } from "../core/memo.ts";
 
 export interface RcloneRemoteConfig {
   readonly name: string;
@@ -19,19 +20,12 @@ export type ParsedRcloneConfig = RcloneRemoteConfig | { readonly error: string }
  * model's secret on each download), and YAML parsing is costly: each text is parsed once. The
  * results are never written to (they are read-only by type), and the cache is bounded.
  */
-const PARSED = new Map<string, ParsedRcloneConfig>();
-const PARSED_MAX = 64;
+const PARSED = new BoundedMemo<string, ParsedRcloneConfig>(64);
 
 const FIELDS = ["Name", "Type", "Parameters"] as const;
 
 export function parseRcloneConfig(raw: string): ParsedRcloneConfig {
-  let parsed = PARSED.get(raw);
-  if (parsed === undefined) {
-    parsed = parse(raw);
-    if (PARSED.size >= PARSED_MAX) PARSED.delete(PARSED.keys().next().value!);
-    PARSED.set(raw, parsed);
-  }
-  return parsed;
+  return PARSED.remember(raw, parse);
 }
 
 function parse(raw: string): ParsedRcloneConfig {

@@ -7,6 +7,7 @@
  * 64-bit integers as numbers); optional fields the operator leaves unset are left out.
  */
 import type { PbKubernetesMeta, PbLoadModelRequest, PbModel, PbServerNotify, PbUnloadModelRequest } from "../proto/messages.ts";
+import { BoundedMemo } from "../core/memo.ts";
 import { parseQuantity, quantityAsInt64, quantityString, QuantityError } from "./quantity.ts";
 import type { ModelResource, ServerResource } from "./resources.ts";
 
@@ -58,8 +59,10 @@ function kubernetesMeta(namespace: string, generation: number): PbKubernetesMeta
  */
 export function modelMemoryBytes(memory: string | number | undefined): bigint | undefined {
   if (memory === undefined) return undefined;
-  const known = memoryBytesSeen.get(memory);
-  if (known !== undefined) return known;
+  return memoryBytesSeen.remember(memory, convertMemoryBytes);
+}
+
+function convertMemoryBytes(memory: string | number): bigint {
   let q;
   try {
     q = parseQuantity(memory);
@@ -70,18 +73,14 @@ export function modelMemoryBytes(memory: string | number | undefined): bigint | 
   }
   const v = quantityAsInt64(q);
   if (v === null) throw new ConversionError(`Can't convert model memory quantity to bytes. ${quantityString(q)}`);
-  const bytes = BigInt.asUintN(64, v);
-  if (memoryBytesSeen.size >= MEMORY_BYTES_SEEN_MAX) memoryBytesSeen.clear();
-  memoryBytesSeen.set(memory, bytes);
-  return bytes;
+  return BigInt.asUintN(64, v);
 }
 
 /**
  * Quantities already converted: every LoadModel of a rollout parses one of a few spellings, and
- * the parse is exact bigint work. Bounded by forgetting everything when full.
+ * the parse is exact bigint work.
  */
-const memoryBytesSeen = new Map<string | number, bigint>();
-const MEMORY_BYTES_SEEN_MAX = 256;
+const memoryBytesSeen = new BoundedMemo<string | number, bigint>(256);
 
 /** `Model.AsSchedulerModel`, wrapped in a `LoadModelRequest`. Throws `ConversionError`. */
 export function modelToLoadModelRequest(model: ModelResource, generation = model.metadata.generation ?? 1): PbLoadModelRequest {

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import * as protoLoader from "@grpc/proto-loader";
 import protobuf from "protobufjs";
 import type { MethodPath } from "../core/protocol.ts";
+import { BoundedMemo } from "../core/memo.ts";
 import { CodecBuilder, UnsupportedType, withFallback } from "./codec.ts";
 
 export const PROTOS_DIR = fileURLToPath(new URL("../../protos/", import.meta.url));
@@ -206,20 +207,15 @@ export function reflectionRoot(): protobuf.Root {
   return (root ??= loadRoot());
 }
 
-/** Every call's service, as `serviceOf` found it. */
-const services = new Map<MethodPath, string>();
+/** Every call's service, as `serviceOf` found it (paths can come from outside peers: bounded). */
+const services = new BoundedMemo<MethodPath, string>(1_024);
 
 /** The service a method path belongs to: `/a.b.Svc/M` → `a.b.Svc`. */
 export function serviceOf(path: MethodPath): string {
-  let service = services.get(path);
-  if (service === undefined) {
-    service = path.slice(1, path.lastIndexOf("/"));
-    // paths can come from outside peers: what is kept stays bounded
-    if (services.size >= 1_024) services.clear();
-    services.set(path, service);
-  }
-  return service;
+  return services.remember(path, servicePart);
 }
+
+const servicePart = (path: MethodPath): string => path.slice(1, path.lastIndexOf("/"));
 
 const p = (service: string, name: string): MethodPath => `/${service}/${name}`;
 

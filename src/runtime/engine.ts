@@ -13,6 +13,7 @@ import { Status } from "../core/protocol.ts";
 import { method as methodDef, serviceOf, type MethodDefinition } from "../proto/index.ts";
 import { goDialErrors, policyFor, type EndpointFacts, type LinkPolicy, type NetworkRule } from "../network/rules.ts";
 import { KEEPALIVE_V2_9_0, type KeepaliveProfile } from "../network/keepalive.ts";
+import { BoundedMemo } from "../core/memo.ts";
 import { EventQueue, QueueEntry, type Timed } from "./queue.ts";
 import { KEEP_EVERYTHING, trimOldest, type Retention } from "../core/retention.ts";
 
@@ -49,7 +50,7 @@ export class Pod {
   readonly processes = new Map<string, Proc>();
   /** Hosts as this pod resolves them (null: no such host), valid while `resolvedIn` is the
    * engine's topology; see `Engine#resolveHost`. */
-  readonly resolved = new Map<string, Pod | null>();
+  readonly resolved = new BoundedMemo<string, Pod | null>(KEEP_TARGETS);
   resolvedIn = -1;
   constructor(readonly spec: PodSpec) {}
   get name(): string { return this.spec.name; }
@@ -544,7 +545,6 @@ export class Engine {
     let pod = from.resolved.get(host);
     if (pod === undefined) {
       pod = this.lookUpHost(from, host) ?? null;
-      if (from.resolved.size >= KEEP_TARGETS) from.resolved.clear();
       from.resolved.set(host, pod);
     }
     return pod ?? undefined;
@@ -885,19 +885,17 @@ class DeadlineEntry extends QueueEntry {
 
 const OPEN_LINK: LinkPolicy = Object.freeze({ kind: "open", extraDelayMs: 0 });
 
-/** Components dial a handful of targets over and over: their parts are kept, up to a bound. */
-const targetParts = new Map<string, Readonly<{ host: string; port: number }>>();
+/** How many targets' parts, and hosts per pod, are kept: components dial a handful over and over. */
 const KEEP_TARGETS = 1_024;
+const targetParts = new BoundedMemo<string, Readonly<{ host: string; port: number }>>(KEEP_TARGETS);
 
 export function splitTarget(target: string): Readonly<{ host: string; port: number }> {
-  let parts = targetParts.get(target);
-  if (parts === undefined) {
-    const i = target.lastIndexOf(":");
-    parts = Object.freeze(i < 0 ? { host: target, port: 0 } : { host: target.slice(0, i), port: Number(target.slice(i + 1)) });
-    if (targetParts.size >= KEEP_TARGETS) targetParts.clear();
-    targetParts.set(target, parts);
-  }
-  return parts;
+  return targetParts.remember(target, targetPartsOf);
+}
+
+function targetPartsOf(target: string): Readonly<{ host: string; port: number }> {
+  const i = target.lastIndexOf(":");
+  return Object.freeze(i < 0 ? { host: target, port: 0 } : { host: target.slice(0, i), port: Number(target.slice(i + 1)) });
 }
 
 /** Go dials the resolved IP, so its errors name the pod IP, not the host name. */
