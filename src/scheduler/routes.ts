@@ -42,6 +42,8 @@ export interface ReplicaEndpoints {
 export interface RouteSplit {
   model: string;
   version: number;
+  /** The server whose replicas these are (named when one of them is unknown). */
+  server: string;
   weight: number;
   logPayloads: boolean;
   replicas: readonly number[];
@@ -83,10 +85,8 @@ export class RouteTable {
    * One version's share of a route: its clusters get the replicas' endpoints (a replica index the
    * server does not have is returned, for the caller to warn about) and the route gets the split.
    */
-  addVersion(
-    routeName: string, model: string, version: number, weight: number, logPayloads: boolean,
-    replicas: readonly number[], lookup: (idx: number) => ReplicaEndpoints | undefined,
-  ): number[] {
+  addVersion(routeName: string, split: RouteSplit): number[] {
+    const { model, version, weight, logPayloads, replicas, lookup } = split;
     const names = clusterNames(model, version);
     const invalid: number[] = [];
     const http = this.cluster(names.http, false);

@@ -920,19 +920,18 @@ export class Scheduler implements Component {
   }
 
   private addModelTraffic(model: Model, latest: ModelVersion): void {
-    const lastAvailable = model.lastAvailable();
-    if (lastAvailable && lastAvailable.version !== latest.version) {
-      if (!this.store.servers.has(lastAvailable.server)) {
-        this.log("error", `Failed to find server ${lastAvailable.server} for last available model ${model.name}`, { source: "IncrementalProcessor", func: "addModelTraffic", error: `Server [${lastAvailable.server}] not found` });
-        this.log("error", `Failed to add traffic for model ${model.name}`, { source: "IncrementalProcessor", func: "modelUpdate", error: `Server [${lastAvailable.server}] not found` });
-        this.removeRoute(model.name);
-        return;
+    const splits = this.routeSplits(model, latest);
+    if (splits === null) {
+      const server = model.lastAvailable()!.server;
+      this.log("error", `Failed to find server ${server} for last available model ${model.name}`, { source: "IncrementalProcessor", func: "addModelTraffic", error: `Server [${server}] not found` });
+      this.log("error", `Failed to add traffic for model ${model.name}`, { source: "IncrementalProcessor", func: "modelUpdate", error: `Server [${server}] not found` });
+      this.removeRoute(model.name);
+      return;
+    }
+    for (const split of splits) {
+      for (const idx of this.routes.addVersion(model.name, split)) {
+        this.log("warning", `Invalid replica index ${idx} for server ${split.server}`, { source: "SeldonXDSCache", func: "AddClustersForRoute" });
       }
-      const share = trafficShare(latest.assignment().length, lastAvailable.assignment().length, 100);
-      this.addVersionRoute(model.name, lastAvailable, share.lastAvailable);
-      this.addVersionRoute(model.name, latest, share.latest);
-    } else {
-      this.addVersionRoute(model.name, latest, 100);
     }
   }
 
@@ -941,11 +940,23 @@ export class Scheduler implements Component {
    * log: the splits it would add (same weights, same replicas) against the table's.
    */
   private routeUnchanged(model: Model, latest: ModelVersion): boolean {
+    const splits = this.routeSplits(model, latest);
+    // no split at all leaves no route, which the table has: not the case to skip
+    return splits !== null && splits.length > 0 && this.routes.unchanged(model.name, splits);
+  }
+
+  /**
+   * The splits of the model's route: the latest version alone, or during a rollout the last
+   * available one and the latest sharing the traffic by their replicas. A version without
+   * assigned replicas gets no split (Seldon: "Not updating route ... no assigned replicas", at
+   * debug). Null when the last available version's server is gone.
+   */
+  private routeSplits(model: Model, latest: ModelVersion): RouteSplit[] | null {
     const lastAvailable = model.lastAvailable();
     const splits: RouteSplit[] = [];
     const latestReplicas = latest.assignment();
     if (lastAvailable && lastAvailable.version !== latest.version) {
-      if (!this.store.servers.has(lastAvailable.server)) return false;
+      if (!this.store.servers.has(lastAvailable.server)) return null;
       const lastReplicas = lastAvailable.assignment();
       const share = trafficShare(latestReplicas.length, lastReplicas.length, 100);
       this.pushSplit(splits, lastAvailable, share.lastAvailable, lastReplicas);
@@ -953,28 +964,16 @@ export class Scheduler implements Component {
     } else {
       this.pushSplit(splits, latest, 100, latestReplicas);
     }
-    // no split at all leaves no route, which the table has: not the case to skip
-    return splits.length > 0 && this.routes.unchanged(model.name, splits);
+    return splits;
   }
 
-  /** The split `addVersionRoute` adds for `mv`, if any (none without replicas). */
   private pushSplit(splits: RouteSplit[], mv: ModelVersion, weight: number, replicas: number[]): void {
     if (replicas.length === 0) return;
     const server = this.store.servers.get(mv.server);
     splits.push({
-      model: mv.name, version: mv.version, weight, logPayloads: mv.defn.deploymentSpec?.logPayloads ?? false, replicas,
+      model: mv.name, version: mv.version, server: mv.server, weight, logPayloads: mv.defn.deploymentSpec?.logPayloads ?? false, replicas,
       lookup: (idx) => server?.replicas.get(idx),
     });
-  }
-
-  private addVersionRoute(routeName: string, mv: ModelVersion, weight: number): void {
-    const assignment = mv.assignment();
-    if (assignment.length === 0) return; // Seldon: "Not updating route ... no assigned replicas" (debug)
-    const server = this.store.servers.get(mv.server);
-    const invalid = this.routes.addVersion(routeName, mv.name, mv.version, weight, mv.defn.deploymentSpec?.logPayloads ?? false, assignment, (idx) => server?.replicas.get(idx));
-    for (const idx of invalid) {
-      this.log("warning", `Invalid replica index ${idx} for server ${mv.server}`, { source: "SeldonXDSCache", func: "AddClustersForRoute" });
-    }
   }
 
   /** Envoy's incremental processor: queue the model and run the batch now or after the wait. */

@@ -29,11 +29,11 @@ const rebuild = fc.record({
   splits: fc.uniqueArray(split, { minLength: 1, maxLength: 2, selector: (s) => s.version }),
 });
 
-const toSplits = (model: string, specs: readonly SplitSpec[]): RouteSplit[] => specs.map((s) => ({ model, ...s, lookup }));
+const toSplits = (model: string, specs: readonly SplitSpec[]): RouteSplit[] => specs.map((s) => ({ model, server: "mlserver", ...s, lookup }));
 
 function rebuildRoute(table: RouteTable, name: string, splits: readonly RouteSplit[]): void {
   table.removeRoute(name);
-  for (const s of splits) table.addVersion(name, s.model, s.version, s.weight, s.logPayloads, s.replicas, s.lookup);
+  for (const s of splits) table.addVersion(name, s);
 }
 
 /** Everything the table holds, maps as ordered entry lists. */
