@@ -64,7 +64,7 @@ import {
   type ServerResource,
 } from "./resources.ts";
 import type { K8sResource } from "../scenario/types.ts";
-import { KeyFifo } from "./fifo.ts";
+import { Fifo } from "../core/fifo.ts";
 import { TaskRunner, join, open, probe, recvOp, sleep, unary, wait, type Program, type RecvEvent, type UnaryResult } from "./tasks.ts";
 
 // -----------------------------------------------------------------------------------------------
@@ -269,7 +269,7 @@ type QueueName = "model" | "server" | "seldonruntime";
 interface WorkQueue {
   name: QueueName;
   kind: Kind;
-  queue: KeyFifo;
+  queue: Fifo<string>;
   dirty: Set<string>;
   processing: Set<string>;
   failures: Map<string, number>;
@@ -330,7 +330,7 @@ export class Controller implements Component {
     this.store = options.store ?? new KubeStore();
     this.runner = new TaskRunner({ emit: (e) => this.out.push(e), now: () => this.now }, "op:");
     const q = (name: QueueName, kind: Kind): WorkQueue => ({
-      name, kind, queue: new KeyFifo(), dirty: new Set(), processing: new Set(), failures: new Map(), busy: false,
+      name, kind, queue: new Fifo<string>(), dirty: new Set(), processing: new Set(), failures: new Map(), busy: false,
     });
     this.queues = { model: q("model", "Model"), server: q("server", "Server"), seldonruntime: q("seldonruntime", "SeldonRuntime") };
   }

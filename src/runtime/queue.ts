@@ -5,6 +5,8 @@
  * most events share a time (everything sent in one step arrives one latency later), so a push
  * or a pop is usually an array append or an index step, and the heap holds only the times.
  */
+import { Fifo } from "../core/fifo.ts";
+
 export interface Timed {
   at: number;
   seq: number;
@@ -23,17 +25,14 @@ export abstract class QueueEntry implements Timed {
   abstract run(): void;
 }
 
+const isLive = (t: Timed): boolean => !t.cancelled;
+
 /** Below this many entries the queue never compacts. */
 const COMPACT_FLOOR = 1_024;
 
-/** The events due at one time, in insertion order; `head` is the first not yet popped. */
-interface Bucket {
-  items: Timed[];
-  head: number;
-}
-
 export class EventQueue {
-  private readonly buckets = new Map<number, Bucket>();
+  /** The events due at each time, in insertion order. */
+  private readonly buckets = new Map<number, Fifo<Timed>>();
   /** Min-heap of the times that have a bucket. */
   private times: number[] = [];
   private seq = 0;
@@ -63,11 +62,11 @@ export class EventQueue {
     const at = ev.at;
     let bucket = this.buckets.get(at);
     if (bucket === undefined) {
-      bucket = { items: [], head: 0 };
+      bucket = new Fifo();
       this.buckets.set(at, bucket);
       heapPush(this.times, at);
     }
-    bucket.items.push(ev);
+    bucket.push(ev);
     this.count++;
     return ev;
   }
@@ -77,15 +76,13 @@ export class EventQueue {
     const times: number[] = [];
     this.count = 0;
     for (const [at, bucket] of this.buckets) {
-      const live = bucket.items.slice(bucket.head).filter((t) => !t.cancelled);
-      if (live.length === 0) {
+      const live = bucket.retain(isLive);
+      if (live === 0) {
         this.buckets.delete(at);
         continue;
       }
-      bucket.items = live;
-      bucket.head = 0;
       times.push(at);
-      this.count += live.length;
+      this.count += live;
     }
     // a sorted array is a valid heap
     this.times = times.sort((a, b) => a - b);
@@ -97,7 +94,7 @@ export class EventQueue {
     for (;;) {
       const bucket = this.firstBucket();
       if (bucket === undefined) return undefined;
-      const top = bucket.items[bucket.head]!;
+      const top = bucket.peek()!;
       if (!top.cancelled) return top;
       this.take(bucket);
     }
@@ -109,7 +106,7 @@ export class EventQueue {
     for (;;) {
       const bucket = this.firstBucket();
       if (bucket === undefined) return undefined;
-      const top = bucket.items[bucket.head]!;
+      const top = bucket.peek()!;
       if (top.cancelled) {
         this.take(bucket);
         continue;
@@ -124,27 +121,20 @@ export class EventQueue {
   }
 
   /** The earliest time's bucket, emptied buckets before it removed. */
-  private firstBucket(): Bucket | undefined {
+  private firstBucket(): Fifo<Timed> | undefined {
     for (;;) {
       const at = this.times[0];
       if (at === undefined) return undefined;
       const bucket = this.buckets.get(at)!;
-      if (bucket.head < bucket.items.length) return bucket;
+      if (bucket.length > 0) return bucket;
       this.buckets.delete(at);
       heapPop(this.times);
     }
   }
 
-  private take(bucket: Bucket): Timed {
-    const ev = bucket.items[bucket.head]!;
-    bucket.items[bucket.head++] = undefined as unknown as Timed; // let it go before the bucket does
+  private take(bucket: Fifo<Timed>): Timed {
     this.count--;
-    // a long-lived bucket (events keep arriving at its time) drops what it has handed out
-    if (bucket.head >= COMPACT_FLOOR && bucket.head * 2 >= bucket.items.length) {
-      bucket.items = bucket.items.slice(bucket.head);
-      bucket.head = 0;
-    }
-    return ev;
+    return bucket.shift()!;
   }
 }
 
