@@ -864,9 +864,7 @@ export class Agent implements Component {
     const msg = this.eventMessage(name, version, event);
     if (runtimeInfo) msg.runtimeInfo = runtimeInfo;
     this.k.observe(observedEvent(msg));
-    // schedulerUnary's two steps written out: every load ends here, one level less to resume.
-    if (this.connClosed) return goRpcError(C.GRPC_CLIENT_CONN_CLOSING);
-    const r = (yield callOp(this.scheduler, M.agent.AgentEvent, msg)) as CallResult;
+    const r = yield* this.schedulerUnary(M.agent.AgentEvent, msg);
     return r.ok ? undefined : goRpcError(r.status);
   }
 

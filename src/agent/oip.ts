@@ -95,19 +95,12 @@ export class OipClient {
 
   /**
    * A load or unload of `name`, counted as outstanding until it is answered. The two methods
-   * above hand this task out as it is (they are not generators themselves), so a resumption
-   * passes through no extra level.
+   * above hand this task out as it is (they are not generators themselves).
    */
   private *repositoryCall(name: string, method: string, timeoutMs: number): Task<GrpcStatus | undefined> {
     this.outstanding.set(name, (this.outstanding.get(name) ?? 0) + 1);
     try {
-      // `unary` written out up to its first answer, which is the last one for nearly every load:
-      // the answer resumes one level less.
-      if (timeoutMs <= 0) return CONTEXT_DEADLINE;
-      const request = { model_name: name };
-      const deadline = this.k.now + timeoutMs;
-      let r = (yield callOp(this.target, method, request, timeoutMs)) as CallResult;
-      if (!isFinal(r)) r = yield* this.retries(method, request, deadline, r);
+      const r = yield* this.unary(method, { model_name: name }, timeoutMs);
       return r.ok ? undefined : r.status;
     } finally {
       const n = (this.outstanding.get(name) ?? 1) - 1;

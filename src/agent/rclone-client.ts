@@ -12,7 +12,7 @@ import type { Address, GrpcStatus } from "../core/protocol.ts";
 import { Status } from "../core/protocol.ts";
 import { RC_COMMANDS, type RcCommand, type RcResponseMsg } from "../rclone/commands.ts";
 import { quoteConnectionValue } from "../rclone/fs-string.ts";
-import { type CallResult, callOp, fieldsPerFunction, type Kernel, type Op, type Task } from "./kernel.ts";
+import { type CallResult, callOp, fieldsPerFunction, type Kernel, type Task } from "./kernel.ts";
 import { fnv32a, secretConfig, type SecretReader } from "./artifacts.ts";
 import { parseRcloneConfig, sortedMap } from "./rclone-config.ts";
 
@@ -63,18 +63,7 @@ export class RcloneClient {
 
   /** `call`: POST the JSON body; the answer's body, or the agent's error text. */
   *call(command: RcCommand, body: string): Task<RcResult> {
-    return this.result(command, (yield this.request(command, body)) as CallResult);
-  }
-
-  /**
-   * `call` in its two halves, for the commands of every download (sync/copy, operations/purge)
-   * to yield themselves: one level of `yield*` less for the resumption to pass through.
-   */
-  private request(command: RcCommand, body: string): Op {
-    return callOp(this.target, RC_COMMANDS[command].method, { json: body });
-  }
-
-  private result(command: RcCommand, r: CallResult): RcResult {
+    const r = (yield callOp(this.target, RC_COMMANDS[command].method, { json: body })) as CallResult;
     if (!r.ok) return { ok: false, error: `Post "http://${this.o.host}:${this.o.port}${RC_COMMANDS[command].path}": ${netError(r.status, this.o.host)}` };
     const msg = r.message as RcResponseMsg;
     if ((msg.http_status ?? 0) !== 200) {
@@ -104,11 +93,10 @@ export class RcloneClient {
       src = withConfig.uri;
     }
     const dst = `${this.o.localPath}/${fnv32a(`${modelName}-${srcUri}`)}`;
-    // fn("Copy")'s fields written out, in their order: a literal is cheaper than a spread.
-    this.k.log("info", "will copy model artifacts", { Source: SOURCE.Source, func: "Copy", destination_uri: dst, source_uri: srcUri });
+    this.k.log("info", "will copy model artifacts", { ...fn("Copy"), destination_uri: dst, source_uri: srcUri });
     // What JSON.stringify({ srcFs, dstFs, createEmptySrcDirs: true }) writes, without the object.
     const body = `{"srcFs":${JSON.stringify(src)},"dstFs":${JSON.stringify(dst)},"createEmptySrcDirs":true}`;
-    let r = this.result("syncCopy", (yield this.request("syncCopy", body)) as CallResult);
+    let r = yield* this.call("syncCopy", body);
     if (!r.ok) {
       // rclone may have restarted and lost its remotes: configure it again and try once more.
       const err = yield* this.loadConfiguration();
@@ -122,7 +110,7 @@ export class RcloneClient {
   /** `PurgeLocal`: remove a finished download. */
   *purgeLocal(path: string): Task<string | undefined> {
     const body = `{"fs":${JSON.stringify(path)},"remote":""}`;
-    const r = this.result("operationsPurge", (yield this.request("operationsPurge", body)) as CallResult);
+    const r = yield* this.call("operationsPurge", body);
     return r.ok ? undefined : `Failed to run ${RC_COMMANDS.operationsPurge.path} for ${path} ${r.error}`;
   }
 
