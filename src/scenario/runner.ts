@@ -47,12 +47,13 @@ const PROGRESS_EVERY_MS = 5_000;
  */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
   const properties = propertiesOf(scenario, options);
-  if (properties.length > 0 && options.messages === false) options = { ...options, messages: true };
-  const first = await runOnce(scenario, options, properties.filter((p): p is RunProperty => p.kind === "run"));
+  const withProperties = properties.length > 0;
+  if (withProperties && options.messages === false) options = { ...options, messages: true };
+  const first = await runOnce(scenario, options, properties.filter((p): p is RunProperty => p.kind === "run"), withProperties);
   for (const p of properties) {
     if (p.kind !== "comparison") continue;
     const { observe: _first, ...rest } = options;
-    const second = await runOnce(scenario, p.other(rest), []);
+    const second = await runOnce(scenario, p.other(rest), [], withProperties);
     const message = p.compare(first, second);
     first.expectations.push(propertyResult(scenario, p, message === null ? null : { property: p.name, t: first.endMs, message }));
     if (message !== null) {
@@ -61,10 +62,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     }
   }
   return first;
-}
-
-function hasProperties(scenario: Scenario, options: RunOptions): boolean {
-  return scenario.expect.properties.length > 0 || (options.properties?.length ?? 0) > 0;
 }
 
 function propertiesOf(scenario: Scenario, options: RunOptions): Property[] {
@@ -84,10 +81,11 @@ function propertyResult(scenario: Scenario, p: Property, v: Violation | null): E
   return v === null ? { description, passed: true, origin } : { description, passed: false, actual: `at t=${v.t}ms: ${v.message}`, origin };
 }
 
-async function runOnce(scenario: Scenario, options: RunOptions, properties: RunProperty[]): Promise<ScenarioResult> {
+/** `withProperties`: the run is judged by properties (its own `properties`, or a comparison with another run). */
+async function runOnce(scenario: Scenario, options: RunOptions, properties: RunProperty[], withProperties: boolean): Promise<ScenarioResult> {
   const seed = options.seed ?? scenario.seed;
   const chains = options.chains ?? (scenario.schedulerChains ? resolveChains(scenario.schedulerChains) : undefined);
-  const kept = keepingFor(scenario, options.reads ?? "everything", hasProperties(scenario, options));
+  const kept = keepingFor(scenario, options.reads ?? "everything", withProperties);
   const keep = keeps(kept, scenario.expect.placements.length > 0);
   // Without a trace the engine keeps no line; the lines something reads are collected here.
   const collected: LogRecord[] = [];
