@@ -249,10 +249,7 @@ export class MlServer implements Component {
         { kind: "observe", event: { type: "mlserver.modelLoaded", server: this.name, model: p.model, version, reload: p.ticket.reload } },
       );
     }
-    if (!p.cancelled) {
-      if (error) effects.push({ kind: "finish", call: p.call, status: error });
-      else effects.push({ kind: "reply", call: p.call, message: {} }, { kind: "finish", call: p.call, status: OK_STATUS });
-    }
+    if (!p.cancelled) effects.push(...(error ? fail(p.call, error) : ok(p.call, {})));
     return effects;
   }
 
