@@ -1004,7 +1004,10 @@ export class Scheduler implements Component {
       if (!model || !mv || !this.store.servers.has(mv.server)) continue;
       for (const idx of mv.assignment()) {
         const state = mv.replicaState(idx);
-        if (state === "Draining") continue;
+        // A replica already Available stays as it is: the store's move from Available to
+        // Available changes, publishes and logs nothing (the model, version and server are all
+        // there, checked above). Most of a batch is such replicas, routed by an earlier batch.
+        if (state === "Draining" || state === "Available") continue;
         this.moveReplicaRouting(mv, idx, state, "Available", "routed");
       }
       for (const idx of mv.replicasInState("UnloadEnvoyRequested")) {
