@@ -47,7 +47,12 @@ export interface RouteSplit {
   weight: number;
   logPayloads: boolean;
   replicas: readonly number[];
-  lookup: (idx: number) => ReplicaEndpoints | undefined;
+  /**
+   * The server's replicas by index, where the endpoints of `replicas` are read (undefined when
+   * the server is gone). A map rather than a lookup function: splits are made on every model
+   * event, and a closure per split costs more than the map lookups it wraps.
+   */
+  serverReplicas: ReadonlyMap<number, ReplicaEndpoints> | undefined;
 }
 
 export function clusterNames(model: string, version: number): { http: string; grpc: string } {
@@ -86,13 +91,13 @@ export class RouteTable {
    * server does not have is returned, for the caller to warn about) and the route gets the split.
    */
   addVersion(routeName: string, split: RouteSplit): number[] {
-    const { model, version, weight, logPayloads, replicas, lookup } = split;
+    const { model, version, weight, logPayloads, replicas, serverReplicas } = split;
     const names = clusterNames(model, version);
     const invalid: number[] = [];
     const http = this.cluster(names.http, false);
     const grpc = this.cluster(names.grpc, true);
     for (const idx of replicas) {
-      const r = lookup(idx);
+      const r = serverReplicas?.get(idx);
       if (!r) {
         invalid.push(idx);
         continue;
@@ -115,7 +120,7 @@ export class RouteTable {
    * Whether removing the route and adding `splits` again (in order, each with a non-empty list
    * of replicas) would give the route and clusters it has now: the same splits and payload
    * logging, each cluster used by this route alone and holding, in order, one endpoint per
-   * replica. False when in doubt (a replica the lookup does not know, endpoints two replicas
+   * replica. False when in doubt (a replica the server does not have, endpoints two replicas
    * share), for the caller to rebuild the route.
    */
   unchanged(routeName: string, splits: readonly RouteSplit[]): boolean {
@@ -162,7 +167,7 @@ export class RouteTable {
     // an endpoint's key is always `host:port` of its value (addVersion sets both together)
     let i = 0;
     for (const e of c.endpoints.values()) {
-      const r = split.lookup(split.replicas[i++]!);
+      const r = split.serverReplicas?.get(split.replicas[i++]!);
       if (!r || e.host !== r.inferenceSvc || e.port !== (grpc ? r.inferenceGrpcPort : r.inferenceHttpPort)) return false;
     }
     return true;

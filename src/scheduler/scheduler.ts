@@ -896,7 +896,9 @@ export class Scheduler implements Component {
       return;
     }
     const canRoute = model.canReceiveTraffic() && this.store.servers.has(latest.server);
-    if (canRoute && this.routeUnchanged(model, latest)) {
+    // worked out once: removing the route changes nothing the splits are made of
+    const splits = canRoute ? this.routeSplits(model, latest) : null;
+    if (splits !== null && this.routeUnchanged(model.name, splits)) {
       // what removing the route and adding it again would log and leave, without the rebuild
       this.log("info", `Remove routes for model ${model.name}`, { source: "SeldonXDSCache", func: "RemoveRoute" });
       this.routes.readdUnchanged(model.name);
@@ -907,7 +909,7 @@ export class Scheduler implements Component {
     this.removeRoute(model.name);
     if (canRoute) {
       this.log("info", `Handle vanilla no experiment traffic for ${model.name}`, { source: "IncrementalProcessor", func: "addTraffic" });
-      this.addModelTraffic(model, latest);
+      this.addModelTraffic(model, splits);
     }
     this.routingUpdate(model.name, latest.version);
   }
@@ -919,8 +921,8 @@ export class Scheduler implements Component {
     }
   }
 
-  private addModelTraffic(model: Model, latest: ModelVersion): void {
-    const splits = this.routeSplits(model, latest);
+  /** `splits`: the model's `routeSplits`, null when its last available version's server is gone. */
+  private addModelTraffic(model: Model, splits: readonly RouteSplit[] | null): void {
     if (splits === null) {
       const server = model.lastAvailable()!.server;
       this.log("error", `Failed to find server ${server} for last available model ${model.name}`, { source: "IncrementalProcessor", func: "addModelTraffic", error: `Server [${server}] not found` });
@@ -939,10 +941,9 @@ export class Scheduler implements Component {
    * Whether `addModelTraffic` would add back exactly the route the table holds, with nothing to
    * log: the splits it would add (same weights, same replicas) against the table's.
    */
-  private routeUnchanged(model: Model, latest: ModelVersion): boolean {
-    const splits = this.routeSplits(model, latest);
+  private routeUnchanged(name: string, splits: readonly RouteSplit[]): boolean {
     // no split at all leaves no route, which the table has: not the case to skip
-    return splits !== null && splits.length > 0 && this.routes.unchanged(model.name, splits);
+    return splits.length > 0 && this.routes.unchanged(name, splits);
   }
 
   /**
@@ -969,10 +970,9 @@ export class Scheduler implements Component {
 
   private pushSplit(splits: RouteSplit[], mv: ModelVersion, weight: number, replicas: number[]): void {
     if (replicas.length === 0) return;
-    const server = this.store.servers.get(mv.server);
     splits.push({
       model: mv.name, version: mv.version, server: mv.server, weight, logPayloads: mv.defn.deploymentSpec?.logPayloads ?? false, replicas,
-      lookup: (idx) => server?.replicas.get(idx),
+      serverReplicas: this.store.servers.get(mv.server)?.replicas,
     });
   }
 

@@ -14,7 +14,6 @@ const REPLICAS = new Map<number, ReplicaEndpoints>([
   [2, { inferenceSvc: "s-2", inferenceHttpPort: 9001, inferenceGrpcPort: 9501 }],
   [4, { inferenceSvc: "s-0", inferenceHttpPort: 9000, inferenceGrpcPort: 9500 }],
 ]);
-const lookup = (idx: number) => REPLICAS.get(idx);
 
 const split = fc.record({
   version: fc.integer({ min: 1, max: 3 }),
@@ -29,7 +28,7 @@ const rebuild = fc.record({
   splits: fc.uniqueArray(split, { minLength: 1, maxLength: 2, selector: (s) => s.version }),
 });
 
-const toSplits = (model: string, specs: readonly SplitSpec[]): RouteSplit[] => specs.map((s) => ({ model, server: "mlserver", ...s, lookup }));
+const toSplits = (model: string, specs: readonly SplitSpec[]): RouteSplit[] => specs.map((s) => ({ model, server: "mlserver", ...s, serverReplicas: REPLICAS }));
 
 function rebuildRoute(table: RouteTable, name: string, splits: readonly RouteSplit[]): void {
   table.removeRoute(name);
