@@ -50,12 +50,13 @@ import {
   readUnloadModel,
   type Read,
 } from "./requests.ts";
-import { definitionForMessage, type Model, type ModelVersion, type Server, type ServerReplica } from "./model.ts";
+import { definitionForMessage, type Model, type ModelVersion, type Server } from "./model.ts";
 import type { ReplicaCause, ReplicaState } from "./states.ts";
 import { placeModel, type PlacementView, type PlacementChains } from "./placement.ts";
 import { V2_9_0, type SchedulerProfile } from "./profile.ts";
 import { StartupSynchroniser, type SyncOutcome } from "./synchroniser.ts";
 import { RouteTable, trafficShare, type RouteSplit } from "./routes.ts";
+import { distinctLoadedModels } from "./loaded-models.ts";
 import { shouldScaleDown, shouldScaleUp, type ServerStats } from "./server-scaling.ts";
 import type { Rng } from "../core/rng.ts";
 
@@ -1106,7 +1107,7 @@ export function serverStatus(server: Server): PbServerStatusResponse {
       replicaIdx: r.idx,
       totalMemoryBytes: uint64ToWire(r.memory),
       availableMemoryBytes: uint64ToWire(r.availableMemory),
-      numLoadedModels: numLoadedModels(r),
+      numLoadedModels: distinctLoadedModels(r),
       overCommitPercentage: r.overCommitPercentage,
     }));
   return {
@@ -1118,22 +1119,6 @@ export function serverStatus(server: Server): PbServerStatusResponse {
     numLoadedModelReplicas: resources.reduce((a, r) => a + r.numLoadedModels, 0),
     kubernetesMeta: server.kubernetesMeta,
   };
-}
-
-/**
- * The distinct models a replica has loaded, counted again only after its loaded set changed:
- * server status batches ask for every replica of every server with news, most of which did not
- * load or unload anything since the last batch.
- */
-const loadedModelCounts = new WeakMap<ServerReplica, { changes: number; size: number; count: number }>();
-
-function numLoadedModels(r: ServerReplica): number {
-  const cached = loadedModelCounts.get(r);
-  if (cached && cached.changes === r.loadedChanges && cached.size === r.loaded.size) return cached.count;
-  const names = new Set<string>();
-  for (const k of r.loaded) names.add(k.slice(0, k.lastIndexOf(":")));
-  loadedModelCounts.set(r, { changes: r.loadedChanges, size: r.loaded.size, count: names.size });
-  return names.size;
 }
 
 function autoscalingEnabled(mv: ModelVersion): boolean {

@@ -17,6 +17,7 @@ import {
 import type { PbAgentSubscribeRequest, PbLoadModelRequest, PbModel, PbModelEventMessage, PbServerNotify, PbUnloadModelRequest } from "../proto/messages.ts";
 import type { Fields, LogLevel } from "../core/protocol.ts";
 import { canonicalJson } from "../core/canonical.ts";
+import { noteLoadedChange } from "./loaded-models.ts";
 
 export type StoreEvent =
   | { type: "model"; name: string; version: number; source: string }
@@ -430,6 +431,7 @@ function changed(server: Server, replica: ServerReplica): void {
 
 /** Adds `key` to the replica's loaded set or deletes it, counted for the snapshots' journal. */
 function changeLoaded(replica: ServerReplica, key: string, added: boolean): void {
+  noteLoadedChange(replica, key, added);
   if (added) replica.loaded.add(key);
   else replica.loaded.delete(key);
   replica.loadedChanges++;
