@@ -111,10 +111,41 @@ function serverSnapshotOf(s: Server): ServerSnapshot {
   return snapshot;
 }
 
+/**
+ * The store's servers as the last placement saw them, by position: each server, the revision
+ * its snapshot was taken at, and the snapshot. A placement compares each server with its place
+ * here, and looks up (or takes) a snapshot only for the few that changed since: most placements
+ * change one server of many.
+ */
+interface ServerList {
+  readonly servers: Server[];
+  readonly revisions: number[];
+  readonly snapshots: ServerSnapshot[];
+}
+
+const serverLists = new WeakMap<MemoryStore, ServerList>();
+
+/** A snapshot of every server of the store, in the store's order (a new array each time). */
+function serverSnapshotsOf(store: MemoryStore): ServerSnapshot[] {
+  let list = serverLists.get(store);
+  if (list === undefined) serverLists.set(store, (list = { servers: [], revisions: [], snapshots: [] }));
+  const { servers, revisions, snapshots } = list;
+  let i = 0;
+  for (const s of store.servers.values()) {
+    if (servers[i] !== s || revisions[i] !== s.revision) {
+      servers[i] = s;
+      revisions[i] = s.revision;
+      snapshots[i] = serverSnapshotOf(s);
+    }
+    i++;
+  }
+  if (servers.length !== i) servers.length = revisions.length = snapshots.length = i;
+  return snapshots.slice();
+}
+
 export function snapshotOf(store: MemoryStore, model: Model): SchedulingSnapshot {
   const latest = model.latest()!;
-  const servers: ServerSnapshot[] = [];
-  for (const s of store.servers.values()) servers.push(serverSnapshotOf(s));
+  const servers = serverSnapshotsOf(store);
   const versions = model.versions.map(versionState) as [ModelVersionState, ...ModelVersionState[]];
   return {
     servers,
