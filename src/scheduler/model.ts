@@ -59,6 +59,39 @@ export class ModelVersion {
   }
   /** A private field: not part of the record as comparisons and copies see it. */
   #lastRequiredMemory: { declared: unknown; count: unknown; bytes: bigint } | null = null;
+  /**
+   * `definitionForMessage(defn)`, copied again only once the store has changed one of the parts
+   * it changes in place (or replaced the definition): every status message of the version
+   * carries the definition, and nearly every event leaves it as it was. Messages never change
+   * what they carry, so they may share a copy.
+   */
+  definitionForMessage(): PbModel {
+    const defn = this.defn;
+    const last = this.#messageDefn;
+    if (
+      last !== null && last.defn === defn && last.deploymentSpec === defn.deploymentSpec &&
+      last.meta === defn.meta && last.kubernetesMeta === defn.meta?.kubernetesMeta &&
+      last.modelSpec === defn.modelSpec && last.runtimeInfo === defn.modelSpec?.modelRuntimeInfo
+    ) {
+      return last.copy;
+    }
+    const copy = definitionForMessage(defn);
+    this.#messageDefn = {
+      defn, deploymentSpec: defn.deploymentSpec, meta: defn.meta, kubernetesMeta: defn.meta?.kubernetesMeta,
+      modelSpec: defn.modelSpec, runtimeInfo: defn.modelSpec?.modelRuntimeInfo, copy,
+    };
+    return copy;
+  }
+  /** The last copy made for a message, with what it was made from. */
+  #messageDefn: {
+    defn: PbModel;
+    deploymentSpec: unknown;
+    meta: unknown;
+    kubernetesMeta: unknown;
+    modelSpec: unknown;
+    runtimeInfo: unknown;
+    copy: PbModel;
+  } | null = null;
   requirements(): string[] {
     return this.defn.modelSpec?.requirements ?? [];
   }

@@ -50,7 +50,7 @@ import {
   readUnloadModel,
   type Read,
 } from "./requests.ts";
-import { definitionForMessage, type Model, type ModelVersion, type Server } from "./model.ts";
+import { type Model, type ModelVersion, type Server } from "./model.ts";
 import type { ReplicaCause, ReplicaState } from "./states.ts";
 import { placeModel, type PlacementView, type PlacementChains } from "./placement.ts";
 import { V2_9_0, type SchedulerProfile } from "./profile.ts";
@@ -840,7 +840,7 @@ export class Scheduler implements Component {
         }
         const op: PbModelOperationMessage = {
           operation: "LOAD_MODEL",
-          modelVersion: { model: definitionForMessage(latest.defn), version: latest.version },
+          modelVersion: { model: latest.definitionForMessage(), version: latest.version },
           autoscalingEnabled: autoscalingEnabled(latest) && this.autoscaling,
         };
         this.out.push({ kind: "reply", call: agent.call, message: op });
@@ -866,7 +866,7 @@ export class Scheduler implements Component {
         }
         const op: PbModelOperationMessage = {
           operation: "UNLOAD_MODEL",
-          modelVersion: { model: definitionForMessage(mv.defn), version: mv.version },
+          modelVersion: { model: mv.definitionForMessage(), version: mv.version },
           autoscalingEnabled: false,
         };
         this.out.push({ kind: "reply", call: agent.call, message: op });
@@ -1096,7 +1096,7 @@ function versionStatus(mv: ModelVersion): PbModelVersionStatus {
     },
     // The trace may keep this message: it must not show what the store sets afterwards (the
     // runtime info an agent reports lands on the stored modelSpec).
-    modelDefn: definitionForMessage(mv.defn),
+    modelDefn: mv.definitionForMessage(),
   };
 }
 

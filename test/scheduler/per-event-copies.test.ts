@@ -8,6 +8,8 @@ import { copyFlatData } from "../../src/scheduler/requests.ts";
 import { SchedulerHarness } from "./harness.ts";
 import { serverStatus } from "../../src/scheduler/scheduler.ts";
 import { M } from "../../src/proto/index.ts";
+import { definitionForMessage } from "../../src/scheduler/model.ts";
+import { compareAfterEverySchedulerStep } from "./generated-runs.ts";
 
 /** Own enumerable string keys in order, recursively: what a structured clone keeps. */
 const shape = (v: unknown): unknown =>
@@ -133,4 +135,18 @@ describe("a server status's count of loaded models", () => {
     expect(h.s.store.servers.get("mlserver")!.replicas.get(0)!.loaded.has("a:1")).toBe(false);
     expect(count()).toBe(1);
   });
+});
+
+describe("the definition a version's messages carry, copied once per change", () => {
+  it("equals a fresh copy of the stored definition after every step of generated runs with faults", async () => {
+    const { compared, mismatches } = await compareAfterEverySchedulerStep(25, 33, (scheduler) => {
+      const out = [];
+      for (const model of scheduler.store.models.values()) {
+        for (const mv of model.versions) out.push({ label: mv.key, kept: mv.definitionForMessage(), fresh: definitionForMessage(mv.defn) });
+      }
+      return out;
+    });
+    expect(compared).toBeGreaterThan(100);
+    expect(mismatches).toEqual([]);
+  }, 120_000);
 });
