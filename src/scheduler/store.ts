@@ -85,7 +85,6 @@ export class MemoryStore {
    */
   updateModel(req: PbLoadModelRequest, handover: "copy" | "adopt" = "copy"): void {
     const defn = req.model;
-    const own = (): PbModel => (handover === "adopt" ? defn! : structuredClone(defn!));
     const name = defn?.meta?.name ?? "";
     if (!VALID_NAME.test(name)) {
       throw new StoreError(`Model ${name} does not have a valid name - it must be alphanumeric and not contains dots (.)`);
@@ -94,7 +93,7 @@ export class MemoryStore {
     if (!model || (model.deleted && model.inactive())) {
       model = new Model(name);
       this.models.set(name, model);
-      this.addNextVersion(model, own());
+      this.addNextVersion(model, owned(defn!, handover));
       return;
     }
     if (model.deleted) throw new StoreError(`Model ${name} is in process of deletion - new model can not be created`);
@@ -102,7 +101,7 @@ export class MemoryStore {
     const eq = compareModels(latest.defn, defn!);
     if (eq.equal) return;
     if (eq.modelSpecDiffers) {
-      this.addNextVersion(model, own());
+      this.addNextVersion(model, owned(defn!, handover));
       return;
     }
     if (eq.deploymentSpecDiffers) latest.defn.deploymentSpec = structuredClone(defn!.deploymentSpec);
@@ -407,6 +406,11 @@ export class MemoryStore {
     const replica: ServerReplica | undefined = server?.replicas.get(idx);
     if (server && replica) reserveOn(server, replica, bytes, state);
   }
+}
+
+/** The definition a request hands over, as the store may keep it (see `updateModel`). */
+function owned(defn: PbModel, handover: "copy" | "adopt"): PbModel {
+  return handover === "adopt" ? defn : structuredClone(defn);
 }
 
 /** Memory held for loads in flight on `replica`, as a move of one version to `state` changes it. */
