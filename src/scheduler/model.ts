@@ -150,7 +150,9 @@ export class Model {
     return this.versions[this.versions.length - 1];
   }
   version(v: number): ModelVersion | undefined {
-    return this.versions.find((mv) => mv.version === v);
+    // a plain loop: asked on every replica move, where `find` makes a closure each time
+    for (const mv of this.versions) if (mv.version === v) return mv;
+    return undefined;
   }
   lastAvailable(): ModelVersion | undefined {
     for (let i = this.versions.length - 1; i >= 0; i--) {
