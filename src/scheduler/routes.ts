@@ -76,14 +76,19 @@ export class RouteTable {
     if (!route) return false;
     this.routes.delete(name);
     for (const split of route.clusters) {
-      for (const c of [split.httpCluster, split.grpcCluster]) {
-        const cluster = this.clusters.get(c);
-        if (!cluster) continue;
-        cluster.routes.delete(routeKey(name, split.modelName, split.modelVersion));
-        if (cluster.routes.size === 0) this.clusters.delete(c);
-      }
+      const key = routeKey(name, split.modelName, split.modelVersion);
+      this.release(split.httpCluster, key);
+      this.release(split.grpcCluster, key);
     }
     return true;
+  }
+
+  /** The route `key` no longer uses the cluster, which goes once no route does. */
+  private release(name: string, key: string): void {
+    const cluster = this.clusters.get(name);
+    if (!cluster) return;
+    cluster.routes.delete(key);
+    if (cluster.routes.size === 0) this.clusters.delete(name);
   }
 
   /**
@@ -150,13 +155,17 @@ export class RouteTable {
     this.routes.delete(routeName);
     this.routes.set(routeName, route);
     for (const split of route.clusters) {
-      for (const name of [split.httpCluster, split.grpcCluster]) {
-        const c = this.clusters.get(name);
-        if (!c) continue;
-        this.clusters.delete(name);
-        this.clusters.set(name, c);
-      }
+      this.moveToEnd(split.httpCluster);
+      this.moveToEnd(split.grpcCluster);
     }
+  }
+
+  /** The cluster moves to the end of the map, as if removed and added again. */
+  private moveToEnd(name: string): void {
+    const c = this.clusters.get(name);
+    if (!c) return;
+    this.clusters.delete(name);
+    this.clusters.set(name, c);
   }
 
   /** The cluster exists, only `key` uses it, and its endpoints are the split's replicas' in order. */
