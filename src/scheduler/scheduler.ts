@@ -50,7 +50,7 @@ import {
   readUnloadModel,
   type Read,
 } from "./requests.ts";
-import { type Model, type ModelVersion, type Server } from "./model.ts";
+import { versionKey, type Model, type ModelVersion, type Server } from "./model.ts";
 import type { ReplicaCause, ReplicaState } from "./states.ts";
 import { placeModel, type PlacementView, type PlacementChains } from "./placement.ts";
 import { V2_9_0, type SchedulerProfile } from "./profile.ts";
@@ -146,7 +146,14 @@ export class Scheduler implements Component {
   private readonly modelSubscribers = new Map<CallId, string>();
   private readonly serverSubscribers = new Map<CallId, string>();
   private readonly controlPlaneSubscribers = new Map<CallId, string>();
+  /**
+   * The model versions the next routing batch moves, each once, in the order first queued.
+   * Seldon queues a version on every model event; moving one a second time in the same batch
+   * does nothing: the batch changes only the states of the version it moves (and its older
+   * versions), and leaves them where a second move finds nothing to do.
+   */
   private pendingRouting: { name: string; version: number }[] = [];
+  private readonly pendingRoutingKeys = new Set<string>();
   private routingTimerSet = false;
   private lastRoutingTrigger: Millis | null = null;
   private pendingServerStatus = new Set<string>();
@@ -979,7 +986,11 @@ export class Scheduler implements Component {
 
   /** Envoy's incremental processor: queue the model and run the batch now or after the wait. */
   private routingUpdate(name: string, version: number): void {
-    this.pendingRouting.push({ name, version });
+    const key = versionKey(name, version);
+    if (!this.pendingRoutingKeys.has(key)) {
+      this.pendingRoutingKeys.add(key);
+      this.pendingRouting.push({ name, version });
+    }
     if (this.lastRoutingTrigger === null) this.lastRoutingTrigger = this.now;
     if (this.now - this.lastRoutingTrigger > this.profile.envoyBatchWaitMs) {
       this.routingSync();
@@ -995,6 +1006,7 @@ export class Scheduler implements Component {
   private routingSync(): void {
     const pending = this.pendingRouting;
     this.pendingRouting = [];
+    this.pendingRoutingKeys.clear();
     if (this.routingTimerSet) {
       this.routingTimerSet = false;
       this.out.push({ kind: "clearTimer", timer: "routing" });
