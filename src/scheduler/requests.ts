@@ -51,6 +51,19 @@ const i32 = (o: Obj, k: string): number => {
   const v = o[k];
   return typeof v === "number" && Number.isInteger(v) && v >= -0x8000_0000 && v <= 0x7fff_ffff ? v : 0;
 };
+/** Decimal digits without a leading zero: at most 19 of them are always a uint64. */
+const CANONICAL_UINT64 = /^(?:0|[1-9]\d{0,18})$/;
+
+/**
+ * A uint64 field as exact decimal digits, Go's zero value when it does not read as one: what
+ * `uint64ToWire(readUint64(v))` gives. The decoder sends 64-bit integers as their digits,
+ * which are then the answer as they are, without a round trip through a bigint.
+ */
+export function uint64Text(v: unknown): string {
+  if (typeof v === "string" && CANONICAL_UINT64.test(v)) return v;
+  return uint64ToWire(readUint64(v));
+}
+
 /** An enum decoded as its name; an unknown value arrives as its number and reads as the default. */
 function enumName<T extends string>(o: Obj, k: string, names: readonly T[]): T {
   const v = o[k];
@@ -121,7 +134,7 @@ function readModelSpec(spec: Obj): ModelSpec {
   out.requirements = strings(spec, "requirements");
   // optional uint64: unset stays unset (Seldon's GetMemoryBytes() reads 0 then)
   if (spec["memoryBytes"] === undefined || spec["memoryBytes"] === null) out.memoryBytes = null;
-  else out.memoryBytes = uint64ToWire(readUint64(spec["memoryBytes"]));
+  else out.memoryBytes = uint64Text(spec["memoryBytes"]);
   if (typeof spec["server"] !== "string") delete out.server;
   out.modelRuntimeInfo = readRuntimeInfo(obj(spec, "modelRuntimeInfo"));
   const explainer = obj(spec, "explainer");
@@ -193,12 +206,12 @@ export const readAgentSubscribe = read("AgentSubscribeRequest", (o): PbAgentSubs
       inferenceSvc: str(cfg, "inferenceSvc"),
       inferenceHttpPort: i32(cfg, "inferenceHttpPort"),
       inferenceGrpcPort: i32(cfg, "inferenceGrpcPort"),
-      memoryBytes: uint64ToWire(readUint64(cfg["memoryBytes"])),
+      memoryBytes: uint64Text(cfg["memoryBytes"]),
       capabilities: strings(cfg, "capabilities"),
       overCommitPercentage: u32(cfg, "overCommitPercentage"),
     },
     loadedModels: list(o, "loadedModels").map((m, i) => modelVersion(isObj(m) ? m : {}, `loadedModels[${i}]`)),
-    availableMemoryBytes: uint64ToWire(readUint64(o["availableMemoryBytes"])),
+    availableMemoryBytes: uint64Text(o["availableMemoryBytes"]),
   };
 });
 
@@ -212,7 +225,7 @@ export const readModelEvent = read("ModelEventMessage", (o): PbModelEventMessage
     modelVersion: u32(o, "modelVersion"),
     event: enumName(o, "event", MODEL_EVENTS),
     message: str(o, "message"),
-    availableMemoryBytes: uint64ToWire(readUint64(o["availableMemoryBytes"])),
+    availableMemoryBytes: uint64Text(o["availableMemoryBytes"]),
   };
   // what the agent learnt of the model's runtime on LOADED; the store keeps the first it hears
   const info = obj(o, "runtimeInfo");

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { copyFlatData } from "../../src/scheduler/requests.ts";
+import { copyFlatData, uint64Text } from "../../src/scheduler/requests.ts";
+import { readUint64, uint64ToWire } from "../../src/proto/int64.ts";
 import { SchedulerHarness } from "./harness.ts";
 import { serverStatus } from "../../src/scheduler/scheduler.ts";
 import { M } from "../../src/proto/index.ts";
@@ -149,4 +150,24 @@ describe("the definition a version's messages carry, copied once per change", ()
     expect(compared).toBeGreaterThan(100);
     expect(mismatches).toEqual([]);
   }, 120_000);
+});
+
+describe("a uint64 field read as its digits", () => {
+  it("is what reading it as a bigint and writing that out gives, on any value", () => {
+    const digits = fc.string({ unit: fc.constantFrom("0", "1", "2", "9"), minLength: 1, maxLength: 22 });
+    const text = fc.oneof(
+      digits,
+      fc.tuple(fc.constantFrom("", " ", "-", "+", "0", "00"), digits, fc.constantFrom("", " ", "\n", "x")).map(([a, b, c]) => a + b + c),
+      fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map(String),
+      fc.bigInt({ min: 0n, max: 1n << 70n }).map(String),
+      fc.string(),
+    );
+    const value = fc.oneof(text, fc.integer(), fc.double(), fc.bigInt(), fc.constant(null), fc.constant(undefined), fc.constant({}));
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(uint64Text(v)).toBe(uint64ToWire(readUint64(v)));
+      }),
+      { numRuns: 5000 },
+    );
+  });
 });
