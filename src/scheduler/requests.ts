@@ -129,7 +129,8 @@ function readRuntimeInfo(info: Obj | null): ModelSpec["modelRuntimeInfo"] {
 }
 
 function readModelSpec(spec: Obj): ModelSpec {
-  const out: ModelSpec = { ...((copyFlatData(spec) ?? structuredCloneSafe(spec)) as ModelSpec) };
+  // the flat copy is a new object already; only a clone's result is copied again, as before
+  const out = (copyFlatData(spec) ?? { ...(structuredCloneSafe(spec) as object) }) as ModelSpec;
   out.uri = str(spec, "uri");
   out.requirements = strings(spec, "requirements");
   // optional uint64: unset stays unset (Seldon's GetMemoryBytes() reads 0 then)
