@@ -127,6 +127,11 @@ export class RouteTable {
    * logging, each cluster used by this route alone and holding, in order, one endpoint per
    * replica. False when in doubt (a replica the server does not have, endpoints two replicas
    * share), for the caller to rebuild the route.
+   *
+   * Asked on nearly every model event, so it makes no names: a split of the table's names the
+   * clusters `clusterNames` gives its version, and the route's key stays in both for as long as
+   * the route has the split (`addVersion` makes all three together, only `removeRoute` takes
+   * them away), so a cluster it names that one route alone uses is used by this route.
    */
   unchanged(routeName: string, splits: readonly RouteSplit[]): boolean {
     const route = this.routes.get(routeName);
@@ -136,10 +141,7 @@ export class RouteTable {
       const want = splits[i]!;
       const have = route.clusters[i]!;
       if (have.modelName !== want.model || have.modelVersion !== want.version || have.weight !== want.weight) return false;
-      const names = clusterNames(want.model, want.version);
-      if (have.httpCluster !== names.http || have.grpcCluster !== names.grpc) return false;
-      const key = routeKey(routeName, want.model, want.version);
-      if (!this.holds(names.http, false, key, want) || !this.holds(names.grpc, true, key, want)) return false;
+      if (!this.holds(have.httpCluster, false, want) || !this.holds(have.grpcCluster, true, want)) return false;
       if (want.logPayloads) logPayloads = true;
     }
     return route.logPayloads === logPayloads;
@@ -168,10 +170,13 @@ export class RouteTable {
     this.clusters.set(name, c);
   }
 
-  /** The cluster exists, only `key` uses it, and its endpoints are the split's replicas' in order. */
-  private holds(name: string, grpc: boolean, key: string, split: RouteSplit): boolean {
+  /**
+   * The cluster a split of the route names exists, no other route uses it, and its endpoints
+   * are the split's replicas' in order.
+   */
+  private holds(name: string, grpc: boolean, split: RouteSplit): boolean {
     const c = this.clusters.get(name);
-    if (!c || c.grpc !== grpc || c.routes.size !== 1 || !c.routes.has(key)) return false;
+    if (!c || c.grpc !== grpc || c.routes.size !== 1) return false;
     if (c.endpoints.size !== split.replicas.length) return false;
     // an endpoint's key is always `host:port` of its value (addVersion sets both together)
     let i = 0;
