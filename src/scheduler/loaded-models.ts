@@ -28,17 +28,18 @@ function current(count: Count, r: ServerReplica): boolean {
 }
 
 /**
- * The store is about to add `key` to the replica's loaded set or delete it, and to count that
- * as one change (`loadedChanges`). A count not up to date is left to be made afresh when asked.
+ * The store is about to add `key` (a version of model `name`) to the replica's loaded set or
+ * delete it, and to count that as one change (`loadedChanges`). A count not up to date is left
+ * to be made afresh when asked. The caller names the model: it holds the stored name, which
+ * a map finds faster than one cut from the key.
  */
-export function noteLoadedChange(r: ServerReplica, key: string, added: boolean): void {
+export function noteLoadedChange(r: ServerReplica, name: string, key: string, added: boolean): void {
   const count = counts.get(r);
   if (count === undefined || !current(count, r)) return;
   count.changes++;
   // adding a key the set holds, or deleting one it does not, leaves it as it is
   if (r.loaded.has(key) === added) return;
   count.total += added ? 1 : -1;
-  const name = modelOf(key);
   const n = (count.versions.get(name) ?? 0) + (added ? 1 : -1);
   if (n === 0) count.versions.delete(name);
   else count.versions.set(name, n);

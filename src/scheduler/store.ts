@@ -372,10 +372,10 @@ export class MemoryStore {
         if (loading) replica.loading.add(key);
         else if (loaded) {
           replica.loading.delete(key);
-          changeLoaded(replica, key, true);
+          changeLoaded(replica, name, key, true);
         } else {
           replica.loading.delete(key);
-          changeLoaded(replica, key, false);
+          changeLoaded(replica, name, key, false);
           removed = true;
         }
       }
@@ -433,9 +433,12 @@ function changed(server: Server, replica: ServerReplica): void {
   server.revision++;
 }
 
-/** Adds `key` to the replica's loaded set or deletes it, counted for the snapshots' journal. */
-function changeLoaded(replica: ServerReplica, key: string, added: boolean): void {
-  noteLoadedChange(replica, key, added);
+/**
+ * Adds `key` (a version of model `name`) to the replica's loaded set or deletes it, counted for
+ * the snapshots' journal and the replica's count of loaded models.
+ */
+function changeLoaded(replica: ServerReplica, name: string, key: string, added: boolean): void {
+  noteLoadedChange(replica, name, key, added);
   if (added) replica.loaded.add(key);
   else replica.loaded.delete(key);
   replica.loadedChanges++;

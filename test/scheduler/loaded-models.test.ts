@@ -34,7 +34,7 @@ describe("distinctLoadedModels", () => {
             expect(distinctLoadedModels(r)).toBe(afresh(r));
             continue;
           }
-          noteLoadedChange(r, s.key, s.added);
+          noteLoadedChange(r, s.key.slice(0, s.key.lastIndexOf(":")), s.key, s.added);
           r.loadedChanges++;
           if (s.added) r.loaded.add(s.key);
           else r.loaded.delete(s.key);
