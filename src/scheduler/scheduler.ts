@@ -830,8 +830,9 @@ export class Scheduler implements Component {
     // a model available again releases the drains waiting for it (there are none to release
     // while no drain waits, which is nearly always)
     if (latest && this.drainWaits.size > 0 && latest.hasReplicaInState("Available")) this.signalModelRelocated(model.name);
-    const fields = { source: "AgentServer", func: "Sync" };
-    if (latest) {
+    // most events find nothing to send: the fields are made only for a version that has
+    if (latest && latest.hasReplicaInState("LoadRequested")) {
+      const fields = syncFields();
       for (const idx of latest.replicasInState("LoadRequested")) {
         this.log("info", `Sending load model request for ${model.name}`, fields);
         const agent = this.agents.get(agentKey(latest.server, idx));
@@ -856,6 +857,7 @@ export class Scheduler implements Component {
     }
     for (const mv of model.versions) {
       if (!mv.hasReplicaInState("UnloadRequested")) continue;
+      const fields = syncFields();
       for (const idx of mv.replicasInState("UnloadRequested")) {
         this.log("info", `Sending unload model request for ${model.name}:${mv.version}`, { source: "AgentServer" });
         const agent = this.agents.get(agentKey(mv.server, idx));
@@ -1131,6 +1133,11 @@ export function serverStatus(server: Server): PbServerStatusResponse {
     numLoadedModelReplicas: resources.reduce((a, r) => a + r.numLoadedModels, 0),
     kubernetesMeta: server.kubernetesMeta,
   };
+}
+
+/** The fields of agent sync's log lines. */
+function syncFields(): Fields {
+  return { source: "AgentServer", func: "Sync" };
 }
 
 function autoscalingEnabled(mv: ModelVersion): boolean {
