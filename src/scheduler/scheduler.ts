@@ -50,7 +50,7 @@ import {
   readUnloadModel,
   type Read,
 } from "./requests.ts";
-import { versionKey, type Model, type ModelVersion, type Server } from "./model.ts";
+import { type Model, type ModelVersion, type Server } from "./model.ts";
 import type { ReplicaCause, ReplicaState } from "./states.ts";
 import { placeModel, type PlacementView, type PlacementChains } from "./placement.ts";
 import { V2_9_0, type SchedulerProfile } from "./profile.ts";
@@ -150,10 +150,12 @@ export class Scheduler implements Component {
    * The model versions the next routing batch moves, each once, in the order first queued.
    * Seldon queues a version on every model event; moving one a second time in the same batch
    * does nothing: the batch changes only the states of the version it moves (and its older
-   * versions), and leaves them where a second move finds nothing to do.
+   * versions), and leaves them where a second move finds nothing to do. A version is known by
+   * its record, which is cheaper to look up than its name and number (a version queued, deleted
+   * and made again may then be queued twice, which moves it the same).
    */
   private pendingRouting: { name: string; version: number }[] = [];
-  private readonly pendingRoutingKeys = new Set<string>();
+  private readonly pendingRoutingVersions = new Set<ModelVersion>();
   private routingTimerSet = false;
   private lastRoutingTrigger: Millis | null = null;
   private pendingServerStatus = new Set<string>();
@@ -913,7 +915,7 @@ export class Scheduler implements Component {
       this.log("info", `Remove routes for model ${model.name}`, { source: "SeldonXDSCache", func: "RemoveRoute" });
       this.routes.readdUnchanged(model.name);
       this.log("info", `Handle vanilla no experiment traffic for ${model.name}`, { source: "IncrementalProcessor", func: "addTraffic" });
-      this.routingUpdate(model.name, latest.version);
+      this.routingUpdate(model.name, latest);
       return;
     }
     this.removeRoute(model.name);
@@ -921,7 +923,7 @@ export class Scheduler implements Component {
       this.log("info", `Handle vanilla no experiment traffic for ${model.name}`, { source: "IncrementalProcessor", func: "addTraffic" });
       this.addModelTraffic(model, splits);
     }
-    this.routingUpdate(model.name, latest.version);
+    this.routingUpdate(model.name, latest);
   }
 
   private removeRoute(name: string): void {
@@ -987,11 +989,10 @@ export class Scheduler implements Component {
   }
 
   /** Envoy's incremental processor: queue the model and run the batch now or after the wait. */
-  private routingUpdate(name: string, version: number): void {
-    const key = versionKey(name, version);
-    if (!this.pendingRoutingKeys.has(key)) {
-      this.pendingRoutingKeys.add(key);
-      this.pendingRouting.push({ name, version });
+  private routingUpdate(name: string, mv: ModelVersion): void {
+    if (!this.pendingRoutingVersions.has(mv)) {
+      this.pendingRoutingVersions.add(mv);
+      this.pendingRouting.push({ name, version: mv.version });
     }
     if (this.lastRoutingTrigger === null) this.lastRoutingTrigger = this.now;
     if (this.now - this.lastRoutingTrigger > this.profile.envoyBatchWaitMs) {
@@ -1008,7 +1009,7 @@ export class Scheduler implements Component {
   private routingSync(): void {
     const pending = this.pendingRouting;
     this.pendingRouting = [];
-    this.pendingRoutingKeys.clear();
+    this.pendingRoutingVersions.clear();
     if (this.routingTimerSet) {
       this.routingTimerSet = false;
       this.out.push({ kind: "clearTimer", timer: "routing" });
