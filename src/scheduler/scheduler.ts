@@ -426,6 +426,8 @@ export class Scheduler implements Component {
         reason: ev.message,
         cause,
         runtimeInfo: ev.runtimeInfo ?? null,
+        // the event was read into fresh objects (requests.ts) that nothing else holds
+        runtimeInfoHandover: "adopt",
       });
     } catch (e) {
       this.log("info", `Failed Updating state for model ${ev.modelName}`, { source: "AgentServer", func: "AgentEvent", error: msg(e) });

@@ -332,6 +332,11 @@ export class MemoryStore {
     cause: ReplicaCause;
     /** Stored on the version if it has none yet (never overwritten), before the state check. */
     runtimeInfo?: RuntimeInfo | null;
+    /**
+     * Whether the store may keep `runtimeInfo` as it is ("adopt": the caller built it for this
+     * call and keeps no hold on it) or must copy it (the default).
+     */
+    runtimeInfoHandover?: "copy" | "adopt";
   }): void {
     const { name, version, serverName, idx, expected, desired } = args;
     const model = this.models.get(name);
@@ -341,7 +346,7 @@ export class MemoryStore {
     const server = this.servers.get(serverName);
     if (!server) throw new StoreError(`failed to find server ${serverName}`);
     if (args.runtimeInfo && mv.defn.modelSpec && !mv.defn.modelSpec.modelRuntimeInfo) {
-      mv.defn.modelSpec.modelRuntimeInfo = structuredClone(args.runtimeInfo);
+      mv.defn.modelSpec.modelRuntimeInfo = args.runtimeInfoHandover === "adopt" ? args.runtimeInfo : structuredClone(args.runtimeInfo);
     }
     const existing = mv.replicaState(idx);
     if (existing !== expected) {
