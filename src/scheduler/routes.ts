@@ -65,6 +65,10 @@ const routeKey = (route: string, model: string, version: number): string => `${r
 export class RouteTable {
   readonly routes = new Map<string, Route>();
   readonly clusters = new Map<string, Cluster>();
+  /** Counts the table's changes (the maps are changed only through its methods). */
+  private revision = 0;
+  /** The route re-added last, and the revision that left the table at. */
+  private lastReadd: { route: string; revision: number } | null = null;
 
   has(route: string): boolean {
     return this.routes.has(route);
@@ -74,6 +78,7 @@ export class RouteTable {
   removeRoute(name: string): boolean {
     const route = this.routes.get(name);
     if (!route) return false;
+    this.revision++;
     this.routes.delete(name);
     for (const split of route.clusters) {
       const key = routeKey(name, split.modelName, split.modelVersion);
@@ -97,6 +102,7 @@ export class RouteTable {
    */
   addVersion(routeName: string, split: RouteSplit): number[] {
     const { model, version, weight, logPayloads, replicas, serverReplicas } = split;
+    this.revision++;
     const names = clusterNames(model, version);
     const invalid: number[] = [];
     const http = this.cluster(names.http, false);
@@ -152,6 +158,10 @@ export class RouteTable {
    * clusters move to the end of their maps, as newly added entries do, with the same contents.
    */
   readdUnchanged(routeName: string): void {
+    // Nothing has changed since this route was last re-added: it and its clusters are the last
+    // entries of their maps already (a model's events often come several in a row).
+    const last = this.lastReadd;
+    if (last !== null && last.route === routeName && last.revision === this.revision) return;
     const route = this.routes.get(routeName);
     if (!route) return;
     this.routes.delete(routeName);
@@ -160,6 +170,7 @@ export class RouteTable {
       this.moveToEnd(split.httpCluster);
       this.moveToEnd(split.grpcCluster);
     }
+    this.lastReadd = { route: routeName, revision: ++this.revision };
   }
 
   /** The cluster moves to the end of the map, as if removed and added again. */
