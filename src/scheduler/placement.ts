@@ -7,6 +7,7 @@ import { decide, type Decision } from "../scheduling/decide.ts";
 import { DEFAULT_CHAINS, type SchedulerChains } from "../scheduling/registry.ts";
 import { ServerVerdictCache } from "../scheduling/server-verdicts.ts";
 import type { SchedulingSnapshot, ServerSnapshot, ModelVersionState } from "../scheduling/types.ts";
+import type { ModelReplicaState } from "../scheduling/states.ts";
 import type { Model, ModelVersion, Server, ServerReplica } from "./model.ts";
 import type { MemoryStore } from "./store.ts";
 import { LoadedJournal, type LoadedList } from "./loaded-journal.ts";
@@ -165,12 +166,11 @@ export function snapshotOf(store: MemoryStore, model: Model): SchedulingSnapshot
 }
 
 function versionState(mv: ModelVersion): ModelVersionState {
-  return {
-    version: mv.version,
-    scheduledServer: mv.server,
-    modelState: mv.status.state,
-    replicaStates: new Map([...mv.replicas].map(([i, r]) => [i, r.state])),
-  };
+  // filled in a loop: every placement makes one per version, and copying the entries into
+  // arrays first to hand the constructor cost more than the map
+  const replicaStates = new Map<number, ModelReplicaState>();
+  for (const [i, r] of mv.replicas) replicaStates.set(i, r.state);
+  return { version: mv.version, scheduledServer: mv.server, modelState: mv.status.state, replicaStates };
 }
 
 /**
