@@ -88,11 +88,6 @@ interface PendingStream {
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3, fatal: 4 };
 
-function hasOwnKeys(o: object): boolean {
-  for (const k in o) if (Object.hasOwn(o, k)) return true;
-  return false;
-}
-
 /** The method part of a path, as call ids carry it. The agent calls a fixed set of methods. */
 const METHOD_NAMES = new Map<MethodPath, string>();
 function methodName(method: MethodPath): string {
@@ -135,10 +130,13 @@ export class Kernel {
   /**
    * A log line, if the logger's level lets it through. `threshold` defaults to the level the agent's
    * logger was set to; lines of Go's package-level logger (never re-levelled) pass "info".
+   * `fields` is a line's fields, or undefined for a line without any: every caller passes the
+   * shared fields of its logger or a literal with keys, never an empty object, so the line is
+   * not searched for keys (which every line paid for).
    */
   log(level: LogLevel, msg: string, fields?: Fields, threshold: LogLevel = this.logThreshold): void {
     if (LEVEL_RANK[level] < LEVEL_RANK[threshold]) return;
-    this.emit(fields !== undefined && hasOwnKeys(fields) ? { kind: "log", level, msg, fields } : { kind: "log", level, msg });
+    this.emit(fields !== undefined ? { kind: "log", level, msg, fields } : { kind: "log", level, msg });
   }
 
   /** Whether the agent's logger lets a line of `level` through: lines costly to build ask first. */
