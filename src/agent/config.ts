@@ -97,6 +97,7 @@ export type ReplicaConfigMessage = Omit<PbReplicaConfig, "memoryBytes"> & { memo
 export interface ConfigLogLine {
   level: LogLevel;
   msg: string;
+  /** Absent when the line has none (never an empty object: the agent's log writes what it is given). */
   fields?: Fields;
 }
 

@@ -61,18 +61,21 @@ export function lockOp(key: string): Op {
   return { op: "lock", key };
 }
 
+/**
+ * A task. It waits for one thing at a time, so while it waits for a unary call it is that call's
+ * entry in the table of open calls itself (`target`, `message`): no entry of its own per call,
+ * which every answer would look up apart from the task.
+ */
 interface Running {
+  kind: "task";
   gen: Task<unknown>;
   onDone?: (value: unknown) => void;
   /** What the task is resumed with when its turn in the run queue comes. */
   input: unknown;
-}
-
-interface PendingCall {
-  kind: "unary";
-  target: Address;
-  task: Running;
-  message?: unknown;
+  /** Where the call the task waits for went; undefined while it waits for none. */
+  target: Address | undefined;
+  /** That call's answer so far. */
+  message: unknown;
 }
 
 export interface StreamHandlers {
@@ -87,11 +90,6 @@ interface PendingStream {
 }
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3, fatal: 4 };
-
-function hasOwnKeys(o: object): boolean {
-  for (const k in o) if (Object.hasOwn(o, k)) return true;
-  return false;
-}
 
 /** The method part of a path, as call ids carry it. The agent calls a fixed set of methods. */
 const METHOD_NAMES = new Map<MethodPath, string>();
@@ -108,7 +106,7 @@ export class Kernel {
   now: Millis = 0;
   private out: Effect[] = [];
   private seq = 0;
-  private readonly calls = new Map<CallId, PendingCall | PendingStream>();
+  private readonly calls = new Map<CallId, Running | PendingStream>();
   private readonly timers = new Map<string, () => void>();
   private readonly locks = new Map<string, Running[]>();
   /** Tasks ready to go on. A task waits for one thing at a time, so it is queued at most once. */
@@ -135,10 +133,13 @@ export class Kernel {
   /**
    * A log line, if the logger's level lets it through. `threshold` defaults to the level the agent's
    * logger was set to; lines of Go's package-level logger (never re-levelled) pass "info".
+   * `fields` is a line's fields, or undefined for a line without any: every caller passes the
+   * shared fields of its logger or a literal with keys, never an empty object, so the line is
+   * not searched for keys (which every line paid for).
    */
   log(level: LogLevel, msg: string, fields?: Fields, threshold: LogLevel = this.logThreshold): void {
     if (LEVEL_RANK[level] < LEVEL_RANK[threshold]) return;
-    this.emit(fields !== undefined && hasOwnKeys(fields) ? { kind: "log", level, msg, fields } : { kind: "log", level, msg });
+    this.emit(fields !== undefined ? { kind: "log", level, msg, fields } : { kind: "log", level, msg });
   }
 
   /** Whether the agent's logger lets a line of `level` through: lines costly to build ask first. */
@@ -163,7 +164,14 @@ export class Kernel {
 
   spawn<T>(gen: Task<T>, onDone?: (value: T) => void): void {
     if (this.halted) return;
-    this.runQueue.push({ gen, onDone: onDone as ((v: unknown) => void) | undefined, input: undefined });
+    this.runQueue.push({
+      kind: "task",
+      gen,
+      onDone: onDone as ((v: unknown) => void) | undefined,
+      input: undefined,
+      target: undefined,
+      message: undefined,
+    });
     this.drain();
   }
 
@@ -196,8 +204,9 @@ export class Kernel {
     switch (op.op) {
       case "call": {
         const id = this.nextCallId(op.method);
-        // `message` from the start: every pending call keeps one shape.
-        this.calls.set(id, { kind: "unary", target: op.target, task, message: undefined });
+        task.target = op.target;
+        task.message = undefined;
+        this.calls.set(id, task);
         this.emit(
           op.deadlineMs === undefined
             ? { kind: "call", call: id, target: op.target, method: op.method, request: op.request }
@@ -302,7 +311,7 @@ export class Kernel {
   onResponse(id: CallId, message: unknown): boolean {
     const c = this.calls.get(id);
     if (!c) return false;
-    if (c.kind === "unary") c.message = message;
+    if (c.kind === "task") c.message = message;
     else c.handlers.onMessage(message);
     this.drain();
     return true;
@@ -312,10 +321,12 @@ export class Kernel {
     const c = this.calls.get(id);
     if (!c) return false;
     this.calls.delete(id);
-    if (c.kind === "unary") {
+    if (c.kind === "task") {
       const result: CallResult =
         status.code === Status.OK ? { ok: true, message: c.message ?? {} } : { ok: false, status };
-      this.resume(c.task, result);
+      c.target = undefined;
+      c.message = undefined;
+      this.resume(c, result);
     } else {
       c.handlers.onClose(status);
       this.drain();

@@ -31,6 +31,8 @@ type Outcome = { ok: true; body: Body } | { ok: false; status: number; error: st
 const EMPTY_BODY: Body = Object.freeze({});
 const EMPTY_JSON = JSON.stringify(EMPTY_BODY);
 const DONE: Outcome = Object.freeze({ ok: true, body: EMPTY_BODY });
+/** Its reply: every copy and purge of a download answers it, so one shared message (only read). */
+const DONE_REPLY: RcResponseMsg = Object.freeze({ http_status: 200, json: EMPTY_JSON });
 
 /** rclone's error when a command's input lacks a key. */
 const missingKey = (key: string): Outcome => ({ ok: false, status: 400, error: `Didn't find key "${key}" in input` });
@@ -76,7 +78,8 @@ export class Rclone implements Component {
       this.out.push({ kind: "finish", call, status: { code: Status.UNIMPLEMENTED, details: `unknown method ${method}` } });
       return;
     }
-    let input: Body = {};
+    // An input that cannot be read shows as rclone's empty object in the error.
+    let input: Body = EMPTY_BODY;
     let outcome: Outcome;
     const text = request?.json ?? "";
     try {
@@ -89,7 +92,7 @@ export class Rclone implements Component {
     }
     let reply: RcResponseMsg;
     if (outcome.ok) {
-      reply = { http_status: 200, json: outcome.body === EMPTY_BODY ? EMPTY_JSON : JSON.stringify(outcome.body) };
+      reply = outcome.body === EMPTY_BODY ? DONE_REPLY : { http_status: 200, json: JSON.stringify(outcome.body) };
     } else {
       const path = RC_COMMANDS[command].path.slice(1);
       this.log("error", `rc: "${path}": error: ${outcome.error}`);

@@ -120,6 +120,15 @@ describe("model artifacts through rclone", () => {
     expect(JSON.parse(d.callsTo(M.rclone.SyncCopy)[0]!.request.json)).toEqual({ srcFs: "gs://models/iris", dstFs: dst, createEmptySrcDirs: true });
     expect(JSON.parse(d.callsTo(M.rclone.OperationsPurge)[0]!.request.json)).toEqual({ fs: dst, remote: "" });
     expect(d.logs(`Chose path ${dst} for model iris:1`)).toHaveLength(1);
+    // The line's fields in the order fn("Copy") and the two keys after it give (the order logfmt writes them in).
+    const copyLine = d.logs("will copy model artifacts");
+    expect(copyLine).toHaveLength(1);
+    expect(Object.entries(copyLine[0]!.fields!)).toEqual([
+      ["Source", "RCloneClient"],
+      ["func", "Copy"],
+      ["destination_uri", dst],
+      ["source_uri", "gs://models/iris"],
+    ]);
     expect(server.loaded.get("iris_1")).toBe("READY");
     expect(d.events().map((e) => e.event)).toEqual(["LOADED"]);
     // no storage config on the model: nothing to read

@@ -34,6 +34,18 @@ describe("fake rclone remote control", () => {
     expect(r.remoteNames()).toEqual(["gs"]);
   });
 
+  it("answers a command with nothing to say {} with 200, every time, and an unreadable input with its error and an empty input", () => {
+    const r = rclone(null);
+    const copy = { srcFs: "gs://models/iris", dstFs: "/mnt/agent/rclone/1", createEmptySrcDirs: true };
+    for (let i = 0; i < 2; i++) {
+      expect(rc(r, M.rclone.SyncCopy, copy)).toEqual({ status: 200, body: {}, logs: [] });
+      expect(rc(r, M.rclone.OperationsPurge, { fs: "/mnt/agent/rclone/1", remote: "" })).toEqual({ status: 200, body: {}, logs: [] });
+    }
+    const bad = rc(r, M.rclone.SyncCopy, "{not json");
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual({ error: 'failed to read input JSON: invalid character in "{not json"', input: {}, path: "sync/copy", status: 400 });
+  });
+
   it("copies any source when the scenario describes no storage", () => {
     const r = rclone(null);
     expect(rc(r, M.rclone.SyncCopy, { srcFs: "s3://anything/at/all", dstFs: "/mnt/agent/rclone/1", createEmptySrcDirs: true }).status).toBe(200);
