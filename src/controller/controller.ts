@@ -30,6 +30,7 @@ import type { Rng } from "../core/rng.ts";
 import {
   Status,
   goRpcError,
+  type CallId,
   type Component,
   type Effect,
   type Fields,
@@ -65,7 +66,7 @@ import {
 } from "./resources.ts";
 import type { K8sResource } from "../scenario/types.ts";
 import { Fifo } from "../core/fifo.ts";
-import { TaskRunner, join, open, probe, recvOp, sleep, unary, wait, type Program, type RecvEvent, type UnaryResult } from "./tasks.ts";
+import { TaskRunner, each, join, open, probe, recvOp, sleep, unary, wait, type Program, type RecvEvent, type StreamEnd, type UnaryResult } from "./tasks.ts";
 
 // -----------------------------------------------------------------------------------------------
 // Constants (operator/scheduler/client.go, operator/pkg/constants, controller-runtime defaults)
@@ -765,25 +766,30 @@ export class Controller implements Component {
     const logger = `schedulerClient.${LOOPS[loop].logger}`;
     if (conn.closed) return goRpcError(CONN_CLOSING);
     const call = yield* open(conn.target, LOOPS[loop].method, { subscriberName: SUBSCRIBER_NAME }, conn.tag);
+    // the status streams' bodies never wait, so their messages need no resumption of this loop
+    const end =
+      loop === "model" ? yield* each(call, (m) => this.onModelEvent(m as PbModelStatusResponse, logger))
+      : loop === "server" ? yield* each(call, (m) => this.onServerEvent(m as PbServerStatusResponse, logger))
+      : yield* this.controlPlaneEvents(conn, call, logger);
+    if (typeof end === "string") return end;
+    if (end.status.code === Status.OK) return null;
+    const err = goRpcError(end.status);
+    // a stream that never opened fails in the call itself, not in Recv
+    const neverOpened = end.received === 0 && end.status.code === Status.UNAVAILABLE && end.status.details.startsWith("connection error");
+    if (!neverOpened) this.log("error", "event recv failed", { error: err }, logger);
+    return err;
+  }
+
+  /** The control-plane stream's loop: each event is handled (and waited for) before the next is read. Its end, or a handler's error. */
+  private *controlPlaneEvents(conn: Conn, call: CallId, logger: string): Program<StreamEnd | string> {
     const next = recvOp(call);
     for (;;) {
       const ev = (yield next) as RecvEvent;
-      if (ev.kind === "end") {
-        if (ev.status.code === Status.OK) return null;
-        const err = goRpcError(ev.status);
-        // a stream that never opened fails in the call itself, not in Recv
-        const neverOpened = ev.received === 0 && ev.status.code === Status.UNAVAILABLE && ev.status.details.startsWith("connection error");
-        if (!neverOpened) this.log("error", "event recv failed", { error: err }, logger);
+      if (ev.kind === "end") return ev;
+      const err = yield* this.onControlPlaneEvent(conn, (ev.message as { event?: string }).event ?? "UNKNOWN_EVENT", logger);
+      if (err !== null) {
+        this.runner.abandon(call); // returned without cancelling the stream's context
         return err;
-      }
-      if (loop === "model") this.onModelEvent(ev.message as PbModelStatusResponse, logger);
-      else if (loop === "server") this.onServerEvent(ev.message as PbServerStatusResponse, logger);
-      else {
-        const err = yield* this.onControlPlaneEvent(conn, (ev.message as { event?: string }).event ?? "UNKNOWN_EVENT", logger);
-        if (err !== null) {
-          this.runner.abandon(call); // returned without cancelling the stream's context
-          return err;
-        }
       }
     }
   }

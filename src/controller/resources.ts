@@ -331,10 +331,14 @@ export function parseResource(input: ResourceInput): SeldonResource {
   if (typeof generation === "number") metadata.generation = generation;
   if (isObject(meta.labels)) metadata.labels = { ...(meta.labels as Record<string, string>) };
   if (isObject(meta.annotations)) metadata.annotations = { ...(meta.annotations as Record<string, string>) };
-  return { apiVersion: API_VERSION, kind: k, metadata, spec: stripNulls(structuredClone(spec)) } as SeldonResource;
+  return { apiVersion: API_VERSION, kind: k, metadata, spec: stripNulls(spec) } as SeldonResource;
 }
 
-/** JSON null in an optional field means unset; drop it so `?.` and `??` read it that way. */
+/**
+ * JSON null in an optional field means unset; drop it so `?.` and `??` read it that way. The
+ * result is a copy down to the leaves (what `structuredClone` would make of a manifest), so the
+ * stored spec shares nothing with what the caller holds.
+ */
 function stripNulls<T>(v: T): T {
   if (Array.isArray(v)) return v.map(stripNulls) as T;
   if (isObject(v)) {

@@ -16,6 +16,12 @@ export type Op =
   | { op: "open"; target: string; method: MethodPath; request: unknown; tag: string }
   /** Wait for the next message or the end of a stream this task opened. Resumes with `RecvEvent`. */
   | { op: "recv"; call: CallId }
+  /**
+   * Hand every message of a stream this task opened to `onMessage`, in order, until the stream
+   * ends; resumes with the end. What a loop of `recv` calling `onMessage` does, without resuming
+   * the program for each message.
+   */
+  | { op: "each"; call: CallId; onMessage: (message: unknown) => void }
   | { op: "sleep"; ms: Millis }
   /**
    * Wait until a stream either ends (resumes with its status) or has stayed open `ms`, or has
@@ -32,7 +38,8 @@ export interface UnaryResult {
   message: unknown;
 }
 
-export type RecvEvent = { kind: "message"; message: unknown } | { kind: "end"; status: GrpcStatus; received: number };
+export type StreamEnd = { kind: "end"; status: GrpcStatus; received: number };
+export type RecvEvent = { kind: "message"; message: unknown } | StreamEnd;
 
 export type JoinResult = { timedOut: false; result: unknown } | { timedOut: true };
 
@@ -53,6 +60,13 @@ export function* open(target: string, method: MethodPath, request: unknown, tag:
 export function recvOp(call: CallId): Op {
   return { op: "recv", call };
 }
+/**
+ * A stream loop whose body does not wait: `onMessage` runs for each message as it arrives (a
+ * stream of many messages then costs no generator resumption per message). Returns the end.
+ */
+export function* each(call: CallId, onMessage: (message: unknown) => void): Program<StreamEnd> {
+  return (yield { op: "each", call, onMessage }) as StreamEnd;
+}
 export function* sleep(ms: Millis): Program<void> {
   yield { op: "sleep", ms };
 }
@@ -68,6 +82,7 @@ export function* wait(key: string): Program<void> {
 
 type Waiting =
   | { kind: "unary" | "recv"; call: CallId }
+  | { kind: "each"; call: CallId; onMessage: (message: unknown) => void }
   | { kind: "sleep"; timer: string }
   | { kind: "probe"; call: CallId; timer: string }
   | { kind: "join"; task: TaskId; timer: string }
@@ -196,7 +211,8 @@ export class TaskRunner {
     const task = this.tasks.get(cs.owner);
     if (!task) return true;
     const w = task.waiting;
-    if (w?.kind === "recv" && w.call === call) this.resume(task, { kind: "message", message });
+    if (w?.kind === "each" && w.call === call) w.onMessage(message);
+    else if (w?.kind === "recv" && w.call === call) this.resume(task, { kind: "message", message });
     else if (w?.kind === "probe" && w.call === call) this.resolveProbe(task, cs, null);
     else cs.buffer.push({ kind: "message", message });
     return true;
@@ -214,8 +230,8 @@ export class TaskRunner {
       if (w?.kind === "unary" && w.call === call) this.resume(task, { status, message: cs.last } satisfies UnaryResult);
       return true;
     }
-    const ev: RecvEvent = { kind: "end", status, received: cs.received };
-    if (w?.kind === "recv" && w.call === call) this.resume(task, ev);
+    const ev: StreamEnd = { kind: "end", status, received: cs.received };
+    if ((w?.kind === "recv" || w?.kind === "each") && w.call === call) this.resume(task, ev);
     else if (w?.kind === "probe" && w.call === call) this.resolveProbe(task, cs, status);
     else {
       cs.buffer.push(ev);
@@ -309,6 +325,26 @@ export class TaskRunner {
             continue;
           }
           task.waiting = { kind: "recv", call: op.call };
+          return;
+        }
+        case "each": {
+          const cs = this.calls.get(op.call);
+          if (!cs) {
+            value = { kind: "end", status: { code: Status.CANCELLED, details: "context canceled" }, received: 0 } satisfies StreamEnd;
+            continue;
+          }
+          // messages that came while the task did something else go first, as a recv loop reads them
+          let next = cs.buffer.shift();
+          while (next?.kind === "message") {
+            op.onMessage(next.message);
+            next = cs.buffer.shift();
+          }
+          if (next) {
+            this.calls.delete(op.call);
+            value = next;
+            continue;
+          }
+          task.waiting = { kind: "each", call: op.call, onMessage: op.onMessage };
           return;
         }
         case "unary":
