@@ -12,7 +12,8 @@
  * - decoding reads with protobufjs's own `Reader` exactly as its generated decoder does (dispatch
  *   on the field number only, packed and unpacked repeated scalars, the same bounds checks) and
  *   builds the object `toObject` would build with `PROTO_LOAD_OPTIONS` (defaults, enum names,
- *   64-bit values as decimal digits, oneof names), keys in the same order.
+ *   64-bit values as decimal digits, oneof names), keys in the same order; strings come from
+ *   `readString`, which gives what the reader's `string` gives.
  * Whenever either direction throws, `withFallback` reruns proto-loader's function, so an error
  * carries protobufjs's own text and a gRPC peer gets the status it got before.
  *
@@ -23,6 +24,7 @@
  */
 import protobuf from "protobufjs";
 import { ByteWriter } from "./writer.ts";
+import { readString } from "./strings.ts";
 
 type Writer = ByteWriter;
 type Reader = protobuf.Reader;
@@ -403,7 +405,12 @@ function readCode(field: protobuf.Field, vt: string, refs: Refs): string {
   if (vt === "int64") return `${refs.add(readInt64Digits)}(r)`;
   if (vt === "uint64") return `${refs.add(readUint64Digits)}(r)`;
   const render = renderer(field);
-  return render ? `${refs.add(render)}(r.${vt}())` : `r.${vt}()`;
+  return render ? `${refs.add(render)}(${rawRead(vt, refs)})` : rawRead(vt, refs);
+}
+
+/** Code reading one scalar as the reader gives it; strings through `readString` (see there). */
+function rawRead(vt: string, refs: Refs): string {
+  return vt === "string" ? `${refs.add(readString)}(r)` : `r.${vt}()`;
 }
 
 function generateDecoder(type: protobuf.Type, fields: protobuf.Field[], subs: (TypeCodec | null)[]): TypeCodec["decode"] {
@@ -448,7 +455,7 @@ function generateDecoder(type: protobuf.Type, fields: protobuf.Field[], subs: (T
         // type has no fields at all.
         if (!subs[index]!.hasFields) finish = "if(val===null)val={};";
       } else {
-        value = `r.${vt}()`;
+        value = rawRead(vt, refs);
         const dv = types.defaults[vt];
         valueDefault = Array.isArray(dv) ? refs.add(dv) : JSON.stringify(dv);
         const render = renderer(field);
@@ -456,7 +463,7 @@ function generateDecoder(type: protobuf.Type, fields: protobuf.Field[], subs: (T
       }
       code =
         `c2=r.uint32()+r.pos;if(c2>r.len)throw RangeError("index out of range");ol2=r.len;r.len=c2;k=${keyDefault};val=${valueDefault};` +
-        `while(r.pos<c2){tag=r.uint32();switch(tag>>>3){case 1:k=r.${field.keyType}();break;case 2:val=${value};break;default:r.skipType(tag&7,n);}}` +
+        `while(r.pos<c2){tag=r.uint32();switch(tag>>>3){case 1:k=${rawRead(field.keyType, refs)};break;case 2:val=${value};break;default:r.skipType(tag&7,n);}}` +
         `if(r.pos!==c2)throw RangeError("index out of range");r.len=ol2;${finish}` +
         `if(k==="__proto__")${refs.add(util.makeProp)}(${target},k);${target}[k]=val;`;
     } else if (field.repeated) {
