@@ -352,8 +352,11 @@ const TWO_32 = 4294967296;
  * Reads an `int64`/`uint64` varint straight to its decimal digits, where `r.int64()` builds a
  * `LongBits` and a `Long` per value only to print it (memory sizes and generations are on most
  * messages). With ten bytes or more left, protobufjs reads a varint without bounds checks; this
- * reads the same bits the same way (and fails where it fails). Nearer the end of the buffer its
- * own reader runs, as do values outside ±2^53, whose digits `Long` prints exactly.
+ * reads the same bits the same way (and fails where it fails). Nearer the end, which is where
+ * the last field of a nested message is (a generation, say), a value of up to four bytes that
+ * ends within the bounds is read here too, as protobufjs reads it there; anything else near the
+ * end goes to its own reader (cut short, longer, or a fourth byte that is not the last), as do
+ * values outside ±2^53, whose digits `Long` prints exactly.
  */
 function varint64Digits(unsigned: boolean): (r: Reader) => string {
   const slow = unsigned ? (r: Reader) => longDigits(r.uint64()) : (r: Reader) => longDigits(r.int64());
@@ -361,8 +364,20 @@ function varint64Digits(unsigned: boolean): (r: Reader) => string {
   return (r) => {
     const rr = r as unknown as { buf: Uint8Array; pos: number; len: number };
     let pos = rr.pos;
-    if (rr.len - pos < 10) return slow(r);
     const buf = rr.buf;
+    if (rr.len - pos < 10) {
+      const end = rr.len;
+      let lo = 0;
+      for (let i = 0; i < 4 && pos < end; i++) {
+        const b = buf[pos++]!;
+        lo |= (b & 127) << (7 * i);
+        if (b < 128) {
+          rr.pos = pos;
+          return String(lo);
+        }
+      }
+      return slow(r);
+    }
     let b = buf[pos++]!;
     let lo = b & 127;
     if (b < 128) {
