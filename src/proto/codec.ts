@@ -455,7 +455,7 @@ function generateDecoder(type: protobuf.Type, fields: protobuf.Field[], subs: (T
   const slot = new Map(members.map((f, i) => [f, `s${i}`]));
   const lines: string[] = [
     `if(n>${limit})throw Error("maximum nesting depth exceeded");`,
-    "var c,ol,t,c2,ol2,k,val,tag;",
+    "var c,ol,t,c2,ol2,k,val,tag,nulls=false;",
     `if(l===undefined)c=r.len;else{c=r.pos+l;if(c>r.len)throw RangeError("index out of range");ol=r.len;r.len=c;}`,
     `var d={${literal.join(",")}};`,
   ];
@@ -475,9 +475,9 @@ function generateDecoder(type: protobuf.Type, fields: protobuf.Field[], subs: (T
         value = `${sub}.decode(r,r.uint32(),n+1)`;
         valueDefault = "null";
         // A missing message value stays null: a later entry of the same key may still give it
-        // one, and `toObject` only fails on what is null at the end (checked below), unless the
-        // type has no fields at all.
-        if (!subs[index]!.hasFields) finish = "if(val===null)val={};";
+        // one, and `toObject` only fails on what is null at the end (checked below, only when
+        // some entry was null), unless the type has no fields at all.
+        finish = subs[index]!.hasFields ? "if(val===null)nulls=true;" : "if(val===null)val={};";
       } else {
         value = rawRead(vt, refs);
         const dv = types.defaults[vt];
@@ -509,7 +509,7 @@ function generateDecoder(type: protobuf.Type, fields: protobuf.Field[], subs: (T
   lines.push(`if(l!==undefined){if(r.pos!==c)throw RangeError("index out of range");r.len=ol;}`);
   fields.forEach((f, index) => {
     if (f.map && subs[index]?.hasFields) {
-      lines.push(`for(k in d[${key(f.name)}])if(d[${key(f.name)}][k]===null)throw ${refs.add(() => new TypeError(`${f.fullName}: map value missing`))}();`);
+      lines.push(`if(nulls)for(k in d[${key(f.name)}])if(d[${key(f.name)}][k]===null)throw ${refs.add(() => new TypeError(`${f.fullName}: map value missing`))}();`);
     }
   });
   members.forEach((f, i) => lines.push(`if(s${i}!==undefined){d[${key(f.name)}]=s${i};d[${key(f.partOf!.name)}]=${key(f.name)};}`));
