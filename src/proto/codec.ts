@@ -99,16 +99,19 @@ interface TypeCodec {
 /** The scalar types, by protobufjs type name (enums are written as `int32`). */
 const SCALARS = new Set(["double", "float", "int32", "uint32", "sint32", "fixed32", "sfixed32", "int64", "uint64", "sint64", "fixed64", "sfixed64", "bool", "string", "bytes"]);
 
-/** A short run of decimal digits (1 to 15): exact as a double, so it needs no `Long`. A loop
- * rather than a regular expression, which costs more than the few digits it looks at. */
-function isSmallDigits(s: string): boolean {
+/** The value of a short run of decimal digits (1 to 15), or -1 for any other string: exact as
+ * a double, so it needs no `Long`, and worked out in the loop that checks the digits, which
+ * costs less than a regular expression and `Number` on a string of a few characters. */
+function smallDigitsValue(s: string): number {
   const n = s.length;
-  if (n === 0 || n > 15) return false;
+  if (n === 0 || n > 15) return -1;
+  let value = 0;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
+    if (c < 48 || c > 57) return -1;
+    value = value * 10 + (c - 48);
   }
-  return true;
+  return value;
 }
 
 /** `fromObject`'s coercion of one scalar value. */
@@ -134,7 +137,10 @@ function scalarConvert(type: string): Convert {
       // writer takes numbers; anything else goes through `Long.fromValue` as `fromObject` does.
       return (v) => {
         if (typeof v === "number" && v >= 0 && Number.isSafeInteger(v)) return v;
-        if (typeof v === "string" && isSmallDigits(v)) return Number(v);
+        if (typeof v === "string") {
+          const small = smallDigitsValue(v);
+          if (small >= 0) return small;
+        }
         return (util.Long as unknown as { fromValue(v: unknown, unsigned: boolean): unknown }).fromValue(v, unsigned);
       };
     }
