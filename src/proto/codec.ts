@@ -12,7 +12,8 @@
  * - decoding reads with protobufjs's own `Reader` exactly as its generated decoder does (dispatch
  *   on the field number only, packed and unpacked repeated scalars, the same bounds checks) and
  *   builds the object `toObject` would build with `PROTO_LOAD_OPTIONS` (defaults, enum names,
- *   64-bit values as decimal digits, oneof names), keys in the same order.
+ *   64-bit values as decimal digits, oneof names), keys in the same order; strings come from
+ *   `readString`, which gives what the reader's `string` gives.
  * Whenever either direction throws, `withFallback` reruns proto-loader's function, so an error
  * carries protobufjs's own text and a gRPC peer gets the status it got before.
  *
@@ -23,6 +24,7 @@
  */
 import protobuf from "protobufjs";
 import { ByteWriter } from "./writer.ts";
+import { readString } from "./strings.ts";
 
 type Writer = ByteWriter;
 type Reader = protobuf.Reader;
@@ -97,8 +99,20 @@ interface TypeCodec {
 /** The scalar types, by protobufjs type name (enums are written as `int32`). */
 const SCALARS = new Set(["double", "float", "int32", "uint32", "sint32", "fixed32", "sfixed32", "int64", "uint64", "sint64", "fixed64", "sfixed64", "bool", "string", "bytes"]);
 
-/** Short runs of decimal digits: exact as a double, so they need no `Long`. */
-const SMALL_DIGITS = /^[0-9]{1,15}$/;
+/** The value of a short run of decimal digits (1 to 15), or -1 for any other string: exact as
+ * a double, so it needs no `Long`, and worked out in the loop that checks the digits, which
+ * costs less than a regular expression and `Number` on a string of a few characters. */
+function smallDigitsValue(s: string): number {
+  const n = s.length;
+  if (n === 0 || n > 15) return -1;
+  let value = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    value = value * 10 + (c - 48);
+  }
+  return value;
+}
 
 /** `fromObject`'s coercion of one scalar value. */
 function scalarConvert(type: string): Convert {
@@ -123,7 +137,10 @@ function scalarConvert(type: string): Convert {
       // writer takes numbers; anything else goes through `Long.fromValue` as `fromObject` does.
       return (v) => {
         if (typeof v === "number" && v >= 0 && Number.isSafeInteger(v)) return v;
-        if (typeof v === "string" && SMALL_DIGITS.test(v)) return Number(v);
+        if (typeof v === "string") {
+          const small = smallDigitsValue(v);
+          if (small >= 0) return small;
+        }
         return (util.Long as unknown as { fromValue(v: unknown, unsigned: boolean): unknown }).fromValue(v, unsigned);
       };
     }
@@ -350,8 +367,11 @@ const TWO_32 = 4294967296;
  * Reads an `int64`/`uint64` varint straight to its decimal digits, where `r.int64()` builds a
  * `LongBits` and a `Long` per value only to print it (memory sizes and generations are on most
  * messages). With ten bytes or more left, protobufjs reads a varint without bounds checks; this
- * reads the same bits the same way (and fails where it fails). Nearer the end of the buffer its
- * own reader runs, as do values outside ±2^53, whose digits `Long` prints exactly.
+ * reads the same bits the same way (and fails where it fails). Nearer the end, which is where
+ * the last field of a nested message is (a generation, say), a value of up to four bytes that
+ * ends within the bounds is read here too, as protobufjs reads it there; anything else near the
+ * end goes to its own reader (cut short, longer, or a fourth byte that is not the last), as do
+ * values outside ±2^53, whose digits `Long` prints exactly.
  */
 function varint64Digits(unsigned: boolean): (r: Reader) => string {
   const slow = unsigned ? (r: Reader) => longDigits(r.uint64()) : (r: Reader) => longDigits(r.int64());
@@ -359,8 +379,20 @@ function varint64Digits(unsigned: boolean): (r: Reader) => string {
   return (r) => {
     const rr = r as unknown as { buf: Uint8Array; pos: number; len: number };
     let pos = rr.pos;
-    if (rr.len - pos < 10) return slow(r);
     const buf = rr.buf;
+    if (rr.len - pos < 10) {
+      const end = rr.len;
+      let lo = 0;
+      for (let i = 0; i < 4 && pos < end; i++) {
+        const b = buf[pos++]!;
+        lo |= (b & 127) << (7 * i);
+        if (b < 128) {
+          rr.pos = pos;
+          return String(lo);
+        }
+      }
+      return slow(r);
+    }
     let b = buf[pos++]!;
     let lo = b & 127;
     if (b < 128) {
@@ -403,7 +435,12 @@ function readCode(field: protobuf.Field, vt: string, refs: Refs): string {
   if (vt === "int64") return `${refs.add(readInt64Digits)}(r)`;
   if (vt === "uint64") return `${refs.add(readUint64Digits)}(r)`;
   const render = renderer(field);
-  return render ? `${refs.add(render)}(r.${vt}())` : `r.${vt}()`;
+  return render ? `${refs.add(render)}(${rawRead(vt, refs)})` : rawRead(vt, refs);
+}
+
+/** Code reading one scalar as the reader gives it; strings through `readString` (see there). */
+function rawRead(vt: string, refs: Refs): string {
+  return vt === "string" ? `${refs.add(readString)}(r)` : `r.${vt}()`;
 }
 
 function generateDecoder(type: protobuf.Type, fields: protobuf.Field[], subs: (TypeCodec | null)[]): TypeCodec["decode"] {
@@ -424,7 +461,7 @@ function generateDecoder(type: protobuf.Type, fields: protobuf.Field[], subs: (T
   const slot = new Map(members.map((f, i) => [f, `s${i}`]));
   const lines: string[] = [
     `if(n>${limit})throw Error("maximum nesting depth exceeded");`,
-    "var c,ol,t,c2,ol2,k,val,tag;",
+    "var c,ol,t,c2,ol2,k,val,tag,nulls=false;",
     `if(l===undefined)c=r.len;else{c=r.pos+l;if(c>r.len)throw RangeError("index out of range");ol=r.len;r.len=c;}`,
     `var d={${literal.join(",")}};`,
   ];
@@ -444,11 +481,11 @@ function generateDecoder(type: protobuf.Type, fields: protobuf.Field[], subs: (T
         value = `${sub}.decode(r,r.uint32(),n+1)`;
         valueDefault = "null";
         // A missing message value stays null: a later entry of the same key may still give it
-        // one, and `toObject` only fails on what is null at the end (checked below), unless the
-        // type has no fields at all.
-        if (!subs[index]!.hasFields) finish = "if(val===null)val={};";
+        // one, and `toObject` only fails on what is null at the end (checked below, only when
+        // some entry was null), unless the type has no fields at all.
+        finish = subs[index]!.hasFields ? "if(val===null)nulls=true;" : "if(val===null)val={};";
       } else {
-        value = `r.${vt}()`;
+        value = rawRead(vt, refs);
         const dv = types.defaults[vt];
         valueDefault = Array.isArray(dv) ? refs.add(dv) : JSON.stringify(dv);
         const render = renderer(field);
@@ -456,7 +493,7 @@ function generateDecoder(type: protobuf.Type, fields: protobuf.Field[], subs: (T
       }
       code =
         `c2=r.uint32()+r.pos;if(c2>r.len)throw RangeError("index out of range");ol2=r.len;r.len=c2;k=${keyDefault};val=${valueDefault};` +
-        `while(r.pos<c2){tag=r.uint32();switch(tag>>>3){case 1:k=r.${field.keyType}();break;case 2:val=${value};break;default:r.skipType(tag&7,n);}}` +
+        `while(r.pos<c2){tag=r.uint32();switch(tag>>>3){case 1:k=${rawRead(field.keyType, refs)};break;case 2:val=${value};break;default:r.skipType(tag&7,n);}}` +
         `if(r.pos!==c2)throw RangeError("index out of range");r.len=ol2;${finish}` +
         `if(k==="__proto__")${refs.add(util.makeProp)}(${target},k);${target}[k]=val;`;
     } else if (field.repeated) {
@@ -478,7 +515,7 @@ function generateDecoder(type: protobuf.Type, fields: protobuf.Field[], subs: (T
   lines.push(`if(l!==undefined){if(r.pos!==c)throw RangeError("index out of range");r.len=ol;}`);
   fields.forEach((f, index) => {
     if (f.map && subs[index]?.hasFields) {
-      lines.push(`for(k in d[${key(f.name)}])if(d[${key(f.name)}][k]===null)throw ${refs.add(() => new TypeError(`${f.fullName}: map value missing`))}();`);
+      lines.push(`if(nulls)for(k in d[${key(f.name)}])if(d[${key(f.name)}][k]===null)throw ${refs.add(() => new TypeError(`${f.fullName}: map value missing`))}();`);
     }
   });
   members.forEach((f, i) => lines.push(`if(s${i}!==undefined){d[${key(f.name)}]=s${i};d[${key(f.partOf!.name)}]=${key(f.name)};}`));

@@ -5,6 +5,11 @@
  * message reserves one byte for its length and, in the rare case its length needs more, moves
  * its own bytes along when it ends. Varints are canonical either way, so the bytes are the same.
  *
+ * Messages are written one after the other into a chunk, and `finish` hands out the part a
+ * message took as a view, as Node's own pool hands out small buffers: no copy and no buffer of
+ * its own per message. A chunk's bytes are never written again once handed out; a message that
+ * does not fit moves to a new chunk.
+ *
  * Values are written as protobufjs writes them, including its coercions (`>>> 0`, `LongBits`),
  * but only the values the codec hands over: numbers, booleans, strings, `Long`s and byte arrays.
  * Anything else in a bytes field throws, and the caller then falls back to protobufjs itself.
@@ -29,42 +34,56 @@ const float = util.float as unknown as {
 };
 const utf8Write = (util.utf8 as unknown as { write(s: string, buf: Uint8Array, pos: number): number }).write;
 
-const INITIAL_SIZE = 1024;
+/** The size of a chunk: a couple of Node's 8 KiB pools, a hundred or so of our messages. */
+export const CHUNK_SIZE = 16 * 1024;
 /** Strings shorter than this are tried as ASCII first (see `string`); must stay below 128. */
 const ASCII_LOOP_BELOW = 40;
 const KEEP_AT_MOST = 1 << 20;
 
 export class ByteWriter {
   private buf: Buffer;
+  /** Where the message being written starts in `buf`; what is before it has been handed out. */
+  private start = 0;
   private pos = 0;
   /** Where each open nested message's reserved length byte is. */
   private readonly open: number[] = [];
 
   constructor() {
-    this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
+    this.buf = Buffer.allocUnsafe(CHUNK_SIZE);
   }
 
-  /** Ready for the next message. A buffer grown past 1 MiB for one large message is dropped,
-   * so the writer kept between encodings stays small. */
+  /** Ready for the next message, after the last one (an encoding that threw leaves its bytes
+   * unused). A chunk grown past 1 MiB for one large message is dropped, so the writer kept
+   * between encodings stays small. */
   reset(): void {
-    this.pos = 0;
+    this.start = this.pos;
     // only an encoding that threw leaves a nested value open; setting the length costs even at 0
     if (this.open.length !== 0) this.open.length = 0;
-    if (this.buf.length > KEEP_AT_MOST) this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
+    if (this.buf.length > KEEP_AT_MOST) {
+      this.buf = Buffer.allocUnsafe(CHUNK_SIZE);
+      this.start = this.pos = 0;
+    }
   }
 
+  /** Makes room for `n` more bytes: when the chunk is full, the message so far moves to the
+   * front of a new one (at least twice its size, so a large message is copied O(1) times per
+   * byte), and the open nested values' length bytes move with it. */
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(grown, 0, 0, this.pos);
-    this.buf = grown;
+    const used = this.pos - this.start;
+    const next = Buffer.allocUnsafe(Math.max(CHUNK_SIZE, 2 * (used + n)));
+    this.buf.copy(next, 0, this.start, this.pos);
+    for (let i = 0; i < this.open.length; i++) this.open[i]! -= this.start;
+    this.buf = next;
+    this.start = 0;
+    this.pos = used;
   }
 
-  /** The bytes written, in a buffer of their own. */
+  /** The bytes written, as a view of the chunk that nothing writes again. */
   finish(): Buffer {
     if (this.open.length !== 0) throw new Error("unterminated nested message");
-    const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
+    const out = this.buf.subarray(this.start, this.pos);
+    this.start = this.pos;
     return out;
   }
 
@@ -251,15 +270,19 @@ export class ByteWriter {
 
   /** Closes the innermost nested value: its length goes into the byte `fork` reserved. */
   ldelim(): this {
-    const at = this.open.pop();
-    if (at === undefined) throw new Error("ldelim without fork");
+    const open = this.open;
+    if (open.length === 0) throw new Error("ldelim without fork");
+    let at = open[open.length - 1]!;
     const len = this.pos - at - 1;
     if (len < 128) {
+      open.pop();
       this.buf[at] = len;
       return this;
     }
     const size = len < 16384 ? 2 : len < 2097152 ? 3 : len < 268435456 ? 4 : 5;
+    // `room` may move the message, and with it the place it keeps in `open`
     this.room(size - 1);
+    at = open.pop()!;
     this.buf.copyWithin(at + size, at + 1, this.pos);
     this.pos += size - 1;
     let v = len;

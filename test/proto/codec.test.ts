@@ -191,6 +191,40 @@ describe("64-bit varints", () => {
   });
 });
 
+describe("map entries whose message value is missing", () => {
+  // ModelVersionStatus.modelReplicaState (5): map<uint32, ModelReplicaStatus>; an entry is
+  // key (1) and value (2), either of which may be left out, and a key may come again
+  const type = reflectionRoot().lookupType("seldon.mlops.scheduler.ModelVersionStatus");
+  const codec = raw.codec(type);
+  const ref = referenceOf(type);
+  const entry = (body: number[]) => [42, body.length, ...body];
+  const key = (k: number) => [8, k];
+  const value = [18, 2, 18, 0];
+  const valueless = (k: number) => entry(key(k));
+  const full = (k: number) => entry([...key(k), ...value]);
+
+  it("decode as proto-loader decodes them: an error unless a later entry of the same key gives one", () => {
+    const cases = [
+      [valueless(1)],
+      [valueless(1), full(1)],
+      [full(1), valueless(1)],
+      [valueless(1), full(2)],
+      [full(2), valueless(1), full(1)],
+      [entry([]), full(0)],
+      [entry([])],
+      [full(1), full(2)],
+    ];
+    for (const c of cases) {
+      const bytes = Buffer.from(c.flat());
+      expect(decodesAlike(codec, ref, bytes), JSON.stringify(c)).toBe(true);
+    }
+    // and both outcomes are among them
+    expect(() => ref.deserialize(Buffer.from(valueless(1)))).toThrow();
+    expect(() => ref.deserialize(Buffer.from([...valueless(1), ...full(1)]))).not.toThrow();
+    expect(() => codec.decode(Buffer.from(valueless(1)))).toThrow();
+  });
+});
+
 describe("the checks catch a codec that differs", () => {
   const type = reflectionRoot().lookupType("seldon.mlops.scheduler.ModelStatusResponse");
   const good = builder.codec(type);
