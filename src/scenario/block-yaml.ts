@@ -1,8 +1,8 @@
 /**
  * A reader for the plain block subset of YAML that large scenario files are written in (what
  * `yaml.stringify` writes, and most files people write): block mappings and sequences, one-line
- * plain or simply quoted scalars, comments and blank lines. It builds the same nodes, with the
- * same start offsets and line index, as the `yaml` library's `parseAllDocuments`, in a third of
+ * plain or simply quoted scalars, comments and blank lines. It builds the same tree, with the
+ * same start offsets and line index, as the `yaml` library's `parseAllDocuments`, in a fifth of
  * its time on a file of 10,000 Models (the library goes through two generator levels a token, and
  * keeps a concrete syntax tree of the whole file until the document is composed).
  *
@@ -11,7 +11,45 @@
  * other than integers) makes it give up and return null, so that the library reads the file and
  * says what it says about it: every error and warning the loader reports still comes from there.
  */
-import { Document, LineCounter, Pair, Scalar, YAMLMap, YAMLSeq, type Node } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from "yaml";
+
+/**
+ * The reader's nodes: what the loader reads of a node (its value or items, and where it starts)
+ * and no more. The library's nodes carry a range, a source, a type and a schema besides, and a
+ * file of 10,000 Models has a quarter of a million of them.
+ */
+export class BlockScalar {
+  constructor(readonly value: unknown, readonly start: number) {}
+}
+
+export class BlockPair {
+  constructor(readonly key: BlockScalar, readonly value: BlockNode) {}
+}
+
+export class BlockMap {
+  readonly items: BlockPair[] = [];
+  constructor(readonly start: number) {}
+}
+
+export class BlockSeq {
+  readonly items: BlockNode[] = [];
+  constructor(readonly start: number) {}
+}
+
+export type BlockNode = BlockScalar | BlockMap | BlockSeq;
+
+/** A node of either reader. */
+export type AnyNode = Node | BlockNode;
+
+export const isMapNode = (n: unknown): n is YAMLMap<unknown, unknown> | BlockMap => n instanceof BlockMap || isMap(n);
+export const isSeqNode = (n: unknown): n is YAMLSeq<unknown> | BlockSeq => n instanceof BlockSeq || isSeq(n);
+export const isScalarNode = (n: unknown): n is Scalar | BlockScalar => n instanceof BlockScalar || isScalar(n);
+export type PairNode = Pair<unknown, unknown> | BlockPair;
+
+/** Where a node starts in its text (undefined for a library node without a position). */
+export function startOf(n: AnyNode): number | undefined {
+  return n instanceof BlockScalar || n instanceof BlockMap || n instanceof BlockSeq ? n.start : n.range?.[0];
+}
 
 /** Thrown to give up; caught at the top. */
 class OutsideSubset extends Error {}
@@ -50,9 +88,10 @@ class Lines {
 
 /**
  * The document of `text` as `parseAllDocuments(text, {lineCounter})` gives it, and that line
- * counter, when `text` is in the subset; otherwise null.
+ * counter, when `text` is in the subset, with the reader's nodes for the library's (the same
+ * values and start offsets); otherwise null.
  */
-export function parseBlockYaml(text: string): { docs: Document.Parsed[]; lines: LineCounter } | null {
+export function parseBlockYaml(text: string): { docs: { contents: BlockNode }[]; lines: LineCounter } | null {
   // Characters whose handling the subset leaves to the library: tabs, carriage returns, a byte
   // order mark, other control characters.
   if (/[\t\r\uFEFF\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/.test(text)) return null;
@@ -76,9 +115,7 @@ export function parseBlockYaml(text: string): { docs: Document.Parsed[]; lines: 
   try {
     const reader = new BlockReader(content);
     const contents = reader.root();
-    const doc = new Document() as Document.Parsed;
-    doc.contents = contents as Document.Parsed["contents"];
-    return { docs: [doc], lines };
+    return { docs: [{ contents }], lines };
   } catch (e) {
     // Nesting deeper than the stack is the library's to read too.
     if (e instanceof OutsideSubset || e instanceof RangeError) return null;
@@ -97,7 +134,7 @@ class BlockReader {
 
   constructor(private readonly lines: Lines) {}
 
-  root(): Node | null {
+  root(): BlockNode {
     if (this.lines.length === 0 || this.lines.indent[0] !== 0) return outside();
     const node = this.block(0);
     if (this.i < this.lines.length) return outside();
@@ -105,7 +142,7 @@ class BlockReader {
   }
 
   /** The mapping or sequence whose first line is the current one, at `indent`. */
-  private block(indent: number): YAMLMap | YAMLSeq {
+  private block(indent: number): BlockMap | BlockSeq {
     return this.lines.isItem(this.i) ? this.seq(indent) : this.map(indent, 0);
   }
 
@@ -118,10 +155,9 @@ class BlockReader {
    * A block mapping whose entries start at column `indent`; the first one at `col` of the
    * current line (after `- ` for a mapping in a sequence item, else 0).
    */
-  private map(indent: number, col: number): YAMLMap {
+  private map(indent: number, col: number): BlockMap {
     const lines = this.lines;
-    const map = new YAMLMap();
-    map.range = at(lines.start[this.i]! + indent);
+    const map = new BlockMap(lines.start[this.i]! + indent);
     const seen = new Set<unknown>();
     for (;;) {
       const text = lines.body(this.i, col);
@@ -133,7 +169,7 @@ class BlockReader {
       if (seen.has(key.value)) return outside();
       seen.add(key.value);
       const rest = text.slice(m[0].length);
-      let value: Node;
+      let value: BlockNode;
       if (isBlank(rest)) {
         this.i++;
         const next = this.indent;
@@ -144,7 +180,7 @@ class BlockReader {
         value = inlineScalar(rest, keyStart + m[0].length);
         this.i++;
       }
-      map.items.push(new Pair(key, value));
+      map.items.push(new BlockPair(key, value));
       col = 0;
       const next = this.indent;
       if (next < indent) return map;
@@ -153,10 +189,9 @@ class BlockReader {
   }
 
   /** A block sequence whose `- ` are at column `indent`, from the current line. */
-  private seq(indent: number): YAMLSeq {
+  private seq(indent: number): BlockSeq {
     const lines = this.lines;
-    const seq = new YAMLSeq();
-    seq.range = at(lines.start[this.i]! + indent);
+    const seq = new BlockSeq(lines.start[this.i]! + indent);
     for (;;) {
       const line = lines.body(this.i);
       // after the dash, the item's own column
@@ -206,12 +241,8 @@ function withoutTrailingSpaces(s: string): string {
   return s.slice(0, end);
 }
 
-function at(offset: number): [number, number, number] {
-  return [offset, offset, offset];
-}
-
 /** A scalar that is the rest of a line (after `key: ` or `- `), starting at `offset`. */
-function inlineScalar(rest: string, offset: number): Scalar {
+function inlineScalar(rest: string, offset: number): BlockScalar {
   let lead = 0;
   while (rest.charCodeAt(lead) === 0x20) lead++;
   const text = rest.slice(lead);
@@ -224,9 +255,7 @@ function inlineScalar(rest: string, offset: number): Scalar {
     // escapes, and a doubled single quote, are the library's to read
     if (q === 0x22 ? inner.includes("\\") : text.charCodeAt(close + 1) === 0x27) return outside();
     if (!isBlank(text.slice(close + 1)) || (close + 1 < text.length && text.charCodeAt(close + 1) !== 0x20)) return outside();
-    const s = new Scalar(inner);
-    s.range = [start, start + close + 1, start + close + 1];
-    return s;
+    return new BlockScalar(inner, start);
   }
   // A plain scalar ends at ` #` (a comment); trailing spaces are not part of it.
   const hash = text.indexOf(" #");
@@ -236,12 +265,10 @@ function inlineScalar(rest: string, offset: number): Scalar {
 }
 
 /** Plain scalars resolved as the library's core schema resolves them, or outside the subset. */
-function plainScalar(value: string, start: number): Scalar {
+function plainScalar(value: string, start: number): BlockScalar {
   if (NOT_PLAIN_START.has(value[0]!)) return outside();
   if (value.includes(": ") || value.endsWith(":") || /[[\]{}]/.test(value)) return outside();
-  const s = new Scalar(resolvePlain(value));
-  s.range = [start, start + value.length, start + value.length];
-  return s;
+  return new BlockScalar(resolvePlain(value), start);
 }
 
 /** The core schema's tags in its order; floats, infinities and NaN are left to the library. */

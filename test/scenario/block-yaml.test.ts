@@ -1,19 +1,22 @@
 /**
  * The block-subset reader against the `yaml` library it stands in for: whatever text it accepts,
- * the library reads without an error or a warning, to the same nodes (kind, value, start offset)
- * and the same line index; everything else it leaves to the library.
+ * the library reads without an error or a warning, to the same tree (each node's kind, value and
+ * start offset, all the loader reads of a node) and the same line index; everything else it
+ * leaves to the library.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, stringify } from "yaml";
-import { parseBlockYaml } from "../../src/scenario/block-yaml.ts";
+import { LineCounter, parseAllDocuments, stringify } from "yaml";
+import { isMapNode, isScalarNode, isSeqNode, parseBlockYaml, startOf, type AnyNode, type PairNode } from "../../src/scenario/block-yaml.ts";
 import { rolloutScenario } from "../../bench/scenario-gen.ts";
 
+/** What the loader reads of a node of either reader: kind, value or items, start offset. */
 function dump(n: unknown): unknown {
   if (n === null || n === undefined) return null;
-  if (isMap(n)) return { map: n.range?.[0], items: n.items.map((p) => [dump(p.key), dump(p.value)]) };
-  if (isSeq(n)) return { seq: n.range?.[0], items: n.items.map(dump) };
-  if (isScalar(n)) return { scalar: n.range?.[0], type: typeof n.value, value: typeof n.value === "bigint" ? String(n.value) : n.value };
+  const node = n as AnyNode;
+  if (isMapNode(node)) return { map: startOf(node), items: (node.items as PairNode[]).map((p) => [dump(p.key), dump(p.value)]) };
+  if (isSeqNode(node)) return { seq: startOf(node), items: (node.items as unknown[]).map(dump) };
+  if (isScalarNode(node)) return { scalar: startOf(node), type: typeof node.value, value: typeof node.value === "bigint" ? String(node.value) : node.value };
   return { other: String(n) };
 }
 
