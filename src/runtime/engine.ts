@@ -15,6 +15,7 @@ import { goDialErrors, policyFor, type EndpointFacts, type LinkPolicy, type Netw
 import { KEEPALIVE_V2_9_0, type KeepaliveProfile } from "../network/keepalive.ts";
 import { BoundedMemo } from "../core/memo.ts";
 import { EventQueue, QueueEntry, type Timed } from "./queue.ts";
+import { OpenCalls } from "./open-calls.ts";
 import { KEEP_EVERYTHING, trimOldest, type Retention } from "../core/retention.ts";
 
 export interface ProcessSpec {
@@ -98,6 +99,9 @@ export class Call {
   silence: Silence | null = null;
   /** Request metadata the client sent, handed to the server with the call. */
   headers: Headers | undefined = undefined;
+  /** Neighbours in the engine's list of open client calls (see `OpenCalls`). */
+  olderOpen: Call | null = null;
+  newerOpen: Call | null = null;
   #def: MethodDefinition | undefined = undefined;
   constructor(
     readonly id: number,
@@ -286,7 +290,7 @@ export class Engine {
   /** Moves whenever `hosts` changes: what a pod resolved before is then resolved again. */
   private topology = 0;
   /** Open client calls in the order they were opened (what `openCalls` and rule changes walk). */
-  private readonly openClientCalls = new Set<Call>();
+  private readonly openClientCalls = new OpenCalls<Call>();
   private nextCall = 1;
   /** Calls whose established connection a black hole swallows (see `Silence`). */
   private readonly silenced = new Set<Call>();
@@ -744,7 +748,7 @@ export class Engine {
   /** Break every open call between processes matched by a newly applied blocking rule. */
   breakCallsMatching(rule: NetworkRule): void {
     if (rule.mode === "delay") return;
-    for (const call of [...this.openClientCalls]) {
+    for (const call of this.openClientCalls.toArray()) {
       if (!call.client || !call.server) continue;
       const port = splitTarget(call.target).port;
       const p = policyFor([rule], call.client.facts(), call.server.facts(port), this.now);
@@ -822,7 +826,7 @@ export class Engine {
 
   /** Open client calls, for inspection (e.g. properties checking nothing leaks). */
   openCalls(): Call[] {
-    return [...this.openClientCalls];
+    return this.openClientCalls.toArray();
   }
 
   private forgetClientCall(call: Call): void {
