@@ -72,6 +72,8 @@ export class Proc {
   readonly clientCalls = new Map<CallId, Call>();
   /** The calls this process serves, by the call id the engine gave it, oldest first. */
   readonly serverCalls = new Map<CallId, Call>();
+  /** The engine's connection table entry for this process's id, found once (see `Engine#connectionsOf`). */
+  connections: Map<string, number> | null = null;
   constructor(readonly pod: Pod, readonly spec: ProcessSpec) {
     this.id = `${pod.namespace}/${pod.name}/${spec.container}`;
   }
@@ -602,7 +604,7 @@ export class Engine {
       case "reset":
         return this.transport.fail(call, { code: Status.UNAVAILABLE, details: goDialErrors.reset(dialAddress(pod, host, port)) }, "reset");
       case "blackhole": {
-        const conn = this.connections.get(proc.id)?.get(e.target);
+        const conn = this.connectionsOf(proc).get(e.target);
         if (conn === proc.incarnation) {
           // A new stream on the established connection: swallowed like the connection's other
           // streams; its deadline (already queued) or the client's keepalive ends it.
@@ -836,16 +838,24 @@ export class Engine {
   }
 
   private connected(client: Proc, target: string, incarnation: number): void {
-    let byTarget = this.connections.get(client.id);
-    if (!byTarget) this.connections.set(client.id, byTarget = new Map());
-    byTarget.set(target, incarnation);
+    this.connectionsOf(client).set(target, incarnation);
   }
 
   private disconnected(client: Proc, target: string): void {
-    const byTarget = this.connections.get(client.id);
-    if (!byTarget) return;
-    byTarget.delete(target);
-    if (byTarget.size === 0) this.connections.delete(client.id);
+    this.connectionsOf(client).delete(target);
+  }
+
+  /**
+   * A client's connections by target. The table is by process id, so a pod made again under the
+   * same name finds its predecessor's entries, as it always has; every call opened looks its
+   * client up, so the entry is kept on the process too, and entries are never removed (a
+   * handful per process) so the one kept stays the table's.
+   */
+  private connectionsOf(client: Proc): Map<string, number> {
+    if (client.connections !== null) return client.connections;
+    let byTarget = this.connections.get(client.id);
+    if (byTarget === undefined) this.connections.set(client.id, byTarget = new Map());
+    return (client.connections = byTarget);
   }
 }
 
