@@ -568,18 +568,21 @@ export class Engine {
     return undefined;
   }
 
-  /** The process in `pod` serving `method` on `port`, or why not. */
-  listenerFor(pod: Pod, port: number, method: MethodPath): { proc: Proc } | { refused: true } | { unimplemented: string } {
+  /**
+   * The process in `pod` serving `method` on `port`, or why not. Every call opened asks, and
+   * nearly every answer is a process: it is given as it is, with no answer object around it.
+   */
+  listenerFor(pod: Pod, port: number, method: MethodPath): Proc | NoListener {
     for (const proc of pod.processes.values()) {
       if (!proc.up) continue;
       for (const l of proc.component!.listeners) {
         if (l.port !== port) continue;
         const service = serviceOf(method);
         if (!l.services.includes(service)) return { unimplemented: `unknown service ${service}` };
-        return { proc };
+        return proc;
       }
     }
-    return { refused: true };
+    return REFUSED;
   }
 
   private openCall(proc: Proc, e: Extract<Effect, { kind: "call" }>): void {
@@ -608,7 +611,7 @@ export class Engine {
         if (conn === proc.incarnation) {
           // A new stream on the established connection: swallowed like the connection's other
           // streams; its deadline (already queued) or the client's keepalive ends it.
-          const c = "proc" in listener ? this.keepalive.client(proc.role, listener.proc.role) : null;
+          const c = listener instanceof Proc ? this.keepalive.client(proc.role, listener.role) : null;
           if (c) {
             this.queue.push(this.now + c.timeMs + c.timeoutMs, () => {
               if (!call.closed) this.breakCall(call, { code: Status.UNAVAILABLE, details: goDialErrors.keepalive() }, "both");
@@ -627,20 +630,20 @@ export class Engine {
       case "open":
         break;
     }
-    if ("refused" in listener) {
-      return this.transport.fail(call, { code: Status.UNAVAILABLE, details: goDialErrors.refused(dialAddress(pod, host, port)) }, "refused");
-    }
-    if ("unimplemented" in listener) {
+    if (!(listener instanceof Proc)) {
+      if ("refused" in listener) {
+        return this.transport.fail(call, { code: Status.UNAVAILABLE, details: goDialErrors.refused(dialAddress(pod, host, port)) }, "refused");
+      }
       return this.transport.fail(call, { code: Status.UNIMPLEMENTED, details: listener.unimplemented }, "unimplemented");
     }
     call.extraDelayMs = policy.extraDelayMs;
     this.connected(proc, e.target, proc.incarnation);
-    call.server = listener.proc;
+    call.server = listener;
     call.serverCallId = `s${this.nextServerCall++}`;
-    listener.proc.serverCalls.set(call.serverCallId, call);
+    listener.serverCalls.set(call.serverCallId, call);
     const def = call.def;
     if (!def.requestStream) this.traceMessage(call, "request", e.request ?? {});
-    this.send(call, { kind: "open", request: def.requestStream ? undefined : (e.request ?? {}), to: listener.proc });
+    this.send(call, { kind: "open", request: def.requestStream ? undefined : (e.request ?? {}), to: listener });
   }
 
   /** Hands a delivery to the transport, through the interceptor when one is set. */
@@ -899,6 +902,10 @@ class DeadlineEntry extends QueueEntry {
 
 const OPEN_LINK: LinkPolicy = Object.freeze({ kind: "open", extraDelayMs: 0 });
 
+/** Why no process takes a call: nothing listens on the port, or what listens lacks the service. */
+export type NoListener = Readonly<{ refused: true }> | Readonly<{ unimplemented: string }>;
+const REFUSED: NoListener = Object.freeze({ refused: true });
+
 /** How many targets' parts, and hosts per pod, are kept: components dial a handful over and over. */
 const KEEP_TARGETS = 1_024;
 const targetParts = new BoundedMemo<string, Readonly<{ host: string; port: number }>>(KEEP_TARGETS);
@@ -919,8 +926,8 @@ function dialAddress(pod: Pod, host: string, port: number): string {
   return `${pod.spec.ip}:${port}`;
 }
 
-function listenerFacts(pod: Pod, port: number, l: { proc: Proc } | { refused: true } | { unimplemented: string }): EndpointFacts {
-  if ("proc" in l) return l.proc.facts(port);
+function listenerFacts(pod: Pod, port: number, l: Proc | NoListener): EndpointFacts {
+  if (l instanceof Proc) return l.facts(port);
   // Nothing listens there now: match the rule against whoever listened there before.
   const owner = [...pod.processes.values()].find((p) => p.knownPorts.has(port));
   return {
