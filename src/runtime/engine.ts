@@ -93,6 +93,8 @@ export class Proc {
 export class Call {
   server: Proc | null = null;
   serverCallId: CallId = "";
+  /** In its server's `serverCalls` (until the server finishes it or the call ends). */
+  serving = false;
   closed = false;
   deadline: Timed | null = null;
   /** Extra one-way latency from `delay` rules. */
@@ -459,6 +461,7 @@ export class Engine {
   /** Carry out effects a process produced outside `handle` (e.g. the controller's apply). */
   apply(proc: Proc, effects: Effect[]): void {
     this.effectBatch++;
+    let replied: Call | null = null;
     for (const e of effects) {
       if (!proc.up) return;
       switch (e.kind) {
@@ -475,13 +478,16 @@ export class Engine {
           break;
         }
         case "reply": case "finish": {
-          const call = proc.serverCalls.get(e.call);
+          // A unary answer is a reply then a finish on one call: the finish takes the call the
+          // reply found, if it is still served, rather than looking it up again.
+          const call: Call | undefined = replied !== null && replied.serverCallId === e.call && replied.serving ? replied : proc.serverCalls.get(e.call);
           if (!call || call.closed) break;
           if (e.kind === "reply") {
+            replied = call;
             this.traceMessage(call, "response", e.message);
             this.send(call, { kind: "message", dir: "response", message: e.message });
           } else {
-            proc.serverCalls.delete(call.serverCallId);
+            this.forgetServerCall(call);
             // A call from an engine process is closed (and tapped) when the status reaches it.
             if (!call.client) for (const tap of this.taps) tap.closed(call, e.status);
             this.send(call, { kind: "finish", status: e.status });
@@ -640,7 +646,7 @@ export class Engine {
     this.connected(proc, e.target, proc.incarnation);
     call.server = listener;
     call.serverCallId = `s${this.nextServerCall++}`;
-    listener.serverCalls.set(call.serverCallId, call);
+    this.serve(call, listener);
     const def = call.def;
     if (!def.requestStream) this.traceMessage(call, "request", e.request ?? {});
     this.send(call, { kind: "open", request: def.requestStream ? undefined : (e.request ?? {}), to: listener });
@@ -668,7 +674,7 @@ export class Engine {
     const call = new Call(this.nextCall++, null, "", 0, peer, method);
     call.server = server;
     call.serverCallId = `s${this.nextServerCall++}`;
-    server.serverCalls.set(call.serverCallId, call);
+    this.serve(call, server);
     return call;
   }
 
@@ -719,7 +725,7 @@ export class Engine {
     call.closed = true;
     if (call.deadline) call.deadline.cancelled = true;
     this.forgetClientCall(call);
-    if (call.server) call.server.serverCalls.delete(call.serverCallId);
+    this.forgetServerCall(call);
     if (this.recording) this.record({ t: this.now, type: "callClose", method: call.method, from: call.client?.id ?? "outside", to: call.server?.id ?? call.target, code: status.code, details: status.details });
     for (const tap of this.taps) tap.closed(call, status);
     if (call.client && call.client.incarnation === call.clientIncarnation) {
@@ -743,7 +749,7 @@ export class Engine {
       call.closed = true;
       if (call.deadline) call.deadline.cancelled = true;
       this.forgetClientCall(call);
-      if (server) server.serverCalls.delete(serverCallId);
+      this.forgetServerCall(call);
       if (this.recording) this.record({ t: this.now, type: "callClose", method: call.method, from: call.client?.id ?? "outside", to: server?.id ?? call.target, code: Status.CANCELLED, details: "context canceled" });
       for (const tap of this.taps) tap.closed(call, { code: Status.CANCELLED, details: "context canceled" });
     }
@@ -832,6 +838,20 @@ export class Engine {
   /** Open client calls, for inspection (e.g. properties checking nothing leaks). */
   openCalls(): Call[] {
     return this.openClientCalls.toArray();
+  }
+
+  /** A call `server` serves, under the id it will answer by. */
+  private serve(call: Call, server: Proc): void {
+    server.serverCalls.set(call.serverCallId, call);
+    call.serving = true;
+  }
+
+  /** The call leaves its server's table, once: a unary call the server finished is not looked
+   * for again when its status reaches the client. */
+  private forgetServerCall(call: Call): void {
+    if (!call.serving) return;
+    call.serving = false;
+    call.server!.serverCalls.delete(call.serverCallId);
   }
 
   private forgetClientCall(call: Call): void {
