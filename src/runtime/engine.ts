@@ -53,6 +53,9 @@ export class Pod {
    * engine's topology; see `Engine#resolveHost`. */
   readonly resolved = new BoundedMemo<string, Pod | null>(KEEP_TARGETS);
   resolvedIn = -1;
+  /** Who answers on each port, by method, while the pod's processes stay as they are (see
+   * `Engine#listenerFor`); dropped whenever one of them starts or stops. */
+  answering: Map<number, Map<MethodPath, Proc | NoListener>> | null = null;
   constructor(readonly spec: PodSpec) {}
   get name(): string { return this.spec.name; }
   get namespace(): string { return this.spec.namespace; }
@@ -381,6 +384,7 @@ export class Engine {
     proc.incarnation++;
     const spawned = proc.spec.spawn();
     proc.component = this.wrap ? this.wrap(spawned, proc) : spawned;
+    proc.pod.answering = null;
     proc.knownPorts = new Set(proc.component.listeners.map((l) => l.port));
     this.record({ t: this.now, type: "lifecycle", proc: proc.id, what: proc.restarts > 0 ? "restart" : "start" });
     this.deliver(proc, { kind: "start" });
@@ -390,6 +394,7 @@ export class Engine {
   stop(proc: Proc, what: "exit" | "crash", reason: string, restart = proc.spec.restart ?? true): void {
     if (!proc.up) return;
     proc.component = null;
+    proc.pod.answering = null;
     for (const t of proc.timers.values()) t.cancelled = true;
     proc.timers.clear();
     this.record({ t: this.now, type: "lifecycle", proc: proc.id, what, reason });
@@ -577,18 +582,21 @@ export class Engine {
   /**
    * The process in `pod` serving `method` on `port`, or why not. Every call opened asks, and
    * nearly every answer is a process: it is given as it is, with no answer object around it.
+   * Components dial the same few ports with the same few methods, so the answer is kept per pod
+   * until one of its processes starts or stops (listeners are fixed for a process's life).
    */
   listenerFor(pod: Pod, port: number, method: MethodPath): Proc | NoListener {
-    for (const proc of pod.processes.values()) {
-      if (!proc.up) continue;
-      for (const l of proc.component!.listeners) {
-        if (l.port !== port) continue;
-        const service = serviceOf(method);
-        if (!l.services.includes(service)) return { unimplemented: `unknown service ${service}` };
-        return proc;
-      }
+    const byPort = (pod.answering ??= new Map());
+    let byMethod = byPort.get(port);
+    if (byMethod === undefined) byPort.set(port, byMethod = new Map());
+    let answer = byMethod.get(method);
+    if (answer === undefined) {
+      answer = findListener(pod, port, method);
+      // Bounded like the pod's resolved hosts: a method path can come from a user's scenario.
+      if (byMethod.size >= KEEP_TARGETS) byMethod.clear();
+      byMethod.set(method, answer);
     }
-    return REFUSED;
+    return answer;
   }
 
   private openCall(proc: Proc, e: Extract<Effect, { kind: "call" }>): void {
@@ -921,6 +929,20 @@ class DeadlineEntry extends QueueEntry {
 }
 
 const OPEN_LINK: LinkPolicy = Object.freeze({ kind: "open", extraDelayMs: 0 });
+
+/** The first running process of `pod` listening on `port`, if it serves `method`'s service. */
+function findListener(pod: Pod, port: number, method: MethodPath): Proc | NoListener {
+  for (const proc of pod.processes.values()) {
+    if (!proc.up) continue;
+    for (const l of proc.component!.listeners) {
+      if (l.port !== port) continue;
+      const service = serviceOf(method);
+      if (!l.services.includes(service)) return { unimplemented: `unknown service ${service}` };
+      return proc;
+    }
+  }
+  return REFUSED;
+}
 
 /** Why no process takes a call: nothing listens on the port, or what listens lacks the service. */
 export type NoListener = Readonly<{ refused: true }> | Readonly<{ unimplemented: string }>;
