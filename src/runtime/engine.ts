@@ -98,6 +98,9 @@ export class Call {
   serverCallId: CallId = "";
   /** In its server's `serverCalls` (until the server finishes it or the call ends). */
   serving = false;
+  /** The connection under the call is gone (`Transport#drop`): what a transport still has on
+   * its way for it is not delivered. Kept on the call, as every delivery asks. */
+  connectionGone = false;
   closed = false;
   deadline: Timed | null = null;
   /** Extra one-way latency from `delay` rules. */

@@ -45,9 +45,6 @@ class InFlight extends QueueEntry {
 
 export class SimTransport implements Transport {
   readonly inFlight = 0;
-  /** Calls whose connection went: what is still on its way for them is not delivered. Weak, so a
-   * long run does not keep every call it ever dropped. */
-  private readonly dropped = new WeakSet<Call>();
 
   /** The last response encoded, for the next subscriber of the same message (`effectBatch`). */
   private lastEncoded: { batch: number; message: unknown; method: string; bytes: Buffer } | null = null;
@@ -82,7 +79,7 @@ export class SimTransport implements Transport {
       engine.closeClient(call, d.payload as GrpcStatus);
       return;
     }
-    if (this.dropped.has(call)) return;
+    if (call.connectionGone) return;
     switch (d.kind) {
       case Kind.Open:
         // An opening goes to the call's server (the engine names it before carrying the
@@ -128,7 +125,7 @@ export class SimTransport implements Transport {
   }
 
   drop(call: Call): void {
-    this.dropped.add(call);
+    call.connectionGone = true;
   }
 
   fail(call: Call, status: GrpcStatus): void {
