@@ -15,6 +15,7 @@ import { goDialErrors, policyFor, type EndpointFacts, type LinkPolicy, type Netw
 import { KEEPALIVE_V2_9_0, type KeepaliveProfile } from "../network/keepalive.ts";
 import { BoundedMemo } from "../core/memo.ts";
 import { EventQueue, QueueEntry, type Timed } from "./queue.ts";
+import { OpenCalls } from "./open-calls.ts";
 import { KEEP_EVERYTHING, trimOldest, type Retention } from "../core/retention.ts";
 
 export interface ProcessSpec {
@@ -52,6 +53,9 @@ export class Pod {
    * engine's topology; see `Engine#resolveHost`. */
   readonly resolved = new BoundedMemo<string, Pod | null>(KEEP_TARGETS);
   resolvedIn = -1;
+  /** Who answers on each port, by method, while the pod's processes stay as they are (see
+   * `Engine#listenerFor`); dropped whenever one of them starts or stops. */
+  answering: Map<number, Map<MethodPath, Proc | NoListener>> | null = null;
   constructor(readonly spec: PodSpec) {}
   get name(): string { return this.spec.name; }
   get namespace(): string { return this.spec.namespace; }
@@ -71,6 +75,8 @@ export class Proc {
   readonly clientCalls = new Map<CallId, Call>();
   /** The calls this process serves, by the call id the engine gave it, oldest first. */
   readonly serverCalls = new Map<CallId, Call>();
+  /** The engine's connection table entry for this process's id, found once (see `Engine#connectionsOf`). */
+  connections: Map<string, number> | null = null;
   constructor(readonly pod: Pod, readonly spec: ProcessSpec) {
     this.id = `${pod.namespace}/${pod.name}/${spec.container}`;
   }
@@ -90,6 +96,11 @@ export class Proc {
 export class Call {
   server: Proc | null = null;
   serverCallId: CallId = "";
+  /** In its server's `serverCalls` (until the server finishes it or the call ends). */
+  serving = false;
+  /** The connection under the call is gone (`Transport#drop`): what a transport still has on
+   * its way for it is not delivered. Kept on the call, as every delivery asks. */
+  connectionGone = false;
   closed = false;
   deadline: Timed | null = null;
   /** Extra one-way latency from `delay` rules. */
@@ -98,6 +109,9 @@ export class Call {
   silence: Silence | null = null;
   /** Request metadata the client sent, handed to the server with the call. */
   headers: Headers | undefined = undefined;
+  /** Neighbours in the engine's list of open client calls (see `OpenCalls`). */
+  olderOpen: Call | null = null;
+  newerOpen: Call | null = null;
   #def: MethodDefinition | undefined = undefined;
   constructor(
     readonly id: number,
@@ -286,7 +300,7 @@ export class Engine {
   /** Moves whenever `hosts` changes: what a pod resolved before is then resolved again. */
   private topology = 0;
   /** Open client calls in the order they were opened (what `openCalls` and rule changes walk). */
-  private readonly openClientCalls = new Set<Call>();
+  private readonly openClientCalls = new OpenCalls<Call>();
   private nextCall = 1;
   /** Calls whose established connection a black hole swallows (see `Silence`). */
   private readonly silenced = new Set<Call>();
@@ -373,6 +387,7 @@ export class Engine {
     proc.incarnation++;
     const spawned = proc.spec.spawn();
     proc.component = this.wrap ? this.wrap(spawned, proc) : spawned;
+    proc.pod.answering = null;
     proc.knownPorts = new Set(proc.component.listeners.map((l) => l.port));
     this.record({ t: this.now, type: "lifecycle", proc: proc.id, what: proc.restarts > 0 ? "restart" : "start" });
     this.deliver(proc, { kind: "start" });
@@ -382,6 +397,7 @@ export class Engine {
   stop(proc: Proc, what: "exit" | "crash", reason: string, restart = proc.spec.restart ?? true): void {
     if (!proc.up) return;
     proc.component = null;
+    proc.pod.answering = null;
     for (const t of proc.timers.values()) t.cancelled = true;
     proc.timers.clear();
     this.record({ t: this.now, type: "lifecycle", proc: proc.id, what, reason });
@@ -453,6 +469,7 @@ export class Engine {
   /** Carry out effects a process produced outside `handle` (e.g. the controller's apply). */
   apply(proc: Proc, effects: Effect[]): void {
     this.effectBatch++;
+    let replied: Call | null = null;
     for (const e of effects) {
       if (!proc.up) return;
       switch (e.kind) {
@@ -469,13 +486,16 @@ export class Engine {
           break;
         }
         case "reply": case "finish": {
-          const call = proc.serverCalls.get(e.call);
+          // A unary answer is a reply then a finish on one call: the finish takes the call the
+          // reply found, if it is still served, rather than looking it up again.
+          const call: Call | undefined = replied !== null && replied.serverCallId === e.call && replied.serving ? replied : proc.serverCalls.get(e.call);
           if (!call || call.closed) break;
           if (e.kind === "reply") {
+            replied = call;
             this.traceMessage(call, "response", e.message);
             this.send(call, { kind: "message", dir: "response", message: e.message });
           } else {
-            proc.serverCalls.delete(call.serverCallId);
+            this.forgetServerCall(call);
             // A call from an engine process is closed (and tapped) when the status reaches it.
             if (!call.client) for (const tap of this.taps) tap.closed(call, e.status);
             this.send(call, { kind: "finish", status: e.status });
@@ -562,18 +582,24 @@ export class Engine {
     return undefined;
   }
 
-  /** The process in `pod` serving `method` on `port`, or why not. */
-  listenerFor(pod: Pod, port: number, method: MethodPath): { proc: Proc } | { refused: true } | { unimplemented: string } {
-    for (const proc of pod.processes.values()) {
-      if (!proc.up) continue;
-      for (const l of proc.component!.listeners) {
-        if (l.port !== port) continue;
-        const service = serviceOf(method);
-        if (!l.services.includes(service)) return { unimplemented: `unknown service ${service}` };
-        return { proc };
-      }
+  /**
+   * The process in `pod` serving `method` on `port`, or why not. Every call opened asks, and
+   * nearly every answer is a process: it is given as it is, with no answer object around it.
+   * Components dial the same few ports with the same few methods, so the answer is kept per pod
+   * until one of its processes starts or stops (listeners are fixed for a process's life).
+   */
+  listenerFor(pod: Pod, port: number, method: MethodPath): Proc | NoListener {
+    const byPort = (pod.answering ??= new Map());
+    let byMethod = byPort.get(port);
+    if (byMethod === undefined) byPort.set(port, byMethod = new Map());
+    let answer = byMethod.get(method);
+    if (answer === undefined) {
+      answer = findListener(pod, port, method);
+      // Bounded like the pod's resolved hosts: a method path can come from a user's scenario.
+      if (byMethod.size >= KEEP_TARGETS) byMethod.clear();
+      byMethod.set(method, answer);
     }
-    return { refused: true };
+    return answer;
   }
 
   private openCall(proc: Proc, e: Extract<Effect, { kind: "call" }>): void {
@@ -598,11 +624,11 @@ export class Engine {
       case "reset":
         return this.transport.fail(call, { code: Status.UNAVAILABLE, details: goDialErrors.reset(dialAddress(pod, host, port)) }, "reset");
       case "blackhole": {
-        const conn = this.connections.get(proc.id)?.get(e.target);
+        const conn = this.connectionsOf(proc).get(e.target);
         if (conn === proc.incarnation) {
           // A new stream on the established connection: swallowed like the connection's other
           // streams; its deadline (already queued) or the client's keepalive ends it.
-          const c = "proc" in listener ? this.keepalive.client(proc.role, listener.proc.role) : null;
+          const c = listener instanceof Proc ? this.keepalive.client(proc.role, listener.role) : null;
           if (c) {
             this.queue.push(this.now + c.timeMs + c.timeoutMs, () => {
               if (!call.closed) this.breakCall(call, { code: Status.UNAVAILABLE, details: goDialErrors.keepalive() }, "both");
@@ -621,20 +647,20 @@ export class Engine {
       case "open":
         break;
     }
-    if ("refused" in listener) {
-      return this.transport.fail(call, { code: Status.UNAVAILABLE, details: goDialErrors.refused(dialAddress(pod, host, port)) }, "refused");
-    }
-    if ("unimplemented" in listener) {
+    if (!(listener instanceof Proc)) {
+      if ("refused" in listener) {
+        return this.transport.fail(call, { code: Status.UNAVAILABLE, details: goDialErrors.refused(dialAddress(pod, host, port)) }, "refused");
+      }
       return this.transport.fail(call, { code: Status.UNIMPLEMENTED, details: listener.unimplemented }, "unimplemented");
     }
     call.extraDelayMs = policy.extraDelayMs;
     this.connected(proc, e.target, proc.incarnation);
-    call.server = listener.proc;
+    call.server = listener;
     call.serverCallId = `s${this.nextServerCall++}`;
-    listener.proc.serverCalls.set(call.serverCallId, call);
+    this.serve(call, listener);
     const def = call.def;
     if (!def.requestStream) this.traceMessage(call, "request", e.request ?? {});
-    this.send(call, { kind: "open", request: def.requestStream ? undefined : (e.request ?? {}), to: listener.proc });
+    this.send(call, { kind: "open", request: def.requestStream ? undefined : (e.request ?? {}), to: listener });
   }
 
   /** Hands a delivery to the transport, through the interceptor when one is set. */
@@ -659,7 +685,7 @@ export class Engine {
     const call = new Call(this.nextCall++, null, "", 0, peer, method);
     call.server = server;
     call.serverCallId = `s${this.nextServerCall++}`;
-    server.serverCalls.set(call.serverCallId, call);
+    this.serve(call, server);
     return call;
   }
 
@@ -710,7 +736,7 @@ export class Engine {
     call.closed = true;
     if (call.deadline) call.deadline.cancelled = true;
     this.forgetClientCall(call);
-    if (call.server) call.server.serverCalls.delete(call.serverCallId);
+    this.forgetServerCall(call);
     if (this.recording) this.record({ t: this.now, type: "callClose", method: call.method, from: call.client?.id ?? "outside", to: call.server?.id ?? call.target, code: status.code, details: status.details });
     for (const tap of this.taps) tap.closed(call, status);
     if (call.client && call.client.incarnation === call.clientIncarnation) {
@@ -734,7 +760,7 @@ export class Engine {
       call.closed = true;
       if (call.deadline) call.deadline.cancelled = true;
       this.forgetClientCall(call);
-      if (server) server.serverCalls.delete(serverCallId);
+      this.forgetServerCall(call);
       if (this.recording) this.record({ t: this.now, type: "callClose", method: call.method, from: call.client?.id ?? "outside", to: server?.id ?? call.target, code: Status.CANCELLED, details: "context canceled" });
       for (const tap of this.taps) tap.closed(call, { code: Status.CANCELLED, details: "context canceled" });
     }
@@ -744,7 +770,7 @@ export class Engine {
   /** Break every open call between processes matched by a newly applied blocking rule. */
   breakCallsMatching(rule: NetworkRule): void {
     if (rule.mode === "delay") return;
-    for (const call of [...this.openClientCalls]) {
+    for (const call of this.openClientCalls.toArray()) {
       if (!call.client || !call.server) continue;
       const port = splitTarget(call.target).port;
       const p = policyFor([rule], call.client.facts(), call.server.facts(port), this.now);
@@ -822,7 +848,21 @@ export class Engine {
 
   /** Open client calls, for inspection (e.g. properties checking nothing leaks). */
   openCalls(): Call[] {
-    return [...this.openClientCalls];
+    return this.openClientCalls.toArray();
+  }
+
+  /** A call `server` serves, under the id it will answer by. */
+  private serve(call: Call, server: Proc): void {
+    server.serverCalls.set(call.serverCallId, call);
+    call.serving = true;
+  }
+
+  /** The call leaves its server's table, once: a unary call the server finished is not looked
+   * for again when its status reaches the client. */
+  private forgetServerCall(call: Call): void {
+    if (!call.serving) return;
+    call.serving = false;
+    call.server!.serverCalls.delete(call.serverCallId);
   }
 
   private forgetClientCall(call: Call): void {
@@ -832,16 +872,24 @@ export class Engine {
   }
 
   private connected(client: Proc, target: string, incarnation: number): void {
-    let byTarget = this.connections.get(client.id);
-    if (!byTarget) this.connections.set(client.id, byTarget = new Map());
-    byTarget.set(target, incarnation);
+    this.connectionsOf(client).set(target, incarnation);
   }
 
   private disconnected(client: Proc, target: string): void {
-    const byTarget = this.connections.get(client.id);
-    if (!byTarget) return;
-    byTarget.delete(target);
-    if (byTarget.size === 0) this.connections.delete(client.id);
+    this.connectionsOf(client).delete(target);
+  }
+
+  /**
+   * A client's connections by target. The table is by process id, so a pod made again under the
+   * same name finds its predecessor's entries, as it always has; every call opened looks its
+   * client up, so the entry is kept on the process too, and entries are never removed (a
+   * handful per process) so the one kept stays the table's.
+   */
+  private connectionsOf(client: Proc): Map<string, number> {
+    if (client.connections !== null) return client.connections;
+    let byTarget = this.connections.get(client.id);
+    if (byTarget === undefined) this.connections.set(client.id, byTarget = new Map());
+    return (client.connections = byTarget);
   }
 }
 
@@ -885,6 +933,24 @@ class DeadlineEntry extends QueueEntry {
 
 const OPEN_LINK: LinkPolicy = Object.freeze({ kind: "open", extraDelayMs: 0 });
 
+/** The first running process of `pod` listening on `port`, if it serves `method`'s service. */
+function findListener(pod: Pod, port: number, method: MethodPath): Proc | NoListener {
+  for (const proc of pod.processes.values()) {
+    if (!proc.up) continue;
+    for (const l of proc.component!.listeners) {
+      if (l.port !== port) continue;
+      const service = serviceOf(method);
+      if (!l.services.includes(service)) return { unimplemented: `unknown service ${service}` };
+      return proc;
+    }
+  }
+  return REFUSED;
+}
+
+/** Why no process takes a call: nothing listens on the port, or what listens lacks the service. */
+export type NoListener = Readonly<{ refused: true }> | Readonly<{ unimplemented: string }>;
+const REFUSED: NoListener = Object.freeze({ refused: true });
+
 /** How many targets' parts, and hosts per pod, are kept: components dial a handful over and over. */
 const KEEP_TARGETS = 1_024;
 const targetParts = new BoundedMemo<string, Readonly<{ host: string; port: number }>>(KEEP_TARGETS);
@@ -905,8 +971,8 @@ function dialAddress(pod: Pod, host: string, port: number): string {
   return `${pod.spec.ip}:${port}`;
 }
 
-function listenerFacts(pod: Pod, port: number, l: { proc: Proc } | { refused: true } | { unimplemented: string }): EndpointFacts {
-  if ("proc" in l) return l.proc.facts(port);
+function listenerFacts(pod: Pod, port: number, l: Proc | NoListener): EndpointFacts {
+  if (l instanceof Proc) return l.facts(port);
   // Nothing listens there now: match the rule against whoever listened there before.
   const owner = [...pod.processes.values()].find((p) => p.knownPorts.has(port));
   return {

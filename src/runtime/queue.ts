@@ -41,6 +41,16 @@ export class EventQueue {
    * old entries behind until they come due, so a busy long-running process would otherwise hold
    * load × horizon of them. Doubling keeps the sweep O(1) amortised per push. */
   private compactAt = COMPACT_FLOOR;
+  /**
+   * The bucket pushed to last and the bucket popped from last, with their times: pushes come in
+   * runs at one time (everything a step sends is due one latency later) and pops drain one time
+   * after another, so most of them find their bucket here without a map lookup. A bucket leaves
+   * both when it leaves `buckets`.
+   */
+  private pushAt = NaN;
+  private pushBucket: Fifo<Timed> | undefined = undefined;
+  private popAt = NaN;
+  private popBucket: Fifo<Timed> | undefined = undefined;
 
   /** Entries held, cancelled ones included until they are swept or come due. */
   get size(): number {
@@ -60,12 +70,14 @@ export class EventQueue {
     if (this.count >= this.compactAt) this.compact();
     ev.seq = this.seq++;
     const at = ev.at;
-    let bucket = this.buckets.get(at);
+    let bucket = at === this.pushAt ? this.pushBucket : this.buckets.get(at);
     if (bucket === undefined) {
       bucket = new Fifo();
       this.buckets.set(at, bucket);
       heapPush(this.times, at);
     }
+    this.pushAt = at;
+    this.pushBucket = bucket;
     bucket.push(ev);
     this.count++;
     return ev;
@@ -73,6 +85,7 @@ export class EventQueue {
 
   /** Drop cancelled entries; the order of the others is unchanged. */
   private compact(): void {
+    this.forgetBuckets();
     const times: number[] = [];
     this.count = 0;
     for (const [at, bucket] of this.buckets) {
@@ -125,11 +138,21 @@ export class EventQueue {
     for (;;) {
       const at = this.times[0];
       if (at === undefined) return undefined;
-      const bucket = this.buckets.get(at)!;
-      if (bucket.length > 0) return bucket;
+      const bucket = at === this.popAt ? this.popBucket! : this.buckets.get(at)!;
+      if (bucket.length > 0) {
+        this.popAt = at;
+        this.popBucket = bucket;
+        return bucket;
+      }
       this.buckets.delete(at);
+      if (at === this.pushAt || at === this.popAt) this.forgetBuckets();
       heapPop(this.times);
     }
+  }
+
+  private forgetBuckets(): void {
+    this.pushAt = this.popAt = NaN;
+    this.pushBucket = this.popBucket = undefined;
   }
 
   private take(bucket: Fifo<Timed>): Timed {

@@ -4,7 +4,7 @@
  * survive the simulation either; it arrives one latency later (plus any `delay` rule).
  */
 import type { GrpcStatus } from "../../core/protocol.ts";
-import type { Call, Engine, Proc, Transport } from "../engine.ts";
+import type { Call, Engine, Transport } from "../engine.ts";
 import { QueueEntry } from "../queue.ts";
 
 /** The address a server sees an internal call come from: its client pod's IP and a port of its own. */
@@ -34,9 +34,6 @@ class InFlight extends QueueEntry {
     readonly kind: Kind,
     /** The decoded message, the status, or nothing. */
     readonly payload: unknown,
-    /** For an opening: the server process meant and the peer address it sees. */
-    readonly to: Proc | null,
-    readonly peer: string,
   ) {
     super(at);
   }
@@ -48,9 +45,6 @@ class InFlight extends QueueEntry {
 
 export class SimTransport implements Transport {
   readonly inFlight = 0;
-  /** Calls whose connection went: what is still on its way for them is not delivered. Weak, so a
-   * long run does not keep every call it ever dropped. */
-  private readonly dropped = new WeakSet<Call>();
 
   /** The last response encoded, for the next subscriber of the same message (`effectBatch`). */
   private lastEncoded: { batch: number; message: unknown; method: string; bytes: Buffer } | null = null;
@@ -72,9 +66,9 @@ export class SimTransport implements Transport {
     return bytes;
   }
 
-  private later(call: Call, kind: Kind, payload: unknown, to: Proc | null = null, peer = ""): void {
+  private later(call: Call, kind: Kind, payload: unknown): void {
     const engine = this.engine;
-    engine.queue.schedule(new InFlight(engine.now + engine.latencyMs + call.extraDelayMs, this, call, kind, payload, to, peer));
+    engine.queue.schedule(new InFlight(engine.now + engine.latencyMs + call.extraDelayMs, this, call, kind, payload));
   }
 
   /** A delivery's time has come. */
@@ -85,10 +79,12 @@ export class SimTransport implements Transport {
       engine.closeClient(call, d.payload as GrpcStatus);
       return;
     }
-    if (this.dropped.has(call)) return;
+    if (call.connectionGone) return;
     switch (d.kind) {
       case Kind.Open:
-        if (d.to!.up) engine.arrivedAtServer(call, { kind: "incoming", call: call.serverCallId, method: call.method, request: d.payload, peer: d.peer });
+        // An opening goes to the call's server (the engine names it before carrying the
+        // opening), and the peer address is the call's own: neither rides on every message.
+        if (call.server!.up) engine.arrivedAtServer(call, { kind: "incoming", call: call.serverCallId, method: call.method, request: d.payload, peer: simPeer(call) });
         return;
       case Kind.Request:
         engine.arrivedAtServer(call, { kind: "incomingMessage", call: call.serverCallId, message: d.payload });
@@ -105,10 +101,10 @@ export class SimTransport implements Transport {
     }
   }
 
-  open(call: Call, request: unknown, to: Proc): void {
+  open(call: Call, request: unknown): void {
     const def = call.def;
     const decoded = def.requestStream ? undefined : def.requestDeserialize(def.requestSerialize(request as object));
-    this.later(call, Kind.Open, decoded, to, simPeer(call));
+    this.later(call, Kind.Open, decoded);
   }
 
   toServer(call: Call, ev: { kind: "message"; message: unknown } | { kind: "halfClose" } | { kind: "cancel" }): void {
@@ -129,12 +125,12 @@ export class SimTransport implements Transport {
   }
 
   drop(call: Call): void {
-    this.dropped.add(call);
+    call.connectionGone = true;
   }
 
   fail(call: Call, status: GrpcStatus): void {
     const engine = this.engine;
-    engine.queue.schedule(new InFlight(engine.now + engine.latencyMs, this, call, Kind.Fail, status, null, ""));
+    engine.queue.schedule(new InFlight(engine.now + engine.latencyMs, this, call, Kind.Fail, status));
   }
 
   blackhole(): void {}
