@@ -81,17 +81,47 @@ function replicaFields(r: ServerReplica, capabilities: readonly string[]): Omit<
   };
 }
 
-const LOADED = Symbol("loaded list");
-
 /**
- * One getter shared by every kept replica snapshot (so they share one hidden class): the
- * replica's loaded list as it was when the snapshot was taken.
+ * A replica snapshot that reads its loaded list from the replica's journal the first time it
+ * is asked for. Its own properties are those of a plain snapshot, in the same order (the list
+ * an enumerable getter, so that spreading or printing it shows the list); the journal position
+ * is a private field, which nothing that copies or compares objects sees. A class, so that only
+ * the getter needs `defineProperty`: a hidden property for the position made every snapshot
+ * cost two.
  */
-function readLoaded(this: { readonly [LOADED]: LoadedList }): readonly string[] {
-  return this[LOADED].read();
-}
+class KeptReplicaSnapshot implements ReplicaSnapshot {
+  readonly idx: number;
+  readonly serverName: string;
+  readonly memoryBytes: bigint;
+  readonly availableMemoryBytes: bigint;
+  readonly reservedMemoryBytes: bigint;
+  readonly capabilities: readonly string[];
+  readonly overCommitPercentage: number;
+  readonly draining: boolean;
+  declare readonly loadedModels: readonly string[];
+  readonly #loaded: LoadedList;
 
-const LOADED_PROPERTY: PropertyDescriptor = { get: readLoaded, enumerable: true };
+  /** One getter shared by every kept snapshot, so that they share one hidden class. */
+  static readonly #LOADED_PROPERTY: PropertyDescriptor = {
+    get(this: KeptReplicaSnapshot): readonly string[] {
+      return this.#loaded.read();
+    },
+    enumerable: true,
+  };
+
+  constructor(r: ServerReplica, capabilities: readonly string[], loaded: LoadedList) {
+    this.idx = r.idx;
+    this.serverName = r.serverName;
+    this.memoryBytes = r.memory;
+    this.availableMemoryBytes = r.availableMemory;
+    this.reservedMemoryBytes = r.reservedMemory;
+    this.capabilities = capabilities;
+    this.overCommitPercentage = r.overCommitPercentage;
+    this.draining = r.draining;
+    this.#loaded = loaded;
+    Object.defineProperty(this, "loadedModels", KeptReplicaSnapshot.#LOADED_PROPERTY);
+  }
+}
 
 /** The replica's snapshot: the last one taken while its revision has not moved. */
 function sharedReplicaSnapshot(r: ServerReplica): ReplicaSnapshot {
@@ -99,9 +129,8 @@ function sharedReplicaSnapshot(r: ServerReplica): ReplicaSnapshot {
   if (history !== undefined && history.revision === r.revision) return history.snapshot;
   const journal = history?.journal ?? new LoadedJournal();
   // a replica's capabilities never change: its snapshots share one copy of them
-  const fields = replicaFields(r, history?.snapshot.capabilities ?? [...r.capabilities]);
-  Object.defineProperty(fields, LOADED, { value: journal.at(r.loaded, r.loadedChanges, r.lastLoadedChange) });
-  const snapshot = Object.defineProperty(fields, "loadedModels", LOADED_PROPERTY) as ReplicaSnapshot;
+  const capabilities = history?.snapshot.capabilities ?? [...r.capabilities];
+  const snapshot = new KeptReplicaSnapshot(r, capabilities, journal.at(r.loaded, r.loadedChanges, r.lastLoadedChange));
   if (history === undefined) replicaHistories.set(r, { revision: r.revision, snapshot, journal });
   else {
     history.revision = r.revision;
