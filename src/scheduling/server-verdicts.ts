@@ -49,6 +49,9 @@ interface VerdictRow {
 export class ServerVerdictCache {
   private filters: readonly ServerFilter[] = [];
   private readonly rows = new Map<string, VerdictRow>();
+  /** The most recently used key and its row (the last entry of `rows`), or null. */
+  private lastKey: string | null = null;
+  private lastRow: VerdictRow | null = null;
 
   constructor(private readonly capacity = 64) {
     if (!(capacity >= 1)) throw new RangeError(`ServerVerdictCache capacity must be at least 1, got ${capacity}`);
@@ -88,15 +91,22 @@ export class ServerVerdictCache {
   private rowOf(model: ModelSnapshot, servers: readonly ServerSnapshot[], filters: readonly ServerFilter[]): VerdictRow | null {
     const key = this.keyOf(model, filters);
     if (key === null) return null;
-    let row = this.rows.get(key);
-    if (row === undefined) {
-      row = { servers: [], masks: new Uint32Array(servers.length), accepted: null };
-      if (this.rows.size >= this.capacity) this.rows.delete(this.rows.keys().next().value!);
-    } else {
-      this.rows.delete(key);
+    let row: VerdictRow | undefined;
+    // Most decisions ask for the key of the one before, which is already the most recent.
+    if (key === this.lastKey && this.lastRow !== null) row = this.lastRow;
+    else {
+      row = this.rows.get(key);
+      if (row === undefined) {
+        row = { servers: [], masks: new Uint32Array(servers.length), accepted: null };
+        if (this.rows.size >= this.capacity) this.rows.delete(this.rows.keys().next().value!);
+      } else {
+        this.rows.delete(key);
+      }
+      // Most recently used last, so that the first key is the one to evict.
+      this.rows.set(key, row);
+      this.lastKey = key;
+      this.lastRow = row;
     }
-    // Most recently used last, so that the first key is the one to evict.
-    this.rows.set(key, row);
     const n = servers.length;
     if (row.masks.length !== n) {
       const masks = new Uint32Array(n);
@@ -125,6 +135,8 @@ export class ServerVerdictCache {
     if (filters.length > MAX_MASKED_FILTERS) return null;
     if (!sameChain(filters, this.filters)) {
       this.rows.clear();
+      this.lastKey = null;
+      this.lastRow = null;
       this.filters = [...filters];
     }
     const parts: string[] = [];
