@@ -33,17 +33,6 @@ export const replicaIndexSorter: ReplicaSorter = {
  * above the available memory wraps around to a huge value, which sorts such a replica first.
  */
 export function sorterFreeMemory(replica: ServerReplicaSnapshot): number {
-  // Amounts a float64 holds exactly, reserved no more than available (every replica of a
-  // cluster with no over-commitment): their float difference is the uint64 one, with no bigint
-  // arithmetic, which a decision did for every replica of every server it tried.
-  const available = uint64ToFloat64(replica.availableMemoryBytes);
-  const reserved = uint64ToFloat64(replica.reservedMemoryBytes);
-  if (available <= Number.MAX_SAFE_INTEGER && reserved <= available) return available - reserved;
-  return exactSorterFreeMemory(replica);
-}
-
-/** `sorterFreeMemory` as Go computes it: uint64 subtraction (wrapping), then float64. */
-export function exactSorterFreeMemory(replica: ServerReplicaSnapshot): number {
   return Math.max(0, uint64ToFloat64(uint64Sub(replica.availableMemoryBytes, replica.reservedMemoryBytes)));
 }
 

@@ -1,7 +1,4 @@
 import { describe, it, expect } from "vitest";
-import fc from "fast-check";
-import { exactSorterFreeMemory } from "../../src/scheduling/sorters.ts";
-import { UINT64_MAX } from "../../src/scheduling/uint64.ts";
 import {
   availableMemorySorter,
   goStableSorted,
@@ -12,7 +9,6 @@ import {
   sorterFreeMemory,
   type CandidateReplica,
   type SchedulingSnapshot,
-  type ServerReplicaSnapshot,
 } from "../../src/scheduling/index.ts";
 
 type Obj = Record<string, unknown>;
@@ -129,25 +125,5 @@ describe("ModelAlreadyLoadedOnServerSorter", () => {
     // changes nothing.
     const sorted = goStableSorted(names.map(cand), (a, b) => modelAlreadyLoadedOnServerSorter.isLess(a, b));
     expect(sorted.map((c) => c.server.name)).toEqual(["s22", ...names.filter((n) => n !== "s22")]);
-  });
-});
-
-describe("sorterFreeMemory's float short cut", () => {
-  it("gives the uint64 subtraction's value for every pair of amounts", () => {
-    const around = (p: bigint) => fc.bigInt({ min: p > 4096n ? p - 4096n : 0n, max: p + 4096n < UINT64_MAX ? p + 4096n : UINT64_MAX });
-    const amount = fc.oneof(
-      fc.bigInt({ min: 0n, max: UINT64_MAX }),
-      fc.bigInt({ min: 0n, max: 1n << 40n }),
-      around(BigInt(Number.MAX_SAFE_INTEGER)),
-      around(1n << 63n),
-      around(UINT64_MAX),
-    );
-    fc.assert(
-      fc.property(amount, amount, fc.boolean(), (a, b, equal) => {
-        const replica = { availableMemoryBytes: a, reservedMemoryBytes: equal ? a : b } as ServerReplicaSnapshot;
-        expect(Object.is(sorterFreeMemory(replica), exactSorterFreeMemory(replica))).toBe(true);
-      }),
-      { numRuns: 2000 },
-    );
   });
 });
