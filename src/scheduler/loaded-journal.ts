@@ -39,8 +39,13 @@ const SEGMENT_SLACK = 256;
 /** The journal of one replica: its changes, and the set they build. */
 export class LoadedJournal {
   private segment: Segment = { ops: [], keys: [] };
-  /** The set the journal builds, as it stands after its last change. */
+  /**
+   * The set the journal builds, as it stands after the segment's first `applied` changes: it
+   * is brought up to date only when a walk or a new segment needs it, so that the common
+   * snapshot (one change, taken as the owner says) costs two appends and no set operation.
+   */
   private readonly mirror = new Set<string>();
+  private applied = 0;
   /** What a snapshot taken now reads (shared while nothing changes). */
   private current: LoadedList;
   /** The `changes` count of the set the journal last caught up with, if it was given one. */
@@ -63,7 +68,7 @@ export class LoadedJournal {
     this.seen = changes ?? null;
     if (one) this.push(last.added ? ADD : DELETE, last.key);
     if (one || this.catchUp(loaded)) {
-      if (this.segment.ops.length > 4 * this.mirror.size + SEGMENT_SLACK) this.startSegment();
+      if (this.outgrown()) this.startSegment();
       this.current = new LoadedList(this.segment, this.segment.ops.length);
     }
     return this.current;
@@ -74,17 +79,48 @@ export class LoadedJournal {
     return this.segment.ops.length;
   }
 
+  /**
+   * Whether the segment holds more than `4 × size + SEGMENT_SLACK` changes, the set's size as
+   * its changes leave it. Changes not yet applied to the mirror move the size by at most one
+   * each, so the mirror is brought up to date only when that bound cannot decide.
+   */
+  private outgrown(): boolean {
+    const held = this.segment.ops.length;
+    if (held <= 4 * (this.mirror.size - (held - this.applied)) + SEGMENT_SLACK) return false;
+    return held > 4 * this.syncedMirror().size + SEGMENT_SLACK;
+  }
+
   private startSegment(): void {
+    const mirror = this.syncedMirror();
     this.segment = { ops: [], keys: [] };
-    for (const key of this.mirror) {
+    for (const key of mirror) {
       this.segment.ops.push(ADD);
       this.segment.keys.push(key);
     }
+    this.applied = this.segment.ops.length;
+  }
+
+  /** The mirror with every change of the segment applied. */
+  private syncedMirror(): Set<string> {
+    const { ops, keys } = this.segment;
+    const mirror = this.mirror;
+    for (let i = this.applied; i < ops.length; i++) {
+      const key = keys[i]!;
+      switch (ops[i]!) {
+        case ADD: mirror.add(key); break;
+        case DELETE: mirror.delete(key); break;
+        case CLEAR: mirror.clear(); break;
+      }
+    }
+    this.applied = ops.length;
+    return mirror;
   }
 
   /** Appends what changed since the last call; says whether anything did. */
   private catchUp(loaded: ReadonlySet<string>): boolean {
-    const mirror = this.mirror;
+    // The changes appended below reach the mirror at its next use; none of the walks needs
+    // them (each name is met once), so they see the set as it stood before them.
+    const mirror = this.syncedMirror();
     // Most snapshots find the set as it was, or with names added at its end (a placement) or
     // gone from its end: one walk over both in step says which, without a lookup.
     const old = mirror.values();
@@ -119,9 +155,6 @@ export class LoadedJournal {
   private push(op: Op, key: string): void {
     this.segment.ops.push(op);
     this.segment.keys.push(key);
-    if (op === ADD) this.mirror.add(key);
-    else if (op === DELETE) this.mirror.delete(key);
-    else this.mirror.clear();
   }
 }
 

@@ -31,8 +31,9 @@ export interface PlacementView {
 /**
  * The last snapshot taken of each server, with the store revision it was taken at. Snapshots
  * are immutable, so decisions that kept one still read the server as it was when they decided.
+ * The entry is updated in place: one map lookup per server snapshot, none to store it.
  */
-const serverSnapshots = new WeakMap<Server, { readonly revision: number; readonly snapshot: ServerSnapshot }>();
+const serverSnapshots = new WeakMap<Server, { revision: number; snapshot: ServerSnapshot }>();
 
 /** A new snapshot of the server as the store holds it now, sharing nothing with earlier ones. */
 export function takeServerSnapshot(s: Server): ServerSnapshot {
@@ -42,13 +43,21 @@ export function takeServerSnapshot(s: Server): ServerSnapshot {
 type ReplicaSnapshot = ServerSnapshot["replicas"][number];
 
 /**
- * The last snapshot taken of each replica, with the replica's revision at the time. A server's
+ * What is kept of each replica between snapshots: the last snapshot taken, with the replica's
+ * revision at the time, and the journal of what it had loaded (see `LoadedJournal`). A server's
  * revision bump is usually one replica's doing, and decisions kept by `run` hold every snapshot
  * they saw: sharing the unchanged replicas (and a replica's capability list, which never changes
  * and is long on a busy cluster) keeps that history linear in the changes rather than in
  * replicas × models, and makes a new server snapshot cost one copy of the replica that moved.
+ * One entry, updated in place, so that a new snapshot costs one map lookup.
  */
-const replicaSnapshots = new WeakMap<ServerReplica, { readonly revision: number; readonly snapshot: ReplicaSnapshot }>();
+interface ReplicaHistory {
+  revision: number;
+  snapshot: ReplicaSnapshot;
+  readonly journal: LoadedJournal;
+}
+
+const replicaHistories = new WeakMap<ServerReplica, ReplicaHistory>();
 
 function serverFields(s: Server): Omit<ServerSnapshot, "replicas"> {
   return { name: s.name, shared: s.shared, expectedReplicas: s.expectedReplicas };
@@ -72,32 +81,61 @@ function replicaFields(r: ServerReplica, capabilities: readonly string[]): Omit<
   };
 }
 
-/** Each replica's journal of what it had loaded at its snapshots (see `LoadedJournal`). */
-const loadedJournals = new WeakMap<ServerReplica, LoadedJournal>();
-
-const LOADED = Symbol("loaded list");
-
 /**
- * One getter shared by every kept replica snapshot (so they share one hidden class): the
- * replica's loaded list as it was when the snapshot was taken.
+ * A replica snapshot that reads its loaded list from the replica's journal the first time it
+ * is asked for. Its own properties are those of a plain snapshot, in the same order (the list
+ * an enumerable getter, so that spreading or printing it shows the list); the journal position
+ * is a private field, which nothing that copies or compares objects sees. A class, so that only
+ * the getter needs `defineProperty`: a hidden property for the position made every snapshot
+ * cost two.
  */
-function readLoaded(this: { readonly [LOADED]: LoadedList }): readonly string[] {
-  return this[LOADED].read();
-}
+class KeptReplicaSnapshot implements ReplicaSnapshot {
+  readonly idx: number;
+  readonly serverName: string;
+  readonly memoryBytes: bigint;
+  readonly availableMemoryBytes: bigint;
+  readonly reservedMemoryBytes: bigint;
+  readonly capabilities: readonly string[];
+  readonly overCommitPercentage: number;
+  readonly draining: boolean;
+  declare readonly loadedModels: readonly string[];
+  readonly #loaded: LoadedList;
 
-const LOADED_PROPERTY: PropertyDescriptor = { get: readLoaded, enumerable: true };
+  /** One getter shared by every kept snapshot, so that they share one hidden class. */
+  static readonly #LOADED_PROPERTY: PropertyDescriptor = {
+    get(this: KeptReplicaSnapshot): readonly string[] {
+      return this.#loaded.read();
+    },
+    enumerable: true,
+  };
+
+  constructor(r: ServerReplica, capabilities: readonly string[], loaded: LoadedList) {
+    this.idx = r.idx;
+    this.serverName = r.serverName;
+    this.memoryBytes = r.memory;
+    this.availableMemoryBytes = r.availableMemory;
+    this.reservedMemoryBytes = r.reservedMemory;
+    this.capabilities = capabilities;
+    this.overCommitPercentage = r.overCommitPercentage;
+    this.draining = r.draining;
+    this.#loaded = loaded;
+    Object.defineProperty(this, "loadedModels", KeptReplicaSnapshot.#LOADED_PROPERTY);
+  }
+}
 
 /** The replica's snapshot: the last one taken while its revision has not moved. */
 function sharedReplicaSnapshot(r: ServerReplica): ReplicaSnapshot {
-  const cached = replicaSnapshots.get(r);
-  if (cached !== undefined && cached.revision === r.revision) return cached.snapshot;
-  let journal = loadedJournals.get(r);
-  if (journal === undefined) loadedJournals.set(r, journal = new LoadedJournal());
+  const history = replicaHistories.get(r);
+  if (history !== undefined && history.revision === r.revision) return history.snapshot;
+  const journal = history?.journal ?? new LoadedJournal();
   // a replica's capabilities never change: its snapshots share one copy of them
-  const fields = replicaFields(r, cached?.snapshot.capabilities ?? [...r.capabilities]);
-  Object.defineProperty(fields, LOADED, { value: journal.at(r.loaded, r.loadedChanges, r.lastLoadedChange) });
-  const snapshot = Object.defineProperty(fields, "loadedModels", LOADED_PROPERTY) as ReplicaSnapshot;
-  replicaSnapshots.set(r, { revision: r.revision, snapshot });
+  const capabilities = history?.snapshot.capabilities ?? [...r.capabilities];
+  const snapshot = new KeptReplicaSnapshot(r, capabilities, journal.at(r.loaded, r.loadedChanges, r.lastLoadedChange));
+  if (history === undefined) replicaHistories.set(r, { revision: r.revision, snapshot, journal });
+  else {
+    history.revision = r.revision;
+    history.snapshot = snapshot;
+  }
   return snapshot;
 }
 
@@ -108,7 +146,11 @@ function serverSnapshotOf(s: Server): ServerSnapshot {
   const replicas: ReplicaSnapshot[] = [];
   for (const r of s.replicas.values()) replicas.push(sharedReplicaSnapshot(r));
   const snapshot = { ...serverFields(s), replicas };
-  serverSnapshots.set(s, { revision: s.revision, snapshot });
+  if (cached === undefined) serverSnapshots.set(s, { revision: s.revision, snapshot });
+  else {
+    cached.revision = s.revision;
+    cached.snapshot = snapshot;
+  }
   return snapshot;
 }
 

@@ -49,6 +49,9 @@ interface VerdictRow {
 export class ServerVerdictCache {
   private filters: readonly ServerFilter[] = [];
   private readonly rows = new Map<string, VerdictRow>();
+  /** The model keys of the most recently used row (the last entry of `rows`), and the row. */
+  private lastKeys: readonly string[] = [];
+  private lastRow: VerdictRow | null = null;
 
   constructor(private readonly capacity = 64) {
     if (!(capacity >= 1)) throw new RangeError(`ServerVerdictCache capacity must be at least 1, got ${capacity}`);
@@ -86,17 +89,25 @@ export class ServerVerdictCache {
   }
 
   private rowOf(model: ModelSnapshot, servers: readonly ServerSnapshot[], filters: readonly ServerFilter[]): VerdictRow | null {
-    const key = this.keyOf(model, filters);
-    if (key === null) return null;
-    let row = this.rows.get(key);
-    if (row === undefined) {
-      row = { servers: [], masks: new Uint32Array(servers.length), accepted: null };
-      if (this.rows.size >= this.capacity) this.rows.delete(this.rows.keys().next().value!);
-    } else {
-      this.rows.delete(key);
+    const keys = this.keysOf(model, filters);
+    if (keys === null) return null;
+    let row: VerdictRow | undefined;
+    // Most decisions ask for the keys of the one before, whose row is already the most recent.
+    if (this.lastRow !== null && sameKeys(keys, this.lastKeys)) row = this.lastRow;
+    else {
+      const key = JSON.stringify(keys);
+      row = this.rows.get(key);
+      if (row === undefined) {
+        row = { servers: [], masks: new Uint32Array(servers.length), accepted: null };
+        if (this.rows.size >= this.capacity) this.rows.delete(this.rows.keys().next().value!);
+      } else {
+        this.rows.delete(key);
+      }
+      // Most recently used last, so that the first key is the one to evict.
+      this.rows.set(key, row);
+      this.lastKeys = keys;
+      this.lastRow = row;
     }
-    // Most recently used last, so that the first key is the one to evict.
-    this.rows.set(key, row);
     const n = servers.length;
     if (row.masks.length !== n) {
       const masks = new Uint32Array(n);
@@ -120,20 +131,28 @@ export class ServerVerdictCache {
     return row;
   }
 
-  /** The chain's model keys joined, or null when the chain cannot be cached. */
-  private keyOf(model: ModelSnapshot, filters: readonly ServerFilter[]): string | null {
+  /** Each filter's model key, or null when the chain cannot be cached. */
+  private keysOf(model: ModelSnapshot, filters: readonly ServerFilter[]): string[] | null {
     if (filters.length > MAX_MASKED_FILTERS) return null;
     if (!sameChain(filters, this.filters)) {
       this.rows.clear();
+      this.lastKeys = [];
+      this.lastRow = null;
       this.filters = [...filters];
     }
-    const parts: string[] = [];
+    const keys: string[] = [];
     for (const f of filters) {
       if (f.modelKey === undefined) return null;
-      parts.push(f.modelKey(model));
+      keys.push(f.modelKey(model));
     }
-    return JSON.stringify(parts);
+    return keys;
   }
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameChain(a: readonly ServerFilter[], b: readonly ServerFilter[]): boolean {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { LoadedJournal } from "../../src/scheduler/loaded-journal.ts";
 import { snapshotOf } from "../../src/scheduler/placement.ts";
 import { compareAfterEverySchedulerStep } from "./generated-runs.ts";
@@ -94,4 +95,41 @@ describe("a replica's loaded-model journal", () => {
     const wrong = kept.filter((k) => JSON.stringify(k.lazy.loadedModels) !== JSON.stringify(k.want)).map((k) => k.label);
     expect(wrong).toEqual([]);
   }, 120_000);
+
+  it("gives every list as the set held it, over generated changes told one by one, walked or missed", () => {
+    // few names, so that adds and deletes meet the same ones; a small set and many changes,
+    // so that segments start over
+    const name = fc.integer({ min: 0, max: 7 }).map((i) => `m${i}:1`);
+    const step = fc.oneof(
+      { arbitrary: fc.record({ kind: fc.constant("add" as const), key: name }), weight: 4 },
+      { arbitrary: fc.record({ kind: fc.constant("delete" as const), key: name }), weight: 3 },
+      { arbitrary: fc.record({ kind: fc.constant("reorder" as const), key: name }), weight: 1 },
+    );
+    const told = fc.array(fc.record({ step, snapshot: fc.boolean(), counted: fc.boolean() }), { maxLength: 600 });
+    fc.assert(
+      fc.property(told, (steps) => {
+        const journal = new LoadedJournal();
+        const set = new Set<string>();
+        let changes = 0;
+        let last: { added: boolean; key: string } | null = null;
+        const kept: { list: ReturnType<LoadedJournal["at"]>; want: string[] }[] = [];
+        for (const { step: { kind, key }, snapshot, counted } of steps) {
+          if (kind === "reorder") {
+            const order = [...set].reverse();
+            set.clear();
+            for (const k of order) set.add(k);
+            changes += 2; // more than one change: the journal walks the set
+          } else {
+            if (kind === "add") set.add(key);
+            else set.delete(key);
+            changes++;
+            last = { added: kind === "add", key };
+          }
+          if (snapshot) kept.push({ list: counted ? journal.at(set, changes, last) : journal.at(set), want: [...set] });
+        }
+        for (const { list, want } of kept) expect(list.read()).toEqual(want);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

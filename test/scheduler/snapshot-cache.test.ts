@@ -28,4 +28,19 @@ describe("reused server snapshots", () => {
     // the replica that did not move is the same object in both snapshots
     expect(after.replicas[1]).toBe(before.replicas[1]);
   });
+
+  it("print and spread as a fresh snapshot does: the same properties, in the same order", () => {
+    const store = buildStore({
+      models: { m: { versions: [{ version: 1, server: "s", replicas: { 0: "Available" }, state: "ModelAvailable" }] } },
+      servers: { s: { replicas: { 0: { loaded: [["m", 1]], memory: 1000n, availableMemory: 1000n }, 1: {} } } },
+    });
+    const kept = snapshotOf(store, store.models.get("m")!).servers[0]!;
+    const fresh = takeServerSnapshot(store.servers.get("s")!);
+    const text = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? `${x}n` : x));
+    expect(text(kept)).toBe(text(fresh));
+    for (let i = 0; i < fresh.replicas.length; i++) {
+      expect(Object.keys(kept.replicas[i]!)).toEqual(Object.keys(fresh.replicas[i]!));
+      expect({ ...kept.replicas[i]! }).toStrictEqual(fresh.replicas[i]);
+    }
+  });
 });

@@ -125,6 +125,28 @@ describe("ServerVerdictCache: reused verdicts give the decision a fresh evaluati
     }
     expect(() => new ServerVerdictCache(0)).toThrow(/capacity/);
   });
+
+  it("evicts the key used least recently, a key asked for twice in a row included", () => {
+    let calls = 0;
+    const counted: ServerFilter[] = DEFAULT_CHAINS.serverFilters.map((f) => ({ ...f, filter: (m, s) => (calls++, f.filter(m, s)) }));
+    const snapshot = fc.sample(schedulingSnapshotArb(), { numRuns: 20, seed: 8 }).find((x) => x.servers.length > 0);
+    const cache = new ServerVerdictCache(2);
+    const ask = (key: string): boolean => {
+      const before = calls;
+      cache.masks({ ...snapshot!.model, requirements: [key] }, snapshot!.servers, counted);
+      return calls !== before;
+    };
+    expect(ask("a")).toBe(true);
+    expect(ask("a")).toBe(false);
+    expect(ask("b")).toBe(true);
+    expect(ask("a")).toBe(false);
+    // b is now the least recently used, and goes for c
+    expect(ask("c")).toBe(true);
+    expect(ask("a")).toBe(false);
+    expect(ask("b")).toBe(true);
+    // c went for b; a, used last before b, stays
+    expect(ask("a")).toBe(false);
+  });
 });
 
 describe("plugin declarations the short cuts rely on", () => {
