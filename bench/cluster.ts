@@ -41,29 +41,28 @@ export function modelResource(i: number): K8sResource {
 /**
  * Counts models whose latest version the scheduler reports `ModelAvailable`, from the status
  * messages it sends, so that "are all models up" costs O(1) per event instead of a walk over
- * every model. Also counts the messages every component sends.
+ * every model. Only schedulers are wrapped: the other components' effects are not looked at
+ * (the message count of a run is the engine's `messagesAsked`).
  */
 export class RolloutWatch {
   available = 0;
-  messages = 0;
   private readonly state = new Map<string, boolean>();
 
-  /** For `SessionOptions.wrap`: the same component, its outputs observed. */
+  /** For `SessionOptions.wrap`: the same component, a scheduler's outputs observed. */
   wrap = (component: Component): Component => {
+    if (component.role !== "scheduler") return component;
     const handle = component.handle.bind(component);
-    const fromScheduler = component.role === "scheduler";
     component.handle = (input, now) => {
       const effects = handle(input, now);
-      this.observe(effects, fromScheduler);
+      this.observe(effects);
       return effects;
     };
     return component;
   };
 
-  private observe(effects: readonly Effect[], fromScheduler: boolean): void {
+  private observe(effects: readonly Effect[]): void {
     for (const e of effects) {
-      if (e.kind === "call" || e.kind === "send" || e.kind === "reply") this.messages++;
-      if (!fromScheduler || e.kind !== "reply") continue;
+      if (e.kind !== "reply") continue;
       const m = e.message as { modelName?: unknown; versions?: { state?: { state?: unknown } }[] };
       if (typeof m.modelName !== "string" || !Array.isArray(m.versions)) continue;
       const latest = m.versions[m.versions.length - 1];

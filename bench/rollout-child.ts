@@ -34,11 +34,11 @@ try {
   const t1 = performance.now();
   const cpu0 = process.cpuUsage();
   const v0 = s.now;
-  const m0 = watch.messages;
+  const m0 = s.engine.messagesAsked;
   await rollOut(s, watch, models);
   const wallS = (performance.now() - t1) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const messages = watch.messages - m0;
+  const messages = s.engine.messagesAsked - m0;
   const out: RolloutMeasurement = {
     runtime, agents: servers * replicas, models, available: watch.available,
     wallS, cpuS: (cpu.user + cpu.system) / 1e6, messages, messagesPerS: messages / wallS,

@@ -310,6 +310,9 @@ export class Engine {
   /** Keepalive and dial-timeout facts of the Seldon version simulated. */
   keepalive: KeepaliveProfile = KEEPALIVE_V2_9_0;
   private nextServerCall = 1;
+  /** Calls opened, stream messages sent and replies given, as processes asked for them: the
+   * message count of throughput figures (messages a second). */
+  messagesAsked = 0;
   /** Listeners for logs, e.g. the CLI printing as the run goes. */
   readonly onLog: ((r: LogRecord) => void)[] = [];
   /** Listeners called after a process handled an input and its effects were carried out
@@ -473,8 +476,9 @@ export class Engine {
     for (const e of effects) {
       if (!proc.up) return;
       switch (e.kind) {
-        case "call": this.openCall(proc, e); break;
+        case "call": this.messagesAsked++; this.openCall(proc, e); break;
         case "send": case "halfClose": case "cancel": {
+          if (e.kind === "send") this.messagesAsked++;
           const call = proc.clientCalls.get(e.call);
           if (!call || call.closed) break;
           if (e.kind === "cancel") {
@@ -486,6 +490,7 @@ export class Engine {
           break;
         }
         case "reply": case "finish": {
+          if (e.kind === "reply") this.messagesAsked++;
           // A unary answer is a reply then a finish on one call: the finish takes the call the
           // reply found, if it is still served, rather than looking it up again.
           const call: Call | undefined = replied !== null && replied.serverCallId === e.call && replied.serving ? replied : proc.serverCalls.get(e.call);

@@ -77,3 +77,20 @@ describe("a server's answers", () => {
     );
   });
 });
+
+describe("the engine's message count", () => {
+  it("counts every call opened and every reply asked for, whether or not the call still listens", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(answer, { maxLength: 5 }), { minLength: 1, maxLength: 6 }), async (script) => {
+        const engine = createEngine("sim");
+        engine.addPod({ name: "server-0", namespace: "ns", ip: "10.0.0.2", processes: [{ container: "server", role: "mlserver", spawn: () => new Server(script) }] });
+        engine.addPod({ name: "client-0", namespace: "ns", ip: "10.0.0.3", processes: [{ container: "client", role: "controller", spawn: () => new Client(script.length) }] });
+        engine.startAll();
+        await engine.runUntil(1_000);
+        const replies = script.flat().filter((a) => a.kind === "reply").length;
+        expect(engine.messagesAsked).toBe(script.length + replies);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
