@@ -83,7 +83,7 @@ export class MemoryStore {
    * `handover` says whether the store may keep the request's definition as it is ("adopt": the
    * caller built it for this call and keeps no hold on it) or must copy it.
    */
-  updateModel(req: PbLoadModelRequest, handover: "copy" | "adopt" = "copy"): void {
+  updateModel(req: PbLoadModelRequest, handover: Handover = "copy"): void {
     const defn = req.model;
     const name = defn?.meta?.name ?? "";
     if (!VALID_NAME.test(name)) {
@@ -332,11 +332,8 @@ export class MemoryStore {
     cause: ReplicaCause;
     /** Stored on the version if it has none yet (never overwritten), before the state check. */
     runtimeInfo?: RuntimeInfo | null;
-    /**
-     * Whether the store may keep `runtimeInfo` as it is ("adopt": the caller built it for this
-     * call and keeps no hold on it) or must copy it (the default).
-     */
-    runtimeInfoHandover?: "copy" | "adopt";
+    /** How `runtimeInfo` is handed over (see `Handover`); copied unless told. */
+    runtimeInfoHandover?: Handover;
   }): void {
     const { name, version, serverName, idx, expected, desired } = args;
     const model = this.models.get(name);
@@ -346,7 +343,7 @@ export class MemoryStore {
     const server = this.servers.get(serverName);
     if (!server) throw new StoreError(`failed to find server ${serverName}`);
     if (args.runtimeInfo && mv.defn.modelSpec && !mv.defn.modelSpec.modelRuntimeInfo) {
-      mv.defn.modelSpec.modelRuntimeInfo = args.runtimeInfoHandover === "adopt" ? args.runtimeInfo : structuredClone(args.runtimeInfo);
+      mv.defn.modelSpec.modelRuntimeInfo = owned(args.runtimeInfo, args.runtimeInfoHandover ?? "copy");
     }
     const existing = mv.replicaState(idx);
     if (existing !== expected) {
@@ -413,9 +410,15 @@ export class MemoryStore {
   }
 }
 
-/** The definition a request hands over, as the store may keep it (see `updateModel`). */
-function owned(defn: PbModel, handover: "copy" | "adopt"): PbModel {
-  return handover === "adopt" ? defn : structuredClone(defn);
+/**
+ * How a caller hands a value to the store: "adopt" when it built the value for the call and
+ * keeps no hold on it, so the store may keep it as it is; "copy" otherwise.
+ */
+export type Handover = "copy" | "adopt";
+
+/** A value handed over, as the store may keep it. */
+function owned<T>(value: T, handover: Handover): T {
+  return handover === "adopt" ? value : structuredClone(value);
 }
 
 /** Memory held for loads in flight on `replica`, as a move of one version to `state` changes it. */
