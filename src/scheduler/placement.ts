@@ -64,21 +64,33 @@ function serverFields(s: Server): Omit<ServerSnapshot, "replicas"> {
 }
 
 function replicaSnapshot(r: ServerReplica): ReplicaSnapshot {
-  return { ...replicaFields(r, [...r.capabilities]), loadedModels: [...r.loaded] };
+  return { ...new ReplicaFields(r, [...r.capabilities]), loadedModels: [...r.loaded] };
 }
 
-/** The replica's fields but its loaded list, with `capabilities` (a copy of the replica's list). */
-function replicaFields(r: ServerReplica, capabilities: readonly string[]): Omit<ReplicaSnapshot, "loadedModels"> {
-  return {
-    idx: r.idx,
-    serverName: r.serverName,
-    memoryBytes: r.memory,
-    availableMemoryBytes: r.availableMemory,
-    reservedMemoryBytes: r.reservedMemory,
-    capabilities,
-    overCommitPercentage: r.overCommitPercentage,
-    draining: r.draining,
-  };
+/**
+ * The replica's fields but its loaded list, with `capabilities` (a copy of the replica's list):
+ * the one place a replica's fields become a snapshot's, for fresh and kept snapshots alike.
+ */
+class ReplicaFields implements Omit<ReplicaSnapshot, "loadedModels"> {
+  readonly idx: number;
+  readonly serverName: string;
+  readonly memoryBytes: bigint;
+  readonly availableMemoryBytes: bigint;
+  readonly reservedMemoryBytes: bigint;
+  readonly capabilities: readonly string[];
+  readonly overCommitPercentage: number;
+  readonly draining: boolean;
+
+  constructor(r: ServerReplica, capabilities: readonly string[]) {
+    this.idx = r.idx;
+    this.serverName = r.serverName;
+    this.memoryBytes = r.memory;
+    this.availableMemoryBytes = r.availableMemory;
+    this.reservedMemoryBytes = r.reservedMemory;
+    this.capabilities = capabilities;
+    this.overCommitPercentage = r.overCommitPercentage;
+    this.draining = r.draining;
+  }
 }
 
 /**
@@ -89,15 +101,7 @@ function replicaFields(r: ServerReplica, capabilities: readonly string[]): Omit<
  * the getter needs `defineProperty`: a hidden property for the position made every snapshot
  * cost two.
  */
-class KeptReplicaSnapshot implements ReplicaSnapshot {
-  readonly idx: number;
-  readonly serverName: string;
-  readonly memoryBytes: bigint;
-  readonly availableMemoryBytes: bigint;
-  readonly reservedMemoryBytes: bigint;
-  readonly capabilities: readonly string[];
-  readonly overCommitPercentage: number;
-  readonly draining: boolean;
+class KeptReplicaSnapshot extends ReplicaFields implements ReplicaSnapshot {
   declare readonly loadedModels: readonly string[];
   readonly #loaded: LoadedList;
 
@@ -110,14 +114,7 @@ class KeptReplicaSnapshot implements ReplicaSnapshot {
   };
 
   constructor(r: ServerReplica, capabilities: readonly string[], loaded: LoadedList) {
-    this.idx = r.idx;
-    this.serverName = r.serverName;
-    this.memoryBytes = r.memory;
-    this.availableMemoryBytes = r.availableMemory;
-    this.reservedMemoryBytes = r.reservedMemory;
-    this.capabilities = capabilities;
-    this.overCommitPercentage = r.overCommitPercentage;
-    this.draining = r.draining;
+    super(r, capabilities);
     this.#loaded = loaded;
     Object.defineProperty(this, "loadedModels", KeptReplicaSnapshot.#LOADED_PROPERTY);
   }
