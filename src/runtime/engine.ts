@@ -55,7 +55,7 @@ export class Pod {
   resolvedIn = -1;
   /** Who answers on each port, by method, while the pod's processes stay as they are (see
    * `Engine#listenerFor`); dropped whenever one of them starts or stops. */
-  answering: Map<number, Map<MethodPath, Proc | NoListener>> | null = null;
+  answering: Map<number, BoundedMemo<MethodPath, Proc | NoListener>> | null = null;
   constructor(readonly spec: PodSpec) {}
   get name(): string { return this.spec.name; }
   get namespace(): string { return this.spec.namespace; }
@@ -596,14 +596,10 @@ export class Engine {
   listenerFor(pod: Pod, port: number, method: MethodPath): Proc | NoListener {
     const byPort = (pod.answering ??= new Map());
     let byMethod = byPort.get(port);
-    if (byMethod === undefined) byPort.set(port, byMethod = new Map());
+    // bounded like the pod's resolved hosts: a method path can come from a user's scenario
+    if (byMethod === undefined) byPort.set(port, byMethod = new BoundedMemo(KEEP_TARGETS));
     let answer = byMethod.get(method);
-    if (answer === undefined) {
-      answer = findListener(pod, port, method);
-      // Bounded like the pod's resolved hosts: a method path can come from a user's scenario.
-      if (byMethod.size >= KEEP_TARGETS) byMethod.clear();
-      byMethod.set(method, answer);
-    }
+    if (answer === undefined) byMethod.set(method, answer = findListener(pod, port, method));
     return answer;
   }
 
