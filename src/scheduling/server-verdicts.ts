@@ -93,7 +93,7 @@ export class ServerVerdictCache {
     if (keys === null) return null;
     let row: VerdictRow | undefined;
     // Most decisions ask for the keys of the one before, whose row is already the most recent.
-    if (this.lastRow !== null && sameKeys(keys, this.lastKeys)) row = this.lastRow;
+    if (this.lastRow !== null && sameItems(keys, this.lastKeys)) row = this.lastRow;
     else {
       const key = JSON.stringify(keys);
       row = this.rows.get(key);
@@ -134,7 +134,7 @@ export class ServerVerdictCache {
   /** Each filter's model key, or null when the chain cannot be cached. */
   private keysOf(model: ModelSnapshot, filters: readonly ServerFilter[]): string[] | null {
     if (filters.length > MAX_MASKED_FILTERS) return null;
-    if (!sameChain(filters, this.filters)) {
+    if (!sameItems(filters, this.filters)) {
       this.rows.clear();
       this.lastKeys = [];
       this.lastRow = null;
@@ -149,13 +149,8 @@ export class ServerVerdictCache {
   }
 }
 
-function sameKeys(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function sameChain(a: readonly ServerFilter[], b: readonly ServerFilter[]): boolean {
+/** The same items in the same order, compared by identity (filters) or value (model keys). */
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
