@@ -81,8 +81,7 @@ class Lines {
 
   /** Whether line `i` is a sequence item (`- ` or a lone `-`). */
   isItem(i: number): boolean {
-    const at = this.start[i]! + this.indent[i]!;
-    return this.text.charCodeAt(at) === 0x2d /* - */ && (at + 1 === this.text.length || this.text.charCodeAt(at + 1) === 0x20 || this.text.charCodeAt(at + 1) === 0x0a);
+    return itemAt(this.text, this.start[i]! + this.indent[i]!);
   }
 }
 
@@ -203,7 +202,7 @@ class BlockReader {
         const next = this.indent;
         if (next > indent) seq.items.push(this.block(next));
         else return outside();
-      } else if (isItem(rest)) {
+      } else if (itemAt(rest, 0)) {
         return outside(); // `- - x`
       } else if (KEY.test(rest)) {
         seq.items.push(this.map(indent + col, col));
@@ -219,9 +218,11 @@ class BlockReader {
   }
 }
 
-/** Whether `text` (the rest of an item's line) starts another item: `- - x`. */
-function isItem(text: string): boolean {
-  return text.charCodeAt(0) === 0x2d /* - */ && (text.length === 1 || text.charCodeAt(1) === 0x20);
+/** Whether a sequence item (`- `, or a `-` that ends its line) starts at `at` of `text`. */
+function itemAt(text: string, at: number): boolean {
+  if (text.charCodeAt(at) !== 0x2d /* - */) return false;
+  const next = text.charCodeAt(at + 1);
+  return at + 1 === text.length || next === 0x20 || next === 0x0a;
 }
 
 /** Nothing, or only a comment. */
