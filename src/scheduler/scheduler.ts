@@ -152,10 +152,10 @@ export class Scheduler implements Component {
    * does nothing: the batch changes only the states of the version it moves (and its older
    * versions), and leaves them where a second move finds nothing to do. A version is known by
    * its record, which is cheaper to look up than its name and number (a version queued, deleted
-   * and made again may then be queued twice, which moves it the same).
+   * and made again may then be queued twice, which moves it the same), with its model's name;
+   * the batch looks both up again, as Seldon's does.
    */
-  private pendingRouting: { name: string; version: number }[] = [];
-  private readonly pendingRoutingVersions = new Set<ModelVersion>();
+  private pendingRouting = new Map<ModelVersion, string>();
   private routingTimerSet = false;
   private lastRoutingTrigger: Millis | null = null;
   private pendingServerStatus = new Set<string>();
@@ -992,10 +992,7 @@ export class Scheduler implements Component {
 
   /** Envoy's incremental processor: queue the model and run the batch now or after the wait. */
   private routingUpdate(name: string, mv: ModelVersion): void {
-    if (!this.pendingRoutingVersions.has(mv)) {
-      this.pendingRoutingVersions.add(mv);
-      this.pendingRouting.push({ name, version: mv.version });
-    }
+    if (!this.pendingRouting.has(mv)) this.pendingRouting.set(mv, name);
     if (this.lastRoutingTrigger === null) this.lastRoutingTrigger = this.now;
     if (this.now - this.lastRoutingTrigger > this.profile.envoyBatchWaitMs) {
       this.routingSync();
@@ -1010,15 +1007,14 @@ export class Scheduler implements Component {
 
   private routingSync(): void {
     const pending = this.pendingRouting;
-    this.pendingRouting = [];
-    this.pendingRoutingVersions.clear();
+    this.pendingRouting = new Map();
     if (this.routingTimerSet) {
       this.routingTimerSet = false;
       this.out.push({ kind: "clearTimer", timer: "routing" });
     }
-    for (const { name, version } of pending) {
+    for (const [queued, name] of pending) {
       const model = this.store.models.get(name);
-      const mv = model?.version(version);
+      const mv = model?.version(queued.version);
       if (!model || !mv || !this.store.servers.has(mv.server)) continue;
       for (const idx of mv.assignment()) {
         const state = mv.replicaState(idx);

@@ -15,10 +15,10 @@ type Batch = { name: string; version: number }[];
 /** Moves of a replica from Available to Available that the batch without short cuts made. */
 let repeatedMoves = 0;
 
-/** The batch without short cuts, on the scheduler's own fields and helpers. */
+/** The batch without short cuts, on the scheduler's own fields and helpers, with a queue of its own. */
 function routeEveryQueuedVersion(scheduler: Scheduler): void {
   const s = scheduler as unknown as {
-    pendingRouting: Batch;
+    everyQueued: Batch;
     routingUpdate(name: string, mv: { version: number }): void;
     routingSync(): void;
     moveReplicaRouting(mv: unknown, idx: number, expected: string, desired: string, cause: string): void;
@@ -31,8 +31,9 @@ function routeEveryQueuedVersion(scheduler: Scheduler): void {
     store: Scheduler["store"];
     log(level: string, text: string, fields: object): void;
   };
+  s.everyQueued = [];
   s.routingUpdate = function (name, mv) {
-    this.pendingRouting.push({ name, version: mv.version });
+    this.everyQueued.push({ name, version: mv.version });
     if (this.lastRoutingTrigger === null) this.lastRoutingTrigger = this.now;
     if (this.now - this.lastRoutingTrigger > this.profile.envoyBatchWaitMs) {
       this.routingSync();
@@ -45,8 +46,8 @@ function routeEveryQueuedVersion(scheduler: Scheduler): void {
     }
   };
   s.routingSync = function () {
-    const pending = this.pendingRouting;
-    this.pendingRouting = [];
+    const pending = this.everyQueued;
+    this.everyQueued = [];
     if (this.routingTimerSet) {
       this.routingTimerSet = false;
       this.out.push({ kind: "clearTimer", timer: "routing" });
