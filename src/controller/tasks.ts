@@ -165,6 +165,7 @@ export class TaskRunner {
         this.io.emit({ kind: "cancel", call: cs.id });
       } else {
         cs.owner = null;
+        this.io.emit({ kind: "stopReading", call: cs.id });
       }
     }
     task.gen.return(undefined);
@@ -270,6 +271,7 @@ export class TaskRunner {
     // after the probe nobody reads the stream: it is left open, as Go leaves it
     cs.owner = null;
     cs.buffer = [];
+    if (status === null) this.io.emit({ kind: "stopReading", call: cs.id });
     this.resume(task, status);
   }
 

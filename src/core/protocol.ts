@@ -113,6 +113,10 @@ export type Effect =
   | { kind: "send"; call: CallId; message: unknown }
   | { kind: "halfClose"; call: CallId }
   | { kind: "cancel"; call: CallId }
+  /** Client side: the component will not ask for another message of this stream, as a Go
+   * client that never calls `Recv` again. What still arrives is not unmarshalled nor handed
+   * to it (gRPC decodes a message only when it is received); the stream's end still is. */
+  | { kind: "stopReading"; call: CallId }
   /** Server side: a unary response, or one message of a server stream. */
   | { kind: "reply"; call: CallId; message: unknown }
   /** Server side: end the call with a status (after `reply` for unary OK). */

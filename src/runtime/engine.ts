@@ -102,6 +102,9 @@ export class Call {
    * its way for it is not delivered. Kept on the call, as every delivery asks. */
   connectionGone = false;
   closed = false;
+  /** The client said it reads no more of the stream (`stopReading`): its messages are carried
+   * to its side and no further. */
+  unread = false;
   deadline: Timed | null = null;
   /** Extra one-way latency from `delay` rules. */
   extraDelayMs = 0;
@@ -507,6 +510,11 @@ export class Engine {
           }
           break;
         }
+        case "stopReading": {
+          const call = proc.clientCalls.get(e.call);
+          if (call) call.unread = true;
+          break;
+        }
         case "setTimer": {
           const old = proc.timers.get(e.timer);
           if (old) old.cancelled = true;
@@ -726,6 +734,7 @@ export class Engine {
   responseArrived(call: Call, message: unknown): void {
     if (call.closed) return;
     if (call.server?.spec.remote) this.traceMessage(call, "response", message);
+    if (call.unread) return;
     if (!call.client || call.client.incarnation !== call.clientIncarnation) return;
     this.deliver(call.client, { kind: "response", call: call.clientCallId, message });
   }

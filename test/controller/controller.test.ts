@@ -66,6 +66,19 @@ describe("connecting to a namespace's scheduler", () => {
     expect(h.c.modelStatus(FIN_ML, "test-model-simple")?.finalizers).toEqual([MODEL_FINALIZER]);
   });
 
+  it("reads no more of the smoke-test stream once it passed, and reads every other stream", () => {
+    const h = new ControllerHarness();
+    h.apply(SERVER);
+    h.apply(CONSULTATION_MODEL);
+    h.connect();
+    const [smoke, models] = h.calls(M.scheduler.SubscribeModelStatus);
+    const unread = h.effects.filter((e) => e.kind === "stopReading").map((e) => (e as { call: string }).call);
+    expect(unread).toEqual([smoke!.call]);
+    expect(unread).not.toContain(models!.call);
+    expect(unread).not.toContain(h.call(M.scheduler.SubscribeServerStatus).call);
+    expect(unread).not.toContain(h.call(M.scheduler.SubscribeControlPlane).call);
+  });
+
   it("dials seldon-scheduler.<namespace>:9004 for a namespace it was not told about", () => {
     const h = new ControllerHarness();
     h.apply({ ...CONSULTATION_MODEL, metadata: { name: "m", namespace: "other-ns" } });

@@ -118,7 +118,11 @@ export class SimTransport implements Transport {
 
   toClient(call: Call, ev: { kind: "message"; message: unknown } | { kind: "finish"; status: GrpcStatus }): void {
     if (ev.kind === "message") {
-      this.later(call, Kind.Response, call.def.responseDeserialize(this.encodeResponse(call, ev.message as object)));
+      const bytes = this.encodeResponse(call, ev.message as object);
+      // A stream its client no longer reads: the bytes reach its side, where nothing decodes
+      // them (the engine hands such a stream's messages to nobody).
+      if (call.unread) return;
+      this.later(call, Kind.Response, call.def.responseDeserialize(bytes));
     } else {
       this.later(call, Kind.Finish, ev.status);
     }
