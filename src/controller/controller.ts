@@ -1232,13 +1232,16 @@ function snapshot(obj: StoredObject): SeldonResource {
 }
 
 // Statuses are flat records with a list of flat conditions: copying them by hand is what
-// every status message costs, several times cheaper than structuredClone.
+// every status message and every read of a status costs, several times cheaper than
+// structuredClone.
+const copyConditions = (list: readonly Condition[]): Condition[] => list.map((c) => ({ ...c }));
+
 function cloneModelStatus(s: ModelObjectStatus | null): ModelObjectStatus {
-  return s ? { ...s, conditions: s.conditions.map((c) => ({ ...c })) } : { replicas: 0, availableReplicas: 0, selector: "", conditions: [] };
+  return s ? { ...s, conditions: copyConditions(s.conditions) } : { replicas: 0, availableReplicas: 0, selector: "", conditions: [] };
 }
 
 function cloneServerStatus(s: ServerObjectStatus | null): ServerObjectStatus {
-  return s ? { ...s, conditions: s.conditions.map((c) => ({ ...c })) } : { loadedModels: 0, replicas: 0, selector: "", conditions: [] };
+  return s ? { ...s, conditions: copyConditions(s.conditions) } : { loadedModels: 0, replicas: 0, selector: "", conditions: [] };
 }
 
 /**
@@ -1319,7 +1322,7 @@ function modelView(o: StoredObject): ModelView {
     state: cond ? cond.message : null,
     reason: cond?.reason ?? "",
     selector: st?.selector ?? "",
-    conditions: st ? structuredClone(st.conditions) : [],
+    conditions: st ? copyConditions(st.conditions) : [],
   };
 }
 
@@ -1337,6 +1340,6 @@ function serverView(o: StoredObject): ServerView {
     loadedModels: st ? st.loadedModels : null,
     specReplicas: s.spec.replicas ?? null,
     selector: st?.selector ?? "",
-    conditions: st ? structuredClone(st.conditions) : [],
+    conditions: st ? copyConditions(st.conditions) : [],
   };
 }
