@@ -50,29 +50,27 @@ describe("TaskRunner each", () => {
   });
 });
 
+/** The call effects of aborting a program that opened a stream and sleeps (no reader yet). */
+function abortWithOpenStream(cancelStreams: boolean): { effects: Effect[]; runner: TaskRunner } {
+  const effects: Effect[] = [];
+  const runner = new TaskRunner({ emit: (e: Effect) => effects.push(e), now: () => 0 }, "t:");
+  function* program(): Program<void> {
+    yield* open("target", "/svc/Stream", {}, "tag");
+    yield* sleep(5);
+  }
+  runner.abort(runner.spawn("reader", program()), cancelStreams);
+  return { effects: effects.filter((e) => e.kind === "stopReading" || e.kind === "cancel"), runner };
+}
+
 describe("TaskRunner abort", () => {
-  it("cancels the aborted program's unary call and says it reads no more of the streams it leaves open", () => {
-    const effects: Effect[] = [];
-    const runner = new TaskRunner({ emit: (e: Effect) => effects.push(e), now: () => 0 }, "t:");
-    function* program(): Program<void> {
-      yield* open("target", "/svc/Stream", {}, "tag");
-      yield* sleep(5);
-    }
-    const id = runner.spawn("reader", program());
-    runner.abort(id);
-    expect(effects.filter((e) => e.kind === "stopReading" || e.kind === "cancel")).toEqual([{ kind: "stopReading", call: "t:c1" }]);
+  it("says it reads no more of the streams an aborted program leaves open", () => {
+    const { effects, runner } = abortWithOpenStream(false);
+    expect(effects).toEqual([{ kind: "stopReading", call: "t:c1" }]);
     // what still arrives on it is taken and dropped
     expect(runner.onResponse("t:c1", 1)).toBe(true);
   });
 
-  it("cancels the streams too when the connection closes under them", () => {
-    const effects: Effect[] = [];
-    const runner = new TaskRunner({ emit: (e: Effect) => effects.push(e), now: () => 0 }, "t:");
-    function* program(): Program<void> {
-      yield* open("target", "/svc/Stream", {}, "tag");
-      yield* sleep(5);
-    }
-    runner.abort(runner.spawn("reader", program()), true);
-    expect(effects.filter((e) => e.kind === "stopReading" || e.kind === "cancel")).toEqual([{ kind: "cancel", call: "t:c1" }]);
+  it("cancels the streams instead when the connection closes under them", () => {
+    expect(abortWithOpenStream(true).effects).toEqual([{ kind: "cancel", call: "t:c1" }]);
   });
 });
