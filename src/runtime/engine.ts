@@ -75,8 +75,11 @@ export class Proc {
   readonly clientCalls = new Map<CallId, Call>();
   /** The calls this process serves, by the call id the engine gave it, oldest first. */
   readonly serverCalls = new Map<CallId, Call>();
-  /** The engine's connection table entry for this process's id, found once (see `Engine#connectionsOf`). */
-  connections: Map<string, number> | null = null;
+  /** Which of its targets this process has an established connection to, and in which of its
+   * incarnations (a restart keeps the entries, which then no longer match): a call into a black
+   * hole on one is a swallowed stream, without one a dial that times out. A pod made again
+   * under the same name is new processes, with no connections. */
+  readonly connections = new Map<string, number>();
   constructor(readonly pod: Pod, readonly spec: ProcessSpec) {
     this.id = `${pod.namespace}/${pod.name}/${spec.container}`;
   }
@@ -307,9 +310,6 @@ export class Engine {
   private nextCall = 1;
   /** Calls whose established connection a black hole swallows (see `Silence`). */
   private readonly silenced = new Set<Call>();
-  /** Which client process (by incarnation) has an established connection to which target: a
-   * call into a black hole on one is a swallowed stream, without one a dial that times out. */
-  private readonly connections = new Map<string, Map<string, number>>();
   /** Keepalive and dial-timeout facts of the Seldon version simulated. */
   keepalive: KeepaliveProfile = KEEPALIVE_V2_9_0;
   private nextServerCall = 1;
@@ -633,7 +633,7 @@ export class Engine {
       case "reset":
         return this.transport.fail(call, { code: Status.UNAVAILABLE, details: goDialErrors.reset(dialAddress(pod, host, port)) }, "reset");
       case "blackhole": {
-        const conn = this.connectionsOf(proc).get(e.target);
+        const conn = proc.connections.get(e.target);
         if (conn === proc.incarnation) {
           // A new stream on the established connection: swallowed like the connection's other
           // streams; its deadline (already queued) or the client's keepalive ends it.
@@ -882,25 +882,13 @@ export class Engine {
   }
 
   private connected(client: Proc, target: string, incarnation: number): void {
-    this.connectionsOf(client).set(target, incarnation);
+    client.connections.set(target, incarnation);
   }
 
   private disconnected(client: Proc, target: string): void {
-    this.connectionsOf(client).delete(target);
+    client.connections.delete(target);
   }
 
-  /**
-   * A client's connections by target. The table is by process id, so a pod made again under the
-   * same name finds its predecessor's entries, as it always has; every call opened looks its
-   * client up, so the entry is kept on the process too, and entries are never removed (a
-   * handful per process) so the one kept stays the table's.
-   */
-  private connectionsOf(client: Proc): Map<string, number> {
-    if (client.connections !== null) return client.connections;
-    let byTarget = this.connections.get(client.id);
-    if (byTarget === undefined) this.connections.set(client.id, byTarget = new Map());
-    return (client.connections = byTarget);
-  }
 }
 
 /** A process's timer as its own queue entry (no closure per timer set): it fires only if the
