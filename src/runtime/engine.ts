@@ -78,7 +78,7 @@ export class Proc {
   /** Which of its targets this process has an established connection to, and in which of its
    * incarnations (a restart keeps the entries, which then no longer match): a call into a black
    * hole on one is a swallowed stream, without one a dial that times out. A pod made again
-   * under the same name is new processes, with no connections. */
+   * under the same name has new processes, and they have no connections. */
   readonly connections = new Map<string, number>();
   constructor(readonly pod: Pod, readonly spec: ProcessSpec) {
     this.id = `${pod.namespace}/${pod.name}/${spec.container}`;
@@ -888,7 +888,6 @@ export class Engine {
   private disconnected(client: Proc, target: string): void {
     client.connections.delete(target);
   }
-
 }
 
 /** A process's timer as its own queue entry (no closure per timer set): it fires only if the
