@@ -37,7 +37,8 @@ class Subscriber implements Component {
   }
 }
 
-async function run(kind: RuntimeKind) {
+/** `burst`: how many statuses the first send sends at once (all on their way together). */
+async function run(kind: RuntimeKind, burst = 1) {
   const engine = createEngine(kind);
   const server = new Broadcaster();
   engine.addPod({ name: "seldon-scheduler-0", namespace: "ns", ip: "10.42.0.10", services: ["seldon-scheduler"], processes: [{ container: "scheduler", role: "scheduler", spawn: () => server }] });
@@ -51,7 +52,7 @@ async function run(kind: RuntimeKind) {
     await engine.runUntil(10);
     const proc = engine.proc("ns", "seldon-scheduler-0", "scheduler");
     for (const t of [20, 30, 40]) {
-      engine.deliver(proc, { kind: "timer", timer: "send" });
+      for (let i = 0; i < (t === 20 ? burst : 1); i++) engine.deliver(proc, { kind: "timer", timer: "send" });
       await engine.runUntil(t);
     }
     engine.deliver(proc, { kind: "timer", timer: "end" });
@@ -80,5 +81,14 @@ describe("a stream its client reads no more (stopReading)", () => {
     const { decoded } = await run("sim");
     // the reader's three, and the quitter's first
     expect(decoded).toBe(4);
+  });
+
+  it("sim: a message already on its way when the client stops reading is not decoded either", async () => {
+    const { reader, quitter, decoded } = await run("sim", 2);
+    expect(reader.received).toEqual(["m-1", "m-2", "m-3", "m-4"]);
+    expect(quitter.received).toEqual(["m-1"]);
+    // decoded where it arrives: the quitter's m-2 was sent before it stopped reading, and
+    // arrives after
+    expect(decoded).toBe(5);
   });
 });

@@ -1,7 +1,9 @@
 /**
- * In-memory transport on the virtual clock. Every message is encoded and decoded with the
- * method's protobuf serializers on its way, so a message that would not survive the wire does not
- * survive the simulation either; it arrives one latency later (plus any `delay` rule).
+ * In-memory transport on the virtual clock. Every message is encoded with the method's protobuf
+ * serializers when it is sent and decoded when it arrives, one latency later (plus any `delay`
+ * rule), so a message that would not survive the wire does not survive the simulation either.
+ * What is on its way is bytes, as on a wire: the decoded object is made where it is read and
+ * dies young, where one made at the sender's end lived through the latency in the queue.
  */
 import type { GrpcStatus } from "../../core/protocol.ts";
 import type { Call, Engine, Transport } from "../engine.ts";
@@ -32,7 +34,7 @@ class InFlight extends QueueEntry {
     private readonly transport: SimTransport,
     readonly call: Call,
     readonly kind: Kind,
-    /** The decoded message, the status, or nothing. */
+    /** The encoded message, the status, or nothing. */
     readonly payload: unknown,
   ) {
     super(at);
@@ -84,16 +86,20 @@ export class SimTransport implements Transport {
       case Kind.Open:
         // An opening goes to the call's server (the engine names it before carrying the
         // opening), and the peer address is the call's own: neither rides on every message.
-        if (call.server!.up) engine.arrivedAtServer(call, { kind: "incoming", call: call.serverCallId, method: call.method, request: d.payload, peer: simPeer(call) });
+        if (call.server!.up) {
+          const request = d.payload === undefined ? undefined : call.def.requestDeserialize(d.payload as Buffer);
+          engine.arrivedAtServer(call, { kind: "incoming", call: call.serverCallId, method: call.method, request, peer: simPeer(call) });
+        }
         return;
       case Kind.Request:
-        engine.arrivedAtServer(call, { kind: "incomingMessage", call: call.serverCallId, message: d.payload });
+        if (!call.closed) engine.arrivedAtServer(call, { kind: "incomingMessage", call: call.serverCallId, message: call.def.requestDeserialize(d.payload as Buffer) });
         return;
       case Kind.HalfClose:
         engine.arrivedAtServer(call, { kind: "incomingHalfClose", call: call.serverCallId });
         return;
       case Kind.Response:
-        engine.responseArrived(call, d.payload);
+        // A stream its client stopped reading on the way, or a call already over: nothing decodes.
+        if (!call.closed && !call.unread) engine.responseArrived(call, call.def.responseDeserialize(d.payload as Buffer));
         return;
       case Kind.Finish:
         engine.closeClient(call, d.payload as GrpcStatus);
@@ -103,14 +109,13 @@ export class SimTransport implements Transport {
 
   open(call: Call, request: unknown): void {
     const def = call.def;
-    const decoded = def.requestStream ? undefined : def.requestDeserialize(def.requestSerialize(request as object));
-    this.later(call, Kind.Open, decoded);
+    this.later(call, Kind.Open, def.requestStream ? undefined : def.requestSerialize(request as object));
   }
 
   toServer(call: Call, ev: { kind: "message"; message: unknown } | { kind: "halfClose" } | { kind: "cancel" }): void {
     if (ev.kind === "message") {
       const def = call.def;
-      this.later(call, Kind.Request, def.requestDeserialize(def.requestSerialize(ev.message as object)));
+      this.later(call, Kind.Request, def.requestSerialize(ev.message as object));
     } else if (ev.kind === "halfClose") {
       this.later(call, Kind.HalfClose, undefined);
     }
@@ -120,9 +125,8 @@ export class SimTransport implements Transport {
     if (ev.kind === "message") {
       const bytes = this.encodeResponse(call, ev.message as object);
       // A stream its client no longer reads: the bytes reach its side, where nothing decodes
-      // them (the engine hands such a stream's messages to nobody).
-      if (call.unread) return;
-      this.later(call, Kind.Response, call.def.responseDeserialize(bytes));
+      // them (the engine hands such a stream's messages to nobody), so nothing need carry them.
+      if (!call.unread) this.later(call, Kind.Response, bytes);
     } else {
       this.later(call, Kind.Finish, ev.status);
     }
