@@ -28,6 +28,7 @@ import type { ScenarioMeasurement } from "./scenario-child.ts";
 import { measureLoadShape, replicaLoads, type CeilingMeasurement, type LoadShape } from "./wire.ts";
 import { growthExponent, median } from "./stats.ts";
 import { renderChart } from "./chart.ts";
+import { readCpuTimes, stealPercent, type CpuTimes } from "./host.ts";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.join(BENCH_DIR, "results");
@@ -110,7 +111,13 @@ export interface BenchResults {
   schema: typeof SCHEMA;
   startedAt: string;
   quick: boolean;
-  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string; loadAverage: number[] };
+  machine: {
+    cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string; loadAverage: number[];
+    /** Percent of all CPU time the hypervisor gave to others during the run, and during each
+     * benchmark (`bench/host.ts`); null where the kernel does not say (not Linux). */
+    stealPercent: number | null;
+    stealPercentBy: Partial<Record<Suite, number | null>>;
+  };
   decision: DecisionResult | null;
   rollouts: RolloutMeasurement[];
   rolloutExponent: { wall: number; cpu: number } | null;
@@ -148,14 +155,24 @@ const results: BenchResults = {
   machine: {
     cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverage: os.loadavg(),
+    stealPercent: null, stealPercentBy: {},
   },
   decision: null, rollouts: [], rolloutExponent: null, scenario: null, wire: null, fanout: null, churn: [], properties: null, checkSeeds: null, targets: [],
 };
+
+const runStart = readCpuTimes();
+let suiteStart: { suite: Suite; at: CpuTimes | null } | null = null;
+/** Notes the host's stolen CPU time for the benchmark that ran last, and starts counting for `next`. */
+function stealFrom(next: Suite | null): void {
+  if (suiteStart !== null) results.machine.stealPercentBy[suiteStart.suite] = stealPercent(suiteStart.at, readCpuTimes());
+  suiteStart = next === null ? null : { suite: next, at: readCpuTimes() };
+}
 
 const target = (name: string, value: number, unit: string, kind: "max" | "min", limit: number) =>
   results.targets.push({ name, value, unit, kind, limit, met: kind === "max" ? value <= limit : value >= limit });
 
 if (wanted("decision")) {
+  stealFrom("decision");
   log("decision cost ...");
   results.decision = await profiled("decision", () => benchDecision(sizes.decision, sizes.decisionMs));
   const at1000 = results.decision.rows.filter((r) => r.serverReplicas === 1000);
@@ -165,6 +182,7 @@ if (wanted("decision")) {
 }
 
 if (wanted("rollout")) {
+  stealFrom("rollout");
   for (const [servers, replicas, models] of [...sizes.rollouts, ...sizes.big]) {
     log(`rollout in sim: ${servers * replicas} agents, ${models} models ...`);
     results.rollouts.push(await child<RolloutMeasurement>("rollout-child.ts", ["sim", servers, replicas, models], "rollout"));
@@ -183,6 +201,7 @@ if (wanted("rollout")) {
 }
 
 if (wanted("scenario")) {
+  stealFrom("scenario");
   const [servers, replicas, models] = sizes.scenario;
   log(`seldon-sim run: a scenario of ${servers * replicas} agents and ${models} models ...`);
   results.scenario = await child<ScenarioMeasurement>("scenario-child.ts", [servers, replicas, models], "scenario");
@@ -193,6 +212,7 @@ if (wanted("scenario")) {
 }
 
 if (wanted("wire")) {
+  stealFrom("wire");
   const [servers, replicas, models] = sizes.wire;
   log(`wire: ${servers * replicas} agents, ${models} models, and grpc-js's ceiling, ${WIRE_RUNS} times each, alternating ...`);
   const shape = await measureLoadShape();
@@ -215,6 +235,7 @@ if (wanted("wire")) {
 }
 
 if (wanted("fanout")) {
+  stealFrom("fanout");
   log(`fan-out: ${sizes.fanout} agent streams in wire ...`);
   const many = await child<RolloutMeasurement>("rollout-child.ts", ["wire", sizes.fanout / 10, 10, 0], "fanout");
   const one = await child<RolloutMeasurement>("rollout-child.ts", ["wire", 1, 1, 0], "fanout");
@@ -225,6 +246,7 @@ if (wanted("fanout")) {
 }
 
 if (wanted("churn")) {
+  stealFrom("churn");
   const [servers, replicas, models] = sizes.churn;
   for (const runtime of ["sim", "wire"] as const) {
     log(`churn in ${runtime}: a tenth of ${servers * replicas} agents restart under ${models} models ...`);
@@ -233,6 +255,7 @@ if (wanted("churn")) {
 }
 
 if (wanted("properties")) {
+  stealFrom("properties");
   log(`property campaign: ${sizes.cases} generated cases ...`);
   const props = BUILTIN_PROPERTIES.filter((p) => p.name !== "sim-wire-agree");
   const cases = fc.sample(caseArb(), { numRuns: sizes.cases, seed: 1 });
@@ -254,6 +277,9 @@ if (wanted("properties")) {
   }
   results.checkSeeds = { seeds, runs, seconds: (performance.now() - t0) / 1000, failures };
 }
+
+stealFrom(null);
+results.machine.stealPercent = stealPercent(runStart, readCpuTimes());
 
 // ------------------------------------------------------------------------------------------
 // Report
@@ -313,6 +339,12 @@ for (const f of results.checkSeeds?.failures ?? []) console.log(`check failed: $
 if ((results.checkSeeds?.failures.length ?? 0) > 0) process.exitCode = 1;
 for (const t of results.targets) {
   console.log(`${t.met ? "MET    " : "NOT MET"} ${t.name}: ${fmt(t.value)}${t.unit ? ` ${t.unit}` : ""} (${t.kind === "max" ? "≤" : "≥"} ${t.limit}${t.unit ? ` ${t.unit}` : ""})`);
+}
+
+const stolen = results.machine.stealPercent;
+if (stolen !== null) {
+  const by = Object.entries(results.machine.stealPercentBy).filter((e): e is [string, number] => e[1] !== null).map(([k, v]) => `${k} ${fmt(v, 1)}%`);
+  console.log(`\nhost: ${fmt(stolen, 1)}% of the CPU time went to other guests during the run${by.length > 0 ? ` (${by.join(", ")})` : ""}${stolen >= 5 ? "; wall and CPU times are longer than this machine gives alone" : ""}`);
 }
 
 const json = JSON.stringify(results, null, 2);
