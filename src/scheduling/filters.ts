@@ -115,13 +115,26 @@ export function filterFreeMemory(replica: ServerReplicaSnapshot): bigint {
 
 const TWO_POW_63 = 2 ** 63;
 const TWO_POW_64 = 2 ** 64;
+/** Below this a uint64's float64 is the same integer, and so is the difference of two such. */
+const EXACT_IN_FLOAT64_BELOW = 1n << 53n;
 
 /**
  * `memory <= filterFreeMemory(replica)` without building the bigint: the float64 difference
  * is a whole number (both operands are), so `uint64(free)` is `free` itself, or 2^63 from
  * 2^64 up; and comparing a bigint with a number compares their exact values.
+ *
+ * Memory sizes are far below 2^53, where converting both to float64 and subtracting gives the
+ * integer difference exactly: the check is then `memory + reserved <= available` (or, with more
+ * reserved than available, a free memory of 0) in integers. Each `Number` of a bigint is a call
+ * into the runtime, and an explained decision checks every replica: at 1,000 replicas the two
+ * conversions were a third of its time.
  */
 export function fitsFilterFreeMemory(memory: bigint, replica: ServerReplicaSnapshot): boolean {
+  const available = replica.availableMemoryBytes;
+  const reserved = replica.reservedMemoryBytes;
+  if (available >= 0n && available < EXACT_IN_FLOAT64_BELOW && reserved >= 0n && reserved < EXACT_IN_FLOAT64_BELOW) {
+    return available >= reserved ? memory + reserved <= available : memory <= 0n;
+  }
   const free = Math.max(
     0,
     uint64ToFloat64(replica.availableMemoryBytes) - uint64ToFloat64(replica.reservedMemoryBytes),

@@ -176,7 +176,7 @@ describe("fitsFilterFreeMemory", () => {
     const u64 = fc.oneof(
       fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
       fc.bigInt({ min: 0n, max: 1n << 40n }),
-      fc.constantFrom(0n, 1n, (1n << 53n) + 1n, (1n << 63n) - 1n, 1n << 63n, (1n << 64n) - 1n),
+      fc.constantFrom(0n, 1n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n, (1n << 63n) - 1n, 1n << 63n, (1n << 64n) - 1n),
     );
     fc.assert(
       fc.property(u64, u64, u64, (memory, available, reserved) => {
