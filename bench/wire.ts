@@ -11,6 +11,7 @@ import path from "node:path";
 import type { CallId, Component, Effect, Input, MethodPath } from "../src/core/protocol.ts";
 import { method as methodDef } from "../src/proto/index.ts";
 import { INTERNAL_CHANNEL_OPTIONS, INTERNAL_SERVER_OPTIONS } from "../src/runtime/wire/transport.ts";
+import { withoutStackFrames } from "../src/runtime/wire/no-stack-frames.ts";
 import { modelResource, RolloutWatch, startCluster } from "./cluster.ts";
 
 /** What one replica load is made of on the wire, measured on a small rollout. */
@@ -190,7 +191,9 @@ export async function grpcCeiling(shape: LoadShape, loads: number, agents: numbe
   const totalUnary = Math.round(loads * shape.unaryPerLoad);
   const totalStream = Math.round(loads * shape.streamMessagesPerLoad);
   expected = totalStream;
-  const unary = (client: CeilingClient) => new Promise<void>((resolve, reject) => client.Unary(request, (e) => (e ? reject(e) : resolve())));
+  // Started as `wire` starts its calls, without the caller's stack frames (see no-stack-frames.ts).
+  const unary = (client: CeilingClient) =>
+    new Promise<void>((resolve, reject) => withoutStackFrames(() => client.Unary(request, (e) => (e ? reject(e) : resolve()))));
   let unaryIndex = 0;
   let streamIndex = 0;
   /** Whether the `index`th call (or message) is one of the hub's: its share, spread evenly. */

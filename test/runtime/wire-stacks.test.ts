@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createEngine, prepare } from "../../src/runtime/index.ts";
 import { M, SERVICES } from "../../src/proto/index.ts";
 import { Status, type Component, type Effect, type Input } from "../../src/core/protocol.ts";
+import { withoutStackFrames } from "../../src/runtime/wire/no-stack-frames.ts";
 
 /** Answers every LoadModel with FAILED_PRECONDITION. */
 class Refuser implements Component {
@@ -31,6 +32,15 @@ describe("wire: the stack trace limit lowered while a grpc-js call is made", () 
   const limit = Error.stackTraceLimit;
   afterEach(() => {
     Error.stackTraceLimit = limit;
+  });
+
+  it("errors made meanwhile capture no frames, and the limit comes back, also when the start throws", () => {
+    Error.stackTraceLimit = 17;
+    const inside = withoutStackFrames(() => new Error("made inside"));
+    expect(inside.stack).toBe("Error: made inside");
+    expect(new Error("made outside").stack!.split("\n").length).toBeGreaterThan(1);
+    expect(() => withoutStackFrames(() => { throw new TypeError("start failed"); })).toThrow("start failed");
+    expect(Error.stackTraceLimit).toBe(17);
   });
 
   it("a failed call still reports its code and details, and the process's stack trace limit is left as it was", async () => {
