@@ -734,9 +734,16 @@ export class Engine {
   responseArrived(call: Call, message: unknown): void {
     if (call.closed) return;
     if (call.server?.spec.remote) this.traceMessage(call, "response", message);
-    if (call.unread) return;
-    if (!call.client || call.client.incarnation !== call.clientIncarnation) return;
-    this.deliver(call.client, { kind: "response", call: call.clientCallId, message });
+    if (this.readsResponses(call)) this.deliver(call.client!, { kind: "response", call: call.clientCallId, message });
+  }
+
+  /**
+   * Whether a response arriving now is handed to the call's client: the call is open, its
+   * client still reads it, and is the process that made it. A transport that decodes on arrival
+   * asks first, so that what nobody will read is not decoded.
+   */
+  readsResponses(call: Call): boolean {
+    return !call.closed && !call.unread && call.client !== null && call.client.incarnation === call.clientIncarnation;
   }
 
   /** The client side of a call learns it is over. */

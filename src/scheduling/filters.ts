@@ -135,10 +135,7 @@ export function fitsFilterFreeMemory(memory: bigint, replica: ServerReplicaSnaps
   if (available >= 0n && available < EXACT_IN_FLOAT64_BELOW && reserved >= 0n && reserved < EXACT_IN_FLOAT64_BELOW) {
     return available >= reserved ? memory + reserved <= available : memory <= 0n;
   }
-  const free = Math.max(
-    0,
-    uint64ToFloat64(replica.availableMemoryBytes) - uint64ToFloat64(replica.reservedMemoryBytes),
-  );
+  const free = Math.max(0, uint64ToFloat64(available) - uint64ToFloat64(reserved));
   return memory <= (free >= TWO_POW_64 ? TWO_POW_63 : free);
 }
 

@@ -98,8 +98,9 @@ export class SimTransport implements Transport {
         engine.arrivedAtServer(call, { kind: "incomingHalfClose", call: call.serverCallId });
         return;
       case Kind.Response:
-        // A stream its client stopped reading on the way, or a call already over: nothing decodes.
-        if (!call.closed && !call.unread) engine.responseArrived(call, call.def.responseDeserialize(d.payload as Buffer));
+        // What its client will not read (a stream it stopped reading on the way, a call over, a
+        // client restarted since) is not decoded.
+        if (engine.readsResponses(call)) engine.responseArrived(call, call.def.responseDeserialize(d.payload as Buffer));
         return;
       case Kind.Finish:
         engine.closeClient(call, d.payload as GrpcStatus);

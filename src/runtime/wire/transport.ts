@@ -421,7 +421,7 @@ export class WireTransport implements Transport {
 
   /** The grpc-js call of `dial`, its events wired to the engine. */
   private startCall(
-    call: Call, def: ReturnType<typeof methodDef>, client: grpc.Client,
+    call: Call, def: MethodDefinition, client: grpc.Client,
     request: unknown, md: grpc.Metadata, opts: grpc.CallOptions, remote: boolean,
   ): void {
     const path = call.method;
