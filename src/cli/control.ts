@@ -5,16 +5,15 @@
  */
 import type { CliIO } from "./io.ts";
 import type { RunControl, ScenarioResult } from "../scenario/runner.ts";
-import { mountControlApi } from "../api/mount.ts";
 import type { ControlApi } from "../api/server.ts";
-import { WireTransport } from "../runtime/wire/transport.ts";
 
 export function controlForRun(io: CliIO, port: number, report: (r: ScenarioResult) => void, waitForStop: () => Promise<void> = untilSignal): RunControl {
   let api: ControlApi | null = null;
   return {
     async started(session, faults) {
-      const transport = session.engine.transport;
-      const realPorts = transport instanceof WireTransport ? transport.realPorts : new Map<string, number>();
+      // Loaded only when a control port is asked for: a run without one never needs fastify.
+      const { mountControlApi } = await import("../api/mount.ts");
+      const realPorts = session.engine.transport.realPorts ?? new Map<string, number>();
       api = await mountControlApi(session, realPorts, "127.0.0.1", port, false, faults);
       io.stdout(`seldon-sim run: control API at ${api.url} (OpenAPI: ${api.url}/docs)\n`);
     },

@@ -67,12 +67,12 @@ export class Session {
 
   /** Build the pods and start every process (binding real ports first in `wire`). */
   static async start(cluster: ClusterSpec, options: SessionOptions): Promise<Session> {
-    const engine = createEngine(options.runtime, {
+    const engine = await createEngine(options.runtime, {
       ...(options.epochMs !== undefined ? { epochMs: options.epochMs } : {}),
       ...(options.traceMessages !== undefined ? { traceMessages: options.traceMessages } : {}),
       ...(options.retain ? { retain: options.retain } : {}),
       ...(options.record !== undefined ? { record: options.record } : {}),
-    });
+    }, options.wire);
     if (options.wrap) engine.wrap = options.wrap;
     // The session changes its copy (scaling); the caller's description stays as written.
     const session = new Session(engine, structuredClone(cluster), options);
@@ -84,7 +84,7 @@ export class Session {
       }
     }
     options.observe?.(engine);
-    await prepare(engine, options.wire);
+    await prepare(engine);
     engine.startAll();
     return session;
   }

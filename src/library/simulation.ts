@@ -22,7 +22,6 @@ import { renderDecisionText } from "../scheduling/render.ts";
 import { Faults } from "../faults/faults.ts";
 import { parseFault, parseToxic, type Fault, type Toxic } from "../faults/spec.ts";
 import { UserError } from "../core/errors.ts";
-import { WireTransport } from "../runtime/wire/transport.ts";
 
 /** A duration as text (`"30s"`, `"1m30s"`) or as milliseconds. */
 export type Duration = string | number;
@@ -111,8 +110,8 @@ export class Simulation {
     });
     const sim = new Simulation(session, { ...scenario, seed });
     // In wire a proxy's `listen` is the real port its link is served on.
-    const transport = session.engine.transport;
-    if (transport instanceof WireTransport) sim.faults.realPorts = transport.realPorts;
+    const realPorts = session.engine.transport.realPorts;
+    if (realPorts) sim.faults.realPorts = realPorts;
     session.engine.rules = [...scenario.network];
     for (const f of scenario.faults) sim.faults.add(f);
     if (session.controller()) for (const r of scenario.resources) session.apply(r);

@@ -262,8 +262,12 @@ export interface Transport {
   fail(call: Call, status: GrpcStatus, how: "refused" | "reset" | "unresolved" | "unimplemented"): void;
   /** The network swallows the call; the engine ends it (its deadline, the connect timeout, a keepalive). */
   blackhole(call: Call): void;
+  /** Bind real listeners for every pod (wire), after the pods are added and before they start. */
+  bind?(): Promise<void>;
   /** Make a pod added after start reachable (wire binds its listeners); sim has nothing to do. */
   bindPod?(pod: Pod): Promise<void>;
+  /** `namespace/pod:port` → the real port it is served on (wire only). */
+  readonly realPorts?: ReadonlyMap<string, number>;
   /** Deliveries the run must wait for before its next event; the clock may advance only at zero. */
   readonly inFlight: number;
   /** Wait for the next delivery (wire); sim never has anything to wait for. */

@@ -30,7 +30,7 @@ class Dialer implements Component {
 
 describe("established connections", () => {
   it("belong to a process: a pod made again under the same name dials afresh into a black hole and times out", async () => {
-    const engine = createEngine("sim");
+    const engine = await createEngine("sim");
     engine.addPod({ name: "seldon-scheduler-0", namespace: "ns", ip: "10.42.0.10", services: ["seldon-scheduler"], processes: [{ container: "scheduler", role: "scheduler", spawn: () => new Quiet() }] });
     const pod = (d: Dialer) => ({ name: "dialer-0", namespace: "ns", ip: "10.42.0.20", processes: [{ container: "c", role: "controller", spawn: () => d }] });
     const first = new Dialer();

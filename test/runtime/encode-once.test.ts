@@ -32,7 +32,7 @@ class Subscriber implements Component {
 
 describe("sim: one status to many subscribers", () => {
   it("is encoded once per send, decoded once per subscriber, and encoded again once changed", async () => {
-    const engine = createEngine("sim");
+    const engine = await createEngine("sim");
     const server = new Broadcaster();
     engine.addPod({ name: "seldon-scheduler-0", namespace: "ns", ip: "10.42.0.10", services: ["seldon-scheduler"], processes: [{ container: "scheduler", role: "scheduler", spawn: () => server }] });
     const subs = [new Subscriber("a"), new Subscriber("b"), new Subscriber("c")];

@@ -25,7 +25,7 @@ class Client implements Component {
 }
 
 async function cluster(kind: RuntimeKind): Promise<{ engine: Engine; client: Client }> {
-  const engine = createEngine(kind);
+  const engine = await createEngine(kind);
   engine.addPod({
     name: "seldon-scheduler-0", namespace: "ns", ip: "10.42.0.10", services: ["seldon-scheduler"],
     processes: [{ container: "scheduler", role: "scheduler", spawn: () => new Scheduler({ namespace: "ns" }) }],

@@ -18,7 +18,7 @@ class Talker implements Component {
 }
 
 async function twoTalkers(options: Parameters<typeof createEngine>[1] = {}) {
-  const engine = createEngine("sim", options);
+  const engine = await createEngine("sim", options);
   engine.addPod({ name: "a-0", namespace: "ns1", ip: "10.42.0.2", processes: [{ container: "agent", role: "agent", spawn: () => new Talker("agent", "a") }] });
   engine.addPod({ name: "b-0", namespace: "ns2", ip: "10.42.0.3", processes: [{ container: "mlserver", role: "mlserver", spawn: () => new Talker("mlserver", "b") }] });
   await prepare(engine);
@@ -56,7 +56,7 @@ describe("log lines, kept once", () => {
   });
 
   it("are still heard by log listeners when nothing is recorded", async () => {
-    const engine = createEngine("sim", { record: false });
+    const engine = await createEngine("sim", { record: false });
     const heard: string[] = [];
     engine.onLog.push((r) => heard.push(`${r.namespace}/${r.pod}/${r.container} ${r.role} ${r.msg}`));
     engine.addPod({ name: "a-0", namespace: "ns1", ip: "10.42.0.2", processes: [{ container: "agent", role: "agent", spawn: () => new Talker("agent", "a") }] });

@@ -62,7 +62,7 @@ describe("a server's answers", () => {
   it("reach the client as a lookup per answer would deliver them", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.array(answer, { maxLength: 5 }), { minLength: 1, maxLength: 6 }), async (script) => {
-        const engine = createEngine("sim");
+        const engine = await createEngine("sim");
         const client = new Client(script.length);
         engine.addPod({ name: "server-0", namespace: "ns", ip: "10.0.0.2", processes: [{ container: "server", role: "mlserver", spawn: () => new Server(script) }] });
         engine.addPod({ name: "client-0", namespace: "ns", ip: "10.0.0.3", processes: [{ container: "client", role: "controller", spawn: () => client }] });
@@ -82,7 +82,7 @@ describe("the engine's message count", () => {
   it("counts every call opened and every reply asked for, whether or not the call still listens", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.array(answer, { maxLength: 5 }), { minLength: 1, maxLength: 6 }), async (script) => {
-        const engine = createEngine("sim");
+        const engine = await createEngine("sim");
         engine.addPod({ name: "server-0", namespace: "ns", ip: "10.0.0.2", processes: [{ container: "server", role: "mlserver", spawn: () => new Server(script) }] });
         engine.addPod({ name: "client-0", namespace: "ns", ip: "10.0.0.3", processes: [{ container: "client", role: "controller", spawn: () => new Client(script.length) }] });
         engine.startAll();

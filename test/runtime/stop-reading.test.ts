@@ -39,7 +39,7 @@ class Subscriber implements Component {
 
 /** `burst`: how many statuses the first send sends at once (all on their way together). */
 async function run(kind: RuntimeKind, burst = 1) {
-  const engine = createEngine(kind);
+  const engine = await createEngine(kind);
   const server = new Broadcaster();
   engine.addPod({ name: "seldon-scheduler-0", namespace: "ns", ip: "10.42.0.10", services: ["seldon-scheduler"], processes: [{ container: "scheduler", role: "scheduler", spawn: () => server }] });
   const reader = new Subscriber("reader", false);

@@ -45,7 +45,7 @@ describe("wire: the stack trace limit lowered while a grpc-js call is made", () 
 
   it("a failed call still reports its code and details, and the process's stack trace limit is left as it was", async () => {
     Error.stackTraceLimit = 17;
-    const engine = createEngine("wire");
+    const engine = await createEngine("wire");
     engine.addPod({ name: "seldon-scheduler-0", namespace: "ns", ip: "10.42.0.10", services: ["seldon-scheduler"], processes: [{ container: "scheduler", role: "scheduler", spawn: () => new Refuser() }] });
     const caller = new Caller();
     engine.addPod({ name: "caller-0", namespace: "ns", ip: "10.42.0.20", processes: [{ container: "c", role: "controller", spawn: () => caller }] });

@@ -136,7 +136,6 @@ export class WireTransport implements Transport {
     return this.options.deliveryTimeoutMs ?? 10_000;
   }
 
-  /** Read when used: `prepare()` sets the options after construction. */
   private get ordered(): boolean {
     return this.options.orderedDeliveries ?? true;
   }
