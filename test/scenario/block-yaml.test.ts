@@ -170,4 +170,20 @@ describe("the block-subset YAML reader", () => {
       expect(parseBlockYaml(text), text).toBeNull();
     }
   });
+
+  it("finds a duplicate key in a small mapping and in a large one, wherever it is", () => {
+    for (const size of [2, 15, 16, 17, 40]) {
+      const keys = Array.from({ length: size }, (_, i) => `k${i}`);
+      const distinct = keys.map((k, i) => `${k}: ${i}\n`).join("");
+      // read by the reader, as the library reads it
+      expect(checkAgainstLibrary(distinct), `${size} keys`).toBe(false);
+      for (const at of new Set([1, size - 1, Math.min(16, size - 1)])) {
+        // the key at `at` repeats the first one, or the one just before it
+        for (const repeated of new Set([0, at - 1])) {
+          const text = keys.map((k, i) => `${i === at ? keys[repeated] : k}: ${i}\n`).join("");
+          expect(parseBlockYaml(text), `${size} keys, key ${at} repeats key ${repeated}`).toBeNull();
+        }
+      }
+    }
+  });
 });
