@@ -9,7 +9,7 @@ export const RUNTIME_KINDS: readonly RuntimeKind[] = ["sim", "wire"];
 
 /**
  * An engine with the runtime's transport. `wire` is loaded only when asked for: grpc-js, the
- * REST servers and the probes take a third of a second to load, which a `sim` run never needs.
+ * REST servers and the probes take about 0.2 s to load, which a `sim` run never needs.
  */
 export async function createEngine(kind: RuntimeKind, options: EngineOptions = {}, wire: WireOptions = {}): Promise<Engine> {
   // Both runtimes give every message the same virtual latency: the wire transport holds what
