@@ -16,7 +16,6 @@ import { playScenario, sleep } from "../roles/play.ts";
 import { Proc, type CallTap, type Engine } from "../runtime/engine.ts";
 import { MLSERVER_BOOT_MS } from "../cluster/build.ts";
 import type { RuntimeKind } from "../runtime/index.ts";
-import type { WireTransport } from "../runtime/wire/transport.ts";
 import { Recorder } from "../recording/recorder.ts";
 import type { RecordEntry } from "../recording/entry.ts";
 import { rolesOptions, type Replacement } from "../roles/roles.ts";
@@ -123,7 +122,8 @@ export async function verifyContract(contract: Contract, under: Under, options: 
   let manifests: string | null = null;
   try {
     if (under.kind === "command" && (contract.subject === "agent" || contract.subject === "controller")) {
-      const ports = (session.engine.transport as WireTransport).realPorts;
+      // a component under test as a command runs against wire: real ports
+      const ports = session.engine.transport.realPorts!;
       const sched = scenario.cluster.namespaces.find((n) => n.runtime);
       const schedKey = (p: number) => (sched ? ports.get(`${sched.name}/seldon-scheduler-0:${p}`) : undefined);
       Object.assign(placeholders, {

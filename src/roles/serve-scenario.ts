@@ -7,7 +7,6 @@ import { Session, type SessionOptions } from "../cluster/session.ts";
 import { SERVE_RETAIN } from "../core/retention.ts";
 import { SCHEDULER_POD } from "../cluster/build.ts";
 import { resolveChains } from "../scheduling/registry.ts";
-import type { WireTransport } from "../runtime/wire/transport.ts";
 import type { Scenario } from "../scenario/types.ts";
 import { rolesOptions, type Replacement, type Role } from "./roles.ts";
 import { playScenario } from "./play.ts";
@@ -27,7 +26,7 @@ export interface ScenarioServeOptions {
 
 export interface RunningScenarioServe {
   session: Session;
-  ports: Map<string, number>;
+  ports: ReadonlyMap<string, number>;
   /** Settles when the timeline has been played, with notes on what did not go as written. */
   played: Promise<string[]>;
   stop(): Promise<void>;
@@ -83,7 +82,8 @@ export async function startScenarioServe(o: ScenarioServeOptions): Promise<Runni
   });
   return {
     session,
-    ports: (session.engine.transport as WireTransport).realPorts,
+    // a wire session: its transport serves on real ports
+    ports: session.engine.transport.realPorts!,
     played,
     async stop() {
       // A step still waiting ends when it next looks; nothing it does reaches a closed transport.
