@@ -29,13 +29,18 @@ export const serverResource = (i: number, replicas: number): K8sResource =>
 const REQUIREMENTS = [["sklearn"], ["xgboost"], ["mlflow", "python"], ["lightgbm"]] as const;
 
 /** Model `i` of a benchmark: replicas 1–3, one of four requirement sets, 10–200 MiB. */
+export function modelMix(i: number): { name: string; storageUri: string; requirements: readonly string[]; memoryMiB: number; memoryBytes: number; replicas: number } {
+  const memoryMiB = 10 + ((i * 37) % 191);
+  return {
+    name: `m-${i}`, storageUri: `gs://models/m-${i}`, requirements: REQUIREMENTS[i % REQUIREMENTS.length]!,
+    memoryMiB, memoryBytes: memoryMiB * 1024 * 1024, replicas: 1 + (i % 3),
+  };
+}
+
+/** Model `i` of a benchmark as a Model resource (`modelMix`). */
 export function modelResource(i: number): K8sResource {
-  return resource("Model", `m-${i}`, {
-    storageUri: `gs://models/m-${i}`,
-    requirements: [...REQUIREMENTS[i % REQUIREMENTS.length]!],
-    memory: `${10 + ((i * 37) % 191)}Mi`,
-    replicas: 1 + (i % 3),
-  });
+  const m = modelMix(i);
+  return resource("Model", m.name, { storageUri: m.storageUri, requirements: [...m.requirements], memory: `${m.memoryMiB}Mi`, replicas: m.replicas });
 }
 
 /**

@@ -22,6 +22,7 @@ import { caseArb } from "../src/properties/arbitraries.ts";
 import { checkProperties, runCase } from "../src/properties/check.ts";
 import { BUILTIN_PROPERTIES } from "../src/properties/catalog.ts";
 import { benchDecision, type DecisionResult } from "./decision.ts";
+import { benchPlacement, type PlacementRow } from "./placement.ts";
 import type { RolloutMeasurement } from "./rollout-child.ts";
 import type { ChurnMeasurement } from "./churn-child.ts";
 import type { ScenarioMeasurement } from "./scenario-child.ts";
@@ -119,6 +120,8 @@ export interface BenchResults {
     stealPercentBy: Partial<Record<Suite, number | null>>;
   };
   decision: DecisionResult | null;
+  /** `placeModel` on the scheduler's store as a rollout changes it (bench/placement.ts). */
+  placement: { rows: PlacementRow[]; exponents: { replicasPerServer: number; exponent: number }[] } | null;
   rollouts: RolloutMeasurement[];
   rolloutExponent: { wall: number; cpu: number } | null;
   /** `seldon-sim run` on a rollout scenario file, recording what it records by default. */
@@ -157,7 +160,7 @@ const results: BenchResults = {
     node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverage: os.loadavg(),
     stealPercent: null, stealPercentBy: {},
   },
-  decision: null, rollouts: [], rolloutExponent: null, scenario: null, wire: null, fanout: null, churn: [], properties: null, checkSeeds: null, targets: [],
+  decision: null, placement: null, rollouts: [], rolloutExponent: null, scenario: null, wire: null, fanout: null, churn: [], properties: null, checkSeeds: null, targets: [],
 };
 
 const runStart = readCpuTimes();
@@ -178,6 +181,18 @@ if (wanted("decision")) {
   const at1000 = results.decision.rows.filter((r) => r.serverReplicas === 1000);
   for (const r of at1000) {
     target(`decision at 1,000 replicas (${r.servers} × ${r.replicasPerServer}${r.explained ? ", explained" : ""}), median`, r.medianUs, "µs", "max", r.explained ? 200 : 20);
+  }
+  log("placement from the scheduler's store ...");
+  const placements = await benchPlacement(sizes.decision, sizes.decisionMs);
+  results.placement = {
+    rows: placements,
+    exponents: [1, 10].map((replicasPerServer) => ({
+      replicasPerServer,
+      exponent: growthExponent(placements.filter((r) => r.replicasPerServer === replicasPerServer).map((r) => ({ x: r.serverReplicas, y: r.medianUs }))),
+    })),
+  };
+  for (const r of placements.filter((p) => p.serverReplicas === 1000)) {
+    target(`placement from the store at 1,000 replicas (${r.servers} × ${r.replicasPerServer}), median`, r.medianUs, "µs", "max", 20);
   }
 }
 
@@ -299,6 +314,15 @@ if (results.decision) {
     rows.push([`decision growth${e.explained ? ", explained" : ""}`, `servers × ${e.replicasPerServer}`, `exponent ${fmt(e.exponent)}`, ""]);
   }
 }
+if (results.placement) {
+  for (const r of results.placement.rows) {
+    rows.push([
+      "placement from the store", `${r.servers} × ${r.replicasPerServer}`, `median ${fmt(r.medianUs)} µs, p99 ${fmt(r.p99Us)} µs`,
+      r.serverReplicas === 1000 ? `${fmt(r.medianUs / 20)} × target` : "",
+    ]);
+  }
+  for (const e of results.placement.exponents) rows.push(["placement growth", `servers × ${e.replicasPerServer}`, `exponent ${fmt(e.exponent)}`, ""]);
+}
 for (const r of results.rollouts) {
   rows.push([
     "rollout, sim", `${r.agents} agents, ${r.models} models`,
@@ -353,7 +377,7 @@ writeFileSync(path.join(RESULTS_DIR, `${stamp}.json`), json);
 const complete = values.only === undefined;
 if (complete) writeFileSync(path.join(RESULTS_DIR, "latest.json"), json);
 if (complete) {
-  const svg = await renderChart(results.decision?.rows ?? [], results.rollouts, `seldon-sim ${quick ? "(--quick) " : ""}${results.startedAt.slice(0, 10)}, ${results.machine.cpus} × ${results.machine.cpuModel}`);
+  const svg = await renderChart(results.decision?.rows ?? [], results.placement?.rows ?? [], results.rollouts, `seldon-sim ${quick ? "(--quick) " : ""}${results.startedAt.slice(0, 10)}, ${results.machine.cpus} × ${results.machine.cpuModel}`);
   writeFileSync(path.join(RESULTS_DIR, "latest.svg"), svg);
 }
 console.log(`\nresults: ${path.relative(process.cwd(), path.join(RESULTS_DIR, `${stamp}.json`))}${complete ? " (and latest.json, latest.svg)" : ""}${profile ? `; CPU profile of ${profile} in ${path.relative(process.cwd(), RESULTS_DIR)}` : ""}`);
