@@ -2,7 +2,8 @@
  * What one placement decision costs at a given cluster size: `decide()` on a snapshot of
  * `servers × replicas` server replicas with MLServer's capability list and half-full memory,
  * as the scheduler makes it (with its server verdict cache, one server's snapshot replaced
- * since the previous decision, as a load replaces it), with the explanation left unread (what
+ * since the previous decision, as a load replaces it, and told where each server sits and which
+ * places were replaced, as the scheduler's list of servers tells it), with the explanation left unread (what
  * the scheduler does) and recorded (`explain: true`). Also measured: the same with nothing to
  * reuse (no cache, every snapshot object new), and an explained decision whose explanation is
  * read in full (every reason text, what `schedule`, `run` and the reports read).
@@ -11,6 +12,7 @@
 import { Bench } from "tinybench";
 import { DEFAULT_CHAINS, decide } from "../src/scheduling/index.ts";
 import { ServerVerdictCache } from "../src/scheduling/server-verdicts.ts";
+import { ChangeRing } from "../src/core/change-ring.ts";
 import type { SchedulingSnapshot, ServerSnapshot } from "../src/scheduling/types.ts";
 import { MLSERVER_CAPABILITIES } from "../src/properties/snapshot-arb.ts";
 import { growthExponent } from "./stats.ts";
@@ -119,11 +121,29 @@ export async function benchDecision(sizes: readonly number[], timeMs: number, mi
       const servers = Math.max(1, Math.round(size / replicasPerServer));
       const label = `${servers}x${replicasPerServer}`;
       const lists = changingServerLists(decisionSnapshot(servers, replicasPerServer), 16);
+      const serverPositions = new Map(lists[0]!.servers.map((s, i) => [s.name, i]));
       for (const explained of [false, true]) {
         const cache = new ServerVerdictCache();
+        // What the scheduler's list of servers notes: each step puts back the server the step
+        // before replaced and replaces another.
+        const replacedServers = new ChangeRing<number>(1024);
         let step = 0;
+        const asScheduler = () => {
+          const n = lists[0]!.servers.length;
+          replacedServers.note((((step + lists.length - 1) % lists.length) * 37) % n);
+          replacedServers.note(((step % lists.length) * 37) % n);
+          return decide(lists[step++ % lists.length]!, DEFAULT_CHAINS, { explain: explained, verdicts: cache, serverPositions, replacedServers });
+        };
+        // the notes are this benchmark's own: a wrong one would time a wrong decision
+        for (let k = 0; k < 2 * lists.length; k++) {
+          const list = lists[step % lists.length]!;
+          const d = asScheduler();
+          if (JSON.stringify([d.server, d.replicaIdxs]) !== JSON.stringify([decide(list).server, decide(list).replicaIdxs])) {
+            throw new Error(`decision benchmark ${label}: the decision told what changed differs from a fresh one`);
+          }
+        }
         const warm = await time(label, timeMs, minSamples, () => {
-          decide(lists[step++ % lists.length]!, DEFAULT_CHAINS, { explain: explained, verdicts: cache });
+          asScheduler();
         });
         // A new snapshot for every sample: nothing kept from one decision helps the next.
         let fresh = decisionSnapshot(servers, replicasPerServer);

@@ -207,8 +207,9 @@ export class Server {
   maxReplicas = 0;
   kubernetesMeta: { namespace: string; generation: number } | null = null;
   /**
-   * Bumped by the store on every change to what a placement snapshot reads of this server or
-   * its replicas, so that the snapshot of an unchanged server can be reused.
+   * Bumped on every change to what a placement snapshot reads of this server or its replicas,
+   * so that the snapshot of an unchanged server can be reused; only by the store's
+   * `ServerTable#touch`, which also records the change for the placement's list of servers.
    */
   revision = 0;
   constructor(

@@ -11,6 +11,7 @@ import type { ModelReplicaState } from "../scheduling/states.ts";
 import type { Model, ModelVersion, Server, ServerReplica } from "./model.ts";
 import type { MemoryStore } from "./store.ts";
 import { LoadedJournal, type LoadedList } from "./loaded-journal.ts";
+import { ChangeRing } from "../core/change-ring.ts";
 
 export type PlacementChains = SchedulerChains;
 
@@ -37,7 +38,7 @@ const serverSnapshots = new WeakMap<Server, { revision: number; snapshot: Server
 
 /** A new snapshot of the server as the store holds it now, sharing nothing with earlier ones. */
 export function takeServerSnapshot(s: Server): ServerSnapshot {
-  return { ...serverFields(s), replicas: [...s.replicas.values()].map(replicaSnapshot) };
+  return serverSnapshotWith(s, [...s.replicas.values()].map(replicaSnapshot));
 }
 
 type ReplicaSnapshot = ServerSnapshot["replicas"][number];
@@ -59,8 +60,10 @@ interface ReplicaHistory {
 
 const replicaHistories = new WeakMap<ServerReplica, ReplicaHistory>();
 
-function serverFields(s: Server): Omit<ServerSnapshot, "replicas"> {
-  return { name: s.name, shared: s.shared, expectedReplicas: s.expectedReplicas };
+/** The one place a server's fields become a snapshot's: a literal, which V8 builds far faster
+ * than a spread of the same fields followed by one more. */
+function serverSnapshotWith(s: Server, replicas: ReplicaSnapshot[]): ServerSnapshot {
+  return { name: s.name, shared: s.shared, expectedReplicas: s.expectedReplicas, replicas };
 }
 
 function replicaSnapshot(r: ServerReplica): ReplicaSnapshot {
@@ -142,7 +145,7 @@ function serverSnapshotOf(s: Server): ServerSnapshot {
   if (cached !== undefined && cached.revision === s.revision) return cached.snapshot;
   const replicas: ReplicaSnapshot[] = [];
   for (const r of s.replicas.values()) replicas.push(sharedReplicaSnapshot(r));
-  const snapshot = { ...serverFields(s), replicas };
+  const snapshot = serverSnapshotWith(s, replicas);
   if (cached === undefined) serverSnapshots.set(s, { revision: s.revision, snapshot });
   else {
     cached.revision = s.revision;
@@ -153,39 +156,89 @@ function serverSnapshotOf(s: Server): ServerSnapshot {
 
 /**
  * The store's servers as the last placement saw them, by position: each server, the revision
- * its snapshot was taken at, and the snapshot. A placement compares each server with its place
- * here, and looks up (or takes) a snapshot only for the few that changed since: most placements
- * change one server of many.
+ * its snapshot was taken at, and the snapshot. A placement catches up with the servers the
+ * store touched since (`ServerTable#touched`), and looks up (or takes) a snapshot only for
+ * those that changed: most placements change one server of many. It goes through the whole
+ * table when servers came or went since, or when it is too far behind.
  */
 interface ServerList {
   readonly servers: Server[];
   readonly revisions: number[];
   readonly snapshots: ServerSnapshot[];
+  /** Where each server is in the lists, by name (the store's servers are keyed by name). */
+  readonly positions: Map<string, number>;
+  /** The positions whose snapshot was replaced, for the verdict cache to catch up with. */
+  readonly replaced: ChangeRing<number>;
+  /** The table's layout and touch count the lists were last brought up to date at (-1: never). */
+  layout: number;
+  touches: number;
 }
+
+/** Replaced positions kept: a verdict row further behind than this looks at every server. */
+const REPLACED_KEPT = 1024;
 
 const serverLists = new WeakMap<MemoryStore, ServerList>();
 
-/** A snapshot of every server of the store, in the store's order (a new array each time). */
-function serverSnapshotsOf(store: MemoryStore): ServerSnapshot[] {
+/** The store's servers as the last placement saw them, brought up to date. */
+function serverListOf(store: MemoryStore): ServerList {
   let list = serverLists.get(store);
-  if (list === undefined) serverLists.set(store, (list = { servers: [], revisions: [], snapshots: [] }));
-  const { servers, revisions, snapshots } = list;
-  let i = 0;
-  for (const s of store.servers.values()) {
-    if (servers[i] !== s || revisions[i] !== s.revision) {
-      servers[i] = s;
-      revisions[i] = s.revision;
-      snapshots[i] = serverSnapshotOf(s);
+  if (list === undefined) {
+    list = { servers: [], revisions: [], snapshots: [], positions: new Map(), replaced: new ChangeRing(REPLACED_KEPT), layout: -1, touches: 0 };
+    serverLists.set(store, list);
+  }
+  const table = store.servers;
+  const touched = table.touched;
+  if (list.layout === table.layout && touched.covers(list.touches)) {
+    for (let t = list.touches; t < touched.count; t++) {
+      const s = touched.at(t);
+      const i = list.positions.get(s.name);
+      if (i !== undefined && list.servers[i] === s && list.revisions[i] !== s.revision) replace(list, i, s);
     }
+  } else {
+    rebuild(list, table.values());
+    list.layout = table.layout;
+  }
+  list.touches = touched.count;
+  return list;
+}
+
+/** Compares every server with its place in the lists. */
+function rebuild(list: ServerList, table: Iterable<Server>): void {
+  const { servers, positions } = list;
+  let i = 0;
+  for (const s of table) {
+    const was = servers[i];
+    if (was !== s) {
+      if (was !== undefined && positions.get(was.name) === i) positions.delete(was.name);
+      positions.set(s.name, i);
+    }
+    if (was !== s || list.revisions[i] !== s.revision) replace(list, i, s);
     i++;
   }
-  if (servers.length !== i) servers.length = revisions.length = snapshots.length = i;
-  return snapshots.slice();
+  if (servers.length !== i) {
+    for (let j = i; j < servers.length; j++) if (positions.get(servers[j]!.name) === j) positions.delete(servers[j]!.name);
+    servers.length = list.revisions.length = list.snapshots.length = i;
+  }
+}
+
+function replace(list: ServerList, i: number, s: Server): void {
+  list.servers[i] = s;
+  list.revisions[i] = s.revision;
+  list.snapshots[i] = serverSnapshotOf(s);
+  list.replaced.note(i);
+}
+
+/** A snapshot of every server of the store, in the store's order (a new array each time). */
+function serverSnapshotsOf(store: MemoryStore): ServerSnapshot[] {
+  return serverListOf(store).snapshots.slice();
 }
 
 export function snapshotOf(store: MemoryStore, model: Model): SchedulingSnapshot {
+  return snapshotWith(serverSnapshotsOf(store), model);
+}
+
+function snapshotWith(servers: ServerSnapshot[], model: Model): SchedulingSnapshot {
   const latest = model.latest()!;
-  const servers = serverSnapshotsOf(store);
   const versions = model.versions.map(versionState) as [ModelVersionState, ...ModelVersionState[]];
   return {
     servers,
@@ -229,8 +282,11 @@ function verdictCacheOf(store: MemoryStore): ServerVerdictCache {
 
 /** Decide where `model`'s latest version goes, from the store as it is now. */
 export function placeModel(store: MemoryStore, model: Model, chains: Partial<SchedulerChains> = {}): PlacementView {
-  const snapshot = snapshotOf(store, model);
-  const full = decide(snapshot, { ...DEFAULT_CHAINS, ...chains }, { verdicts: verdictCacheOf(store) });
+  const list = serverListOf(store);
+  const snapshot = snapshotWith(list.snapshots.slice(), model);
+  const full = decide(snapshot, { ...DEFAULT_CHAINS, ...chains }, {
+    verdicts: verdictCacheOf(store), serverPositions: list.positions, replacedServers: list.replaced,
+  });
   const hasServer = model.latest()!.server !== "";
   const askedScaleUp = full.outcome === "notEnoughReplicas";
   return {

@@ -18,6 +18,7 @@ import type { PbAgentSubscribeRequest, PbLoadModelRequest, PbModel, PbModelEvent
 import type { Fields, LogLevel } from "../core/protocol.ts";
 import { canonicalJson } from "../core/canonical.ts";
 import { noteLoadedChange } from "./loaded-models.ts";
+import { ServerTable } from "./server-table.ts";
 
 export type StoreEvent =
   | { type: "model"; name: string; version: number; source: string }
@@ -38,7 +39,7 @@ export interface StoreLog {
 
 export class MemoryStore {
   readonly models = new Map<string, Model>();
-  readonly servers = new Map<string, Server>();
+  readonly servers = new ServerTable();
   readonly events: StoreEvent[] = [];
   /** Log lines of the store (Seldon's MemoryStore logger), taken by the scheduler in order. */
   readonly logs: StoreLog[] = [];
@@ -126,7 +127,7 @@ export class MemoryStore {
       this.servers.set(req.name, server);
     }
     server.expectedReplicas = req.expectedReplicas;
-    server.revision++;
+    this.servers.touch(server);
     server.minReplicas = req.minReplicas;
     server.maxReplicas = req.maxReplicas;
     server.kubernetesMeta = req.kubernetesMeta ?? null;
@@ -139,7 +140,7 @@ export class MemoryStore {
       this.servers.set(req.serverName, server);
     }
     server.shared = req.shared;
-    server.revision++;
+    this.servers.touch(server);
     const cfg = req.replicaConfig;
     const loaded = new Set(req.loadedModels.map((m) => versionKey(m.model?.meta?.name ?? "", m.version)));
     server.replicas.set(req.replicaIdx, {
@@ -197,7 +198,7 @@ export class MemoryStore {
     const replica = server.replicas.get(idx);
     if (!replica) throw new StoreError(`Failed to find replica ${idx} for server ${serverName}`);
     server.replicas.delete(idx);
-    server.revision++;
+    this.servers.touch(server);
     if (server.replicas.size === 0) this.servers.delete(serverName);
     const toReschedule: string[] = [];
     for (const key of [...replica.loaded, ...replica.loading]) {
@@ -223,7 +224,7 @@ export class MemoryStore {
     const replica = server.replicas.get(idx);
     if (!replica) throw new StoreError(`Failed to find replica ${idx} for server ${serverName}`);
     replica.draining = true;
-    changed(server, replica);
+    changed(this.servers, server, replica);
     const names: string[] = [];
     for (const key of replica.loaded) {
       const { name, version } = splitKey(key);
@@ -353,12 +354,12 @@ export class MemoryStore {
     }
     const bytes = mv.requiredMemory();
     const replica = server.replicas.get(idx);
-    if (replica) reserveOn(server, replica, bytes, desired);
+    if (replica) reserveOn(this.servers, server, replica, bytes, desired);
     if (existing === desired) return;
     this.setReplicaState(mv, idx, desired, args.reason, args.cause);
     let removed = false;
     if (replica) {
-      changed(server, replica);
+      changed(this.servers, server, replica);
       const loading = desired === "Loading";
       const loaded = desired === "Loaded";
       const unloaded = desired === "Unloaded" || desired === "LoadFailed";
@@ -406,7 +407,7 @@ export class MemoryStore {
   private reserve(serverName: string, idx: number, bytes: bigint, state: ReplicaState): void {
     const server = this.servers.get(serverName);
     const replica: ServerReplica | undefined = server?.replicas.get(idx);
-    if (server && replica) reserveOn(server, replica, bytes, state);
+    if (server && replica) reserveOn(this.servers, server, replica, bytes, state);
   }
 }
 
@@ -422,12 +423,12 @@ function owned<T>(value: T, handover: Handover): T {
 }
 
 /** Memory held for loads in flight on `replica`, as a move of one version to `state` changes it. */
-function reserveOn(server: Server, replica: ServerReplica, bytes: bigint, state: ReplicaState): void {
+function reserveOn(servers: ServerTable, server: Server, replica: ServerReplica, bytes: bigint, state: ReplicaState): void {
   if (state === "LoadRequested") {
-    changed(server, replica);
+    changed(servers, server, replica);
     replica.reservedMemory = (replica.reservedMemory + bytes) & 0xffff_ffff_ffff_ffffn;
   } else if (state === "LoadFailed" || state === "Loaded") {
-    changed(server, replica);
+    changed(servers, server, replica);
     replica.reservedMemory = bytes > replica.reservedMemory ? 0n : replica.reservedMemory - bytes;
   }
   // A move to any other state leaves the replica as a snapshot reads it (a move that changes
@@ -436,9 +437,9 @@ function reserveOn(server: Server, replica: ServerReplica, bytes: bigint, state:
 }
 
 /** `replica` of `server` is about to change what a placement snapshot reads of it. */
-function changed(server: Server, replica: ServerReplica): void {
+function changed(servers: ServerTable, server: Server, replica: ServerReplica): void {
   replica.revision++;
-  server.revision++;
+  servers.touch(server);
 }
 
 /**

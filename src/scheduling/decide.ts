@@ -21,6 +21,7 @@ import {
 import { sortReplicaPositions, sortedServerPositions } from "./ordering.ts";
 import { DEFAULT_CHAINS, type SchedulerChains } from "./registry.ts";
 import type { ServerVerdictCache } from "./server-verdicts.ts";
+import type { ChangesSince } from "../core/change-ring.ts";
 import { alreadyLoadingOrLoaded, unloadingOrUnloaded } from "./states.ts";
 import type { ModelSnapshot, ModelVersionState, SchedulingSnapshot, ServerReplicaSnapshot, ServerSnapshot } from "./types.ts";
 
@@ -233,6 +234,18 @@ export interface DecideOptions {
    * scheduler passes). It changes no decision, only what a decision has to evaluate.
    */
   readonly verdicts?: ServerVerdictCache;
+  /**
+   * Where each server of the snapshot sits in its list, by name, exactly as the list has them
+   * (the scheduler keeps it with its list of snapshots). It changes no decision: a sorter that
+   * puts one named server first then finds the list in order without reading every server.
+   */
+  readonly serverPositions?: ReadonlyMap<string, number>;
+  /**
+   * With `verdicts`: the positions of the snapshot's list whose server snapshot was replaced,
+   * noted by whoever keeps the list from one decision to the next (the scheduler). It changes no
+   * decision: the cache then compares only those servers with the ones it has verdicts for.
+   */
+  readonly replacedServers?: ChangesSince<number>;
 }
 
 /** Every server and replica with every filter's verdict and reason, and the orders Seldon tries. */
@@ -268,9 +281,10 @@ function acceptedPositions(
   snapshot: SchedulingSnapshot,
   chains: SchedulerChains,
   cache: ServerVerdictCache | undefined,
+  replaced?: ChangesSince<number>,
 ): readonly number[] {
   const { model, servers } = snapshot;
-  const cached = cache?.accepted(model, servers, chains.serverFilters) ?? null;
+  const cached = cache?.accepted(model, servers, chains.serverFilters, replaced) ?? null;
   if (cached !== null) return cached;
   const accepted: number[] = [];
   for (let i = 0; i < servers.length; i++) if (acceptsServer(model, servers[i]!, chains)) accepted.push(i);
@@ -289,10 +303,10 @@ class LazyCandidates implements Candidates {
   constructor(
     private readonly snapshot: SchedulingSnapshot,
     private readonly chains: SchedulerChains,
-    cache: ServerVerdictCache | undefined,
+    options: DecideOptions,
   ) {
-    const accepted = acceptedPositions(snapshot, chains, cache);
-    this.order = sortedServerPositions(snapshot.model, snapshot.servers, accepted, chains.serverSorters);
+    const accepted = acceptedPositions(snapshot, chains, options.verdicts, options.replacedServers);
+    this.order = sortedServerPositions(snapshot.model, snapshot.servers, accepted, chains.serverSorters, options.serverPositions);
   }
 
   get count(): number {
@@ -361,7 +375,7 @@ export function decide(
     const record = recordExplanation(snapshot, chains, options.verdicts);
     return withExplanation(outcomeOf(snapshot, new RecordedCandidates(record)), new ExplanationSource(snapshot, chains, record));
   }
-  const candidates = new LazyCandidates(snapshot, chains, options.verdicts);
+  const candidates = new LazyCandidates(snapshot, chains, options);
   return withExplanation(outcomeOf(snapshot, candidates), new ExplanationSource(snapshot, chains, null));
 }
 

@@ -34,6 +34,26 @@ function serversInOrder(
   return true;
 }
 
+/**
+ * `serversInOrder` for a sorter that puts one named server first (`firstNamed`), from where
+ * each server sits: the list is in order unless that server is in it after the first place.
+ * `positions` are ascending (the accepted servers in snapshot order), so a binary search finds it.
+ */
+function namedServerInOrder(name: string, positions: readonly number[], serverPositions: ReadonlyMap<string, number>): boolean {
+  const at = serverPositions.get(name);
+  if (at === undefined) return true;
+  let lo = 1;
+  let hi = positions.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const p = positions[mid]!;
+    if (p === at) return false;
+    if (p < at) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return true;
+}
+
 interface PositionedServer extends CandidateServer {
   readonly pos: number;
 }
@@ -41,18 +61,24 @@ interface PositionedServer extends CandidateServer {
 /**
  * Positions into `servers` sorted by the sorters: `positions` itself when no sorter moves
  * anything (the common case, which then allocates nothing), otherwise a sorted copy.
+ * `positions` are ascending. `serverPositions`, when given, is where each server of `servers`
+ * sits, by name (names unique), exactly as `servers` has them.
  */
 export function sortedServerPositions(
   model: ModelSnapshot,
   servers: readonly ServerSnapshot[],
   positions: readonly number[],
   sorters: readonly ServerSorter[],
+  serverPositions?: ReadonlyMap<string, number>,
 ): readonly number[] {
   if (sorters.length === 0 || positions.length < 2) return positions;
   let candidates: PositionedServer[] | null = null;
   for (const sorter of sorters) {
     if (candidates === null) {
-      if (serversInOrder(model, servers, positions, sorter)) continue;
+      const ordered = sorter.firstNamed !== undefined && serverPositions !== undefined
+        ? namedServerInOrder(sorter.firstNamed(model), positions, serverPositions)
+        : serversInOrder(model, servers, positions, sorter);
+      if (ordered) continue;
       // One candidate object per server for the rest of the sort, as Seldon's comparator gets.
       candidates = positions.map((pos) => ({ model, server: servers[pos]!, pos }));
     }

@@ -9,6 +9,7 @@
  * decision at 1,000 servers then compares 1,000 object references and evaluates filters only
  * on the servers that changed since the last model with the same key.
  */
+import type { ChangesSince } from "../core/change-ring.ts";
 import type { ServerFilter } from "./plugins.ts";
 import type { ModelSnapshot, ServerSnapshot } from "./types.ts";
 
@@ -40,6 +41,8 @@ interface VerdictRow {
   masks: Uint32Array;
   /** Positions every filter accepts, while no mask has changed; null once one has. */
   accepted: number[] | null;
+  /** The count of the list's replaced positions `servers` was last compared at; -1 if none. */
+  synced: number;
 }
 
 /**
@@ -68,15 +71,23 @@ export class ServerVerdictCache {
    * holds these verdicts until the next call: copy it to keep it.
    */
   masks(model: ModelSnapshot, servers: readonly ServerSnapshot[], filters: readonly ServerFilter[]): Uint32Array | null {
-    return this.rowOf(model, servers, filters)?.masks ?? null;
+    return this.rowOf(model, servers, filters, undefined)?.masks ?? null;
   }
 
   /**
    * Positions of the servers every filter accepts, in list order; null when some filter has
    * no model key. The array is shared with later calls until a verdict changes: do not modify it.
+   * `replaced`, when given, notes every position of `servers` whose snapshot object was
+   * replaced, by whoever keeps the list (always the same list for one cache): a row then
+   * compares only those, where it otherwise compares every position.
    */
-  accepted(model: ModelSnapshot, servers: readonly ServerSnapshot[], filters: readonly ServerFilter[]): readonly number[] | null {
-    const row = this.rowOf(model, servers, filters);
+  accepted(
+    model: ModelSnapshot,
+    servers: readonly ServerSnapshot[],
+    filters: readonly ServerFilter[],
+    replaced?: ChangesSince<number>,
+  ): readonly number[] | null {
+    const row = this.rowOf(model, servers, filters, replaced);
     if (row === null) return null;
     if (row.accepted === null) {
       const all = allPass(filters.length);
@@ -88,7 +99,12 @@ export class ServerVerdictCache {
     return row.accepted;
   }
 
-  private rowOf(model: ModelSnapshot, servers: readonly ServerSnapshot[], filters: readonly ServerFilter[]): VerdictRow | null {
+  private rowOf(
+    model: ModelSnapshot,
+    servers: readonly ServerSnapshot[],
+    filters: readonly ServerFilter[],
+    replaced: ChangesSince<number> | undefined,
+  ): VerdictRow | null {
     const keys = this.keysOf(model, filters);
     if (keys === null) return null;
     let row: VerdictRow | undefined;
@@ -98,7 +114,7 @@ export class ServerVerdictCache {
       const key = JSON.stringify(keys);
       row = this.rows.get(key);
       if (row === undefined) {
-        row = { servers: [], masks: new Uint32Array(servers.length), accepted: null };
+        row = { servers: [], masks: new Uint32Array(servers.length), accepted: null, synced: -1 };
         if (this.rows.size >= this.capacity) this.rows.delete(this.rows.keys().next().value!);
       } else {
         this.rows.delete(key);
@@ -117,18 +133,28 @@ export class ServerVerdictCache {
     }
     const seen = row.servers;
     if (seen.length > n) seen.length = n;
-    const masks = row.masks;
-    for (let i = 0; i < n; i++) {
-      const server = servers[i]!;
-      if (seen[i] !== server) {
-        const mask = serverMask(model, server, filters);
-        // A new snapshot of a server usually keeps its verdicts (a load changed its memory).
-        if (mask !== masks[i] || i >= seen.length) row.accepted = null;
-        masks[i] = mask;
-        seen[i] = server;
+    // A row compared at a count the list's notes still cover looks at what was replaced since;
+    // positions past what it has seen are among those (a new position is a replaced one).
+    if (replaced !== undefined && row.synced >= 0 && seen.length === n && replaced.covers(row.synced)) {
+      for (let t = row.synced; t < replaced.count; t++) {
+        const i = replaced.at(t);
+        if (i < n) this.refresh(row, i, model, servers[i]!, filters);
       }
+    } else {
+      for (let i = 0; i < n; i++) this.refresh(row, i, model, servers[i]!, filters);
     }
+    row.synced = replaced === undefined ? -1 : replaced.count;
     return row;
+  }
+
+  private refresh(row: VerdictRow, i: number, model: ModelSnapshot, server: ServerSnapshot, filters: readonly ServerFilter[]): void {
+    const seen = row.servers;
+    if (seen[i] === server) return;
+    const mask = serverMask(model, server, filters);
+    // A new snapshot of a server usually keeps its verdicts (a load changed its memory).
+    if (mask !== row.masks[i] || i >= seen.length) row.accepted = null;
+    row.masks[i] = mask;
+    seen[i] = server;
   }
 
   /** Each filter's model key, or null when the chain cannot be cached. */

@@ -18,6 +18,7 @@ export const modelAlreadyLoadedOnServerSorter: ServerSorter = {
     const current = currentServer(model);
     return (server) => current === server.name;
   },
+  firstNamed: (model) => currentServer(model),
 };
 
 /** Lower replica index first. */

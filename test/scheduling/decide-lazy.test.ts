@@ -12,7 +12,9 @@ import {
   type ServerReplicaSnapshot,
   type ServerSnapshot,
   type ServerFilter,
+  type SchedulingSnapshot,
 } from "../../src/scheduling/index.ts";
+import { currentServer } from "../../src/scheduling/model.ts";
 
 describe("decide: the short-cut decision equals the fully explained one", () => {
   it("on generated snapshots with Seldon's default chains", () => {
@@ -31,6 +33,25 @@ describe("decide: the short-cut decision equals the fully explained one", () => 
       }),
       { numRuns: 1000, seed: 12 },
     );
+  });
+
+  it("decides the same when told where each server sits, and the named sorter's short cut is taken", () => {
+    const positions = (snapshot: SchedulingSnapshot) => new Map(snapshot.servers.map((s, i) => [s.name, i]));
+    let moved = 0;
+    fc.assert(
+      fc.property(schedulingSnapshotArb({ maxServers: 6, maxReplicas: 6 }), chainsArb, (snapshot, chains) => {
+        for (const c of [DEFAULT_CHAINS, chains]) {
+          const told = decide(snapshot, c, { serverPositions: positions(snapshot) });
+          expect(plain(told)).toEqual(plain(decide(snapshot, c)));
+          // the model's server was accepted behind another one, and the sort moved it ahead
+          const order = told.explanation.serverOrder;
+          const at = (name: string | undefined) => snapshot.servers.findIndex((s) => s.name === name);
+          if (order.length >= 2 && order[0] === currentServer(snapshot.model) && at(order[0]) > at(order[1])) moved++;
+        }
+      }),
+      { numRuns: 1500, seed: 14 },
+    );
+    expect(moved).toBeGreaterThan(50);
   });
 
   it("reads the explanation once, from the snapshot it decided on", () => {

@@ -12,6 +12,7 @@ import {
   type ServerSnapshot,
 } from "../../src/scheduling/index.ts";
 import { ServerVerdictCache, serverMasks } from "../../src/scheduling/server-verdicts.ts";
+import { ChangeRing } from "../../src/core/change-ring.ts";
 
 /**
  * One step of a cluster's life as a scheduler sees it: a new server list in which some places
@@ -65,6 +66,46 @@ describe("ServerVerdictCache: reused verdicts give the decision a fresh evaluati
       }),
       { numRuns: 300, seed: 31 },
     );
+  });
+
+  it("told which places of the list were replaced, over generated sequences, with a short memory of them too", () => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 8 }), (steps, kept) => {
+        const cache = new ServerVerdictCache(3);
+        const replaced = new ChangeRing<number>(kept);
+        let previous: readonly ServerSnapshot[] = [];
+        for (const snapshot of applySteps(steps)) {
+          snapshot.servers.forEach((server, i) => {
+            if (previous[i] !== server) replaced.note(i);
+          });
+          previous = snapshot.servers;
+          expect(plain(decide(snapshot, DEFAULT_CHAINS, { verdicts: cache, replacedServers: replaced }))).toEqual(plain(decide(snapshot)));
+        }
+      }),
+      { numRuns: 300, seed: 37 },
+    );
+  });
+
+  it("told which places were replaced, evaluates the filters on those alone", () => {
+    const calls: string[] = [];
+    const chains = {
+      ...DEFAULT_CHAINS,
+      serverFilters: DEFAULT_CHAINS.serverFilters.map((f): ServerFilter => ({ ...f, filter: (m, s) => (calls.push(s.name), f.filter(m, s)) })),
+    };
+    const [base] = fc.sample(schedulingSnapshotArb({ maxServers: 1, maxReplicas: 2 }), { numRuns: 1, seed: 5 });
+    const server = base!.servers[0]!;
+    const servers = ["a", "b", "c"].map((name) => ({ ...server, name, replicas: server.replicas.map((r) => ({ ...r, serverName: name })) }));
+    const cache = new ServerVerdictCache();
+    const replaced = new ChangeRing<number>(16);
+    for (let i = 0; i < servers.length; i++) replaced.note(i);
+    decide({ servers, model: base!.model }, chains, { verdicts: cache, replacedServers: replaced });
+    calls.length = 0;
+    // b is replaced and noted; a and c are not even compared, so a new a that is not noted is
+    // not looked at either (the note is the caller's promise)
+    const next = [{ ...servers[0]! }, { ...servers[1]! }, servers[2]!];
+    replaced.note(1);
+    decide({ servers: next, model: base!.model }, chains, { verdicts: cache, replacedServers: replaced });
+    expect(new Set(calls)).toEqual(new Set(["b"]));
   });
 
   it("over generated sequences with any chains, switching chains mid-way", () => {
@@ -181,6 +222,25 @@ describe("plugin declarations the short cuts rely on", () => {
       }),
       { numRuns: 300, seed: 34 },
     );
+  });
+
+  it("a server sorter's firstNamed names the one server its isLess puts first", () => {
+    let declared = 0;
+    fc.assert(
+      fc.property(schedulingSnapshotArb({ maxServers: 6 }), (snapshot) => {
+        const model = snapshot.model;
+        for (const sorter of PLUGIN_REGISTRY.serverSorters.values()) {
+          if (sorter.firstNamed === undefined) continue;
+          declared++;
+          const name = sorter.firstNamed(model);
+          for (const a of snapshot.servers) {
+            for (const b of snapshot.servers) expect(a.name === name).toBe(sorter.isLess({ model, server: a }, { model, server: b }));
+          }
+        }
+      }),
+      { numRuns: 300, seed: 36 },
+    );
+    expect(declared).toBeGreaterThan(0);
   });
 
   it("a replica sorter's key restates its isLess", () => {
