@@ -6,8 +6,10 @@
  * (`ServerFilter.modelKey`). Snapshots never change, so a verdict stays exact for as long as
  * the same snapshot object sits at the same place in the server list; the scheduler hands out a
  * new snapshot object whenever its store changes a server (src/scheduler/placement.ts). A
- * decision at 1,000 servers then compares 1,000 object references and evaluates filters only
- * on the servers that changed since the last model with the same key.
+ * decision evaluates filters only on the servers that changed since the last model with the
+ * same key. To find them it compares every place of the list with the snapshot it last judged
+ * there, or, when the list's keeper notes the places it replaced (as the scheduler does), only
+ * those places.
  */
 import type { ChangesSince } from "../core/change-ring.ts";
 import type { ServerFilter } from "./plugins.ts";
