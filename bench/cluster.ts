@@ -29,11 +29,10 @@ export const serverResource = (i: number, replicas: number): K8sResource =>
 const REQUIREMENTS = [["sklearn"], ["xgboost"], ["mlflow", "python"], ["lightgbm"]] as const;
 
 /** Model `i` of a benchmark: replicas 1–3, one of four requirement sets, 10–200 MiB. */
-export function modelMix(i: number): { name: string; storageUri: string; requirements: readonly string[]; memoryMiB: number; memoryBytes: number; replicas: number } {
-  const memoryMiB = 10 + ((i * 37) % 191);
+export function modelMix(i: number): { name: string; storageUri: string; requirements: readonly string[]; memoryMiB: number; replicas: number } {
   return {
     name: `m-${i}`, storageUri: `gs://models/m-${i}`, requirements: REQUIREMENTS[i % REQUIREMENTS.length]!,
-    memoryMiB, memoryBytes: memoryMiB * 1024 * 1024, replicas: 1 + (i % 3),
+    memoryMiB: 10 + ((i * 37) % 191), replicas: 1 + (i % 3),
   };
 }
 

@@ -9,13 +9,12 @@
  * read in full (every reason text, what `schedule`, `run` and the reports read).
  * Timed by tinybench; medians and p99 in microseconds.
  */
-import { Bench } from "tinybench";
 import { DEFAULT_CHAINS, decide } from "../src/scheduling/index.ts";
 import { ServerVerdictCache } from "../src/scheduling/server-verdicts.ts";
 import { ChangeRing } from "../src/core/change-ring.ts";
 import type { SchedulingSnapshot, ServerSnapshot } from "../src/scheduling/types.ts";
 import { MLSERVER_CAPABILITIES } from "../src/properties/snapshot-arb.ts";
-import { growthExponent } from "./stats.ts";
+import { growthExponent, timeTask, type Timing } from "./stats.ts";
 
 const GIB = 1024n ** 3n;
 
@@ -83,6 +82,9 @@ export function decisionSnapshot(servers: number, replicasPerServer: number): Sc
   };
 }
 
+/** The place whose server snapshot list `step` of `changingServerLists` replaces. */
+const replacedAt = (step: number, servers: number) => (step * 37) % servers;
+
 /**
  * Server lists as the scheduler hands them out decision after decision: the same snapshot
  * objects, except one server per step whose snapshot was taken again (same content: a load
@@ -92,84 +94,77 @@ function changingServerLists(snapshot: SchedulingSnapshot, steps: number): Sched
   const n = snapshot.servers.length;
   return Array.from({ length: steps }, (_, step) => {
     const servers = [...snapshot.servers];
-    const at = (step * 37) % n;
+    const at = replacedAt(step, n);
     const old = servers[at]!;
     servers[at] = { ...old, replicas: old.replicas.map((r) => ({ ...r, capabilities: [...r.capabilities] })) };
     return { servers, model: snapshot.model };
   });
 }
 
-interface Timing {
-  medianUs: number;
-  p99Us: number;
-  samples: number;
+/**
+ * The cluster shapes the decision and placement benchmarks measure: for each size (server
+ * replicas), that many servers of one replica, then a tenth as many of ten.
+ */
+export function clusterShapes(sizes: readonly number[]): { servers: number; replicasPerServer: number }[] {
+  return [1, 10].flatMap((replicasPerServer) => sizes.map((size) => ({ servers: Math.max(1, Math.round(size / replicasPerServer)), replicasPerServer })));
 }
 
-async function time(label: string, timeMs: number, minSamples: number, fn: () => void, beforeEach?: () => void): Promise<Timing> {
-  const bench = new Bench({ time: timeMs, iterations: minSamples, warmupTime: Math.min(100, timeMs / 2), warmupIterations: 2 });
-  bench.add("decide", fn, beforeEach === undefined ? {} : { beforeEach });
-  await bench.run();
-  const r = bench.tasks[0]!.result;
-  if (r.state !== "completed") throw new Error(`decision benchmark ${label}: ${r.state}`);
-  return { medianUs: r.latency.p50 * 1000, p99Us: r.latency.p99 * 1000, samples: r.latency.samplesCount };
-}
+/** `timeTask` for one row of this benchmark. */
+const time = (label: string, timeMs: number, minSamples: number, fn: () => void, beforeEach?: () => void): Promise<Timing> =>
+  timeTask(`decision benchmark ${label}`, timeMs, minSamples, fn, beforeEach === undefined ? {} : { beforeEach });
 
 export async function benchDecision(sizes: readonly number[], timeMs: number, minSamples = 10): Promise<DecisionResult> {
   const rows: DecisionRow[] = [];
-  for (const replicasPerServer of [1, 10]) {
-    for (const size of sizes) {
-      const servers = Math.max(1, Math.round(size / replicasPerServer));
-      const label = `${servers}x${replicasPerServer}`;
-      const lists = changingServerLists(decisionSnapshot(servers, replicasPerServer), 16);
-      const serverPositions = new Map(lists[0]!.servers.map((s, i) => [s.name, i]));
-      for (const explained of [false, true]) {
-        const cache = new ServerVerdictCache();
-        // What the scheduler's list of servers notes: each step puts back the server the step
-        // before replaced and replaces another.
-        const replacedServers = new ChangeRing<number>(1024);
-        let step = 0;
-        const asScheduler = () => {
-          const n = lists[0]!.servers.length;
-          replacedServers.note((((step + lists.length - 1) % lists.length) * 37) % n);
-          replacedServers.note(((step % lists.length) * 37) % n);
-          return decide(lists[step++ % lists.length]!, DEFAULT_CHAINS, { explain: explained, verdicts: cache, serverPositions, replacedServers });
-        };
-        // the notes are this benchmark's own: a wrong one would time a wrong decision
-        for (let k = 0; k < 2 * lists.length; k++) {
-          const list = lists[step % lists.length]!;
-          const d = asScheduler();
-          if (JSON.stringify([d.server, d.replicaIdxs]) !== JSON.stringify([decide(list).server, decide(list).replicaIdxs])) {
-            throw new Error(`decision benchmark ${label}: the decision told what changed differs from a fresh one`);
-          }
+  for (const { servers, replicasPerServer } of clusterShapes(sizes)) {
+    const label = `${servers}x${replicasPerServer}`;
+    const lists = changingServerLists(decisionSnapshot(servers, replicasPerServer), 16);
+    const serverPositions = new Map(lists[0]!.servers.map((s, i) => [s.name, i]));
+    for (const explained of [false, true]) {
+      const cache = new ServerVerdictCache();
+      // What the scheduler's list of servers notes: each step puts back the server the step
+      // before replaced and replaces another.
+      const replacedServers = new ChangeRing<number>(1024);
+      let step = 0;
+      const asScheduler = () => {
+        replacedServers.note(replacedAt((step + lists.length - 1) % lists.length, servers));
+        replacedServers.note(replacedAt(step % lists.length, servers));
+        return decide(lists[step++ % lists.length]!, DEFAULT_CHAINS, { explain: explained, verdicts: cache, serverPositions, replacedServers });
+      };
+      // the notes are this benchmark's own: a wrong one would time a wrong decision
+      for (let k = 0; k < 2 * lists.length; k++) {
+        const expected = decide(lists[step % lists.length]!);
+        const d = asScheduler();
+        if (JSON.stringify([d.server, d.replicaIdxs]) !== JSON.stringify([expected.server, expected.replicaIdxs])) {
+          throw new Error(`decision benchmark ${label}: the decision told what changed differs from a fresh one`);
         }
-        const warm = await time(label, timeMs, minSamples, () => {
-          asScheduler();
-        });
-        // A new snapshot for every sample: nothing kept from one decision helps the next.
-        let fresh = decisionSnapshot(servers, replicasPerServer);
-        const cold = await time(`${label} cold`, Math.max(20, timeMs / 3), minSamples, () => {
-          decide(fresh, DEFAULT_CHAINS, { explain: explained });
-        }, () => {
-          fresh = decisionSnapshot(servers, replicasPerServer);
-        });
-        const read = explained
-          ? await time(`${label} read`, timeMs, minSamples, () => {
-              const d = decide(lists[step++ % lists.length]!, DEFAULT_CHAINS, { explain: true, verdicts: cache });
-              if (d.explanation.servers.length !== servers) throw new Error("explanation incomplete");
-            })
-          : null;
-        rows.push({
-          servers,
-          replicasPerServer,
-          serverReplicas: servers * replicasPerServer,
-          explained,
-          ...warm,
-          coldMedianUs: cold.medianUs,
-          coldP99Us: cold.p99Us,
-          readMedianUs: read?.medianUs ?? null,
-          readP99Us: read?.p99Us ?? null,
-        });
       }
+      const warm = await time(label, timeMs, minSamples, () => {
+        asScheduler();
+      });
+      // A new snapshot for every sample: nothing kept from one decision helps the next.
+      let fresh = decisionSnapshot(servers, replicasPerServer);
+      const cold = await time(`${label} cold`, Math.max(20, timeMs / 3), minSamples, () => {
+        decide(fresh, DEFAULT_CHAINS, { explain: explained });
+      }, () => {
+        fresh = decisionSnapshot(servers, replicasPerServer);
+      });
+      const read = explained
+        ? await time(`${label} read`, timeMs, minSamples, () => {
+            const d = decide(lists[step++ % lists.length]!, DEFAULT_CHAINS, { explain: true, verdicts: cache });
+            if (d.explanation.servers.length !== servers) throw new Error("explanation incomplete");
+          })
+        : null;
+      rows.push({
+        servers,
+        replicasPerServer,
+        serverReplicas: servers * replicasPerServer,
+        explained,
+        ...warm,
+        coldMedianUs: cold.medianUs,
+        coldP99Us: cold.p99Us,
+        readMedianUs: read?.medianUs ?? null,
+        readP99Us: read?.p99Us ?? null,
+      });
     }
   }
   const exponents = [1, 10].flatMap((replicasPerServer) =>

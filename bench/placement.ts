@@ -10,12 +10,19 @@
  * the two is the store's snapshot and what a store that changes under the decisions costs.
  * Timed by tinybench; medians and p99 in microseconds.
  */
-import { Bench } from "tinybench";
 import { MemoryStore } from "../src/scheduler/store.ts";
 import { placeModel } from "../src/scheduler/placement.ts";
 import { MLSERVER_CAPABILITIES } from "../src/properties/snapshot-arb.ts";
 import type { PbAgentSubscribeRequest, PbLoadModelRequest } from "../src/proto/messages.ts";
 import { NS, modelMix } from "./cluster.ts";
+import { growthExponent, timeTask } from "./stats.ts";
+import { clusterShapes } from "./decision.ts";
+
+export interface PlacementResult {
+  rows: PlacementRow[];
+  /** Fitted growth exponent of the median against server replicas, per series. */
+  exponents: { replicasPerServer: number; exponent: number }[];
+}
 
 export interface PlacementRow {
   servers: number;
@@ -52,7 +59,7 @@ export function loadRequest(i: number, maxReplicas: number): PbLoadModelRequest 
   return {
     model: {
       meta: { name: m.name, kind: "", version: "", kubernetesMeta: { namespace: NS, generation: 1 } },
-      modelSpec: { uri: m.storageUri, requirements: [...m.requirements], memoryBytes: String(m.memoryBytes) },
+      modelSpec: { uri: m.storageUri, requirements: [...m.requirements], memoryBytes: String(m.memoryMiB * 1024 * 1024) },
       deploymentSpec: { replicas: 1 + (i % Math.min(3, maxReplicas)), minReplicas: 0, maxReplicas: 0, logPayloads: false },
     },
   } as PbLoadModelRequest;
@@ -69,8 +76,7 @@ async function timePlacements(servers: number, replicasPerServer: number, timeMs
   let next = 0;
   let name = "";
   let placed: ReturnType<typeof placeModel> | null = null;
-  const bench = new Bench({ time: timeMs, iterations: minSamples, warmupTime: Math.min(100, timeMs / 2), warmupIterations: 2 });
-  bench.add("place", () => {
+  const timing = await timeTask(`placement benchmark ${servers}x${replicasPerServer}`, timeMs, minSamples, () => {
     placed = placeModel(store, store.models.get(name)!);
   }, {
     beforeEach: () => {
@@ -86,30 +92,23 @@ async function timePlacements(servers: number, replicasPerServer: number, timeMs
       placed = null;
     },
   });
-  await bench.run();
-  const r = bench.tasks[0]!.result;
-  if (r.state !== "completed") throw new Error(`placement benchmark ${servers}x${replicasPerServer}: ${r.state}`);
-  return {
-    servers, replicasPerServer, serverReplicas: servers * replicasPerServer,
-    medianUs: r.latency.p50 * 1000, p99Us: r.latency.p99 * 1000, samples: r.latency.samplesCount,
-  };
+  return { servers, replicasPerServer, serverReplicas: servers * replicasPerServer, ...timing };
 }
 
 /** Placement cost at each size (server replicas), servers × 1 and × 10. */
-export async function benchPlacement(sizes: readonly number[], timeMs: number, minSamples = 10): Promise<PlacementRow[]> {
+export async function benchPlacement(sizes: readonly number[], timeMs: number, minSamples = 10): Promise<PlacementResult> {
   const rows: PlacementRow[] = [];
-  for (const replicasPerServer of [1, 10]) {
-    for (const size of sizes) {
-      const servers = Math.max(1, Math.round(size / replicasPerServer));
-      rows.push(await timePlacements(servers, replicasPerServer, timeMs, minSamples));
-    }
-  }
-  return rows;
+  for (const { servers, replicasPerServer } of clusterShapes(sizes)) rows.push(await timePlacements(servers, replicasPerServer, timeMs, minSamples));
+  const exponents = [1, 10].map((replicasPerServer) => ({
+    replicasPerServer,
+    exponent: growthExponent(rows.filter((r) => r.replicasPerServer === replicasPerServer).map((r) => ({ x: r.serverReplicas, y: r.medianUs }))),
+  }));
+  return { rows, exponents };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const sizes = process.argv.slice(2).map(Number);
-  for (const r of await benchPlacement(sizes.length ? sizes : [100, 1000], 500)) {
+  for (const r of (await benchPlacement(sizes.length ? sizes : [100, 1000], 500)).rows) {
     console.log(`${r.servers} × ${r.replicasPerServer}: median ${r.medianUs.toFixed(1)} µs, p99 ${r.p99Us.toFixed(1)} µs (${r.samples} samples)`);
   }
 }

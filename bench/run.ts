@@ -22,7 +22,7 @@ import { caseArb } from "../src/properties/arbitraries.ts";
 import { checkProperties, runCase } from "../src/properties/check.ts";
 import { BUILTIN_PROPERTIES } from "../src/properties/catalog.ts";
 import { benchDecision, type DecisionResult } from "./decision.ts";
-import { benchPlacement, type PlacementRow } from "./placement.ts";
+import { benchPlacement, type PlacementResult } from "./placement.ts";
 import type { RolloutMeasurement } from "./rollout-child.ts";
 import type { ChurnMeasurement } from "./churn-child.ts";
 import type { ScenarioMeasurement } from "./scenario-child.ts";
@@ -121,7 +121,7 @@ export interface BenchResults {
   };
   decision: DecisionResult | null;
   /** `placeModel` on the scheduler's store as a rollout changes it (bench/placement.ts). */
-  placement: { rows: PlacementRow[]; exponents: { replicasPerServer: number; exponent: number }[] } | null;
+  placement: PlacementResult | null;
   rollouts: RolloutMeasurement[];
   rolloutExponent: { wall: number; cpu: number } | null;
   /** `seldon-sim run` on a rollout scenario file, recording what it records by default. */
@@ -183,15 +183,8 @@ if (wanted("decision")) {
     target(`decision at 1,000 replicas (${r.servers} × ${r.replicasPerServer}${r.explained ? ", explained" : ""}), median`, r.medianUs, "µs", "max", r.explained ? 200 : 20);
   }
   log("placement from the scheduler's store ...");
-  const placements = await benchPlacement(sizes.decision, sizes.decisionMs);
-  results.placement = {
-    rows: placements,
-    exponents: [1, 10].map((replicasPerServer) => ({
-      replicasPerServer,
-      exponent: growthExponent(placements.filter((r) => r.replicasPerServer === replicasPerServer).map((r) => ({ x: r.serverReplicas, y: r.medianUs }))),
-    })),
-  };
-  for (const r of placements.filter((p) => p.serverReplicas === 1000)) {
+  results.placement = await benchPlacement(sizes.decision, sizes.decisionMs);
+  for (const r of results.placement.rows.filter((p) => p.serverReplicas === 1000)) {
     target(`placement from the store at 1,000 replicas (${r.servers} × ${r.replicasPerServer}), median`, r.medianUs, "µs", "max", 20);
   }
 }

@@ -1,4 +1,31 @@
-/** The few statistics the benchmarks report beyond what tinybench measures. */
+/** The few statistics the benchmarks report beyond what tinybench measures, and its timing of one task. */
+import { Bench } from "tinybench";
+
+export interface Timing {
+  medianUs: number;
+  p99Us: number;
+  samples: number;
+}
+
+/**
+ * Times `fn` with tinybench for `timeMs` (at least `minSamples` runs, after a short warm-up);
+ * `beforeEach` and `afterEach` run around every sample, outside its time. `what` names the
+ * benchmark in the error when tinybench does not complete.
+ */
+export async function timeTask(
+  what: string,
+  timeMs: number,
+  minSamples: number,
+  fn: () => void,
+  hooks: { beforeEach?: () => void; afterEach?: () => void } = {},
+): Promise<Timing> {
+  const bench = new Bench({ time: timeMs, iterations: minSamples, warmupTime: Math.min(100, timeMs / 2), warmupIterations: 2 });
+  bench.add(what, fn, hooks);
+  await bench.run();
+  const r = bench.tasks[0]!.result;
+  if (r.state !== "completed") throw new Error(`${what}: ${r.state}`);
+  return { medianUs: r.latency.p50 * 1000, p99Us: r.latency.p99 * 1000, samples: r.latency.samplesCount };
+}
 
 /**
  * The exponent k of the power law y ≈ c·x^k fitted by least squares on log-log axes: 1 means
