@@ -228,16 +228,13 @@ function replace(list: ServerList, i: number, s: Server): void {
   list.replaced.note(i);
 }
 
-/** A snapshot of every server of the store, in the store's order (a new array each time). */
-function serverSnapshotsOf(store: MemoryStore): ServerSnapshot[] {
-  return serverListOf(store).snapshots.slice();
-}
-
+/** The store as a placement sees it: every server in the store's order (a new array each time) and the model. */
 export function snapshotOf(store: MemoryStore, model: Model): SchedulingSnapshot {
-  return snapshotWith(serverSnapshotsOf(store), model);
+  return snapshotWith(serverListOf(store), model);
 }
 
-function snapshotWith(servers: ServerSnapshot[], model: Model): SchedulingSnapshot {
+function snapshotWith(list: ServerList, model: Model): SchedulingSnapshot {
+  const servers = list.snapshots.slice();
   const latest = model.latest()!;
   const versions = model.versions.map(versionState) as [ModelVersionState, ...ModelVersionState[]];
   return {
@@ -283,7 +280,7 @@ function verdictCacheOf(store: MemoryStore): ServerVerdictCache {
 /** Decide where `model`'s latest version goes, from the store as it is now. */
 export function placeModel(store: MemoryStore, model: Model, chains: Partial<SchedulerChains> = {}): PlacementView {
   const list = serverListOf(store);
-  const snapshot = snapshotWith(list.snapshots.slice(), model);
+  const snapshot = snapshotWith(list, model);
   const full = decide(snapshot, { ...DEFAULT_CHAINS, ...chains }, {
     verdicts: verdictCacheOf(store), serverPositions: list.positions, replacedServers: list.replaced,
   });
