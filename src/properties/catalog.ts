@@ -352,7 +352,7 @@ function modelsOwedAvailability(view: RunView, ns: NamespacedScheduler): { model
   const failed = modelsWithAgentEvent(view, ["LOAD_FAILED", "LOAD_FAIL_MEMORY"]);
   const models = [...ns.scheduler.store.models.values()].filter((m) => !m.deleted && m.latest());
   const load = new Map<string, bigint>();
-  for (const m of models) {
+  for (const m of [...models, ...deletedWithoutRetrySince(view, ns)]) {
     for (const s of servers) {
       if (!m.versions.some((mv) => fits(mv, s))) continue;
       load.set(s.name, (load.get(s.name) ?? 0n) + m.versions.reduce((a, mv) => a + mv.requiredMemory(), 0n));
@@ -370,6 +370,36 @@ function modelsOwedAvailability(view: RunView, ns: NamespacedScheduler): { model
     if (lostAt.some((t) => t >= placedAt)) return [];
     const room = servers.some((s) => fits(latest, s) && s.usable >= latest.desiredReplicas() && (load.get(s.name) ?? 0n) <= s.memory);
     return room ? [{ model, latest }] : [];
+  });
+}
+
+/**
+ * Deleted models whose memory may have turned a placement away with no retry since. v2.9.0 tries
+ * ScheduleFailed models again only when an agent subscribes or a server replica goes
+ * (ScheduleFailedModels), not when a model is deleted, so a model that failed for the room a
+ * deleted model held stays ScheduleFailed until the next subscribe: such a deleted model still
+ * counts against its servers' room. One that was unloaded everywhere before the last subscribe
+ * does not.
+ */
+const FREED: ReadonlySet<ReplicaState> = new Set(["Unloaded", "ModelReplicaStateUnknown", "LoadFailed"]);
+
+function deletedWithoutRetrySince(view: RunView, ns: NamespacedScheduler): Model[] {
+  const prefix = `${ns.namespace}/`;
+  let lastRetry = -Infinity;
+  const unloadedAt = new Map<string, number>();
+  for (const ev of view.session.engine.trace) {
+    if (ev.type === "callClose" && ev.method === M.agent.Subscribe && ev.to.startsWith(prefix)) lastRetry = ev.t;
+    if (ev.type !== "message" || ev.dir !== "request" || !ev.from.startsWith(prefix)) continue;
+    if (ev.method === M.agent.Subscribe) lastRetry = ev.t;
+    else if (ev.method === M.agent.AgentEvent) {
+      const m = ev.message as { modelName?: string; event?: string };
+      if (m.event === "UNLOADED") unloadedAt.set(m.modelName ?? "", ev.t);
+    }
+  }
+  return [...ns.scheduler.store.models.values()].filter((m) => {
+    if (!m.deleted) return false;
+    const held = m.versions.some((mv) => [...mv.replicas.values()].some((r) => !FREED.has(r.state)));
+    return held || (unloadedAt.get(m.name) ?? Infinity) >= lastRetry;
   });
 }
 

@@ -12,6 +12,7 @@ import { caseToScenario, caseToYaml, type PropertyCase } from "../../src/propert
 import { BUILTIN_PROPERTIES, propertyByName } from "../../src/properties/catalog.ts";
 import { checkProperties, type CheckOptions, type CheckReport } from "../../src/properties/check.ts";
 import { loadScenarioFile } from "../../src/scenario/parse.ts";
+import type { Scenario } from "../../src/scenario/types.ts";
 import { runScenario } from "../../src/scenario/runner.ts";
 import { resolveChains } from "../../src/scheduling/registry.ts";
 import type { ReplicaFilter } from "../../src/scheduling/plugins.ts";
@@ -127,6 +128,28 @@ describe("each property catches a planted bug", () => {
   it("sim-wire-agree catches state leaking between runs", async () => {
     const report = await check(["sim-wire-agree"], { runs: 3, wrap: planted.schedulerWithGlobalCache, arbitrary: caseArb({ faults: false, steps: 0 }).filter((c) => c.models.length > 0 && c.namespaces.every((n) => n.runtime)) });
     expect(report.failed).toBe(true);
+  });
+});
+
+describe("eventually-available owes what v2.9.0 promises, no more", () => {
+  // big's 400Mi turns small away; deleting big frees the room, but only a subscribe retries small.
+  const file = "scenarios/v2.9.0-behaviour/03-deleting-a-model-retries-nothing.yaml";
+  const scaleAt = (s: Scenario) => s.timeline.findIndex((st) => st.kind === "scale");
+  const judged = (s: Scenario, timeline: Scenario["timeline"]): Scenario =>
+    ({ ...s, timeline, expect: { ...s.expect, models: [], properties: ["eventually-available"] } });
+
+  it("a model turned away by a model deleted since, with no subscribe after, is not owed", async () => {
+    const s = loadScenarioFile(file);
+    const r = await runScenario(judged(s, s.timeline.slice(0, scaleAt(s))), { runtime: "sim" });
+    expect(r.models.find((m) => m.name === "small")?.state).toBe("ScheduleFailed");
+    expect(r.violations).toEqual([]);
+  });
+
+  it("once an agent subscribed after the deleted model was unloaded, it is owed", async () => {
+    const s = loadScenarioFile(file);
+    const r = await runScenario(judged(s, s.timeline.slice(0, scaleAt(s) + 1)), { runtime: "sim", wrap: planted.schedulerNeverRetries });
+    expect(r.violations.map((v) => v.property)).toEqual(["eventually-available"]);
+    expect(r.violations[0]!.message).toContain("team-a/small:1 is ScheduleFailed");
   });
 });
 
