@@ -76,13 +76,20 @@ timeline:
 ${deleted ? "  - delete: {kind: Model, name: m}\n" : ""}settle: 1m
 `;
     for (const deleted of [false, true]) {
-      const files = [scenario(body(deleted)), scenario(body(deleted))];
+      const first = scenario(body(deleted));
+      const second = path.join(path.dirname(first), "t.yaml");
+      fs.copyFileSync(first, second);
       const single = io();
-      await main(["run", files[0]!, "--logs", "none"], single);
+      await main(["run", first, "--logs", "none"], single);
       expect(single.out.includes("Why not Ready"), `one scenario, deleted ${deleted}`).toBe(!deleted);
       const several = io();
-      await main(["run", ...files, "--logs", "none"], several);
+      await main(["run", first, second, "--logs", "none"], several);
       expect(several.out.includes("Models not Ready at the end"), `two scenarios, deleted ${deleted}`).toBe(!deleted);
+      // In two folders the passing scenarios are summed up, and so are their models not Ready.
+      const apart = io();
+      await main(["run", first, scenario(body(deleted)), "--logs", "none"], apart);
+      expect(apart.out).not.toContain("Models not Ready at the end");
+      expect(apart.out.includes("2 models are not Ready at the end of 2 passing scenarios"), `two folders, deleted ${deleted}`).toBe(!deleted);
     }
   });
 

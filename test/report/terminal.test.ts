@@ -79,16 +79,59 @@ describe("tables that fit the terminal", () => {
 });
 
 describe("seldon-sim run for people", () => {
-  it("prints the bundled scenarios as one table and the models not Ready, within 80 columns and one screen", async () => {
+  it("sums the bundled scenarios up by folder on one screen, and --details gives a row and a sentence for each", async () => {
     const o = io();
     expect(await main(["run"], o)).toBe(0);
     const lines = o.out.trimEnd().split("\n");
-    expect(lines.length).toBeLessThan(150);
-    for (const l of lines) expect(stringWidth(l)).toBeLessThanOrEqual(80);
-    expect(o.out).toMatch(/^SCENARIO\s+RESULT\s+TIME/m);
-    expect(o.out).toMatch(/consultation\/01-requirements-not-capabilities\s+PASS/);
-    expect(o.out).toContain("requirements not offered by\n    mlserver: torch, numpy, scikit-learn");
+    expect(lines.length + o.err.split("\n").length).toBeLessThan(50);
+    for (const l of [...lines, ...o.err.split("\n")]) expect(stringWidth(l)).toBeLessThanOrEqual(80);
+    expect(o.out).toMatch(/^FOLDER\s+SCENARIOS\s+RESULT\s+TIME$/m);
+    const folders = fs.readdirSync("scenarios", { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    for (const f of folders) {
+      const count = fs.readdirSync(`scenarios/${f}`).filter((n) => n.endsWith(".yaml")).length;
+      expect(o.out).toMatch(new RegExp(`^${f.replace(/\./g, "\\.")}\\s+${count}\\s+PASS\\s`, "m"));
+    }
+    expect(o.out).not.toContain("consultation/01-requirements-not-capabilities");
+    expect(o.out.replace(/\s+/g, " ")).toMatch(/\d+ models are not Ready at the end of \d+ passing scenarios, as they expect; --details/);
     expect(o.out).not.toMatch(ANSI);
+
+    const d = io();
+    expect(await main(["run", "--details", "--logs", "none"], d)).toBe(0);
+    expect(d.out).toMatch(/^SCENARIO\s+RESULT\s+TIME/m);
+    expect(d.out).toMatch(/consultation\/01-requirements-not-capabilities\s+PASS/);
+    expect(d.out).toContain("requirements not offered by\n    mlserver: torch, numpy, scikit-learn");
+  });
+
+  it("lists a failing scenario on its own among folders summed up: its row, its expectation, its models and its story", async () => {
+    const root = fs.mkdtempSync(`${os.tmpdir()}/seldon-sim-folders-`);
+    const body = (want: string) => `
+cluster:
+  namespaces: [ns]
+  servers: [{name: mlserver, memory: 1Gi}]
+resources:
+  - {apiVersion: mlops.seldon.io/v1alpha1, kind: Server, metadata: {name: mlserver}, spec: {serverConfig: mlserver}}
+  - {apiVersion: mlops.seldon.io/v1alpha1, kind: Model, metadata: {name: m}, spec: {storageUri: "gs://m", requirements: [tensorflow]}}
+timeline:
+  - advance: 10s
+settle: 1m
+expect:
+  models: [{model: m, state: ${want}}]
+`;
+    for (const [folder, name, want] of [["a", "ok", "ScheduleFailed"], ["b", "ok", "ScheduleFailed"], ["b", "broken", "ModelAvailable"]] as const) {
+      fs.mkdirSync(`${root}/${folder}`, { recursive: true });
+      fs.writeFileSync(`${root}/${folder}/${name}.yaml`, body(want));
+    }
+    const o = io();
+    expect(await main(["run", root, "--logs", "none"], o)).toBe(1);
+    expect(o.out).toMatch(/^a\s+1\s+PASS\s/m);
+    expect(o.out).toMatch(/^b\s+2\s+1 FAIL\s/m);
+    expect(o.out).toMatch(/^broken\s+FAIL\s+\S+\s+1 expectation$/m);
+    expect(o.out).not.toMatch(/^ok\s/m);
+    expect(o.out).toMatch(/^  broken: .*ns\/m/m);
+    expect(o.out).toContain("  broken: ns/m ScheduleFailed");
+    expect(o.out.replace(/\s+/g, " ")).toContain("2 models are not Ready at the end of 2 passing scenarios, as they expect");
+    expect(o.out).toMatch(/^FAIL broken/m);
+    expect(o.out).not.toMatch(/^PASS ok/m);
   });
 
   it("tells one scenario's story with its diagnosis and, on request, the matrix", async () => {

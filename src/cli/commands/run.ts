@@ -39,7 +39,8 @@ options:
   --model NAME         with --mermaid, only the messages about model NAME
   --junit FILE         also write a JUnit XML report to FILE
   --logs all|warnings|none   component logs to print (default: warnings, grouped, the last few)
-  --details            print every scenario's story, not only the failures' (alias --verbose)
+  --details            a row per scenario (not per folder), every model not Ready and every story,
+                       not only the failures' (alias --verbose)
   --matrix             with each model not Ready, every filter's verdict on every server and replica
   --quiet              print one line per scenario
   --plugin FILE        load a module that registers properties first (repeatable; see docs/properties.md)
@@ -134,6 +135,7 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
   const results: ScenarioResult[] = [];
   const timed: Timed[] = [];
   const story: StoryOptions = { terminal: io.terminal ?? PLAIN, logs, matrix: values.matrix === true, cwd: io.cwd };
+  const details = values.details === true || values.verbose === true;
   let storyShown = false;
   const warned = new Set<string>();
   const invalid: InvalidScenario[] = [];
@@ -191,7 +193,7 @@ export const runCommand: Command = async (argv: string[], io: CliIO) => {
   if (!values.json && !values.quiet && !storyShown) {
     // One scenario is a story; several are a table, with the stories of the failures.
     if (files.length === 1 && timed.length === 1) io.stdout(renderStory(timed[0]!.result, story));
-    else if (timed.length > 0) io.stdout(renderSummary(timed, { ...story, details: values.details === true || values.verbose === true }));
+    else if (timed.length > 0) io.stdout(renderSummary(timed, { ...story, details }));
   }
   if (values.json || values.html !== undefined || values.mermaid !== undefined) {
     const doc = runDocument(results);

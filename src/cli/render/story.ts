@@ -198,39 +198,105 @@ function notReady(r: ScenarioResult): ScenarioResult["models"] {
   return r.models.filter((m) => !m.ready && m.state !== "ModelTerminated");
 }
 
-/** Several scenarios: one table, the models not Ready in a sentence each, then the stories of the failures. */
 /** Paths under the working folder inside a message, as the user would type them. */
 function relativeIn(text: string, cwd: string): string {
   return text.split(`${cwd}/`).join("");
 }
 
+/** The folder all the files sit under (the files' own folder when there is one). */
+function commonFolder(files: readonly string[]): string {
+  const parts = files.map((f) => path.dirname(path.resolve(f)).split(path.sep));
+  const first = parts[0] ?? [];
+  let n = first.length;
+  for (const p of parts) {
+    let i = 0;
+    while (i < n && p[i] === first[i]) i++;
+    n = i;
+  }
+  return first.slice(0, n).join(path.sep) || path.sep;
+}
+
+/**
+ * A run whose scenarios sit in several folders is summed up by folder: one screen for the
+ * bundled suite, where a row per scenario and a sentence per model not Ready run to pages.
+ * The failures are still shown one by one, whole.
+ */
+export function summedByFolder(files: readonly string[], details: boolean): boolean {
+  return !details && new Set(files.map((f) => path.dirname(path.resolve(f)))).size > 1;
+}
+
+interface FolderRow {
+  folder: string;
+  count: number;
+  failed: number;
+  wallMs: number;
+}
+
+function folderRows(runs: readonly Timed[]): FolderRow[] {
+  const root = commonFolder(runs.map((t) => t.result.file));
+  const rows = new Map<string, FolderRow>();
+  for (const { result: r, wallMs } of runs) {
+    const folder = path.relative(root, path.dirname(path.resolve(r.file))) || ".";
+    const row = rows.get(folder) ?? { folder, count: 0, failed: 0, wallMs: 0 };
+    row.count++;
+    if (!r.passed) row.failed++;
+    row.wallMs += wallMs;
+    rows.set(folder, row);
+  }
+  return [...rows.values()];
+}
+
+/**
+ * Several scenarios: a table (a row per scenario, or per folder when they span several), the
+ * failing expectations, a sentence for each model not Ready, then the stories of the failures.
+ */
 export function renderSummary(runs: readonly Timed[], o: StoryOptions & { details: boolean }): string {
   const p = paint(o.terminal);
   const width = o.terminal.columns;
+  const byFolder = summedByFolder(runs.map((t) => t.result.file), o.details);
   // The table says how many expectations failed; what they are is listed below it at full width,
   // where a long message (a file path, a reason) stays readable.
   const failing = runs.map(({ result: r }) =>
     r.error ? [`error: ${relativeIn(r.error, o.cwd)}`] : r.expectations.filter((e) => !e.passed).map((e) => `${e.description}: ${relativeIn(e.actual ?? "", o.cwd)}`));
-  const rows = runs.map(({ result: r, wallMs }, i) => {
-    const n = failing[i]!.length;
-    const count = r.error ? "run error" : n === 0 ? "" : `${n} expectation${n === 1 ? "" : "s"}`;
-    return [r.name, r.passed ? p.pass("PASS") : p.fail("FAIL"), `${(wallMs / 1000).toFixed(1)}s`, count];
-  });
-  const anyFailing = rows.some((r) => r[3] !== "");
-  const header = ["SCENARIO", "RESULT", "TIME", ...(anyFailing ? ["FAILING"] : [])];
-  const out = renderTable(header, anyFailing ? rows : rows.map((r) => r.slice(0, 3)), { width, fixed: [1, 2, 3] });
-  if (anyFailing) {
-    out.push("", p.heading("Failing expectations"));
-    runs.forEach(({ result: r }, i) => {
-      for (const f of failing[i]!) out.push(...wrapText(`${p.bold(r.name)}: ${f}`, width, 2, 4));
-    });
+  const out: string[] = [];
+  if (byFolder) {
+    const rows = folderRows(runs).map((f) => [
+      f.folder, String(f.count), f.failed === 0 ? p.pass("PASS") : p.fail(`${f.failed} FAIL`), `${(f.wallMs / 1000).toFixed(1)}s`,
+    ]);
+    out.push(...renderTable(["FOLDER", "SCENARIOS", "RESULT", "TIME"], rows, { width, fixed: [1, 2, 3] }));
   }
-  const unready = runs.flatMap(({ result: r }) => notReady(r).map((m) => ({ r, m })));
+  // A row per scenario: every one, or only the failures when the folders were summed up.
+  const listed = runs.map((t, i) => ({ ...t, failing: failing[i]! })).filter((t) => !byFolder || !t.result.passed);
+  if (listed.length > 0) {
+    const rows = listed.map(({ result: r, wallMs, failing: f }) => {
+      const count = r.error ? "run error" : f.length === 0 ? "" : `${f.length} expectation${f.length === 1 ? "" : "s"}`;
+      return [r.name, r.passed ? p.pass("PASS") : p.fail("FAIL"), `${(wallMs / 1000).toFixed(1)}s`, count];
+    });
+    const anyFailing = rows.some((r) => r[3] !== "");
+    const header = ["SCENARIO", "RESULT", "TIME", ...(anyFailing ? ["FAILING"] : [])];
+    if (out.length > 0) out.push("");
+    out.push(...renderTable(header, anyFailing ? rows : rows.map((r) => r.slice(0, 3)), { width, fixed: [1, 2, 3] }));
+    if (anyFailing) {
+      out.push("", p.heading("Failing expectations"));
+      for (const { result: r, failing: f } of listed) for (const line of f) out.push(...wrapText(`${p.bold(r.name)}: ${line}`, width, 2, 4));
+    }
+  }
+  // Models not Ready: each one of a listed scenario; of the scenarios summed up, a count (most
+  // bundled scenarios reproduce a bug, so their models end not Ready on purpose).
+  const unready = listed.flatMap(({ result: r }) => notReady(r).map((m) => ({ r, m })));
   if (unready.length > 0) {
     out.push("", p.heading("Models not Ready at the end") + p.dim(" (seldon-sim run FILE for one scenario's story)"));
     for (const { r, m } of unready) {
       out.push(...wrapText(`${p.bold(r.name)}: ${m.namespace}/${m.name} ${p.warn(m.state)}`, width, 2, 4));
       out.push(...wrapText(diagnosisSentence(r, m).text, width, 4));
+    }
+  }
+  if (byFolder) {
+    const summed = runs.filter(({ result: r }) => r.passed);
+    const models = summed.reduce((n, { result: r }) => n + notReady(r).length, 0);
+    const scenarios = summed.filter(({ result: r }) => notReady(r).length > 0).length;
+    if (models > 0) {
+      out.push("", ...wrapText(p.dim(`${models} model${models === 1 ? " is" : "s are"} not Ready at the end of ${scenarios} passing scenario${scenarios === 1 ? "" : "s"}, as ${scenarios === 1 ? "it expects" : "they expect"}; --details explains each, seldon-sim run FILE tells one scenario's story.`), width));
     }
   }
   for (const { result: r } of runs) {
