@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { main } from "../../src/cli/main.ts";
 import type { CliIO } from "../../src/cli/io.ts";
+import { stuckModelScenario } from "./stuck-model.ts";
 
 function io(): CliIO & { out: string; err: string; files: Map<string, string> } {
   const o = {
@@ -64,17 +65,7 @@ expect:
   });
 
   it("explains a stuck model, but not one that was deleted", async () => {
-    const body = (deleted: boolean) => `
-cluster:
-  namespaces: [ns]
-  servers: [{name: mlserver, memory: 1Gi}]
-resources:
-  - {apiVersion: mlops.seldon.io/v1alpha1, kind: Server, metadata: {name: mlserver}, spec: {serverConfig: mlserver}}
-  - {apiVersion: mlops.seldon.io/v1alpha1, kind: Model, metadata: {name: m}, spec: {storageUri: "gs://m", requirements: [tensorflow]}}
-timeline:
-  - advance: 10s
-${deleted ? "  - delete: {kind: Model, name: m}\n" : ""}settle: 1m
-`;
+    const body = (deleted: boolean) => stuckModelScenario({ steps: deleted ? "  - delete: {kind: Model, name: m}\n" : "" });
     for (const deleted of [false, true]) {
       const first = scenario(body(deleted));
       const second = path.join(path.dirname(first), "t.yaml");

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import stringWidth from "string-width";
 import { main } from "../../src/cli/main.ts";
 import type { CliIO } from "../../src/cli/io.ts";
+import { stuckModelScenario } from "../cli/stuck-model.ts";
 import { renderTable } from "../../src/cli/render/table.ts";
 import { terminalOf } from "../../src/cli/render/terminal.ts";
 import { loadScenarioFile } from "../../src/scenario/parse.ts";
@@ -104,19 +105,7 @@ describe("seldon-sim run for people", () => {
 
   it("lists a failing scenario on its own among folders summed up: its row, its expectation, its models and its story", async () => {
     const root = fs.mkdtempSync(`${os.tmpdir()}/seldon-sim-folders-`);
-    const body = (want: string) => `
-cluster:
-  namespaces: [ns]
-  servers: [{name: mlserver, memory: 1Gi}]
-resources:
-  - {apiVersion: mlops.seldon.io/v1alpha1, kind: Server, metadata: {name: mlserver}, spec: {serverConfig: mlserver}}
-  - {apiVersion: mlops.seldon.io/v1alpha1, kind: Model, metadata: {name: m}, spec: {storageUri: "gs://m", requirements: [tensorflow]}}
-timeline:
-  - advance: 10s
-settle: 1m
-expect:
-  models: [{model: m, state: ${want}}]
-`;
+    const body = (want: string) => stuckModelScenario({ expect: `expect:\n  models: [{model: m, state: ${want}}]\n` });
     for (const [folder, name, want] of [["a", "ok", "ScheduleFailed"], ["b", "ok", "ScheduleFailed"], ["b", "broken", "ModelAvailable"]] as const) {
       fs.mkdirSync(`${root}/${folder}`, { recursive: true });
       fs.writeFileSync(`${root}/${folder}/${name}.yaml`, body(want));

@@ -203,9 +203,14 @@ function relativeIn(text: string, cwd: string): string {
   return text.split(`${cwd}/`).join("");
 }
 
+/** The folder a scenario is counted under when a run is summed up by folder. */
+function folderOf(file: string): string {
+  return path.dirname(path.resolve(file));
+}
+
 /** The folder all the files sit under (the files' own folder when there is one). */
 function commonFolder(files: readonly string[]): string {
-  const parts = files.map((f) => path.dirname(path.resolve(f)).split(path.sep));
+  const parts = files.map((f) => folderOf(f).split(path.sep));
   const first = parts[0] ?? [];
   let n = first.length;
   for (const p of parts) {
@@ -222,7 +227,7 @@ function commonFolder(files: readonly string[]): string {
  * The failures are still shown one by one, whole.
  */
 export function summedByFolder(files: readonly string[], details: boolean): boolean {
-  return !details && new Set(files.map((f) => path.dirname(path.resolve(f)))).size > 1;
+  return !details && new Set(files.map(folderOf)).size > 1;
 }
 
 interface FolderRow {
@@ -236,7 +241,7 @@ function folderRows(runs: readonly Timed[]): FolderRow[] {
   const root = commonFolder(runs.map((t) => t.result.file));
   const rows = new Map<string, FolderRow>();
   for (const { result: r, wallMs } of runs) {
-    const folder = path.relative(root, path.dirname(path.resolve(r.file))) || ".";
+    const folder = path.relative(root, folderOf(r.file)) || ".";
     const row = rows.get(folder) ?? { folder, count: 0, failed: 0, wallMs: 0 };
     row.count++;
     if (!r.passed) row.failed++;
@@ -292,9 +297,9 @@ export function renderSummary(runs: readonly Timed[], o: StoryOptions & { detail
     }
   }
   if (byFolder) {
-    const summed = runs.filter(({ result: r }) => r.passed);
-    const models = summed.reduce((n, { result: r }) => n + notReady(r).length, 0);
-    const scenarios = summed.filter(({ result: r }) => notReady(r).length > 0).length;
+    const counts = runs.filter(({ result: r }) => r.passed).map(({ result: r }) => notReady(r).length).filter((n) => n > 0);
+    const models = counts.reduce((a, b) => a + b, 0);
+    const scenarios = counts.length;
     if (models > 0) {
       out.push("", ...wrapText(p.dim(`${models} model${models === 1 ? " is" : "s are"} not Ready at the end of ${scenarios} passing scenario${scenarios === 1 ? "" : "s"}, as ${scenarios === 1 ? "it expects" : "they expect"}; --details explains each, seldon-sim run FILE tells one scenario's story.`), width));
     }
