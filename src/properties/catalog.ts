@@ -388,7 +388,7 @@ function deletedWithoutRetrySince(view: RunView, ns: NamespacedScheduler): Model
   let lastRetry = -Infinity;
   const unloadedAt = new Map<string, number>();
   for (const ev of view.session.engine.trace) {
-    if (ev.type === "callClose" && ev.method === M.agent.Subscribe && ev.to.startsWith(prefix)) lastRetry = ev.t;
+    if (agentStreamClosed(ev, ns.namespace)) lastRetry = ev.t;
     if (ev.type !== "message" || ev.dir !== "request" || !ev.from.startsWith(prefix)) continue;
     if (ev.method === M.agent.Subscribe) lastRetry = ev.t;
     else if (ev.method === M.agent.AgentEvent) {
@@ -419,9 +419,13 @@ function busyVersions(view: RunView, namespace: string): Set<string> {
  * retry of failed models does not pick up (see docs/properties.md), so liveness is only owed to
  * models placed after the last loss.
  */
+/** An agent's subscription to the namespace's scheduler ended: the scheduler lost that replica. */
+function agentStreamClosed(ev: TraceEvent, namespace: string): boolean {
+  return ev.type === "callClose" && ev.method === M.agent.Subscribe && ev.to.startsWith(`${namespace}/`);
+}
+
 function replicaLossTimes(view: RunView, namespace: string): number[] {
-  const times = view.session.engine.trace.flatMap((ev) =>
-    ev.type === "callClose" && ev.method === M.agent.Subscribe && ev.to.startsWith(`${namespace}/`) ? [ev.t] : []);
+  const times = view.session.engine.trace.flatMap((ev) => agentStreamClosed(ev, namespace) ? [ev.t] : []);
   let at = 0;
   for (const s of view.scenario.timeline) {
     if (s.at !== null) at = s.at;
