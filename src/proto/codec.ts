@@ -264,18 +264,23 @@ export class CodecBuilder {
   }
 }
 
-/** Values the generated functions refer to, by index. */
+/**
+ * Values the generated functions refer to: each is a constant of the closure the function is
+ * made in (`R0`, `R1`, ...), where reading them out of an array on every use cost a load each.
+ */
 class Refs {
   readonly values: unknown[] = [];
   add(v: unknown): string {
     this.values.push(v);
-    return `R[${this.values.length - 1}]`;
+    return `R${this.values.length - 1}`;
   }
 }
 
 function compile<F>(name: string, params: string[], body: string, refs: Refs): F {
+  const n = refs.values.length;
+  const constants = n === 0 ? "" : `const ${Array.from({ length: n }, (_, i) => `R${i}=R[${i}]`).join(",")};`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- see CodecBuilder
-  const make = new Function("R", `return function ${name}(${params.join(",")}){\n${body}\n}`) as (r: unknown[]) => F;
+  const make = new Function("R", `${constants}return function ${name}(${params.join(",")}){\n${body}\n}`) as (r: unknown[]) => F;
   return make(refs.values);
 }
 
@@ -331,31 +336,31 @@ function generateEncoder(type: protobuf.Type, fields: protobuf.Field[], subs: (T
     const err = (what: string) => `throw ${refs.add(() => expected(field, what))}()`;
     lines.push(`v=m[${key(field.name)}];`);
     if (field instanceof protobuf.MapField) {
-      const head = `w.uint32(${tag(2)}).fork().uint32(${(8 | types.mapKey[field.keyType]!) >>> 0}).${field.keyType}(k)`;
+      const head = `w.nested(${tag(2)}).tag(${(8 | types.mapKey[field.keyType]!) >>> 0}).${field.keyType}(k)`;
       const body = sub
-        ? `e=v[k];if(!${isObj}(e))${err("object")};${head}.uint32(18).fork();${sub}.encodeFields(e,w,q+1);w.ldelim().ldelim();`
-        : `${convertCode(field, vt, false, "v[k]", refs, UNSETR)}if(c===${UNSETR})continue;${head}.uint32(${(16 | types.basic[vt]!) >>> 0}).${vt}(c).ldelim();`;
+        ? `e=v[k];if(!${isObj}(e))${err("object")};${head}.nested(18);${sub}.encodeFields(e,w,q+1);w.ldelim().ldelim();`
+        : `${convertCode(field, vt, false, "v[k]", refs, UNSETR)}if(c===${UNSETR})continue;${head}.tag(${(16 | types.basic[vt]!) >>> 0}).${vt}(c).ldelim();`;
       lines.push(`if(v){if(!${isObj}(v))${err("object")};ks=Object.keys(v);for(i=0;i<ks.length;i++){k=ks[i];${body}}}`);
     } else if (field.repeated) {
       if (sub) {
-        lines.push(`if(v){if(!Array.isArray(v))${err("array")};for(i=0;i<v.length;i++){e=v[i];if(!${isObj}(e))${err("object")};w.uint32(${tag(2)}).fork();${sub}.encodeFields(e,w,q+1);w.ldelim();}}`);
+        lines.push(`if(v){if(!Array.isArray(v))${err("array")};for(i=0;i<v.length;i++){e=v[i];if(!${isObj}(e))${err("object")};w.nested(${tag(2)});${sub}.encodeFields(e,w,q+1);w.ldelim();}}`);
       } else if (field.packed && types.packed[vt] !== undefined) {
-        lines.push(`if(v){if(!Array.isArray(v))${err("array")};if(v.length){w.uint32(${tag(2)}).fork();for(i=0;i<v.length;i++){${convertCode(field, vt, true, "v[i]", refs, UNSETR)}w.${vt}(c);}w.ldelim();}}`);
+        lines.push(`if(v){if(!Array.isArray(v))${err("array")};if(v.length){w.nested(${tag(2)});for(i=0;i<v.length;i++){${convertCode(field, vt, true, "v[i]", refs, UNSETR)}w.${vt}(c);}w.ldelim();}}`);
       } else {
         // An unset element (bytes that are neither text nor array-like) is a hole `fromObject`
         // leaves: the encoder fails on it, unless nothing is set after it (the array then ends).
         const convAt = (x: string) => convertCode(field, vt, true, x, refs, UNSETR);
         lines.push(
-          `if(v){if(!Array.isArray(v))${err("array")};for(i=0;i<v.length;i++){${convAt("v[i]")}if(c===${UNSETR}){for(j=i+1;j<v.length;j++){${convAt("v[j]")}if(c!==${UNSETR})${err("bytes")};}break;}w.uint32(${tag(types.basic[vt]!)}).${vt}(c);}}`,
+          `if(v){if(!Array.isArray(v))${err("array")};for(i=0;i<v.length;i++){${convAt("v[i]")}if(c===${UNSETR}){for(j=i+1;j<v.length;j++){${convAt("v[j]")}if(c!==${UNSETR})${err("bytes")};}break;}w.tag(${tag(types.basic[vt]!)}).${vt}(c);}}`,
         );
       }
     } else if (sub) {
-      lines.push(`if(v!=null){if(!${isObj}(v))${err("object")};w.uint32(${tag(2)}).fork();${sub}.encodeFields(v,w,q+1);w.ldelim();}`);
+      lines.push(`if(v!=null){if(!${isObj}(v))${err("object")};w.nested(${tag(2)});${sub}.encodeFields(v,w,q+1);w.ldelim();}`);
     } else if (field.resolvedType instanceof protobuf.Enum) {
       // The enum switch runs on null and undefined too (and leaves the field unset).
-      lines.push(`${convertCode(field, vt, false, "v", refs, UNSETR)}if(c!==${UNSETR})w.uint32(${tag(types.basic[vt]!)}).${vt}(c);`);
+      lines.push(`${convertCode(field, vt, false, "v", refs, UNSETR)}if(c!==${UNSETR})w.tag(${tag(types.basic[vt]!)}).${vt}(c);`);
     } else {
-      lines.push(`if(v!=null){${convertCode(field, vt, false, "v", refs, UNSETR)}if(c!==${UNSETR})w.uint32(${tag(types.basic[vt]!)}).${vt}(c);}`);
+      lines.push(`if(v!=null){${convertCode(field, vt, false, "v", refs, UNSETR)}if(c!==${UNSETR})w.tag(${tag(types.basic[vt]!)}).${vt}(c);}`);
     }
   });
   return compile(fnName(type, "encode"), ["m", "w", "q"], lines.join("\n"), refs);
@@ -443,6 +448,14 @@ function rawRead(vt: string, refs: Refs): string {
   return vt === "string" ? `${refs.add(readString)}(r)` : `r.${vt}()`;
 }
 
+/**
+ * Code reading a varint of 32 bits (a tag, a length): a value below 128 is its one byte, read
+ * here as the reader's `uint32` reads it (the first byte unchecked, as there), and anything
+ * else goes to `uint32`. Tags and lengths are most of what a message is read as, and nearly
+ * all of them are one byte; the call for each was a tenth of decoding a status message.
+ */
+const VARINT32 = "((z=r.buf[r.pos])<128?(r.pos++,z):r.uint32())";
+
 function generateDecoder(type: protobuf.Type, fields: protobuf.Field[], subs: (TypeCodec | null)[]): TypeCodec["decode"] {
   const refs = new Refs();
   const limit = (protobuf.Reader as unknown as { recursionLimit: number }).recursionLimit;
@@ -461,12 +474,12 @@ function generateDecoder(type: protobuf.Type, fields: protobuf.Field[], subs: (T
   const slot = new Map(members.map((f, i) => [f, `s${i}`]));
   const lines: string[] = [
     `if(n>${limit})throw Error("maximum nesting depth exceeded");`,
-    "var c,ol,t,c2,ol2,k,val,tag,nulls=false;",
+    "var c,ol,t,c2,ol2,k,val,tag,z,nulls=false;",
     `if(l===undefined)c=r.len;else{c=r.pos+l;if(c>r.len)throw RangeError("index out of range");ol=r.len;r.len=c;}`,
     `var d={${literal.join(",")}};`,
   ];
   if (members.length) lines.push(`var ${members.map((_, i) => `s${i}`).join(",")};`);
-  lines.push("while(r.pos<c){t=r.uint32();switch(t>>>3){");
+  lines.push(`while(r.pos<c){t=${VARINT32};switch(t>>>3){`);
   fields.forEach((field, index) => {
     const sub = subs[index] ? refs.add(subs[index]) : null;
     const vt = valueType(field);
@@ -478,7 +491,7 @@ function generateDecoder(type: protobuf.Type, fields: protobuf.Field[], subs: (T
       let valueDefault: string;
       let finish = "";
       if (sub) {
-        value = `${sub}.decode(r,r.uint32(),n+1)`;
+        value = `${sub}.decode(r,${VARINT32},n+1)`;
         valueDefault = "null";
         // A missing message value stays null: a later entry of the same key may still give it
         // one, and `toObject` only fails on what is null at the end (checked below, only when
@@ -492,12 +505,12 @@ function generateDecoder(type: protobuf.Type, fields: protobuf.Field[], subs: (T
         if (render) finish = `val=${refs.add(render)}(val);`;
       }
       code =
-        `c2=r.uint32()+r.pos;if(c2>r.len)throw RangeError("index out of range");ol2=r.len;r.len=c2;k=${keyDefault};val=${valueDefault};` +
-        `while(r.pos<c2){tag=r.uint32();switch(tag>>>3){case 1:k=${rawRead(field.keyType, refs)};break;case 2:val=${value};break;default:r.skipType(tag&7,n);}}` +
+        `c2=${VARINT32}+r.pos;if(c2>r.len)throw RangeError("index out of range");ol2=r.len;r.len=c2;k=${keyDefault};val=${valueDefault};` +
+        `while(r.pos<c2){tag=${VARINT32};switch(tag>>>3){case 1:k=${rawRead(field.keyType, refs)};break;case 2:val=${value};break;default:r.skipType(tag&7,n);}}` +
         `if(r.pos!==c2)throw RangeError("index out of range");r.len=ol2;${finish}` +
         `if(k==="__proto__")${refs.add(util.makeProp)}(${target},k);${target}[k]=val;`;
     } else if (field.repeated) {
-      if (sub) code = `${target}.push(${sub}.decode(r,r.uint32(),n+1));`;
+      if (sub) code = `${target}.push(${sub}.decode(r,${VARINT32},n+1));`;
       else {
         const one = readCode(field, vt, refs);
         code =
@@ -506,7 +519,7 @@ function generateDecoder(type: protobuf.Type, fields: protobuf.Field[], subs: (T
             : `${target}.push(${one});`;
       }
     } else {
-      const one = sub ? `${sub}.decode(r,r.uint32(),n+1)` : readCode(field, vt, refs);
+      const one = sub ? `${sub}.decode(r,${VARINT32},n+1)` : readCode(field, vt, refs);
       code = `${slot.get(field) ?? target}=${one};`;
     }
     lines.push(`case ${field.id}:{${code}break;}`);

@@ -10,6 +10,10 @@
  * its own per message. A chunk's bytes are never written again once handed out; a message that
  * does not fit moves to a new chunk.
  *
+ * Two writes are its own: `tag` (a field's tag, one byte for the field numbers of our protos)
+ * and `nested` (a tag and `fork` in one), which the codec's generated encoders write a few dozen
+ * times per message; they give the bytes of `uint32(tag)` and `uint32(tag).fork()`.
+ *
  * Values are written as protobufjs writes them, including its coercions (`>>> 0`, `LongBits`),
  * but only the values the codec hands over: numbers, booleans, strings, `Long`s and byte arrays.
  * Anything else in a bytes field throws, and the caller then falls back to protobufjs itself.
@@ -69,7 +73,11 @@ export class ByteWriter {
    * front of a new one (at least twice its size, so a large message is copied O(1) times per
    * byte), and the open nested values' length bytes move with it. */
   private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
+    // the check alone, so that it is inlined into every write; the move is `grow`'s
+    if (this.pos + n > this.buf.length) this.grow(n);
+  }
+
+  private grow(n: number): void {
     const used = this.pos - this.start;
     const next = Buffer.allocUnsafe(Math.max(CHUNK_SIZE, 2 * (used + n)));
     this.buf.copy(next, 0, this.start, this.pos);
@@ -257,6 +265,25 @@ export class ByteWriter {
       this.buf.set(value, this.pos);
       this.pos += len;
     }
+    return this;
+  }
+
+  /** A field's tag (a varint; one byte for field numbers below 16). */
+  tag(value: number): this {
+    if (value < 128) {
+      this.room(1);
+      this.buf[this.pos++] = value;
+    } else this.varint32(value >>> 0);
+    return this;
+  }
+
+  /** A length-delimited nested value's tag, and the value opened (as `uint32(tag).fork()`). */
+  nested(tag: number): this {
+    if (tag >= 128) return this.uint32(tag).fork();
+    this.room(2);
+    this.buf[this.pos] = tag;
+    this.open.push(this.pos + 1);
+    this.pos += 2;
     return this;
   }
 

@@ -3,8 +3,13 @@ import fc from "fast-check";
 import protobuf from "protobufjs";
 import { ByteWriter, CHUNK_SIZE } from "../../src/proto/writer.ts";
 
-/** One message as a list of writes: strings, nested messages of any depth, varints. */
-type Part = { s: string } | { n: number } | { nested: Part[] };
+/**
+ * One message as a list of writes: strings, nested messages of any depth, varints, and values
+ * under a tag of their own (one byte below 128, more above), which our writer writes with `tag`
+ * and `nested` where protobufjs's writes `uint32(tag)` and `uint32(tag).fork()`.
+ */
+type Part = { s: string } | { n: number } | { nested: Part[] } | { tag: number; n: number } | { tag: number; nested: Part[] };
+const anyTag = fc.oneof(fc.integer({ min: 8, max: 127 }), fc.integer({ min: 128, max: 2 ** 29 - 1 }).map((t) => t >>> 0));
 const part: fc.Arbitrary<Part> = fc.letrec<{ part: Part }>((tie) => ({
   part: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
@@ -12,12 +17,28 @@ const part: fc.Arbitrary<Part> = fc.letrec<{ part: Part }>((tie) => ({
     fc.record({ s: fc.oneof(fc.string({ maxLength: 20 }), fc.nat(20_000).map((k) => "x".repeat(k)), fc.string({ unit: "grapheme", maxLength: 30 })) }),
     fc.record({ n: fc.nat() }),
     fc.record({ nested: fc.array(tie("part"), { maxLength: 4 }) }),
+    fc.record({ tag: anyTag, n: fc.nat() }),
+    fc.record({ tag: anyTag, nested: fc.array(tie("part"), { maxLength: 4 }) }),
   ),
 })).part;
 
-function write(w: { uint32(v: number): unknown; string(v: string): unknown; fork(): unknown; ldelim(): unknown }, parts: Part[]): void {
+interface AnyWriter { uint32(v: number): unknown; string(v: string): unknown; fork(): unknown; ldelim(): unknown }
+
+function write(w: AnyWriter, parts: Part[]): void {
   for (const p of parts) {
-    if ("s" in p) (w.uint32(10), w.string(p.s));
+    if ("tag" in p) {
+      const ours = w instanceof ByteWriter;
+      if ("n" in p) {
+        if (ours) w.tag(p.tag);
+        else w.uint32(p.tag);
+        w.uint32(p.n);
+      } else {
+        if (ours) w.nested(p.tag);
+        else (w.uint32(p.tag), w.fork());
+        write(w, p.nested);
+        w.ldelim();
+      }
+    } else if ("s" in p) (w.uint32(10), w.string(p.s));
     else if ("n" in p) (w.uint32(16), w.uint32(p.n));
     else {
       w.uint32(26);
