@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Session as InspectorSession } from "node:inspector/promises";
 import fc from "fast-check";
-import { caseArb } from "../src/properties/arbitraries.ts";
+import { caseArb, DEFAULT_LIMITS, type CaseLimits } from "../src/properties/arbitraries.ts";
 import { checkProperties, runCase } from "../src/properties/check.ts";
 import { BUILTIN_PROPERTIES } from "../src/properties/catalog.ts";
 import { benchDecision, type DecisionResult } from "./decision.ts";
@@ -142,11 +142,34 @@ export interface BenchResults {
   fanout: { agents: number; connectWallS: number; peakRssMiB: number; baselineRssMiB: number; rssPerAgentMiB: number } | null;
   /** The same churn in `sim` and in `wire`. */
   churn: ChurnMeasurement[];
-  properties: { cases: number; properties: number; seconds: number; casesPerS: number } | null;
+  /** Property campaigns: on `check`'s default topologies, then on mid-size ones (`MID_SIZE`). */
+  properties: PropertyCampaign[];
   /** `seldon-sim check` over many seeds (the job fails on a counterexample). */
   checkSeeds: { seeds: number[]; runs: number; seconds: number; failures: string[] } | null;
   targets: Target[];
 }
+
+export interface PropertyCampaign {
+  topology: "default" | "mid-size";
+  /** The case limits the cases were generated with (`CaseLimits`). */
+  limits: CaseLimits;
+  cases: number;
+  properties: number;
+  seconds: number;
+  casesPerS: number;
+  /** Means over the generated cases: server replicas, models, timeline steps. */
+  meanReplicas: number;
+  meanModels: number;
+  meanSteps: number;
+}
+
+/**
+ * Mid-size topologies for the property campaign: up to 2 namespaces of 2 Servers with up to 6
+ * replicas each, up to 16 models and 12 timeline steps (with faults). `check`'s defaults make
+ * cases of a replica or two; these are what `seldon-sim check --replicas 6 --models 16 --steps 12`
+ * generates.
+ */
+const MID_SIZE: CaseLimits = { ...DEFAULT_LIMITS, replicas: 6, models: 16, steps: 12 };
 
 /** Wire rollouts and ceilings, alternating: the figures are medians of this many of each. */
 const WIRE_RUNS = 3;
@@ -173,7 +196,7 @@ const results: BenchResults = {
     node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverage: os.loadavg(),
     stealPercent: null, stealPercentBy: {},
   },
-  decision: null, placement: null, rollouts: [], rolloutRuns: [], rolloutExponent: null, scenario: null, scenarioRuns: [], wire: null, fanout: null, churn: [], properties: null, checkSeeds: null, targets: [],
+  decision: null, placement: null, rollouts: [], rolloutRuns: [], rolloutExponent: null, scenario: null, scenarioRuns: [], wire: null, fanout: null, churn: [], properties: [], checkSeeds: null, targets: [],
 };
 
 const runStart = readCpuTimes();
@@ -286,15 +309,21 @@ if (wanted("churn")) {
 
 if (wanted("properties")) {
   stealFrom("properties");
-  log(`property campaign: ${sizes.cases} generated cases ...`);
   const props = BUILTIN_PROPERTIES.filter((p) => p.name !== "sim-wire-agree");
-  const cases = fc.sample(caseArb(), { numRuns: sizes.cases, seed: 1 });
-  const seconds = await profiled("properties", async () => {
-    const t0 = performance.now();
-    for (const c of cases) await runCase(c, props);
-    return (performance.now() - t0) / 1000;
+  await profiled("properties", async () => {
+    for (const [topology, limits] of [["default", DEFAULT_LIMITS], ["mid-size", MID_SIZE]] as const) {
+      log(`property campaign: ${sizes.cases} generated cases on ${topology} topologies ...`);
+      const cases = fc.sample(caseArb(limits), { numRuns: sizes.cases, seed: 1 });
+      const t0 = performance.now();
+      for (const c of cases) await runCase(c, props);
+      const seconds = (performance.now() - t0) / 1000;
+      const mean = (f: (c: (typeof cases)[number]) => number) => cases.reduce((a, c) => a + f(c), 0) / cases.length;
+      results.properties.push({
+        topology, limits, cases: sizes.cases, properties: props.length, seconds, casesPerS: sizes.cases / seconds,
+        meanReplicas: mean((c) => c.servers.reduce((a, x) => a + x.replicas, 0)), meanModels: mean((c) => c.models.length), meanSteps: mean((c) => c.timeline.length),
+      });
+    }
   });
-  results.properties = { cases: sizes.cases, properties: props.length, seconds, casesPerS: sizes.cases / seconds };
   // `check` over many seeds: the ones that once found counterexamples, then 1000, 1001, ...
   const seeds = [2, 856323342, 856197015, ...Array.from({ length: Number(values["check-seeds"] ?? (quick ? 1 : 5)) }, (_, i) => 1000 + i)];
   const runs = Number(values["check-runs"] ?? (quick ? 40 : 300));
@@ -376,9 +405,11 @@ if (results.fanout) {
 for (const c of results.churn) {
   rows.push([`churn, ${c.runtime}`, `${c.restarted}/${c.agents} agents restart, ${c.models} models`, `${fmt(c.recoveryVirtualS)} s virtual, ${fmt(c.recoveryWallS)} s wall to all available`, ""]);
 }
-if (results.properties) {
-  const p = results.properties;
-  rows.push(["property campaign", `${p.cases} cases, ${p.properties} properties`, `${fmt(p.casesPerS)} cases/s`, ""]);
+for (const p of results.properties) {
+  rows.push([
+    `property campaign, ${p.topology}`, `${p.cases} cases, ${p.properties} properties`,
+    `${fmt(p.casesPerS)} cases/s (a case: ${fmt(p.meanReplicas, 1)} server replicas, ${fmt(p.meanModels, 1)} models, ${fmt(p.meanSteps, 1)} steps on average)`, "",
+  ]);
 }
 if (results.checkSeeds) {
   const c = results.checkSeeds;
