@@ -38,17 +38,8 @@ export interface RolloutMeasurement {
 const { runtime, servers, replicas, models } = childArgs();
 const again = process.argv[6] === "again";
 
-interface Once {
-  wallS: number;
-  cpuS: number;
-  messages: number;
-  virtualS: number;
-  connectWallS: number;
-  available: number;
-}
-
-/** Brings a cluster up and rolls the models out on it. */
-async function once(): Promise<Once> {
+/** Brings a cluster up and rolls the models out on it; `peakRssMiB` is the process's so far. */
+async function once(): Promise<RolloutMeasurement> {
   const watch = new RolloutWatch();
   const t0 = performance.now();
   const s = await startCluster(runtime, servers, replicas, watch.wrap);
@@ -60,22 +51,20 @@ async function once(): Promise<Once> {
     await rollOut(s, watch, models);
     const wallS = (performance.now() - t1) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const messages = s.engine.messagesAsked - m0;
+    const virtualS = (s.now - v0) / 1000;
     return {
-      wallS, cpuS: (cpu.user + cpu.system) / 1e6, messages: s.engine.messagesAsked - m0,
-      virtualS: (s.now - v0) / 1000, connectWallS: (t1 - t0) / 1000, available: watch.available,
+      runtime, agents: servers * replicas, models, available: watch.available,
+      wallS, cpuS: (cpu.user + cpu.system) / 1e6, messages, messagesPerS: messages / wallS,
+      virtualS, speedUp: virtualS / wallS,
+      connectWallS: (t1 - t0) / 1000, peakRssMiB: process.resourceUsage().maxRSS / 1024, again: null,
     };
   } finally {
     await s.close();
   }
 }
 
-const r = await once();
-const out: RolloutMeasurement = {
-  runtime, agents: servers * replicas, models, available: r.available,
-  wallS: r.wallS, cpuS: r.cpuS, messages: r.messages, messagesPerS: r.messages / r.wallS,
-  virtualS: r.virtualS, speedUp: r.virtualS / r.wallS,
-  connectWallS: r.connectWallS, peakRssMiB: process.resourceUsage().maxRSS / 1024, again: null,
-};
+const out = await once();
 if (again) {
   const second = await once();
   out.again = { wallS: second.wallS, cpuS: second.cpuS };

@@ -368,20 +368,20 @@ if (results.placement) {
   for (const e of results.placement.exponents) rows.push(["placement growth", `servers × ${e.replicasPerServer}`, `exponent ${fmt(e.exponent)}`, ""]);
 }
 /** "median 2.61 s (2.50–2.93)" over the repeated runs, or the one figure. */
-const spread = (values: readonly number[], unit: string, chosen: number) =>
-  values.length < 2 ? `${fmt(chosen)} ${unit}` : `median ${fmt(median(values))} ${unit} (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})`;
+const spread = (values: readonly number[], unit: string) =>
+  values.length < 2 ? `${fmt(values[0]!)} ${unit}` : `median ${fmt(median(values))} ${unit} (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})`;
 for (const r of results.rollouts) {
   const runs = results.rolloutRuns.includes(r) ? results.rolloutRuns : [r];
   rows.push([
     "rollout, sim", `${r.agents} agents, ${r.models} models`,
-    `${spread(runs.map((x) => x.wallS), "s wall", r.wallS)}, ${fmt(r.cpuS)} s CPU, ${fmt(r.messagesPerS)} msg/s, ${fmt(r.speedUp)}× virtual, ${fmt(r.peakRssMiB)} MiB`,
+    `${spread(runs.map((x) => x.wallS), "s wall")}, ${fmt(r.cpuS)} s CPU, ${fmt(r.messagesPerS)} msg/s, ${fmt(r.speedUp)}× virtual, ${fmt(r.peakRssMiB)} MiB`,
     r.agents >= 1000 && r.models === 10000 ? `${fmt(r.wallS / 2)} × 2 s target` : "",
   ]);
   const again = runs.flatMap((x) => (x.again ? [x.again] : []));
   if (again.length > 0) {
     rows.push([
       "rollout, sim, made again", `${r.agents} agents, ${r.models} models`,
-      `${spread(again.map((a) => a.wallS), "s wall", again[0]!.wallS)}, median ${fmt(median(again.map((a) => a.cpuS)))} s CPU: the same rollout in the same process, its code compiled`, "",
+      `${spread(again.map((a) => a.wallS), "s wall")}, median ${fmt(median(again.map((a) => a.cpuS)))} s CPU: the same rollout in the same process, its code compiled`, "",
     ]);
   }
 }
@@ -390,7 +390,7 @@ if (results.scenario) {
   const r = results.scenario;
   const runs = results.scenarioRuns.length > 0 ? results.scenarioRuns : [r];
   const passed = runs.every((x) => x.passed);
-  rows.push(["seldon-sim run", `${r.agents} agents, ${r.models} models`, `${passed ? "passed" : "FAILED"}, ${spread(runs.map((x) => x.wallS), "s wall", r.wallS)}, ${fmt(r.cpuS)} s CPU, ${fmt(r.peakRssMiB)} MiB`, ""]);
+  rows.push(["seldon-sim run", `${r.agents} agents, ${r.models} models`, `${passed ? "passed" : "FAILED"}, ${spread(runs.map((x) => x.wallS), "s wall")}, ${fmt(r.cpuS)} s CPU, ${fmt(r.peakRssMiB)} MiB`, ""]);
 }
 if (results.wire) {
   const w = results.wire;
