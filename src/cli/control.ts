@@ -19,9 +19,11 @@ export function controlForRun(io: CliIO, port: number, report: (r: ScenarioResul
     },
     async finished(_session, result) {
       report(result);
+      // waiting before saying Ctrl-C stops it, so that a signal sent on reading the line is heard
+      const stopped = waitForStop();
       io.stdout(`seldon-sim run: the run is over; the cluster stays up on its virtual clock at ${api?.url}. Ctrl-C to stop.\n`);
       try {
-        await waitForStop();
+        await stopped;
       } finally {
         await api?.close();
       }

@@ -271,13 +271,16 @@ export const serveCommand: Command = async (argv: string[], io: CliIO) => {
   const recording = values.record === undefined ? null : openRecording(values.record);
   if (recording) options.observe = (engine: Engine) => void recording.attach(engine);
   const running = await startServe(options);
+  // Listening for the signal before the banner says Ctrl-C stops it: a script that signals as
+  // soon as it reads the banner must get the clean stop, not Node's default end on SIGINT.
+  const signalled = untilSignal(io);
   io.stdout(banner(running, options));
-  return serveUntilSignal(io, running, recording);
+  return serveUntilSignal(io, signalled, running, recording);
 };
 
-/** Serves until SIGINT or SIGTERM, then stops within the deadline whatever the peers hold. */
-async function serveUntilSignal(io: CliIO, running: { stop(): Promise<void> }, recording: { close(): void } | null): Promise<number> {
-  await untilSignal(io);
+/** Serves until `signalled` (SIGINT or SIGTERM), then stops within the deadline whatever the peers hold. */
+async function serveUntilSignal(io: CliIO, signalled: Promise<void>, running: { stop(): Promise<void> }, recording: { close(): void } | null): Promise<number> {
+  await signalled;
   const deadline = forceExitAfter(STOP_DEADLINE_MS);
   await running.stop();
   clearTimeout(deadline);
@@ -419,6 +422,7 @@ async function serveScenario(file: string, values: Record<string, string | boole
     for (const r of engine.logs) io.stderr(`${formatWithSource(r, engine.epochMs)}\n`);
     engine.onLog.push((r) => io.stderr(`${formatWithSource(r, engine.epochMs)}\n`));
   }
+  const signalled = untilSignal(io);
   io.stdout(`seldon-sim serve: ${scenario.name} on ${host}${without.length > 0 ? `, without ${without.join(", ")}` : ""}${scheduler ? `, scheduler at ${scheduler.host}:${scheduler.agentPort}` : ""}\n`);
   for (const [key, port] of running.ports) io.stdout(`  ${key.padEnd(48)} -> ${port}\n`);
   io.stdout("Ctrl-C to stop.\n");
@@ -426,5 +430,5 @@ async function serveScenario(file: string, values: Record<string, string | boole
     for (const n of notes) io.stderr(`seldon-sim serve: ${n}\n`);
     io.stdout("seldon-sim serve: timeline played\n");
   });
-  return serveUntilSignal(io, running, recording);
+  return serveUntilSignal(io, signalled, running, recording);
 }
